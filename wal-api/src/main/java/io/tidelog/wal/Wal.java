@@ -1,0 +1,72 @@
+package io.tidelog.wal;
+
+import io.tidelog.common.MessageId;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One pchannel's log, opened at a term by a {@link WalBackend}. Records are opaque bytes; the node
+ * framework above decides what they mean.
+ *
+ * <p><b>Ordering.</b> The log is a sequence; record ids are strictly increasing along it and scanners
+ * read it in that order. Appends made one after another by one thread are stored in that order.
+ * Concurrent appends race; their order is the order of their ids.
+ *
+ * <p><b>Durability point.</b> The future returned by {@link #append} completes successfully only once
+ * the record is durable in the backend's sense (local: fdatasync of the file; memory: its simulated
+ * sync; remote: the broker's or store's acknowledgement). A record acknowledged this way survives any
+ * crash of the process and is delivered by every later scanner that starts at or before it.
+ *
+ * <p><b>Failure.</b> A future failed with {@code INVALID_ARGUMENT}, {@code READ_ONLY},
+ * {@code ON_SHUTDOWN} or {@code RESOURCE_EXHAUSTED} means nothing was written. Any other failure means
+ * the outcome is unknown: the record may or may not appear in the log, whole, never torn.
+ *
+ * <p><b>Fencing.</b> Opening the same pchannel read-write at a higher term fences this log at the
+ * storage: from then on every append of this log fails with {@code CHANNEL_FENCED} (and nothing of it
+ * is written), forever, whether or not this process noticed the new term.
+ *
+ * <p><b>Threads.</b> {@link #append} may be called from any thread. Futures complete on a backend
+ * thread: dependent stages must not block it. The log owns at most one writer thread, which is the
+ * single writer of the pchannel's storage in this process.
+ */
+public interface Wal extends AutoCloseable {
+
+    String pchannel();
+
+    long term();
+
+    AccessMode accessMode();
+
+    /** The largest record {@link #append} accepts, in bytes. */
+    int maxRecordBytes();
+
+    /**
+     * Appends one record: the bytes between the buffer's position and limit, copied before the call
+     * returns (the caller may reuse the buffer at once).
+     *
+     * @return the record's id once it is durable; never throws, failures complete the future
+     */
+    CompletableFuture<MessageId> append(ByteBuffer record);
+
+    /** Opens a scanner; see {@link DeliverPolicy}. Throws {@code OUT_OF_RANGE} for a truncated start id. */
+    WalScanner read(DeliverPolicy policy);
+
+    /**
+     * Allows the backend to discard every record before {@code upTo}; {@code upTo} and later records stay
+     * readable. The backend may keep more (granularity is backend-specific: local discards whole
+     * segments). Idempotent; truncating at or below the current start is a no-op. Scanners positioned
+     * in the discarded range fail with {@code OUT_OF_RANGE}.
+     *
+     * @throws io.tidelog.common.StreamingException {@code READ_ONLY} on a read-only log,
+     *         {@code INVALID_ARGUMENT} if {@code upTo} lies beyond the end of the log
+     */
+    void truncate(MessageId upTo);
+
+    /**
+     * Stops accepting appends, waits for appends already accepted to finish (each completes, either
+     * acknowledged or failed), closes the scanners opened from this log and releases its resources.
+     * Idempotent.
+     */
+    @Override
+    void close();
+}
