@@ -405,6 +405,11 @@ final class SegmentLog implements AutoCloseable {
         return closed;
     }
 
+    /** Test support: holding this lock stalls the writer between batches. */
+    ReentrantLock writeLockForTesting() {
+        return writeLock;
+    }
+
     @Override
     public void close() throws IOException {
         writeLock.lock();
