@@ -24,7 +24,7 @@ import java.util.Objects;
  * <p><b>Threads.</b> Thread-safe: calls are serialized on the oracle's monitor. A call that moves the mark
  * holds the monitor during the save, so concurrent callers wait for it (once per window).
  */
-public final class TimestampOracle {
+public final class TimestampOracle implements TimestampAllocator {
     /** The most timestamps one {@link #allocate} call returns: one millisecond's worth of logical parts. */
     public static final int MAX_BATCH = (int) HybridTimestamps.MAX_LOGICAL + 1;
 
@@ -57,6 +57,7 @@ public final class TimestampOracle {
     }
 
     /** One new timestamp. */
+    @Override
     public long next() {
         return allocate(1);
     }
@@ -70,6 +71,7 @@ public final class TimestampOracle {
      *         throws if the mark had to move (then nothing was issued); {@code UNRECOVERABLE} once the
      *         physical part would leave its 45 bits
      */
+    @Override
     public synchronized long allocate(int count) {
         if (count < 1 || count > MAX_BATCH) {
             throw StreamingException.invalidArgument("can allocate 1 to " + MAX_BATCH + " timestamps, not " + count);

@@ -1,0 +1,36 @@
+package io.tidelog.node;
+
+import io.tidelog.common.Settings;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Configuration of the streaming node's WAL framework; each key beside its default, validated once.
+ *
+ * @param timeTickInterval   {@code node.timetick.interval} (200ms): how often each pchannel gets a
+ *                           TimeTick; it is written to the WAL only if data was appended since the
+ *                           last one, otherwise it only reaches tailing readers
+ * @param bufferCapacity     {@code node.buffer.capacity} (64MiB): bytes of recent messages kept in
+ *                           memory per pchannel (the write-ahead buffer) for tailing readers
+ * @param bufferKeepalive    {@code node.buffer.keepalive} (30s): how long a message stays in the buffer
+ * @param openTimeout        {@code node.open.timeout} (30s): how long opening a pchannel may take
+ *                           (fencing and the first TimeTick)
+ */
+public record NodeConfig(Duration timeTickInterval, long bufferCapacity, Duration bufferKeepalive, Duration openTimeout) {
+    public static final String PREFIX = "node.";
+
+    public static NodeConfig defaults() {
+        return from(Map.of());
+    }
+
+    public static NodeConfig from(Map<String, String> properties) {
+        Settings s = new Settings(properties);
+        NodeConfig c = new NodeConfig(
+                s.duration(PREFIX + "timetick.interval", Duration.ofMillis(200), Duration.ofMillis(1), Duration.ofMinutes(1)),
+                s.bytes(PREFIX + "buffer.capacity", 64L << 20, 0, 1L << 40),
+                s.duration(PREFIX + "buffer.keepalive", Duration.ofSeconds(30), Duration.ZERO, Duration.ofDays(1)),
+                s.duration(PREFIX + "open.timeout", Duration.ofSeconds(30), Duration.ofMillis(1), Duration.ofHours(1)));
+        s.rejectUnknown(PREFIX);
+        return c;
+    }
+}

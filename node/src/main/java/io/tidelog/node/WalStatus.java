@@ -1,0 +1,20 @@
+package io.tidelog.node;
+
+import io.tidelog.common.MessageId;
+
+/**
+ * A snapshot of one pchannel's WAL on this node.
+ *
+ * @param pchannel       the pchannel
+ * @param term           the term it is served at
+ * @param available      whether appends are accepted (false once fenced or failed)
+ * @param lastTimeTick   the time tick of the last message acknowledged (data or TimeTick)
+ * @param lastId         the id of the last message stored
+ * @param inFlight       appends accepted but not yet acknowledged
+ * @param bufferEntries  messages in the write-ahead buffer
+ * @param bufferBytes    their encoded size
+ * @param appended       messages appended in this term (data and persisted TimeTicks)
+ */
+public record WalStatus(String pchannel, long term, boolean available, long lastTimeTick, MessageId lastId,
+                        int inFlight, int bufferEntries, long bufferBytes, long appended) {
+}
