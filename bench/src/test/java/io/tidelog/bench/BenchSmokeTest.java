@@ -39,7 +39,7 @@ class BenchSmokeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"memory"})
+    @ValueSource(strings = {"memory", "local"})
     void throughputBenchReportsPairsAndARatioPerRecordSize(String backend) throws Exception {
         Run run = bench("wal-throughput", "--backend", backend, "--dir", dir.toString(), "--pairs", "2",
                 "--pair-seconds", "0.2", "--warmup-seconds", "0.05", "--appenders", "4",
@@ -63,7 +63,7 @@ class BenchSmokeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"memory"})
+    @ValueSource(strings = {"memory", "local"})
     void latencyBenchReportsPercentilesAndBothRatios(String backend) throws Exception {
         Run run = bench("wal-latency", "--backend", backend, "--dir", dir.toString(), "--pairs", "2",
                 "--seconds", "0.2", "--warmup-seconds", "0.05", "--rate", "1000", "--baseline-file-bytes", "1MiB",

@@ -1,0 +1,282 @@
+package io.tidelog.wal.local;
+
+import io.tidelog.common.ErrorCode;
+import io.tidelog.common.MessageId;
+import io.tidelog.common.StreamingException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Group commit for one pchannel writer: appenders copy their record frames into the open batch; the
+ * writer thread takes whatever has gathered, writes it with one write and one fdatasync, and only then
+ * completes the appenders' futures. While one batch syncs, the next fills: the batch size follows the
+ * load, with no timer.
+ *
+ * <p>Threads: appenders on any thread; one writer thread ({@code wal-local-writer-<pchannel>-t<term>}),
+ * the only thread that writes this pchannel's files for this term (asserted). Futures complete on it.
+ */
+final class GroupCommitWriter implements AutoCloseable {
+    private final SegmentLog log;
+    private final long term;
+    private final LocalWalConfig config;
+    private final Thread thread;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition hasWork = lock.newCondition();
+    private final Condition hasRoom = lock.newCondition();
+    private final ArrayDeque<PendingBatch> full = new ArrayDeque<>();
+    private final ArrayDeque<ByteBuffer> spareBuffers = new ArrayDeque<>();
+    private PendingBatch open;
+    private long queuedBytes;
+    private StreamingException terminal;
+    private boolean closing;
+    private boolean abandoned;
+
+    /** Records gathered for one write; its buffer has room for the batch header at 0. */
+    private static final class PendingBatch {
+        final ByteBuffer buffer;
+        final List<CompletableFuture<MessageId>> futures = new ArrayList<>();
+        int[] offsets = new int[16];
+        int bytes;
+
+        PendingBatch(ByteBuffer buffer) {
+            this.buffer = buffer;
+            buffer.clear().position(SegmentFormat.BATCH_HEADER_BYTES);
+        }
+
+        void add(ByteBuffer payload, int crc, CompletableFuture<MessageId> f) {
+            if (futures.size() == offsets.length) {
+                offsets = java.util.Arrays.copyOf(offsets, offsets.length * 2);
+            }
+            offsets[futures.size()] = buffer.position();
+            SegmentFormat.putRecord(buffer, payload, crc);
+            futures.add(f);
+            bytes += SegmentFormat.RECORD_HEADER_BYTES + payload.remaining();
+        }
+
+        boolean fits(int frameBytes) {
+            return buffer.remaining() >= frameBytes + SegmentFormat.ALIGNMENT;
+        }
+    }
+
+    GroupCommitWriter(SegmentLog log, long term, LocalWalConfig config) {
+        this.log = log;
+        this.term = term;
+        this.config = config;
+        this.thread = new Thread(this::run, "wal-local-writer-" + log.pchannel + "-t" + term);
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    CompletableFuture<MessageId> append(ByteBuffer record) {
+        int length = record.remaining();
+        if (length > config.maxRecordBytes()) {
+            return CompletableFuture.failedFuture(StreamingException.invalidArgument("record of " + length
+                    + " bytes exceeds the limit of " + config.maxRecordBytes() + " bytes"));
+        }
+        int frame = SegmentFormat.RECORD_HEADER_BYTES + length;
+        int crc = SegmentFormat.recordCrc(length, record);
+        CompletableFuture<MessageId> f = new CompletableFuture<>();
+        lock.lock();
+        try {
+            long nanos = config.appendTimeout().toNanos();
+            while (true) {
+                if (terminal != null) {
+                    return CompletableFuture.failedFuture(terminal);
+                }
+                if (closing || abandoned) {
+                    return CompletableFuture.failedFuture(StreamingException.onShutdown("pchannel " + log.pchannel + " is closed"));
+                }
+                if (queuedBytes == 0 || queuedBytes + frame <= config.queueMaxBytes()) {
+                    break;
+                }
+                if (nanos <= 0) {
+                    return CompletableFuture.failedFuture(new StreamingException(ErrorCode.RESOURCE_EXHAUSTED,
+                            "pchannel " + log.pchannel + ": " + queuedBytes + " bytes are waiting for the disk (limit "
+                                    + config.queueMaxBytes() + "); waited " + config.appendTimeout()));
+                }
+                nanos = hasRoom.awaitNanos(nanos);
+            }
+            if (open == null || !open.fits(frame)) {
+                if (open != null) {
+                    full.add(open);
+                }
+                open = new PendingBatch(bufferFor(frame));
+            }
+            open.add(record, crc, f);
+            queuedBytes += frame;
+            hasWork.signal();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CompletableFuture.failedFuture(StreamingException.onShutdown("interrupted while waiting for queue room"));
+        } finally {
+            lock.unlock();
+        }
+        return f;
+    }
+
+    /** A buffer for a new batch whose first record has {@code frame} bytes. Called under the lock. */
+    private ByteBuffer bufferFor(int frame) {
+        int needed = SegmentFormat.batchBytes(frame) + SegmentFormat.ALIGNMENT;
+        int standard = SegmentFormat.BATCH_HEADER_BYTES + config.batchMaxBytes() + SegmentFormat.ALIGNMENT;
+        if (needed > standard) {
+            return ByteBuffer.allocateDirect(needed);
+        }
+        ByteBuffer b = spareBuffers.poll();
+        return b != null ? b : ByteBuffer.allocateDirect(standard);
+    }
+
+    private void run() {
+        while (true) {
+            PendingBatch batch;
+            lock.lock();
+            try {
+                while (full.isEmpty() && open == null && !closing && !abandoned) {
+                    hasWork.awaitUninterruptibly();
+                }
+                if (abandoned) {
+                    return;
+                }
+                if (!full.isEmpty()) {
+                    batch = full.poll();
+                } else if (open != null) {
+                    batch = open;
+                    open = null;
+                } else {
+                    return; // closing, and everything accepted was written
+                }
+            } finally {
+                lock.unlock();
+            }
+            write(batch);
+        }
+    }
+
+    private void write(PendingBatch batch) {
+        assert Thread.currentThread() == thread : "only the writer thread writes the pchannel";
+        ByteBuffer b = batch.buffer;
+        StreamingException failure = null;
+        Position at = null;
+        try {
+            at = log.writeBatch(term, b, batch.futures.size());
+        } catch (StreamingException e) {
+            failure = e;
+        } catch (IOException e) {
+            failure = new StreamingException(ErrorCode.UNRECOVERABLE, "pchannel " + log.pchannel
+                    + ": write or sync failed; the outcome of this batch is unknown", e);
+        }
+        if (failure != null) {
+            failAll(batch, failure);
+            becomeTerminal(failure);
+        } else {
+            for (int i = 0; i < batch.futures.size(); i++) {
+                batch.futures.get(i).complete(MessageId.of(at.segment(), at.offset() + batch.offsets[i]));
+            }
+        }
+        lock.lock();
+        try {
+            queuedBytes -= batch.bytes;
+            if (b.capacity() == SegmentFormat.BATCH_HEADER_BYTES + config.batchMaxBytes() + SegmentFormat.ALIGNMENT
+                    && spareBuffers.size() < 4) {
+                spareBuffers.add(b);
+            }
+            hasRoom.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static void failAll(PendingBatch batch, StreamingException e) {
+        for (CompletableFuture<MessageId> f : batch.futures) {
+            f.completeExceptionally(e);
+        }
+    }
+
+    /** Every later append, and everything still queued, fails with {@code e}. */
+    private void becomeTerminal(StreamingException e) {
+        List<PendingBatch> dropped = new ArrayList<>();
+        lock.lock();
+        try {
+            if (terminal == null) {
+                terminal = e;
+            }
+            dropped.addAll(full);
+            full.clear();
+            if (open != null) {
+                dropped.add(open);
+                open = null;
+            }
+            queuedBytes = 0;
+            hasRoom.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        dropped.forEach(d -> failAll(d, e));
+    }
+
+    /** The reason appends fail from now on, or null while the writer works. */
+    StreamingException terminal() {
+        lock.lock();
+        try {
+            return terminal;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops accepting appends, writes everything accepted, and stops the thread. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closing = true;
+            hasWork.signal();
+        } finally {
+            lock.unlock();
+        }
+        join();
+    }
+
+    /**
+     * A simulated crash: the thread stops after the batch it is writing; everything still queued is
+     * dropped and its futures fail with {@code ON_SHUTDOWN}.
+     */
+    void abandon() {
+        List<PendingBatch> dropped = new ArrayList<>();
+        lock.lock();
+        try {
+            abandoned = true;
+            dropped.addAll(full);
+            full.clear();
+            if (open != null) {
+                dropped.add(open);
+                open = null;
+            }
+            hasWork.signal();
+            hasRoom.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        StreamingException crash = StreamingException.onShutdown("simulated crash");
+        dropped.forEach(d -> failAll(d, crash));
+        join();
+    }
+
+    private void join() {
+        if (Thread.currentThread() == thread) {
+            return;
+        }
+        try {
+            thread.join(TimeUnit.MINUTES.toMillis(1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,427 @@
+package io.tidelog.wal.local;
+
+import io.tidelog.common.ErrorCode;
+import io.tidelog.common.MessageId;
+import io.tidelog.common.StreamingException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The storage of one pchannel in a data directory, shared by every {@link SegmentFileWal} of that
+ * pchannel in this process: its segment files, its durable term, and its durable end.
+ *
+ * <pre>
+ * &lt;data dir&gt;/&lt;pchannel&gt;/term                      the fencing record (see TermFile)
+ * &lt;data dir&gt;/&lt;pchannel&gt;/00000000000000000007.seg  segments, contiguous indexes, all but the last sealed
+ * </pre>
+ *
+ * <p><b>Locks.</b> {@code writeLock} serialises everything that changes the files: fencing (a new
+ * term), each batch write with its term check and fdatasync, sealing, rolling and truncation. A batch
+ * is written only while its writer's term is the current term, under this lock, so a fenced writer can
+ * never get a byte onto the disk after the fence. {@code endLock} guards only the published durable
+ * end, which scanners wait on; it is taken inside {@code writeLock}, never the other way round.
+ */
+final class SegmentLog implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SegmentLog.class);
+
+    final String pchannel;
+    final Path dir;
+    private final LocalWalConfig config;
+    private final SegmentPool pool;
+    private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
+
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private TermFile termFile;
+    private long term = -1;
+    private Object writer;
+    private boolean lastSealed;
+    private boolean lastNeedsHeader;
+    private long tornAt = -1;
+    private boolean broken;
+
+    private final ReentrantLock endLock = new ReentrantLock();
+    private final Condition endAdvanced = endLock.newCondition();
+    private volatile Position end;
+    private volatile long firstIndex;
+    private volatile boolean closed;
+
+    private SegmentLog(String pchannel, Path dir, LocalWalConfig config, SegmentPool pool) {
+        this.pchannel = pchannel;
+        this.dir = dir;
+        this.config = config;
+        this.pool = pool;
+    }
+
+    /** Loads a pchannel's state from disk without writing anything; a missing directory is an empty log. */
+    static SegmentLog load(String pchannel, Path dir, LocalWalConfig config, SegmentPool pool) throws IOException {
+        SegmentLog log = new SegmentLog(pchannel, dir, config, pool);
+        log.loadSegments();
+        return log;
+    }
+
+    private void loadSegments() throws IOException {
+        List<Long> indexes = new ArrayList<>();
+        if (Files.isDirectory(dir)) {
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+                for (Path f : files) {
+                    String name = f.getFileName().toString();
+                    if (name.matches("\\d{20}\\.seg")) {
+                        indexes.add(Long.parseLong(name.substring(0, 20)));
+                    }
+                }
+            }
+        }
+        indexes.sort(null);
+        for (int i = 1; i < indexes.size(); i++) {
+            if (indexes.get(i) != indexes.get(i - 1) + 1) {
+                throw StreamingException.corrupted("pchannel " + pchannel + ": segment " + (indexes.get(i - 1) + 1)
+                        + " is missing between " + indexes.get(i - 1) + " and " + indexes.get(i));
+            }
+        }
+        if (indexes.isEmpty()) {
+            firstIndex = 0;
+            end = new Position(0, SegmentFormat.SEGMENT_HEADER_BYTES);
+            lastSealed = true; // nothing to append to: the first write creates segment 0
+            return;
+        }
+        long last = indexes.get(indexes.size() - 1);
+        for (long index : indexes) {
+            Path path = dir.resolve(Segment.fileName(index));
+            FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            if (index < last) {
+                segments.put(index, new Segment(pchannel, index, path, ch, new BatchIndex(),
+                        SegmentFormat.SEGMENT_HEADER_BYTES));
+                continue;
+            }
+            long started = System.nanoTime();
+            SegmentScan.Result r = SegmentScan.scan(ByteSource.of(ch), index, ch.size());
+            segments.put(index, new Segment(pchannel, index, path, ch, r.batches(), r.end()));
+            end = new Position(index, r.end());
+            lastSealed = r.sealed();
+            tornAt = r.tornAt();
+            lastNeedsHeader = !r.headerValid() && r.records() == 0;
+            if (r.corruptAt() >= 0) {
+                LOG.warn("pchannel {} segment {}: damaged data at position {} ({}); readers reaching it fail with {}",
+                        pchannel, index, r.corruptAt(), r.corruption(), ErrorCode.DATA_CORRUPTED);
+            }
+            if (r.tornAt() >= 0) {
+                LOG.info("pchannel {} segment {}: torn tail at position {} (unacknowledged writes of a crash); "
+                        + "the next writer seals it off", pchannel, index, r.tornAt());
+            }
+            if (!r.headerValid() && r.records() > 0) {
+                LOG.warn("pchannel {} segment {}: damaged segment header; its batches verify on their own", pchannel, index);
+            }
+            LOG.debug("pchannel {}: recovered segment {} ({} records, end {}) in {} ms", pchannel, index, r.records(),
+                    r.end(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        }
+        firstIndex = indexes.get(0);
+    }
+
+    // ------------------------------------------------------------------ fencing and the writer slot
+
+    /**
+     * Makes {@code wal} the writer at {@code newTerm}: records the term durably (fencing every older
+     * writer, whose next batch fails its term check), and repairs a torn tail left by a crash.
+     */
+    void claimWriter(long newTerm, Object wal) {
+        writeLock.lock();
+        try {
+            checkUsable();
+            if (termFile == null) {
+                Files.createDirectories(dir);
+                Fsync.directory(dir.getParent());
+                termFile = TermFile.open(dir);
+                term = termFile.term();
+            }
+            if (newTerm < term) {
+                throw StreamingException.fenced("pchannel " + pchannel + " is at term " + term
+                        + "; cannot open it for writing at older term " + newTerm);
+            }
+            if (newTerm == term && writer != null) {
+                throw StreamingException.invalidArgument("pchannel " + pchannel + " is already open for writing at term " + newTerm);
+            }
+            if (newTerm > term || termFile.term() != newTerm) {
+                termFile.write(newTerm);
+            }
+            term = newTerm;
+            writer = wal;
+            repairTail();
+        } catch (IOException e) {
+            throw StreamingException.inner("pchannel " + pchannel + ": cannot record term " + newTerm, e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private void repairTail() throws IOException {
+        Segment last = segments.isEmpty() ? null : segments.lastEntry().getValue();
+        if (last == null) {
+            return;
+        }
+        if (lastNeedsHeader) {
+            writeFully(last.channel, SegmentFormat.segmentHeader(last.index, term), 0);
+            last.channel.force(false);
+            lastNeedsHeader = false;
+            tornAt = -1;
+        }
+        if (tornAt >= 0) {
+            // Seal the segment where valid data ends: the torn bytes behind the seal are never read again.
+            writeFully(last.channel, SegmentFormat.sealHeader(last.index, tornAt, term), tornAt);
+            last.channel.force(false);
+            lastSealed = true;
+            tornAt = -1;
+        }
+    }
+
+    /**
+     * Called by a writer that closed cleanly with everything written: leaves a CLEAN marker where the
+     * data ends, so the next open knows no torn tail can follow.
+     */
+    void markClean(long writerTerm, Object wal) {
+        writeLock.lock();
+        try {
+            Segment last = segments.isEmpty() ? null : segments.lastEntry().getValue();
+            if (closed || broken || writerTerm != term || writer != wal || lastSealed || last == null
+                    || end.segment() != last.index || end.offset() + SegmentFormat.BATCH_HEADER_BYTES > last.channel.size()) {
+                return;
+            }
+            writeFully(last.channel, SegmentFormat.cleanHeader(last.index, end.offset(), term), end.offset());
+            last.channel.force(false);
+        } catch (IOException e) {
+            LOG.warn("pchannel {}: could not write the clean-shutdown marker: {}", pchannel, e.toString());
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    void releaseWriter(Object wal) {
+        writeLock.lock();
+        try {
+            if (writer == wal) {
+                writer = null;
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    /**
+     * Writes one batch of the writer at {@code writerTerm} and syncs it: the durability point. The
+     * buffer holds the batch's records from {@link SegmentFormat#BATCH_HEADER_BYTES} to its position
+     * (room for the header before); this completes the batch ({@link SegmentFormat#finishBatch}),
+     * rolling to a new segment first if it does not fit.
+     *
+     * @return where the batch was written
+     * @throws StreamingException {@code CHANNEL_FENCED} if a newer term was opened (nothing written)
+     */
+    Position writeBatch(long writerTerm, ByteBuffer batch, int recordCount) throws IOException {
+        writeLock.lock();
+        try {
+            checkUsable();
+            if (writerTerm != term) {
+                throw StreamingException.fenced("pchannel " + pchannel + " was opened at term " + term
+                        + "; the writer of term " + writerTerm + " is fenced");
+            }
+            int length = SegmentFormat.align(batch.position());
+            Position at = end;
+            Segment seg = segments.get(at.segment());
+            if (seg == null || lastSealed || at.offset() + length + SegmentFormat.BATCH_HEADER_BYTES > seg.channel.size()) {
+                seg = roll(seg, at);
+                at = new Position(seg.index, SegmentFormat.SEGMENT_HEADER_BYTES);
+            }
+            SegmentFormat.finishBatch(batch, seg.index, at.offset(), recordCount, term);
+            try {
+                writeFully(seg.channel, batch, at.offset());
+                seg.channel.force(false);
+            } catch (IOException e) {
+                // After a failed write or sync the file's state is unknown: stop writing to it.
+                broken = true;
+                throw e;
+            }
+            seg.indexed(at.offset(), length);
+            publishEnd(new Position(seg.index, at.offset() + length));
+            return at;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Seals {@code current} at {@code at} (unless sealed already) and creates the next segment. */
+    private Segment roll(Segment current, Position at) throws IOException {
+        if (current != null && !lastSealed) {
+            writeFully(current.channel, SegmentFormat.sealHeader(current.index, at.offset(), term), at.offset());
+            current.channel.force(false);
+        }
+        lastSealed = true;
+        long index = current == null ? at.segment() : current.index + 1;
+        Segment next = createSegment(index);
+        lastSealed = false;
+        publishEnd(new Position(index, SegmentFormat.SEGMENT_HEADER_BYTES));
+        return next;
+    }
+
+    private Segment createSegment(long index) throws IOException {
+        Path target = dir.resolve(Segment.fileName(index));
+        Path spare = pool.take();
+        if (spare == null) {
+            spare = dir.resolve(Segment.fileName(index) + ".tmp");
+            Files.deleteIfExists(spare);
+            SegmentPool.preallocate(spare, config.segmentBytes());
+        }
+        Files.move(spare, target, StandardCopyOption.ATOMIC_MOVE);
+        Fsync.directory(dir);
+        FileChannel ch = FileChannel.open(target, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        writeFully(ch, SegmentFormat.segmentHeader(index, term), 0);
+        ch.force(false);
+        Segment seg = new Segment(pchannel, index, target, ch, new BatchIndex(), SegmentFormat.SEGMENT_HEADER_BYTES);
+        segments.put(index, seg);
+        return seg;
+    }
+
+    /**
+     * Removes every segment wholly before {@code upTo} (recycling the files). Only the writer of the
+     * current term may truncate.
+     */
+    void truncate(long writerTerm, MessageId upTo) {
+        writeLock.lock();
+        try {
+            checkUsable();
+            if (writerTerm != term) {
+                throw StreamingException.fenced("pchannel " + pchannel + " was opened at term " + term
+                        + "; the writer of term " + writerTerm + " is fenced");
+            }
+            Position target = Position.of(upTo);
+            if (target.compareTo(end) > 0) {
+                throw StreamingException.invalidArgument("pchannel " + pchannel + ": cannot truncate to " + upTo
+                        + ", beyond the end of the log (" + end + ")");
+            }
+            boolean removed = false;
+            for (Map.Entry<Long, Segment> e : segments.headMap(target.segment()).entrySet()) {
+                Segment seg = e.getValue();
+                firstIndex = seg.index + 1;
+                segments.remove(seg.index);
+                seg.channel.close();
+                pool.recycle(seg.path);
+                removed = true;
+            }
+            if (removed) {
+                Fsync.directory(dir);
+                LOG.debug("pchannel {}: truncated below segment {}", pchannel, firstIndex);
+            }
+        } catch (IOException e) {
+            throw StreamingException.inner("pchannel " + pchannel + ": truncation to " + upTo + " failed", e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private void checkUsable() {
+        if (closed) {
+            throw StreamingException.onShutdown("pchannel " + pchannel + " is closed");
+        }
+        if (broken) {
+            throw new StreamingException(ErrorCode.UNRECOVERABLE, "pchannel " + pchannel
+                    + ": an earlier write or sync failed; restart to recover from the durable data");
+        }
+    }
+
+    static void writeFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
+        long at = position;
+        while (b.hasRemaining()) {
+            at += ch.write(b, at);
+        }
+    }
+
+    // ------------------------------------------------------------------ reading
+
+    Position end() {
+        return end;
+    }
+
+    long firstIndex() {
+        return firstIndex;
+    }
+
+    Segment segment(long index) {
+        return segments.get(index);
+    }
+
+    private void publishEnd(Position p) {
+        endLock.lock();
+        try {
+            end = p;
+            endAdvanced.signalAll();
+        } finally {
+            endLock.unlock();
+        }
+    }
+
+    /**
+     * Waits until the durable end moves past {@code from}, the log closes, {@code stop} reports true,
+     * or the time runs out.
+     *
+     * @return the remaining nanoseconds (negative or zero when the time ran out)
+     */
+    long awaitBeyond(Position from, long nanos, java.util.function.BooleanSupplier stop) throws InterruptedException {
+        endLock.lock();
+        try {
+            while (end.equals(from) && !closed && !stop.getAsBoolean() && nanos > 0) {
+                nanos = endAdvanced.awaitNanos(nanos);
+            }
+            return nanos;
+        } finally {
+            endLock.unlock();
+        }
+    }
+
+    /** Wakes every waiting scanner so it re-checks its own state (for example after it was closed). */
+    void wakeScanners() {
+        endLock.lock();
+        try {
+            endAdvanced.signalAll();
+        } finally {
+            endLock.unlock();
+        }
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() throws IOException {
+        writeLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (Segment s : segments.values()) {
+                s.channel.close();
+            }
+            if (termFile != null) {
+                termFile.close();
+            }
+        } finally {
+            writeLock.unlock();
+        }
+        wakeScanners();
+    }
+}
