@@ -14,7 +14,10 @@ import java.util.TreeMap;
 /**
  * The system under test: a WAL backend found by name, opened afresh for every sample in a new
  * directory with one pchannel, so that every sample starts from the same state (no segments left to
- * recycle, nothing to recover) and the disk space of the previous sample is released.
+ * recycle, nothing to recover) and the disk space of the previous sample is released. The benchmarks
+ * run the SUT's load for a settle period ({@code --settle-seconds}) on each fresh pchannel before
+ * measuring, so that what an open starts in the background (preallocating spare segments, writing
+ * hundreds of MiB) is over and the sample sees the backend's steady state, as a long-lived node would.
  *
  * <p>The backend's properties are the user's ({@code -P key=value}) plus, for backends that store in a
  * directory, that directory and the batch size the baseline uses.

@@ -30,6 +30,12 @@ final class CommonOptions {
             description = "Warm-up of each side before the pairs, discarded (default: ${DEFAULT-VALUE}).")
     double warmupSeconds;
 
+    @Option(names = "--settle-seconds", defaultValue = "1", paramLabel = "S",
+            description = "Load run on each freshly opened SUT pchannel before its sample is measured, discarded:"
+                    + " lets the work an open starts in the background (spare segment preallocation) finish"
+                    + " (default: ${DEFAULT-VALUE}).")
+    double settleSeconds;
+
     @Option(names = "--baseline-file-bytes", defaultValue = "256MiB", converter = ByteSize.class, paramLabel = "SIZE",
             description = "Size of the preallocated baseline file, overwritten in a ring (default: ${DEFAULT-VALUE}).")
     long baselineFileBytes;
@@ -47,6 +53,9 @@ final class CommonOptions {
         }
         if (!(warmupSeconds >= 0)) {
             throw new ParameterException(spec.commandLine(), "--warmup-seconds must be >= 0, got " + warmupSeconds);
+        }
+        if (!(settleSeconds >= 0)) {
+            throw new ParameterException(spec.commandLine(), "--settle-seconds must be >= 0, got " + settleSeconds);
         }
         if (properties.keySet().stream().anyMatch(k -> k.equals("wal.local.dir"))) {
             throw new ParameterException(spec.commandLine(), "wal.local.dir is chosen by the bench (a fresh"

@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
  * <p>The SUT side issues appends asynchronously from the sender thread and records latency in the
  * completion callback; the baseline writes and syncs synchronously on the sender thread, so a slow sync
  * delays the next sends, and that delay is charged to them because latency counts from the grid. Ratios
- * judged: SUT p99 / raw p99 and SUT p50 / raw p50, per pair.
+ * judged: SUT p99 / raw p99 and SUT p50 / raw p50, per pair. Each SUT sample opens a fresh pchannel and
+ * runs the same open loop for the settle period first, discarded (see {@link BackendUnderTest}).
  */
 @Command(name = "wal-latency", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Open-loop append latency of a WAL backend at a fixed rate vs one write+fdatasync per"
@@ -82,7 +83,8 @@ final class WalLatencyBench implements Callable<Integer> {
                     String.format(Locale.ROOT, "setup:   open loop %d/s of %s for %.1fs each side; baseline"
                             + " write+fdatasync per op on a preallocated %s file; %d pairs, warm-up %.1fs",
                             rate, ByteSize.format(size), seconds, ByteSize.format(common.baselineFileBytes),
-                            common.pairs, common.warmupSeconds),
+                            common.pairs, common.warmupSeconds)
+                            + String.format(Locale.ROOT, ", SUT settles %.1fs per sample", common.settleSeconds),
                     "units:   microseconds from the intended send time to the durable acknowledgement");
             if (sut.name().equals("memory")) {
                 report.line("note:    the memory backend never touches the disk: its ratio checks the harness, not a WAL");
@@ -136,6 +138,17 @@ final class WalLatencyBench implements Callable<Integer> {
     }
 
     private Latency sutSample(BackendUnderTest sut, ByteBuffer record, double secs) throws Exception {
+        try (BackendUnderTest.Opened o = sut.open("latency")) {
+            if (common.settleSeconds > 0) {
+                openLoopAppends(sut, o, record, common.settleSeconds);
+            }
+            return openLoopAppends(sut, o, record, secs);
+        }
+    }
+
+    /** Runs the open loop of asynchronous appends and waits for every acknowledgement. */
+    private Latency openLoopAppends(BackendUnderTest sut, BackendUnderTest.Opened o, ByteBuffer record, double secs)
+            throws Exception {
         long n = OpenLoop.operationsIn(secs, rate);
         if (n > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("too many operations in one sample: " + n);
@@ -143,19 +156,17 @@ final class WalLatencyBench implements Callable<Integer> {
         OpenLoop loop = new OpenLoop(rate, OpenLoop.Clock.SYSTEM);
         CountDownLatch done = new CountDownLatch((int) n);
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        try (BackendUnderTest.Opened o = sut.open("latency")) {
-            loop.run(n, (i, intended) -> o.wal().append(record.duplicate()).whenComplete((id, error) -> {
-                if (error != null) {
-                    failure.compareAndSet(null, error);
-                } else {
-                    loop.recordCompletion(intended);
-                }
-                done.countDown();
-            }));
-            if (!done.await(COMPLETION_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                throw new IllegalStateException(done.getCount() + " of " + n + " appends still not acknowledged "
-                        + COMPLETION_TIMEOUT_SECONDS + " s after the last was sent");
+        loop.run(n, (i, intended) -> o.wal().append(record.duplicate()).whenComplete((id, error) -> {
+            if (error != null) {
+                failure.compareAndSet(null, error);
+            } else {
+                loop.recordCompletion(intended);
             }
+            done.countDown();
+        }));
+        if (!done.await(COMPLETION_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            throw new IllegalStateException(done.getCount() + " of " + n + " appends still not acknowledged "
+                    + COMPLETION_TIMEOUT_SECONDS + " s after the last was sent");
         }
         Throwable f = failure.get();
         if (f != null) {

@@ -71,7 +71,8 @@ final class WalThroughputBench implements Callable<Integer> {
                     String.format(java.util.Locale.ROOT, "setup:   %d appenders on one pchannel; baseline write+fdatasync"
                             + " of %s on a preallocated %s file; %d pairs x %.1fs each side, warm-up %.1fs",
                             appenders, ByteSize.format(batchBytes), ByteSize.format(common.baselineFileBytes),
-                            common.pairs, pairSeconds, common.warmupSeconds),
+                            common.pairs, pairSeconds, common.warmupSeconds)
+                            + String.format(java.util.Locale.ROOT, ", SUT settles %.1fs per sample", common.settleSeconds),
                     "units:   MB/s = 10^6 payload bytes per second; rec/s of the baseline = its MB/s in records of the size");
             if (sut.name().equals("memory")) {
                 report.line("note:    the memory backend never touches the disk: its ratio checks the harness, not a WAL");
@@ -160,7 +161,7 @@ final class WalThroughputBench implements Callable<Integer> {
         long nanos = CommonOptions.nanos(seconds);
         try (BackendUnderTest.Opened o = sut.open("throughput")) {
             return new WindowedAppenders(o.wal(), appenders, perAppender, size)
-                    .measure(Math.min(nanos / 4, 200_000_000L), nanos);
+                    .measure(CommonOptions.nanos(common.settleSeconds), nanos);
         }
     }
 

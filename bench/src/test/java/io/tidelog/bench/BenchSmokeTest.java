@@ -42,7 +42,7 @@ class BenchSmokeTest {
     @ValueSource(strings = {"memory", "local"})
     void throughputBenchReportsPairsAndARatioPerRecordSize(String backend) throws Exception {
         Run run = bench("wal-throughput", "--backend", backend, "--dir", dir.toString(), "--pairs", "2",
-                "--pair-seconds", "0.2", "--warmup-seconds", "0.05", "--appenders", "4",
+                "--pair-seconds", "0.2", "--warmup-seconds", "0.05", "--settle-seconds", "0.05", "--appenders", "4",
                 "--baseline-file-bytes", "8MiB", "--json");
 
         assertThat(run.status()).as(run.err()).isZero();
@@ -66,7 +66,7 @@ class BenchSmokeTest {
     @ValueSource(strings = {"memory", "local"})
     void latencyBenchReportsPercentilesAndBothRatios(String backend) throws Exception {
         Run run = bench("wal-latency", "--backend", backend, "--dir", dir.toString(), "--pairs", "2",
-                "--seconds", "0.2", "--warmup-seconds", "0.05", "--rate", "1000", "--baseline-file-bytes", "1MiB",
+                "--seconds", "0.2", "--warmup-seconds", "0.05", "--settle-seconds", "0.05", "--rate", "1000", "--baseline-file-bytes", "1MiB",
                 "--json");
 
         assertThat(run.status()).as(run.err()).isZero();
