@@ -87,7 +87,8 @@ final class WalLatencyBench implements Callable<Integer> {
                             + String.format(Locale.ROOT, ", SUT settles %.1fs per sample", common.settleSeconds),
                     "units:   microseconds from the intended send time to the durable acknowledgement");
             if (sut.name().equals("memory")) {
-                report.line("note:    the memory backend never touches the disk: its ratio checks the harness, not a WAL");
+                report.line("note:    the memory backend never touches the disk: its ratio checks the harness,"
+                        + " not a WAL");
             }
             try (RawSyncBaseline raw = RawSyncBaseline.preallocate(work.path().resolve("baseline.dat"),
                     common.baselineFileBytes)) {

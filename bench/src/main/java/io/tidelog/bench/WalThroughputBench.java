@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,7 +37,8 @@ final class WalThroughputBench implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--sizes", split = ",", defaultValue = "1KiB,16KiB", converter = ByteSize.class, paramLabel = "SIZE",
+    @Option(names = "--sizes", split = ",", defaultValue = "1KiB,16KiB", converter = ByteSize.class,
+            paramLabel = "SIZE",
             description = "Record sizes, comma-separated (default: ${DEFAULT-VALUE}).")
     List<Long> sizes;
 
@@ -68,14 +70,16 @@ final class WalThroughputBench implements Callable<Integer> {
             BackendUnderTest sut = new BackendUnderTest(common.backend, common.properties, work, batchBytes);
             report.header("wal-throughput", facts,
                     "backend: " + sut.describe() + ", one fresh directory and pchannel per SUT sample",
-                    String.format(java.util.Locale.ROOT, "setup:   %d appenders on one pchannel; baseline write+fdatasync"
+                    String.format(Locale.ROOT, "setup:   %d appenders on one pchannel; baseline write+fdatasync"
                             + " of %s on a preallocated %s file; %d pairs x %.1fs each side, warm-up %.1fs",
                             appenders, ByteSize.format(batchBytes), ByteSize.format(common.baselineFileBytes),
                             common.pairs, pairSeconds, common.warmupSeconds)
-                            + String.format(java.util.Locale.ROOT, ", SUT settles %.1fs per sample", common.settleSeconds),
-                    "units:   MB/s = 10^6 payload bytes per second; rec/s of the baseline = its MB/s in records of the size");
+                            + String.format(Locale.ROOT, ", SUT settles %.1fs per sample", common.settleSeconds),
+                    "units:   MB/s = 10^6 payload bytes per second; rec/s of the baseline = its MB/s in records"
+                            + " of the size");
             if (sut.name().equals("memory")) {
-                report.line("note:    the memory backend never touches the disk: its ratio checks the harness, not a WAL");
+                report.line("note:    the memory backend never touches the disk: its ratio checks the harness,"
+                        + " not a WAL");
             }
             try (RawSyncBaseline raw = RawSyncBaseline.preallocate(work.path().resolve("baseline.dat"),
                     common.baselineFileBytes)) {
@@ -143,15 +147,15 @@ final class WalThroughputBench implements Callable<Integer> {
         PairedRun.Summary summary = PairedRun.summarize(pairs, WindowedAppenders.Throughput::bytesPerSecond);
         boolean targeted = size == 16 * 1024;
         double target = targeted ? ISSUE_TARGET_16K : Double.NaN;
-        report.summary(String.format(java.util.Locale.ROOT, "ratio %s/raw MB/s @%s", sut.name(), ByteSize.format(size)),
+        report.summary(String.format(Locale.ROOT, "ratio %s/raw MB/s @%s", sut.name(), ByteSize.format(size)),
                 summary, target, true, targeted
-                        ? String.format(java.util.Locale.ROOT, ">= %.2fx (issue), goal >= %.2fx", ISSUE_TARGET_16K, GOAL_16K)
+                        ? String.format(Locale.ROOT, ">= %.2fx (issue), goal >= %.2fx", ISSUE_TARGET_16K, GOAL_16K)
                         : "none vs B_sync (G2 compares 1 KiB against Kafka)");
         return new SizeResult(size, perAppender, pairs, summary, target);
     }
 
-    private WindowedAppenders.Throughput baseline(RawSyncBaseline raw, ByteBuffer block, int recordBytes, double seconds)
-            throws IOException {
+    private WindowedAppenders.Throughput baseline(RawSyncBaseline raw, ByteBuffer block, int recordBytes,
+                                                  double seconds) throws IOException {
         double bps = raw.bytesPerSecond(block, CommonOptions.nanos(seconds));
         return new WindowedAppenders.Throughput(bps, bps / recordBytes);
     }

@@ -68,8 +68,9 @@ final class WindowedAppenders {
     }
 
     /**
-     * Starts the appenders, lets them ramp up and the backend settle for {@code rampNanos}, measures the acknowledged records
-     * over the next {@code nanos}, then stops and waits for every outstanding append.
+     * Starts the appenders, lets them ramp up and the backend settle for {@code rampNanos}, measures
+     * the acknowledged records over the next {@code nanos}, then stops and waits for every outstanding
+     * append.
      *
      * @throws StreamingException the first append failure, with how many records had been acknowledged
      */

@@ -66,7 +66,8 @@ class BenchSmokeTest {
     @ValueSource(strings = {"memory", "local"})
     void latencyBenchReportsPercentilesAndBothRatios(String backend) throws Exception {
         Run run = bench("wal-latency", "--backend", backend, "--dir", dir.toString(), "--pairs", "2",
-                "--seconds", "0.2", "--warmup-seconds", "0.05", "--settle-seconds", "0.05", "--rate", "1000", "--baseline-file-bytes", "1MiB",
+                "--seconds", "0.2", "--warmup-seconds", "0.05", "--settle-seconds", "0.05", "--rate", "1000",
+                "--baseline-file-bytes", "1MiB",
                 "--json");
 
         assertThat(run.status()).as(run.err()).isZero();
@@ -79,8 +80,10 @@ class BenchSmokeTest {
             assertThat(Double.parseDouble(f[3])).as("raw p99 in %s", line).isPositive();
             assertThat(Double.parseDouble(f[7])).as("SUT p99 in %s", line).isPositive();
         }
-        assertThat(ratios(run.out(), "ratio " + backend + "/raw p50")).hasSize(1).allSatisfy(this::assertRatioIsOrdered);
-        assertThat(ratios(run.out(), "ratio " + backend + "/raw p99")).hasSize(1).allSatisfy(this::assertRatioIsOrdered);
+        assertThat(ratios(run.out(), "ratio " + backend + "/raw p50")).hasSize(1)
+                .allSatisfy(this::assertRatioIsOrdered);
+        assertThat(ratios(run.out(), "ratio " + backend + "/raw p99")).hasSize(1)
+                .allSatisfy(this::assertRatioIsOrdered);
         assertThat(lastLine(run.out())).startsWith("{\"bench\":\"wal-latency\"").contains("\"metric\":\"p99_ratio\"",
                 "\"sut_count\":200").endsWith("}");
         assertDirectoryLeftClean();

@@ -23,7 +23,8 @@ class JsonTest {
 
     @Test
     void numbersKeepSixSignificantDigitsWithoutTrailingZeros() {
-        Json j = new Json().beginArray().value(100).value(1234.5).value(0).value(1e-7).value(2.5e9).value(100000.5).value(-0.000123456789).endArray();
+        Json j = new Json().beginArray().value(100).value(1234.5).value(0).value(1e-7).value(2.5e9).value(100000.5)
+                .value(-0.000123456789).endArray();
         assertThat(j.toString()).isEqualTo("[100,1234.5,0,1e-07,2500000000,100001,-0.000123457]");
     }
 }

@@ -10,15 +10,15 @@ import org.junit.jupiter.api.io.TempDir;
 class MachineFactsTest {
     private static final List<String> MOUNTS = List.of(
             "sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0",
-            "/dev/vda / ext4 rw,relatime,discard 0 0",
+            "/dev/sda / ext4 rw,relatime,discard 0 0",
             "tmpfs /tmp tmpfs rw,nosuid,nodev 0 0",
-            "/dev/vdb /data xfs rw,noatime 0 0",
-            "/dev/vdc /data/my\\040disk ext4 rw,relatime 0 0");
+            "/dev/sdb /data xfs rw,noatime 0 0",
+            "/dev/sdc /data/my\\040disk ext4 rw,relatime 0 0");
 
     @Test
     void theMountWithTheLongestMatchingMountPointHoldsThePath() {
         assertThat(MachineFacts.mountOf(Path.of("/data/wal/ch-1"), MOUNTS)).get()
-                .isEqualTo(new MachineFacts.Mount("/dev/vdb", "/data", "xfs", "rw,noatime"));
+                .isEqualTo(new MachineFacts.Mount("/dev/sdb", "/data", "xfs", "rw,noatime"));
         assertThat(MachineFacts.mountOf(Path.of("/var/lib"), MOUNTS)).get()
                 .extracting(MachineFacts.Mount::type).isEqualTo("ext4");
     }
@@ -31,7 +31,7 @@ class MachineFactsTest {
 
     @Test
     void theLastOfTwoMountsOnTheSamePointWins() {
-        List<String> stacked = List.of("/dev/vda / ext4 rw 0 0", "/dev/vdb /tmp ext4 rw 0 0",
+        List<String> stacked = List.of("/dev/sda / ext4 rw 0 0", "/dev/sdb /tmp ext4 rw 0 0",
                 "tmpfs /tmp tmpfs rw,size=1g 0 0");
         assertThat(MachineFacts.mountOf(Path.of("/tmp/x"), stacked)).get()
                 .extracting(MachineFacts.Mount::type).isEqualTo("tmpfs");
@@ -46,8 +46,8 @@ class MachineFactsTest {
 
     @Test
     void malformedLinesAreSkipped() {
-        assertThat(MachineFacts.mountOf(Path.of("/x"), List.of("", "garbage", "/dev/vda / ext4 rw 0 0"))).get()
-                .extracting(MachineFacts.Mount::device).isEqualTo("/dev/vda");
+        assertThat(MachineFacts.mountOf(Path.of("/x"), List.of("", "garbage", "/dev/sda / ext4 rw 0 0"))).get()
+                .extracting(MachineFacts.Mount::device).isEqualTo("/dev/sda");
         assertThat(MachineFacts.mountOf(Path.of("/x"), List.of("garbage"))).isEmpty();
     }
 
