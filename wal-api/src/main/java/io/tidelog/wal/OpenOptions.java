@@ -1,12 +1,13 @@
 package io.tidelog.wal;
 
+import io.tidelog.common.Names;
 import io.tidelog.common.StreamingException;
 import java.util.Objects;
 
 /**
  * What to open: a pchannel, the term of the caller's assignment, and the access mode.
  *
- * @param pchannel the pchannel name: letters, digits, {@code - _ .}, 1 to 128 characters
+ * @param pchannel the pchannel name: letters, digits, {@code - .}, 1 to 128 characters (see {@link Names})
  * @param term     the assignment term, {@code >= 0}; only meaningful for {@link AccessMode#READ_WRITE}
  * @param mode     read-write (the one writer) or read-only
  */
@@ -27,19 +28,12 @@ public record OpenOptions(String pchannel, long term, AccessMode mode) {
         return new OpenOptions(pchannel, 0, AccessMode.READ_ONLY);
     }
 
-    /** Checks a pchannel name; backends use it as a directory, topic or key prefix, so it is strict. */
+    /**
+     * Checks a pchannel name; backends use it as a directory, topic or key prefix, so it is strict.
+     * The rule is {@link Names#validatePchannel}'s (no {@code _}: it separates a vchannel's pchannel
+     * from its suffix).
+     */
     public static void validatePchannel(String pchannel) {
-        if (pchannel == null || pchannel.isEmpty() || pchannel.length() > 128) {
-            throw StreamingException.invalidArgument("pchannel name must have 1 to 128 characters: " + pchannel);
-        }
-        for (int i = 0; i < pchannel.length(); i++) {
-            char c = pchannel.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '-' || c == '_' || c == '.';
-            if (!ok || (i == 0 && c == '.')) {
-                throw StreamingException.invalidArgument(
-                        "pchannel name may contain only letters, digits, '-', '_' and '.' (not first): " + pchannel);
-            }
-        }
+        Names.validatePchannel(pchannel);
     }
 }

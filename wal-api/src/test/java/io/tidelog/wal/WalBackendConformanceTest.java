@@ -675,7 +675,7 @@ public abstract class WalBackendConformanceTest {
     @Test
     void invalidPchannelNamesAreRejected() {
         WalBackend backend = backend();
-        for (String bad : new String[] {"", "../etc", "a/b", "with space", ".hidden"}) {
+        for (String bad : new String[] {"", "../etc", "a/b", "with space", ".hidden", "a_b"}) {
             assertThatThrownBy(() -> backend.open(OpenOptions.readWrite(bad, 1)))
                     .as(bad)
                     .isInstanceOfSatisfying(StreamingException.class,

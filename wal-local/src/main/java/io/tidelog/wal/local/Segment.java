@@ -15,16 +15,20 @@ final class Segment {
     final Path path;
     final FileChannel channel;
     final ByteSource source;
+    /** The file's size: segments are preallocated, so it never changes while open. */
+    final long capacity;
     private final BatchIndex batches;
     /** Every batch before this position is in {@link #batches}; guarded by {@code this}. */
     private long indexedUpTo;
 
-    Segment(String pchannel, long index, Path path, FileChannel channel, BatchIndex batches, long indexedUpTo) {
+    Segment(String pchannel, long index, Path path, FileChannel channel, BatchIndex batches, long indexedUpTo)
+            throws IOException {
         this.pchannel = pchannel;
         this.index = index;
         this.path = path;
         this.channel = channel;
         this.source = ByteSource.of(channel);
+        this.capacity = channel.size();
         this.batches = batches;
         this.indexedUpTo = indexedUpTo;
     }

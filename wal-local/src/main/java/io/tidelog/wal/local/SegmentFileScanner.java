@@ -86,7 +86,7 @@ final class SegmentFileScanner implements WalScanner {
             throw new StreamingException(ErrorCode.OUT_OF_RANGE, "pchannel " + log.pchannel + ": " + target + " was truncated");
         }
         try {
-            long limit = target.segment() == end.segment() ? end.offset() : seg.channel.size();
+            long limit = target.segment() == end.segment() ? end.offset() : seg.capacity;
             long batch = seg.batchContaining(target.offset(), limit);
             if (batch < 0) {
                 throw noRecordAt(log, target);
@@ -148,7 +148,7 @@ final class SegmentFileScanner implements WalScanner {
             }
             Batch b;
             try {
-                long limit = next.segment() == end.segment() ? end.offset() : seg.channel.size();
+                long limit = next.segment() == end.segment() ? end.offset() : seg.capacity;
                 if (in == null || inSegment != seg.index) {
                     in = new ReadAhead(seg.source, READ_AHEAD_BYTES);
                     inSegment = seg.index;

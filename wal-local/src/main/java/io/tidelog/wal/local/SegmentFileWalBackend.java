@@ -109,6 +109,11 @@ public final class SegmentFileWalBackend implements WalBackend {
         return wal;
     }
 
+    /** Test support: the shared state of a pchannel opened before. */
+    synchronized SegmentLog logForTesting(String pchannel) {
+        return logs.get(pchannel);
+    }
+
     synchronized void forget(SegmentFileWal wal) {
         wals.remove(wal);
     }

@@ -197,7 +197,7 @@ final class SegmentLog implements AutoCloseable {
         try {
             Segment last = segments.isEmpty() ? null : segments.lastEntry().getValue();
             if (closed || broken || writerTerm != term || writer != wal || lastSealed || last == null
-                    || end.segment() != last.index || end.offset() + SegmentFormat.BATCH_HEADER_BYTES > last.channel.size()) {
+                    || end.segment() != last.index || end.offset() + SegmentFormat.BATCH_HEADER_BYTES > last.capacity) {
                 return;
             }
             writeFully(last.channel, SegmentFormat.cleanHeader(last.index, end.offset(), term), end.offset());
@@ -242,7 +242,7 @@ final class SegmentLog implements AutoCloseable {
             int length = SegmentFormat.align(batch.position());
             Position at = end;
             Segment seg = segments.get(at.segment());
-            if (seg == null || lastSealed || at.offset() + length + SegmentFormat.BATCH_HEADER_BYTES > seg.channel.size()) {
+            if (seg == null || lastSealed || at.offset() + length + SegmentFormat.BATCH_HEADER_BYTES > seg.capacity) {
                 seg = roll(seg, at);
                 at = new Position(seg.index, SegmentFormat.SEGMENT_HEADER_BYTES);
             }
@@ -403,6 +403,11 @@ final class SegmentLog implements AutoCloseable {
 
     boolean isClosed() {
         return closed;
+    }
+
+    /** Test support: holding this lock stalls the writer between batches. */
+    ReentrantLock writeLockForTesting() {
+        return writeLock;
     }
 
     @Override

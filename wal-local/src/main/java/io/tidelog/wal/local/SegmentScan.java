@@ -88,7 +88,8 @@ final class SegmentScan {
                 continue;
             }
             Batch b = Batch.read(in, segmentIndex, p, size);
-            if ((b.kind == Batch.Kind.RECORDS || b.kind == Batch.Kind.SEAL) && b.header.term() >= minTerm) {
+            // Any batch or marker written here proves the bytes before it were synced once.
+            if (b.kind != Batch.Kind.INVALID && b.header.term() >= minTerm) {
                 return p;
             }
         }

@@ -1,0 +1,93 @@
+package io.tidelog.message;
+
+import io.tidelog.common.Names;
+import io.tidelog.common.StreamingException;
+
+/**
+ * vchannel names: {@code <pchannel>_<suffix>}.
+ *
+ * <p>The pchannel part follows {@link Names#validatePchannel}, which forbids {@code _}; so the pchannel of
+ * a vchannel is everything before its first {@code _}, and nothing else needs to be known to route it.
+ * The suffix is non-empty: ASCII letters, digits, {@code -}, {@code .} and {@code _}. A collection's
+ * shard is {@code <pchannel>_<collectionId>v<shardIndex>} (for example {@code pchannel-3_1001v0}); a
+ * {@code Raw} vchannel may use any suffix. The whole name has at most {@value #MAX_LENGTH} characters.
+ */
+public final class Vchannels {
+    /** The longest vchannel name accepted. */
+    public static final int MAX_LENGTH = 255;
+
+    private Vchannels() {
+    }
+
+    /**
+     * Checks a vchannel name.
+     *
+     * @throws StreamingException {@code INVALID_ARGUMENT} naming the name and what is wrong with it
+     */
+    public static void validateVchannel(String name) {
+        String problem = problem(name);
+        if (problem != null) {
+            throw StreamingException.invalidArgument(problem);
+        }
+    }
+
+    /** Whether {@code name} is a well-formed vchannel name. */
+    public static boolean isValidVchannel(String name) {
+        return problem(name) == null;
+    }
+
+    /**
+     * The pchannel a vchannel lives on.
+     *
+     * @throws StreamingException {@code INVALID_ARGUMENT} if {@code vchannel} is not a valid name
+     */
+    public static String pchannelOf(String vchannel) {
+        validateVchannel(vchannel);
+        return vchannel.substring(0, vchannel.indexOf(Names.VCHANNEL_SEPARATOR));
+    }
+
+    /**
+     * The name of shard {@code shardIndex} of collection {@code collectionId} on {@code pchannel}:
+     * {@code <pchannel>_<collectionId>v<shardIndex>}.
+     *
+     * @throws StreamingException {@code INVALID_ARGUMENT} for a bad pchannel or a negative number
+     */
+    public static String collectionVchannel(String pchannel, long collectionId, int shardIndex) {
+        Names.validatePchannel(pchannel);
+        if (collectionId < 0 || shardIndex < 0) {
+            throw StreamingException.invalidArgument("collection id and shard index must be >= 0, got "
+                    + collectionId + " and " + shardIndex);
+        }
+        return pchannel + Names.VCHANNEL_SEPARATOR + collectionId + 'v' + shardIndex;
+    }
+
+    /** What is wrong with {@code name} as a vchannel name, or {@code null} if nothing. */
+    static String problem(String name) {
+        if (name == null || name.isEmpty()) {
+            return "vchannel name must not be empty";
+        }
+        if (name.length() > MAX_LENGTH) {
+            return "vchannel name has " + name.length() + " characters, the limit is " + MAX_LENGTH + ": '"
+                    + name.substring(0, 64) + "...'";
+        }
+        int sep = name.indexOf(Names.VCHANNEL_SEPARATOR);
+        if (sep < 0) {
+            return "vchannel name must look like <pchannel>_<suffix>, '" + name + "' has no '_'";
+        }
+        String pchannel = name.substring(0, sep);
+        if (!Names.isValidPchannel(pchannel)) {
+            return "vchannel '" + name + "': its pchannel part '" + pchannel + "' must have " + Names.PCHANNEL_RULE;
+        }
+        if (sep == name.length() - 1) {
+            return "vchannel '" + name + "' has an empty suffix after '_'";
+        }
+        for (int i = sep + 1; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!Names.isPchannelChar(c) && c != Names.VCHANNEL_SEPARATOR) {
+                return "vchannel '" + name + "' may contain only letters, digits, '-', '.' and '_' after its"
+                        + " pchannel, found '" + c + "' at index " + i;
+            }
+        }
+        return null;
+    }
+}
