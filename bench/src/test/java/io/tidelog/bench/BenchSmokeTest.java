@@ -1,0 +1,157 @@
+package io.tidelog.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Runs each benchmark end to end with tiny durations and checks the structure of its report: facts,
+ * per-pair lines with non-zero counts, parsable ratio summaries, the JSON line, and a clean directory.
+ * Nothing here judges speed.
+ */
+class BenchSmokeTest {
+    private static final Pattern RATIO = Pattern.compile(
+            "median (\\S+)  min (\\S+)  max (\\S+)  \\((\\d+) pairs, baseline spread (\\S+)x\\)");
+
+    @TempDir
+    Path dir;
+
+    private record Run(int status, String out, String err) {
+    }
+
+    private static Run bench(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = BenchMain.execute(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"memory", "local"})
+    void throughputBenchReportsPairsAndARatioPerRecordSize(String backend) throws Exception {
+        Run run = bench("wal-throughput", "--backend", backend, "--dir", dir.toString(), "--pairs", "2",
+                "--pair-seconds", "0.2", "--warmup-seconds", "0.05", "--settle-seconds", "0.05", "--appenders", "4",
+                "--baseline-file-bytes", "8MiB", "--json");
+
+        assertThat(run.status()).as(run.err()).isZero();
+        assertMachineFacts(run.out());
+        List<String> pairLines = linesMatching(run.out(), "^\\s+[12] +\\d");
+        assertThat(pairLines).hasSize(4);
+        for (String line : pairLines) {
+            String[] f = line.trim().split("\\s+");
+            assertThat(Double.parseDouble(f[1])).as("raw MB/s in %s", line).isPositive();
+            assertThat(Double.parseDouble(f[4])).as("SUT records/s in %s", line).isPositive();
+        }
+        List<double[]> ratios = ratios(run.out(), "ratio " + backend + "/raw MB/s @");
+        assertThat(ratios).hasSize(2).allSatisfy(this::assertRatioIsOrdered);
+        assertThat(run.out()).contains("@1KiB: ", "@16KiB: ", "target >= 0.50x (issue), goal >= 0.70x");
+        assertThat(lastLine(run.out())).startsWith("{\"bench\":\"wal-throughput\"").contains("\"record_bytes\":16384",
+                "\"verdict\":").endsWith("}");
+        assertDirectoryLeftClean();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"memory", "local"})
+    void latencyBenchReportsPercentilesAndBothRatios(String backend) throws Exception {
+        Run run = bench("wal-latency", "--backend", backend, "--dir", dir.toString(), "--pairs", "2",
+                "--seconds", "0.2", "--warmup-seconds", "0.05", "--settle-seconds", "0.05", "--rate", "1000",
+                "--baseline-file-bytes", "1MiB",
+                "--json");
+
+        assertThat(run.status()).as(run.err()).isZero();
+        assertMachineFacts(run.out());
+        List<String> pairLines = linesMatching(run.out(), "^\\s+[12] +\\d+ \\|");
+        assertThat(pairLines).hasSize(2);
+        for (String line : pairLines) {
+            String[] f = line.replace("|", " ").trim().split("\\s+");
+            assertThat(Long.parseLong(f[1])).as("operations in %s", line).isEqualTo(200);
+            assertThat(Double.parseDouble(f[3])).as("raw p99 in %s", line).isPositive();
+            assertThat(Double.parseDouble(f[7])).as("SUT p99 in %s", line).isPositive();
+        }
+        assertThat(ratios(run.out(), "ratio " + backend + "/raw p50")).hasSize(1)
+                .allSatisfy(this::assertRatioIsOrdered);
+        assertThat(ratios(run.out(), "ratio " + backend + "/raw p99")).hasSize(1)
+                .allSatisfy(this::assertRatioIsOrdered);
+        assertThat(lastLine(run.out())).startsWith("{\"bench\":\"wal-latency\"").contains("\"metric\":\"p99_ratio\"",
+                "\"sut_count\":200").endsWith("}");
+        assertDirectoryLeftClean();
+    }
+
+    @Test
+    void helpListsTheBenchmarks() {
+        Run run = bench("--help");
+        assertThat(run.status()).isZero();
+        assertThat(run.out()).contains("wal-throughput", "wal-latency");
+    }
+
+    @Test
+    void anUnknownBackendFailsWithAMessageNamingTheAvailableOnes() {
+        Run run = bench("wal-latency", "--backend", "nope", "--dir", dir.toString(), "--pairs", "1");
+        assertThat(run.status()).isEqualTo(1);
+        assertThat(run.err()).contains("error: no WAL backend named 'nope'", "memory");
+        assertDirectoryLeftClean();
+    }
+
+    @Test
+    void aMissingDirectoryFailsWithAMessageNamingIt() {
+        Run run = bench("wal-throughput", "--backend", "memory", "--dir", dir.resolve("absent").toString());
+        assertThat(run.status()).isEqualTo(1);
+        assertThat(run.err()).contains("absent", "does not exist");
+    }
+
+    @Test
+    void badOptionValuesAreUsageErrors() {
+        assertThat(bench("wal-throughput", "--pairs", "0").status()).isEqualTo(2);
+        assertThat(bench("wal-throughput", "--sizes", "2MiB").err()).contains("exceeds --batch-bytes");
+        assertThat(bench("wal-latency", "--rate", "0").err()).contains("--rate must be at least 1");
+        assertThat(bench("wal-latency", "--size", "big").err()).contains("'big' is not a size");
+    }
+
+    private void assertMachineFacts(String out) {
+        assertThat(out).contains("machine: nproc=", "kernel=", "jdk:", "dir:", "fs=", "free:");
+    }
+
+    private void assertRatioIsOrdered(double[] r) {
+        assertThat(r[0]).as("median").isPositive().isBetween(r[1], r[2]);
+        assertThat(r[3]).as("pairs").isEqualTo(2);
+    }
+
+    private static List<double[]> ratios(String out, String label) {
+        return out.lines().filter(l -> l.startsWith(label)).map(l -> {
+            Matcher m = RATIO.matcher(l);
+            assertThat(m.find()).as("ratio summary in: %s", l).isTrue();
+            return new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)),
+                Double.parseDouble(m.group(3)), Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5))};
+        }).collect(Collectors.toList());
+    }
+
+    private static List<String> linesMatching(String out, String regex) {
+        Pattern p = Pattern.compile(regex);
+        return out.lines().filter(l -> p.matcher(l).find()).collect(Collectors.toList());
+    }
+
+    private static String lastLine(String out) {
+        List<String> lines = out.lines().collect(Collectors.toList());
+        return lines.get(lines.size() - 1);
+    }
+
+    private void assertDirectoryLeftClean() {
+        try (Stream<Path> left = Files.list(dir)) {
+            assertThat(left).as("files left in the benchmark directory").isEmpty();
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
