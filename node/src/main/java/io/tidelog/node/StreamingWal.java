@@ -169,6 +169,7 @@ public final class StreamingWal implements AutoCloseable {
 
     private CompletableFuture<AppendResult> appendInOrder(MutableMessage message) {
         CompletableFuture<AppendResult> result = new CompletableFuture<>();
+        MutableMessage stamped;
         appendLock.lock();
         try {
             StreamingException down = availability();
@@ -176,7 +177,7 @@ public final class StreamingWal implements AutoCloseable {
                 return CompletableFuture.failedFuture(down);
             }
             long tt = allocateAbove(message.barrierTimeTick());
-            MutableMessage stamped = message.withTimeTick(tt).withLastConfirmedId(lastConfirmed).withTerm(term());
+            stamped = message.withTimeTick(tt).withLastConfirmedId(lastConfirmed).withTerm(term());
             byte[] record = stamped.encode();
             InFlight entry = new InFlight(tt, stamped, record.length, true, result);
             synchronized (inFlight) {
@@ -189,6 +190,9 @@ public final class StreamingWal implements AutoCloseable {
         } finally {
             appendLock.unlock();
         }
+        // Build the merged envelope here, on the appender's thread, so the acknowledgement path (the
+        // backend's writer thread) finds it ready when it publishes the message to the buffer.
+        stamped.envelope();
         return result;
     }
 

@@ -234,11 +234,7 @@ final class SegmentLog implements AutoCloseable {
     Position writeBatch(long writerTerm, ByteBuffer batch, int recordCount) throws IOException {
         writeLock.lock();
         try {
-            checkUsable();
-            if (writerTerm != term) {
-                throw StreamingException.fenced("pchannel " + pchannel + " was opened at term " + term
-                        + "; the writer of term " + writerTerm + " is fenced");
-            }
+            checkWriter(writerTerm);
             int length = SegmentFormat.align(batch.position());
             Position at = end;
             Segment seg = segments.get(at.segment());
@@ -302,11 +298,7 @@ final class SegmentLog implements AutoCloseable {
     void truncate(long writerTerm, MessageId upTo) {
         writeLock.lock();
         try {
-            checkUsable();
-            if (writerTerm != term) {
-                throw StreamingException.fenced("pchannel " + pchannel + " was opened at term " + term
-                        + "; the writer of term " + writerTerm + " is fenced");
-            }
+            checkWriter(writerTerm);
             Position target = Position.of(upTo);
             if (target.compareTo(end) > 0) {
                 throw StreamingException.invalidArgument("pchannel " + pchannel + ": cannot truncate to " + upTo
@@ -329,6 +321,15 @@ final class SegmentLog implements AutoCloseable {
             throw StreamingException.inner("pchannel " + pchannel + ": truncation to " + upTo + " failed", e);
         } finally {
             writeLock.unlock();
+        }
+    }
+
+    /** The fence: only the writer of the current term may change the files. Called under writeLock. */
+    private void checkWriter(long writerTerm) {
+        checkUsable();
+        if (writerTerm != term) {
+            throw StreamingException.fenced("pchannel " + pchannel + " was opened at term " + term
+                    + "; the writer of term " + writerTerm + " is fenced");
         }
     }
 
