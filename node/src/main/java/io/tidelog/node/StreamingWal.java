@@ -147,6 +147,11 @@ public final class StreamingWal implements AutoCloseable {
         return wal.term();
     }
 
+    /** The largest encoded message (with the node's fields) the backend stores. */
+    public int maxRecordBytes() {
+        return wal.maxRecordBytes();
+    }
+
     /**
      * Appends a message of this pchannel. The future completes once the message is durable, with its
      * id, time tick and last-confirmed id; or fails: {@code INVALID_ARGUMENT} (nothing written),

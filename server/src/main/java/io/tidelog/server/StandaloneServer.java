@@ -1,0 +1,202 @@
+package io.tidelog.server;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.tidelog.common.Closeables;
+import io.tidelog.common.StreamingException;
+import io.tidelog.coord.CoordConfig;
+import io.tidelog.coord.StreamingCoordinator;
+import io.tidelog.message.MessageLimits;
+import io.tidelog.meta.MetaStore;
+import io.tidelog.meta.MetaStores;
+import io.tidelog.node.NodeConfig;
+import io.tidelog.node.WalManager;
+import io.tidelog.tso.TsoConfig;
+import io.tidelog.wal.WalBackend;
+import io.tidelog.wal.WalBackends;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tidelog in one process: the coordinator and one streaming node, the embedded meta store, the
+ * {@code local} WAL, all under one data directory, serving gRPC on one port.
+ *
+ * <pre>
+ * &lt;data dir&gt;/meta   embedded meta store (assignments, terms, TSO high-water mark)
+ * &lt;data dir&gt;/wal    local WAL, one directory per pchannel
+ * </pre>
+ *
+ * Start order: meta store, coordinator (TSO), WAL backend, node, gRPC server, then the coordinator
+ * assigns every pchannel to the node at a new term. {@link #close()} stops in reverse order.
+ */
+public final class StandaloneServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StandaloneServer.class);
+    /** Configuration key prefixes a standalone server understands. */
+    static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, NodeConfig.PREFIX, CoordConfig.PREFIX,
+            MessageLimits.PREFIX, "tso.", "wal.", "meta.");
+
+    static final String STANDALONE_SEGMENT_BYTES = "16MiB";
+
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private final ServerConfig config;
+    private Server grpc;
+    private String address;
+    private StreamingCoordinator coordinator;
+    private WalManager wals;
+
+    private StandaloneServer(ServerConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Starts a standalone server over {@code dataDir}. {@code properties} may hold any component's keys
+     * ({@code server.*}, {@code node.*}, {@code coord.*}, {@code message.*}, {@code tso.*},
+     * {@code wal.local.*}, {@code meta.embedded.*}); unknown keys fail with {@code INVALID_ARGUMENT}.
+     */
+    public static StandaloneServer start(Path dataDir, Map<String, String> properties) {
+        checkPrefixes(properties);
+        Map<String, String> p = new HashMap<>(properties);
+        p.putIfAbsent("wal.local.dir", dataDir.resolve("wal").toString());
+        p.putIfAbsent("meta.embedded.dir", dataDir.resolve("meta").toString());
+        StandaloneServer s = new StandaloneServer(ServerConfig.from(p));
+        try {
+            s.startAll(p);
+            return s;
+        } catch (RuntimeException | IOException e) {
+            Closeables.closeQuietly(s, e);
+            throw StreamingException.from(e);
+        }
+    }
+
+    private static void checkPrefixes(Map<String, String> properties) {
+        Set<String> unknown = new TreeSet<>();
+        for (String k : properties.keySet()) {
+            if (PREFIXES.stream().noneMatch(k::startsWith)) {
+                unknown.add(k);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw StreamingException.invalidArgument("unknown configuration keys: " + unknown
+                    + " (known prefixes: " + new TreeSet<>(PREFIXES) + ")");
+        }
+    }
+
+    private void startAll(Map<String, String> p) throws IOException {
+        MessageLimits limits = MessageLimits.from(only(p, MessageLimits.PREFIX));
+        NodeConfig nodeConfig = NodeConfig.from(only(p, NodeConfig.PREFIX));
+        CoordConfig coordConfig = CoordConfig.from(only(p, CoordConfig.PREFIX));
+        TsoConfig tsoConfig = TsoConfig.from(only(p, "tso."));
+
+        MetaStore meta = MetaStores.create("embedded", only(p, "meta."));
+        started.push(meta);
+        coordinator = new StreamingCoordinator(meta, coordConfig, tsoConfig, InstantSource.system());
+        started.push(coordinator);
+        Map<String, String> walProperties = only(p, "wal.");
+        // The WAL's record limit follows the message limit unless set: a message within the limit,
+        // once the node adds its fields, must always fit.
+        walProperties.putIfAbsent("wal.local.max.record.bytes", Integer.toString(limits.maxRecordBytes()));
+        // Every pchannel holds at least one preallocated segment: standalone keeps them small so a
+        // fresh data directory of 16 pchannels stays around 300 MiB (set the key for bulk throughput).
+        walProperties.putIfAbsent("wal.local.segment.bytes", STANDALONE_SEGMENT_BYTES);
+        WalBackend backend = WalBackends.create("local", walProperties);
+        started.push(backend);
+        wals = new WalManager(backend, coordinator.tso(), nodeConfig, List::of);
+        started.push(wals);
+
+
+        ExecutorService completions = Executors.newFixedThreadPool(2, daemon("grpc-results"));
+        started.push(() -> shutdown(completions));
+        ExecutorService consumers = Executors.newCachedThreadPool(daemon("consume"));
+        started.push(() -> shutdown(consumers));
+
+        InetSocketAddress bind = new InetSocketAddress(config.host(), config.port());
+        // One whole produce request may carry the largest message; anything larger is refused early.
+        int maxInbound = limits.maxRecordBytes() + (1 << 20);
+        grpc = NettyServerBuilder.forAddress(bind)
+                .maxInboundMessageSize(maxInbound)
+                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .addService(new StreamingNodeService(wals, limits, completions, consumers, config.maxConsumers()))
+                .addService(new CoordinatorService(coordinator, wals, config.nodeId(), this::address, completions))
+                .build()
+                .start();
+        started.push(this::stopGrpc);
+        address = config.advertisedHost() + ":" + grpc.getPort();
+
+        coordinator.addNode(new LocalNode(config.nodeId(), address, wals));
+        int walMax = wals.get(coordinator.pchannels().get(0), 0).maxRecordBytes();
+        if (walMax < limits.maxRecordBytes()) {
+            throw StreamingException.invalidArgument("the WAL accepts records of at most " + walMax + " bytes, less than "
+                    + MessageLimits.MAX_BYTES_KEY + " allows once the node's fields are added (" + limits.maxRecordBytes() + ")");
+        }
+        LOG.info("Tidelog standalone serving {} pchannels on {}", coordinator.pchannels().size(), address);
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private static void shutdown(ExecutorService e) throws InterruptedException {
+        e.shutdownNow();
+        e.awaitTermination(10, TimeUnit.SECONDS);
+    }
+
+    private void stopGrpc() throws InterruptedException {
+        grpc.shutdown();
+        if (!grpc.awaitTermination(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+            grpc.shutdownNow();
+            grpc.awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    static Map<String, String> only(Map<String, String> p, String prefix) {
+        Map<String, String> out = new HashMap<>();
+        p.forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    /** host:port clients dial. */
+    public String address() {
+        return address;
+    }
+
+    public int port() {
+        return grpc.getPort();
+    }
+
+    /** Blocks until the gRPC server terminates. */
+    public void awaitTermination() throws InterruptedException {
+        grpc.awaitTermination();
+    }
+
+    /** Stops in reverse start order: gRPC, executors, node, WAL, coordinator, meta store. Idempotent. */
+    @Override
+    public synchronized void close() {
+        List<AutoCloseable> order = List.copyOf(started);
+        started.clear();
+        Closeables.closeAll(order);
+    }
+}

@@ -1,0 +1,291 @@
+package io.tidelog.server;
+
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.tidelog.common.ErrorCode;
+import io.tidelog.common.StreamingException;
+import io.tidelog.message.ImmutableMessage;
+import io.tidelog.message.MessageIds;
+import io.tidelog.message.MessageKind;
+import io.tidelog.message.MessageLimits;
+import io.tidelog.message.MutableMessage;
+import io.tidelog.message.Vchannels;
+import io.tidelog.node.AppendResult;
+import io.tidelog.node.MessageScanner;
+import io.tidelog.node.ReadOptions;
+import io.tidelog.node.StreamingWal;
+import io.tidelog.node.WalManager;
+import io.tidelog.proto.AppendResultProto;
+import io.tidelog.proto.ConsumeRequest;
+import io.tidelog.proto.ConsumeResponse;
+import io.tidelog.proto.ConsumeStarted;
+import io.tidelog.proto.DeliverPolicyProto;
+import io.tidelog.proto.MessageType;
+import io.tidelog.proto.ProduceMessage;
+import io.tidelog.proto.ProduceOpened;
+import io.tidelog.proto.ProduceRequest;
+import io.tidelog.proto.ProduceResponse;
+import io.tidelog.proto.ProduceResult;
+import io.tidelog.proto.StreamingNodeGrpc;
+import io.tidelog.wal.DeliverPolicy;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The streaming node's gRPC face: produce streams append to the {@link WalManager}'s WALs, consume
+ * streams tail them.
+ *
+ * <p>Threads: produce requests arrive on gRPC's threads; results are sent from {@code completions}
+ * (never from the WAL's writer thread). Each consume stream gets a thread of {@code consumers} that
+ * polls its scanner and sends only when the client is ready to receive (flow control), so a slow
+ * consumer holds no more than one message in the server.
+ */
+final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamingNodeService.class);
+    private static final Duration POLL = Duration.ofMillis(100);
+
+    private final WalManager wals;
+    private final MessageLimits limits;
+    private final Executor completions;
+    private final ExecutorService consumers;
+    private final Semaphore consumerSlots;
+
+    StreamingNodeService(WalManager wals, MessageLimits limits, Executor completions, ExecutorService consumers, int maxConsumers) {
+        this.wals = wals;
+        this.limits = limits;
+        this.completions = completions;
+        this.consumers = consumers;
+        this.consumerSlots = new Semaphore(maxConsumers);
+    }
+
+    // ------------------------------------------------------------------ produce
+
+    @Override
+    public StreamObserver<ProduceRequest> produce(StreamObserver<ProduceResponse> responses) {
+        return new ProduceSession((ServerCallStreamObserver<ProduceResponse>) responses);
+    }
+
+    /** One producer stream bound to one pchannel at one term. */
+    private final class ProduceSession implements StreamObserver<ProduceRequest> {
+        private final ServerCallStreamObserver<ProduceResponse> out;
+        private final AtomicInteger inFlight = new AtomicInteger();
+        private StreamingWal wal;
+        /** Set once the WAL stopped serving this term: the stream ends when in-flight results are out. */
+        private volatile StreamingException ending;
+        private boolean finished;
+
+        ProduceSession(ServerCallStreamObserver<ProduceResponse> out) {
+            this.out = out;
+        }
+
+        @Override
+        public void onNext(ProduceRequest request) {
+            switch (request.getRequestCase()) {
+                case OPEN:
+                    open(request);
+                    break;
+                case MESSAGE:
+                    append(request.getMessage());
+                    break;
+                default:
+                    finish(new StreamingException(ErrorCode.INVALID_REQUEST_SEQ, "empty produce request"));
+            }
+        }
+
+        private void open(ProduceRequest request) {
+            if (wal != null) {
+                finish(new StreamingException(ErrorCode.INVALID_REQUEST_SEQ, "the producer is already open"));
+                return;
+            }
+            try {
+                wal = wals.get(request.getOpen().getPchannel(), request.getOpen().getTerm());
+            } catch (StreamingException e) {
+                finish(e);
+                return;
+            }
+            send(ProduceResponse.newBuilder().setOpened(ProduceOpened.newBuilder()
+                    .setPchannel(wal.pchannel()).setTerm(wal.term())).build());
+        }
+
+        private void append(ProduceMessage m) {
+            long requestId = m.getRequestId();
+            if (wal == null) {
+                finish(new StreamingException(ErrorCode.INVALID_REQUEST_SEQ, "open the producer before sending messages"));
+                return;
+            }
+            StreamingException end = ending;
+            if (end != null) {
+                result(requestId, null, end);
+                return;
+            }
+            MutableMessage message;
+            try {
+                MessageKind.checkClientMaySend(m.getMessage().getType());
+                message = MutableMessage.fromEnvelope(m.getMessage(), limits);
+            } catch (RuntimeException e) {
+                result(requestId, null, e);
+                return;
+            }
+            inFlight.incrementAndGet();
+            wal.append(message).whenCompleteAsync((r, err) -> {
+                result(requestId, r, err);
+                if (err != null && endsStream(StreamingException.from(err))) {
+                    ending = StreamingException.from(err);
+                }
+                if (inFlight.decrementAndGet() == 0 && ending != null) {
+                    finish(ending);
+                }
+            }, completions);
+        }
+
+        private boolean endsStream(StreamingException e) {
+            return e.isFenced() || e.code() == ErrorCode.ON_SHUTDOWN || e.code() == ErrorCode.UNRECOVERABLE
+                    || e.isWrongNode() || !wal.isAvailable();
+        }
+
+        private void result(long requestId, AppendResult r, Throwable err) {
+            ProduceResult.Builder b = ProduceResult.newBuilder().setRequestId(requestId);
+            if (err != null) {
+                b.setError(GrpcErrors.toProto(err));
+            } else {
+                AppendResultProto.Builder a = AppendResultProto.newBuilder().setId(MessageIds.toProto(r.id()))
+                        .setTimeTick(r.timeTick());
+                if (r.lastConfirmedId() != null) {
+                    a.setLastConfirmedId(MessageIds.toProto(r.lastConfirmedId()));
+                }
+                b.setAppended(a);
+            }
+            send(ProduceResponse.newBuilder().setResult(b).build());
+        }
+
+        private synchronized void send(ProduceResponse response) {
+            if (!finished && !out.isCancelled()) {
+                out.onNext(response);
+            }
+        }
+
+        private synchronized void finish(StreamingException e) {
+            if (!finished) {
+                finished = true;
+                if (!out.isCancelled()) {
+                    out.onError(GrpcErrors.toStatus(e));
+                }
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            synchronized (this) {
+                finished = true; // the client went away: results still in flight are dropped
+            }
+        }
+
+        @Override
+        public synchronized void onCompleted() {
+            if (!finished) {
+                finished = true;
+                out.onCompleted();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ consume
+
+    @Override
+    public void consume(ConsumeRequest request, StreamObserver<ConsumeResponse> responses) {
+        ServerCallStreamObserver<ConsumeResponse> out = (ServerCallStreamObserver<ConsumeResponse>) responses;
+        MessageScanner scanner;
+        StreamingWal wal;
+        try {
+            String pchannel = request.getPchannel().isEmpty() ? Vchannels.pchannelOf(request.getVchannel()) : request.getPchannel();
+            wal = wals.get(pchannel, request.getTerm());
+            scanner = wal.read(readOptions(request));
+        } catch (RuntimeException e) {
+            out.onError(GrpcErrors.toStatus(e));
+            return;
+        }
+        if (!consumerSlots.tryAcquire()) {
+            scanner.close();
+            out.onError(GrpcErrors.toStatus(new StreamingException(ErrorCode.RESOURCE_EXHAUSTED,
+                    "too many consumers on this node")));
+            return;
+        }
+        Semaphore ready = new Semaphore(0);
+        out.setOnReadyHandler(ready::release);
+        out.setOnCancelHandler(() -> {
+            scanner.close();
+            ready.release();
+        });
+        out.onNext(ConsumeResponse.newBuilder().setStarted(ConsumeStarted.newBuilder()
+                .setPchannel(wal.pchannel()).setTerm(wal.term())).build());
+        consumers.execute(() -> {
+            try {
+                pump(scanner, out, ready);
+            } finally {
+                consumerSlots.release();
+            }
+        });
+    }
+
+    /** Polls the scanner and sends each message when the client can take it, until cancelled or failed. */
+    private static void pump(MessageScanner scanner, ServerCallStreamObserver<ConsumeResponse> out, Semaphore ready) {
+        try (scanner) {
+            while (!out.isCancelled()) {
+                while (!out.isReady()) {
+                    ready.tryAcquire(POLL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    if (out.isCancelled()) {
+                        return;
+                    }
+                }
+                ImmutableMessage m = scanner.poll(POLL);
+                if (m != null) {
+                    out.onNext(ConsumeResponse.newBuilder().setMessage(m.toProto()).build());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failQuietly(out, StreamingException.onShutdown("the node is shutting down"));
+        } catch (RuntimeException e) {
+            if (!out.isCancelled()) {
+                LOG.debug("consumer stream ends: {}", e.toString());
+                failQuietly(out, e);
+            }
+        }
+    }
+
+    private static void failQuietly(ServerCallStreamObserver<ConsumeResponse> out, Throwable e) {
+        try {
+            out.onError(GrpcErrors.toStatus(e));
+        } catch (RuntimeException ignored) {
+            // the call is already closed
+        }
+    }
+
+    static ReadOptions readOptions(ConsumeRequest r) {
+        DeliverPolicyProto p = r.getPolicy();
+        DeliverPolicy policy;
+        switch (p.getPolicyCase()) {
+            case LATEST:
+                policy = DeliverPolicy.latest();
+                break;
+            case START_FROM:
+                policy = DeliverPolicy.startFrom(MessageIds.fromProto(p.getStartFrom()));
+                break;
+            case START_AFTER:
+                policy = DeliverPolicy.startAfter(MessageIds.fromProto(p.getStartAfter()));
+                break;
+            default:
+                policy = DeliverPolicy.all();
+        }
+        Set<MessageType> types = r.getTypesList().isEmpty() ? Set.of() : EnumSet.copyOf(r.getTypesList());
+        return new ReadOptions(policy, r.getVchannel().isEmpty() ? null : r.getVchannel(),
+                r.getTimeTickGt(), r.getTimeTickGe(), types);
+    }
+}

@@ -1,0 +1,238 @@
+package io.tidelog.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.tidelog.common.ErrorCode;
+import io.tidelog.proto.ClusterStatus;
+import io.tidelog.proto.ConsumeRequest;
+import io.tidelog.proto.ConsumeResponse;
+import io.tidelog.proto.CoordinatorGrpc;
+import io.tidelog.proto.DeliverPolicyProto;
+import io.tidelog.proto.GetStatusRequest;
+import io.tidelog.proto.MessageEnvelope;
+import io.tidelog.proto.MessageHeader;
+import io.tidelog.proto.MessageType;
+import io.tidelog.proto.ProduceResponse;
+import io.tidelog.proto.StreamingNodeGrpc;
+import io.tidelog.proto.TimeTickHeader;
+import io.tidelog.proto.BeginTxnHeader;
+import io.tidelog.proto.TxnHeader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The standalone server over gRPC, with the generated stubs: produce, consume, status and bad input. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class StandaloneServerTest {
+    static final Duration WAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dir;
+    StandaloneServer server;
+    ManagedChannel channel;
+
+    @BeforeEach
+    void start() {
+        server = StandaloneServer.start(dir, Map.of(
+                "server.port", "0",
+                "coord.pchannel.count", "4",
+                "wal.local.segment.bytes", "4MiB",
+                "wal.local.spare.segments", "1",
+                "message.max.bytes", "1MiB"));
+        channel = NettyChannelBuilder.forTarget(server.address()).usePlaintext()
+                .maxInboundMessageSize(64 << 20).build();
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        server.close();
+    }
+
+    static ErrorCode code(Throwable t) {
+        if (t instanceof StatusRuntimeException s && s.getTrailers() != null) {
+            String c = s.getTrailers().get(GrpcErrors.CODE_KEY);
+            if (c != null) {
+                return ErrorCode.fromCode(Integer.parseInt(c));
+            }
+        }
+        return ErrorCode.UNKNOWN;
+    }
+
+    @Test
+    void producedMessagesAreConsumedInTimeTickOrder() throws Exception {
+        try (GrpcProducer p = new GrpcProducer(channel, "pchannel-1", 0)) {
+            assertThat(p.next(WAIT).getOpened().getPchannel()).isEqualTo("pchannel-1");
+            for (int i = 0; i < 100; i++) {
+                p.send(i, GrpcProducer.raw("pchannel-1_a", ByteString.copyFromUtf8("m" + i)));
+            }
+            for (int i = 0; i < 100; i++) {
+                ProduceResponse r = p.next(WAIT);
+                assertThat(r.getResult().hasAppended()).as("result %s", r).isTrue();
+            }
+        }
+        Iterator<ConsumeResponse> it = StreamingNodeGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                .consume(ConsumeRequest.newBuilder().setVchannel("pchannel-1_a")
+                        .setPolicy(DeliverPolicyProto.newBuilder().setAll(true))
+                        .addTypes(MessageType.RAW).build());
+        assertThat(it.next().hasStarted()).isTrue();
+        long lastTt = 0;
+        for (int i = 0; i < 100; i++) {
+            ConsumeResponse r = it.next();
+            assertThat(r.getMessage().getMessage().getPayload().toStringUtf8()).isEqualTo("m" + i);
+            assertThat(r.getMessage().getMessage().getTimeTick()).isGreaterThan(lastTt);
+            lastTt = r.getMessage().getMessage().getTimeTick();
+        }
+    }
+
+    @Test
+    void aMessageOverTheSizeLimitIsRejectedAtOnceAndNothingIsWritten() throws Exception {
+        try (GrpcProducer p = new GrpcProducer(channel, "pchannel-0", 0)) {
+            p.next(WAIT);
+            p.send(1, GrpcProducer.raw("pchannel-0_a", ByteString.copyFrom(new byte[(1 << 20) + 10])));
+            p.send(2, GrpcProducer.raw("pchannel-0_a", ByteString.copyFromUtf8("small")));
+            ProduceResponse big = p.next(WAIT);
+            ProduceResponse small = p.next(WAIT);
+            assertThat(big.getResult().getRequestId()).isEqualTo(1);
+            assertThat(ErrorCode.fromCode(big.getResult().getError().getCode())).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+            assertThat(big.getResult().getError().getMessage()).contains("exceeds");
+            assertThat(small.getResult().hasAppended()).isTrue();
+        }
+        assertThat(rawPayloads("pchannel-0_a")).containsExactly("small");
+    }
+
+    @Test
+    void clientsMayNotSendSystemTypes() throws Exception {
+        try (GrpcProducer p = new GrpcProducer(channel, "pchannel-0", 0)) {
+            p.next(WAIT);
+            p.send(1, MessageEnvelope.newBuilder().setType(MessageType.TIME_TICK).setVchannel("pchannel-0")
+                    .setHeader(MessageHeader.newBuilder().setTimeTick(TimeTickHeader.getDefaultInstance())).build());
+            p.send(2, MessageEnvelope.newBuilder().setType(MessageType.BEGIN_TXN).setVchannel("pchannel-0_a")
+                    .setHeader(MessageHeader.newBuilder().setBeginTxn(BeginTxnHeader.getDefaultInstance())).build());
+            p.send(3, MessageEnvelope.newBuilder().setType(MessageType.TXN).setVchannel("pchannel-0_a")
+                    .setHeader(MessageHeader.newBuilder().setTxn(TxnHeader.getDefaultInstance())).build());
+            for (int i = 0; i < 3; i++) {
+                ProduceResponse r = p.next(WAIT);
+                assertThat(ErrorCode.fromCode(r.getResult().getError().getCode())).as("%s", r).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+            }
+        }
+    }
+
+    @Test
+    void aMalformedVchannelNameGetsAClearError() throws Exception {
+        try (GrpcProducer p = new GrpcProducer(channel, "pchannel-0", 0)) {
+            p.next(WAIT);
+            p.send(1, GrpcProducer.raw("no separator here", ByteString.copyFromUtf8("x")));
+            p.send(2, GrpcProducer.raw("pchannel-3_a", ByteString.copyFromUtf8("x")));
+            ProduceResponse bad = p.next(WAIT);
+            assertThat(ErrorCode.fromCode(bad.getResult().getError().getCode())).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+            assertThat(bad.getResult().getError().getMessage()).contains("vchannel");
+            ProduceResponse wrong = p.next(WAIT);
+            assertThat(ErrorCode.fromCode(wrong.getResult().getError().getCode())).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+            assertThat(wrong.getResult().getError().getMessage()).contains("pchannel-0");
+        }
+        StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class, () ->
+                StreamingNodeGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .consume(ConsumeRequest.newBuilder().setVchannel("bad name").build()).next());
+        assertThat(code(e)).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+    }
+
+    @Test
+    void anUnknownPchannelIsReportedAsNotServedHere() throws Exception {
+        try (GrpcProducer p = new GrpcProducer(channel, "pchannel-99", 0)) {
+            Throwable t = p.error(WAIT);
+            assertThat(code(t)).isEqualTo(ErrorCode.CHANNEL_NOT_EXIST);
+            assertThat(((StatusRuntimeException) t).getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+        }
+    }
+
+    @Test
+    void garbageBytesOnThePortDoNotStopTheServer() throws Exception {
+        Random rnd = new Random(42);
+        for (int i = 0; i < 5; i++) {
+            try (Socket s = new Socket("localhost", server.port())) {
+                OutputStream out = s.getOutputStream();
+                byte[] junk = new byte[1 + rnd.nextInt(4096)];
+                rnd.nextBytes(junk);
+                out.write(junk);
+                out.flush();
+                s.setSoTimeout(2000);
+                try {
+                    while (s.getInputStream().read() >= 0) {
+                        // drain until the server hangs up
+                    }
+                } catch (java.io.IOException closed) {
+                    // the server dropped the connection: what it should do
+                }
+            }
+        }
+        try (GrpcProducer p = new GrpcProducer(channel, "pchannel-2", 0)) {
+            p.next(WAIT);
+            p.send(7, GrpcProducer.raw("pchannel-2_a", ByteString.copyFromUtf8("still serving")));
+            assertThat(p.next(WAIT).getResult().hasAppended()).isTrue();
+        }
+    }
+
+    @Test
+    void statusListsEveryPchannelWithItsTerm() {
+        ClusterStatus st = CoordinatorGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .getStatus(GetStatusRequest.getDefaultInstance());
+        assertThat(st.getPchannelsList()).hasSize(4);
+        assertThat(st.getPchannelsList()).allSatisfy(p -> {
+            assertThat(p.getTerm()).isEqualTo(1);
+            assertThat(p.getAvailable()).isTrue();
+            assertThat(p.getNodeId()).isEqualTo("node-1");
+        });
+    }
+
+    @Test
+    void aRestartBumpsEveryTermAndKeepsTheData() throws Exception {
+        try (GrpcProducer p = new GrpcProducer(channel, "pchannel-3", 0)) {
+            p.next(WAIT);
+            p.send(1, GrpcProducer.raw("pchannel-3_x", ByteString.copyFromUtf8("before restart")));
+            assertThat(p.next(WAIT).getResult().hasAppended()).isTrue();
+        }
+        stop();
+        start();
+        ClusterStatus st = CoordinatorGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .getStatus(GetStatusRequest.getDefaultInstance());
+        assertThat(st.getPchannelsList()).allSatisfy(p -> assertThat(p.getTerm()).isEqualTo(2));
+        assertThat(rawPayloads("pchannel-3_x")).containsExactly("before restart");
+    }
+
+    private List<String> rawPayloads(String vchannel) {
+        List<String> out = new ArrayList<>();
+        Iterator<ConsumeResponse> it = StreamingNodeGrpc.newBlockingStub(channel).withDeadlineAfter(3, TimeUnit.SECONDS)
+                .consume(ConsumeRequest.newBuilder().setVchannel(vchannel).setPolicy(DeliverPolicyProto.newBuilder().setAll(true))
+                        .addTypes(MessageType.RAW).build());
+        try {
+            while (it.hasNext()) {
+                ConsumeResponse r = it.next();
+                if (r.hasMessage()) {
+                    out.add(r.getMessage().getMessage().getPayload().toStringUtf8());
+                }
+            }
+        } catch (StatusRuntimeException deadline) {
+            assertThat(deadline.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+        }
+        return out;
+    }
+}
