@@ -192,9 +192,22 @@ public final class StandaloneServer implements AutoCloseable {
         grpc.awaitTermination();
     }
 
-    /** Stops in reverse start order: gRPC, executors, node, WAL, coordinator, meta store. Idempotent. */
+    /**
+     * Stops gracefully: gRPC stops taking calls, the node closes its WALs (accepted appends complete,
+     * consume streams end with {@code ON_SHUTDOWN} so clients resume elsewhere), then everything else
+     * in reverse start order. Idempotent.
+     */
     @Override
     public synchronized void close() {
+        if (started.isEmpty()) {
+            return;
+        }
+        if (grpc != null) {
+            grpc.shutdown();
+        }
+        if (wals != null) {
+            Closeables.closeQuietly(wals, null);
+        }
         List<AutoCloseable> order = List.copyOf(started);
         started.clear();
         Closeables.closeAll(order);
