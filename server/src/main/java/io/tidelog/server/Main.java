@@ -1,5 +1,6 @@
 package io.tidelog.server;
 
+import io.tidelog.cli.ClientCommands;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,6 +19,9 @@ public final class Main implements Runnable {
     /** The command line with every subcommand registered. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        for (Object command : ClientCommands.all()) {
+            cl.addSubcommand(command);
+        }
         return cl;
     }
 

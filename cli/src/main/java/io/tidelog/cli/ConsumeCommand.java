@@ -1,0 +1,142 @@
+package io.tidelog.cli;
+
+import io.tidelog.client.ConsumerOptions;
+import io.tidelog.client.ResumableConsumer;
+import io.tidelog.client.StartPosition;
+import io.tidelog.client.StreamingClient;
+import io.tidelog.client.TimeTicks;
+import io.tidelog.common.StreamingException;
+import io.tidelog.message.ImmutableMessage;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * {@code consume}: prints a vchannel's messages in time-tick order, resuming across server restarts and
+ * moves of the pchannel with no gap and no duplicate, until {@code --max} messages, {@code --idle-timeout},
+ * or interruption.
+ */
+@Command(name = "consume", mixinStandardHelpOptions = true,
+        description = {"Print the messages of a vchannel in time-tick order, one per line:",
+                "  text:  VCHANNEL MESSAGE_ID tt=TIME_TICK TIME TYPE [{PROPERTIES}] PAYLOAD",
+                "  json:  {\"vchannel\",\"messageId\",\"timeTick\",\"type\",\"payload\",\"properties\"}",
+                "A payload that is not valid UTF-8 shows as base64 (text: base64:..., json: \"encoding\":\"base64\").",
+                "Runs until --max messages, --idle-timeout, or interruption."},
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
+public final class ConsumeCommand implements Callable<Integer> {
+    private static final Duration POLL = Duration.ofSeconds(1);
+
+    private final CommandContext ctx;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ServerOptions server = new ServerOptions();
+
+    @Option(names = "--vchannel", required = true, paramLabel = "VCHANNEL", description = "The vchannel to read.")
+    String vchannel;
+
+    @Option(names = "--from", paramLabel = "POSITION", defaultValue = "earliest", converter = PositionConverter.class,
+            description = "earliest (default), latest, MAJOR:MINOR (from that message id) or after:MAJOR:MINOR.")
+    StartPosition from;
+
+    @Option(names = "--max", paramLabel = "N", description = "Exit after N messages.")
+    Long max;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS",
+            description = "Exit when no message arrived for this long (default: never).")
+    Double idleTimeoutSeconds;
+
+    ConsumeCommand(CommandContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+        if (max != null && max < 0) {
+            throw new ParameterException(spec.commandLine(), "--max must be at least 0, got " + max);
+        }
+        if (idleTimeoutSeconds != null && !(idleTimeoutSeconds > 0)) {
+            throw new ParameterException(spec.commandLine(), "--idle-timeout must be positive, got " + idleTimeoutSeconds);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (StreamingClient client = ctx.connector().apply(server.server).build();
+                ResumableConsumer consumer = client.consumer(ConsumerOptions.vchannel(vchannel).withStart(from))) {
+            consume(consumer, out);
+            return ExitCodes.OK;
+        } catch (StreamingException e) {
+            out.flush();
+            return CommandContext.fail(err, e);
+        }
+    }
+
+    private void consume(ResumableConsumer consumer, PrintWriter out) {
+        long idleNanos = idleTimeoutSeconds == null ? Long.MAX_VALUE : (long) (idleTimeoutSeconds * 1e9);
+        long lastActivity = System.nanoTime();
+        long printed = 0;
+        while (max == null || printed < max) {
+            long idle = System.nanoTime() - lastActivity;
+            if (idle >= idleNanos) {
+                return;
+            }
+            Duration wait = Duration.ofNanos(Math.min(POLL.toNanos(), idleNanos - idle));
+            ImmutableMessage m = consumer.poll(wait);
+            if (m == null) {
+                continue;
+            }
+            out.println(server.json ? json(m) : human(m));
+            out.flush();
+            printed++;
+            lastActivity = System.nanoTime();
+        }
+    }
+
+    static String json(ImmutableMessage m) {
+        Json j = new Json().string("vchannel", m.vchannel()).string("messageId", m.id().toString())
+                .unsigned("timeTick", m.timeTick()).string("type", m.type().name());
+        String text = Payloads.text(m.payload());
+        if (text != null) {
+            j.string("payload", text);
+        } else {
+            j.string("payload", Payloads.base64(m.payload())).string("encoding", "base64");
+        }
+        return j.strings("properties", new TreeMap<>(m.properties())).toString();
+    }
+
+    static String human(ImmutableMessage m) {
+        StringBuilder b = new StringBuilder().append(m.vchannel()).append(' ').append(m.id())
+                .append(" tt=").append(Long.toUnsignedString(m.timeTick()))
+                .append(' ').append(TimeTicks.toInstant(m.timeTick()))
+                .append(' ').append(m.type().name());
+        Map<String, String> props = new TreeMap<>(m.properties());
+        if (!props.isEmpty()) {
+            b.append(' ').append(props);
+        }
+        return b.append(' ').append(Payloads.human(m.payload())).toString();
+    }
+
+    /** Reads {@code --from}. */
+    static final class PositionConverter implements ITypeConverter<StartPosition> {
+        @Override
+        public StartPosition convert(String value) {
+            try {
+                return StartPosition.parse(value);
+            } catch (StreamingException e) {
+                throw new TypeConversionException(e.detail());
+            }
+        }
+    }
+}

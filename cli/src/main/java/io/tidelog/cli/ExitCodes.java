@@ -1,0 +1,32 @@
+package io.tidelog.cli;
+
+import io.tidelog.common.StreamingException;
+
+/**
+ * The exit statuses of the client commands; stable, scripts may rely on them. The {@code *_LINE} constants
+ * are the lines of each command's help.
+ */
+public final class ExitCodes {
+    /** Done. */
+    public static final int OK = 0;
+    /** Failed, and the same command would fail again (INVALID_ARGUMENT, OUT_OF_RANGE, UNRECOVERABLE, ...). */
+    public static final int FAILED = 1;
+    /** The command line is wrong. */
+    public static final int USAGE = 2;
+    /** Failed for a reason that may pass: retry later (TIMEOUT, ON_SHUTDOWN such as an unreachable server, ...). */
+    public static final int RETRIABLE = 3;
+
+    static final String HEADING = "%nExit status:%n";
+    static final String OK_LINE = "0:done";
+    static final String FAILED_LINE = "1:failed; the same command would fail again (INVALID_ARGUMENT, ...)";
+    static final String USAGE_LINE = "2:wrong command line";
+    static final String RETRIABLE_LINE = "3:failed for a reason that may pass; retry later (TIMEOUT, ON_SHUTDOWN, ...)";
+
+    private ExitCodes() {
+    }
+
+    /** The status for a failure with this error. */
+    public static int of(StreamingException e) {
+        return e.isRetriable() ? RETRIABLE : FAILED;
+    }
+}

@@ -1,0 +1,16 @@
+package io.tidelog.cli;
+
+import picocli.CommandLine.Option;
+
+/** The options every client command has. */
+final class ServerOptions {
+    /** The standalone server's port. */
+    static final String DEFAULT_SERVER = "localhost:19530";
+
+    @Option(names = "--server", paramLabel = "HOST:PORT", defaultValue = DEFAULT_SERVER,
+            description = "The coordinator (in standalone: the server). Default: ${DEFAULT-VALUE}.")
+    String server = DEFAULT_SERVER;
+
+    @Option(names = "--json", description = "Print JSON, one object per line, instead of text for people.")
+    boolean json;
+}

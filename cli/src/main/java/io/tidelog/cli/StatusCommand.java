@@ -1,0 +1,122 @@
+package io.tidelog.cli;
+
+import io.tidelog.client.ClusterStatus;
+import io.tidelog.client.StreamingClient;
+import io.tidelog.common.StreamingException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code status}: every pchannel with its owner, term, availability, last time tick and backlog; every node. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = {"Show every pchannel with its owner node, term, availability, last time tick (also as UTC "
+                + "time) and backlog (messages in flight, write-ahead buffer bytes, messages appended in the term), "
+                + "and every node. --json prints one object: {\"pchannels\":[...],\"nodes\":[...]}."},
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
+public final class StatusCommand implements Callable<Integer> {
+    private final CommandContext ctx;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ServerOptions server = new ServerOptions();
+
+    StatusCommand(CommandContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (StreamingClient client = ctx.connector().apply(server.server).build()) {
+            ClusterStatus s = client.statusBlocking();
+            out.print(server.json ? json(s) + System.lineSeparator() : table(s));
+            out.flush();
+            return ExitCodes.OK;
+        } catch (StreamingException e) {
+            return CommandContext.fail(err, e);
+        }
+    }
+
+    static String json(ClusterStatus s) {
+        List<String> pchannels = new ArrayList<>();
+        for (ClusterStatus.PchannelStatus p : s.pchannels()) {
+            Json j = new Json().string("pchannel", p.pchannel()).string("nodeId", p.nodeId()).number("term", p.term())
+                    .bool("available", p.available()).unsigned("lastTimeTick", p.lastTimeTick())
+                    .string("lastTime", p.lastTime() == null ? null : p.lastTime().toString())
+                    .string("lastMessageId", p.lastId() == null ? null : p.lastId().toString())
+                    .number("inFlight", p.inFlight()).number("bufferBytes", p.bufferBytes())
+                    .number("appended", p.appended()).number("retainedBytes", p.retainedBytes());
+            pchannels.add(j.toString());
+        }
+        List<String> nodes = new ArrayList<>();
+        for (ClusterStatus.NodeStatus n : s.nodes()) {
+            nodes.add(new Json().string("nodeId", n.nodeId()).string("address", n.address()).bool("alive", n.alive())
+                    .toString());
+        }
+        return new Json().raw("pchannels", "[" + String.join(",", pchannels) + "]")
+                .raw("nodes", "[" + String.join(",", nodes) + "]").toString();
+    }
+
+    static String table(ClusterStatus s) {
+        Table pchannels = new Table("PCHANNEL", "NODE", "TERM", "AVAILABLE", "LAST TIME TICK", "LAST TIME", "IN FLIGHT",
+                "BUFFER BYTES", "APPENDED");
+        for (ClusterStatus.PchannelStatus p : s.pchannels()) {
+            pchannels.row(p.pchannel(), p.nodeId().isEmpty() ? "-" : p.nodeId(), Long.toString(p.term()),
+                    p.available() ? "yes" : "no",
+                    p.lastTimeTick() == 0 ? "-" : Long.toUnsignedString(p.lastTimeTick()),
+                    p.lastTime() == null ? "-" : p.lastTime().toString(),
+                    Long.toString(p.inFlight()), Long.toString(p.bufferBytes()), Long.toString(p.appended()));
+        }
+        Table nodes = new Table("NODE", "ADDRESS", "ALIVE");
+        for (ClusterStatus.NodeStatus n : s.nodes()) {
+            nodes.row(n.nodeId(), n.address(), n.alive() ? "yes" : "no");
+        }
+        return (s.pchannels().isEmpty() ? "no pchannels" + System.lineSeparator() : pchannels.toString())
+                + System.lineSeparator()
+                + (s.nodes().isEmpty() ? "no nodes" + System.lineSeparator() : nodes.toString());
+    }
+
+    /** Columns padded to their widest cell. */
+    private static final class Table {
+        private final List<String[]> rows = new ArrayList<>();
+
+        Table(String... header) {
+            rows.add(header);
+        }
+
+        void row(String... cells) {
+            rows.add(cells);
+        }
+
+        @Override
+        public String toString() {
+            int[] widths = new int[rows.get(0).length];
+            for (String[] r : rows) {
+                for (int i = 0; i < r.length; i++) {
+                    widths[i] = Math.max(widths[i], r[i].length());
+                }
+            }
+            StringBuilder b = new StringBuilder();
+            for (String[] r : rows) {
+                StringBuilder line = new StringBuilder();
+                for (int i = 0; i < r.length; i++) {
+                    line.append(String.format("%-" + widths[i] + "s", r[i]));
+                    if (i < r.length - 1) {
+                        line.append("  ");
+                    }
+                }
+                b.append(line.toString().stripTrailing()).append(System.lineSeparator());
+            }
+            return b.toString();
+        }
+    }
+}

@@ -1,0 +1,264 @@
+package io.tidelog.cli;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tidelog.client.StreamingClient;
+import io.tidelog.client.testing.Await;
+import io.tidelog.client.testing.FakeCluster;
+import io.tidelog.message.MessageLimits;
+import io.tidelog.message.MutableMessage;
+import io.tidelog.proto.ImmutableMessageProto;
+import io.tidelog.proto.MessageIdProto;
+import io.tidelog.proto.MessageType;
+import io.tidelog.proto.NodeStatus;
+import io.tidelog.proto.PchannelStatus;
+import java.io.ByteArrayInputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+class ClientCommandsTest {
+    final FakeCluster cluster = FakeCluster.start("node-a");
+    Function<String, StreamingClient.Builder> connector = server -> cluster.clientBuilder().target(server);
+
+    @AfterEach
+    void close() {
+        cluster.close();
+    }
+
+    /** The smallest root a server module would write: it only registers the client commands. */
+    @Command(name = "tidelog", mixinStandardHelpOptions = true)
+    static final class Root implements Runnable {
+        @Override
+        public void run() {
+        }
+    }
+
+    record Run(int status, String out, String err) {
+        List<String> lines() {
+            return out.isEmpty() ? List.of() : Arrays.asList(out.split("\\R"));
+        }
+    }
+
+    Run run(String stdin, String... args) {
+        CommandLine root = new CommandLine(new Root());
+        ClientCommands.all(connector, new ByteArrayInputStream(stdin.getBytes(UTF_8))).forEach(root::addSubcommand);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        root.setOut(new PrintWriter(out));
+        root.setErr(new PrintWriter(err));
+        String[] withServer = Arrays.copyOf(args, args.length + 2);
+        withServer[args.length] = "--server";
+        withServer[args.length + 1] = cluster.target();
+        int status = root.execute(withServer);
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    ImmutableMessageProto write(String vchannel, byte[] payload, Map<String, String> properties) {
+        return cluster.log("p-1").append(MutableMessage.builder(MessageType.RAW, vchannel).payload(payload)
+                .properties(properties).build().envelope(), 1);
+    }
+
+    List<ImmutableMessageProto> stored(String vchannel) {
+        return cluster.log("p-1").messages().stream().filter(m -> m.getMessage().getVchannel().equals(vchannel)).toList();
+    }
+
+    static String id(ImmutableMessageProto m) {
+        return m.getId().getMajor() + ":" + m.getId().getMinor();
+    }
+
+    @Test
+    void produceSendsOneMessagePerLineOfStandardInputAndPrintsJsonAcknowledgementsInOrder() {
+        cluster.assign("p-1", 1, "node-a");
+        Run r = run("hello\nwörld\n\nlast", "produce", "--vchannel", "p-1_v", "--json");
+
+        assertThat(r.status()).as(r.err()).isEqualTo(ExitCodes.OK);
+        List<ImmutableMessageProto> stored = stored("p-1_v");
+        assertThat(stored).extracting(m -> m.getMessage().getPayload().toStringUtf8())
+                .containsExactly("hello", "wörld", "", "last");
+        assertThat(r.lines()).hasSize(4);
+        for (int i = 0; i < 4; i++) {
+            assertThat(r.lines().get(i)).isEqualTo("{\"vchannel\":\"p-1_v\",\"messageId\":\"" + id(stored.get(i))
+                    + "\",\"timeTick\":" + stored.get(i).getMessage().getTimeTick() + "}");
+        }
+    }
+
+    @Test
+    void produceGeneratesCountMessagesOfTheGivenSizeAndPrintsTextAcknowledgements() {
+        cluster.assign("p-1", 1, "node-a");
+        Run r = run("", "produce", "--vchannel", "p-1_v", "--count", "5", "--size", "100");
+
+        assertThat(r.status()).as(r.err()).isEqualTo(ExitCodes.OK);
+        List<ImmutableMessageProto> stored = stored("p-1_v");
+        assertThat(stored).hasSize(5).allSatisfy(m -> assertThat(m.getMessage().getPayload().size()).isEqualTo(100));
+        assertThat(stored.get(3).getMessage().getPayload().toStringUtf8()).startsWith("3 abcdef");
+        assertThat(r.lines()).hasSize(5);
+        assertThat(r.lines().get(0)).isEqualTo("p-1_v " + id(stored.get(0)) + " tt=" + stored.get(0).getMessage().getTimeTick());
+    }
+
+    @Test
+    void produceOfManyMessagesKeepsTheInputOrder() {
+        cluster.assign("p-1", 1, "node-a");
+        Run r = run("", "produce", "--vchannel", "p-1_v", "--count", "3000", "--size", "10", "--json");
+        assertThat(r.status()).as(r.err()).isEqualTo(ExitCodes.OK);
+        List<ImmutableMessageProto> stored = stored("p-1_v");
+        assertThat(stored).hasSize(3000);
+        assertThat(r.lines()).hasSize(3000);
+        for (int i = 0; i < 3000; i++) {
+            assertThat(stored.get(i).getMessage().getPayload().toStringUtf8()).startsWith(i + " ");
+            assertThat(r.lines().get(i)).contains("\"messageId\":\"" + id(stored.get(i)) + "\"");
+        }
+    }
+
+    @Test
+    void produceSendsManyMessagesBeforeTheFirstAcknowledgement() throws Exception {
+        cluster.assign("p-1", 1, "node-a");
+        cluster.node("node-a").holdResults(true);
+        CompletableFuture<Run> running = CompletableFuture.supplyAsync(
+                () -> run("", "produce", "--vchannel", "p-1_v", "--count", "50", "--size", "8"));
+        Await.until("all fifty are in flight at once", () -> cluster.node("node-a").heldCount() == 50);
+        cluster.node("node-a").releaseHeld(IntStream.range(0, 50).boxed().toList());
+
+        Run r = running.get(10, TimeUnit.SECONDS);
+        assertThat(r.status()).as(r.err()).isEqualTo(ExitCodes.OK);
+        assertThat(r.lines()).hasSize(50);
+    }
+
+    @Test
+    void consumePrintsJsonWithTextPayloadsAsTextAndOthersAsBase64() {
+        cluster.assign("p-1", 1, "node-a");
+        ImmutableMessageProto text = write("p-1_v", "hi \"there\"\n".getBytes(UTF_8), Map.of("k", "v"));
+        write("p-1_other", "not mine".getBytes(UTF_8), Map.of());
+        ImmutableMessageProto binary = write("p-1_v", new byte[] {(byte) 0xff, (byte) 0xfe, 0}, Map.of());
+
+        Run r = run("", "consume", "--vchannel", "p-1_v", "--max", "2", "--json");
+
+        assertThat(r.status()).as(r.err()).isEqualTo(ExitCodes.OK);
+        assertThat(r.lines()).containsExactly(
+                "{\"vchannel\":\"p-1_v\",\"messageId\":\"" + id(text) + "\",\"timeTick\":" + text.getMessage().getTimeTick()
+                        + ",\"type\":\"RAW\",\"payload\":\"hi \\\"there\\\"\\n\",\"properties\":{\"k\":\"v\"}}",
+                "{\"vchannel\":\"p-1_v\",\"messageId\":\"" + id(binary) + "\",\"timeTick\":" + binary.getMessage().getTimeTick()
+                        + ",\"type\":\"RAW\",\"payload\":\"//4A\",\"encoding\":\"base64\",\"properties\":{}}");
+    }
+
+    @Test
+    void consumePrintsOneReadableLinePerMessage() {
+        cluster.assign("p-1", 1, "node-a");
+        ImmutableMessageProto m = write("p-1_v", "line one\tand more".getBytes(UTF_8), Map.of("k", "v"));
+        Run r = run("", "consume", "--vchannel", "p-1_v", "--max", "1");
+
+        assertThat(r.status()).as(r.err()).isEqualTo(ExitCodes.OK);
+        assertThat(r.lines()).singleElement().asString()
+                .startsWith("p-1_v " + id(m) + " tt=" + m.getMessage().getTimeTick() + " ")
+                .contains("Z RAW {k=v} line one\\tand more");
+    }
+
+    @Test
+    void consumeStartsWhereFromSays() {
+        cluster.assign("p-1", 1, "node-a");
+        write("p-1_v", "a".getBytes(UTF_8), Map.of());
+        ImmutableMessageProto b = write("p-1_v", "b".getBytes(UTF_8), Map.of());
+        Run r = run("", "consume", "--vchannel", "p-1_v", "--from", id(b), "--max", "1", "--json");
+        assertThat(r.lines()).singleElement().asString().contains("\"payload\":\"b\"");
+    }
+
+    @Test
+    void consumeExitsAfterTheIdleTimeout() {
+        cluster.assign("p-1", 1, "node-a");
+        Run r = run("", "consume", "--vchannel", "p-1_v", "--idle-timeout", "0.2");
+        assertThat(r.status()).isEqualTo(ExitCodes.OK);
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void anOversizeMessageFailsWithInvalidArgumentAndStatusOne() {
+        connector = server -> cluster.clientBuilder().target(server).messageLimits(new MessageLimits(1024));
+        cluster.assign("p-1", 1, "node-a");
+        Run r = run("", "produce", "--vchannel", "p-1_v", "--count", "1", "--size", "2000");
+
+        assertThat(r.status()).isEqualTo(ExitCodes.FAILED);
+        assertThat(r.err()).startsWith("error: INVALID_ARGUMENT: message of ").contains("exceeds");
+        assertThat(stored("p-1_v")).isEmpty();
+    }
+
+    @Test
+    void aMalformedVchannelFailsWithInvalidArgument() {
+        Run r = run("x\n", "produce", "--vchannel", "no-separator");
+        assertThat(r.status()).isEqualTo(ExitCodes.FAILED);
+        assertThat(r.err()).startsWith("error: INVALID_ARGUMENT: ");
+    }
+
+    @Test
+    void aPchannelNoNodeServesTimesOutWithStatusThree() {
+        Run r = run("x\n", "produce", "--vchannel", "p-9_v", "--timeout", "0.2");
+        assertThat(r.status()).isEqualTo(ExitCodes.RETRIABLE);
+        assertThat(r.err()).startsWith("error: TIMEOUT: ").contains("no assignment");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void usageErrorsExitWithStatusTwo() {
+        assertThat(run("", "consume", "--vchannel", "p-1_v", "--from", "yesterday").status()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run("", "produce", "--vchannel", "p-1_v", "--size", "10").status()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run("", "produce", "--vchannel", "p-1_v", "--count", "-1").status()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run("", "produce").status()).isEqualTo(ExitCodes.USAGE);
+        Run bad = run("", "consume", "--vchannel", "p-1_v", "--from", "yesterday");
+        assertThat(bad.err()).contains("earliest, latest, MAJOR:MINOR");
+    }
+
+    @Test
+    void helpListsTheExitStatuses() {
+        Run r = run("", "produce", "--help");
+        assertThat(r.status()).isEqualTo(ExitCodes.OK);
+        assertThat(r.out()).contains("Exit status:").contains("3   failed for a reason that may pass")
+                .contains("--server=HOST:PORT").contains("localhost:19530");
+    }
+
+    @Test
+    void statusPrintsATableAndJson() {
+        long tt = (1_700_000_000_123L << 18) | 5;
+        cluster.coordinator().setStatus(io.tidelog.proto.ClusterStatus.newBuilder()
+                .addPchannels(PchannelStatus.newBuilder().setPchannel("p-0").setNodeId("node-a").setTerm(3)
+                        .setAvailable(true).setLastTimeTick(tt).setLastId(MessageIdProto.newBuilder().setMinor(9))
+                        .setInFlight(4).setAppended(5).setBufferBytes(6))
+                .addPchannels(PchannelStatus.newBuilder().setPchannel("p-1"))
+                .addNodes(NodeStatus.newBuilder().setNodeId("node-a").setAddress("h:1").setAlive(true))
+                .build());
+
+        Run table = run("", "status");
+        assertThat(table.status()).as(table.err()).isEqualTo(ExitCodes.OK);
+        assertThat(table.lines().get(0)).startsWith("PCHANNEL  NODE    TERM  AVAILABLE  LAST TIME TICK");
+        assertThat(table.lines().get(1)).startsWith("p-0       node-a  3     yes        " + tt)
+                .contains("2023-11-14T22:13:20.123Z");
+        assertThat(table.lines().get(2)).startsWith("p-1       -       0     no         -");
+        assertThat(table.out()).contains("NODE    ADDRESS  ALIVE").contains("node-a  h:1      yes");
+
+        Run json = run("", "status", "--json");
+        assertThat(json.lines()).singleElement().asString().isEqualTo("{\"pchannels\":["
+                + "{\"pchannel\":\"p-0\",\"nodeId\":\"node-a\",\"term\":3,\"available\":true,\"lastTimeTick\":" + tt
+                + ",\"lastTime\":\"2023-11-14T22:13:20.123Z\",\"lastMessageId\":\"0:9\",\"inFlight\":4,\"bufferBytes\":6,"
+                + "\"appended\":5,\"retainedBytes\":0},"
+                + "{\"pchannel\":\"p-1\",\"nodeId\":\"\",\"term\":0,\"available\":false,\"lastTimeTick\":0,\"lastTime\":null,"
+                + "\"lastMessageId\":null,\"inFlight\":0,\"bufferBytes\":0,\"appended\":0,\"retainedBytes\":0}],"
+                + "\"nodes\":[{\"nodeId\":\"node-a\",\"address\":\"h:1\",\"alive\":true}]}");
+    }
+
+    @Test
+    void statusOfAnUnreachableServerFailsWithStatusThree() {
+        connector = server -> cluster.clientBuilder().target("nobody-" + server);
+        Run r = run("", "status");
+        assertThat(r.status()).isEqualTo(ExitCodes.RETRIABLE);
+        assertThat(r.err()).startsWith("error: ON_SHUTDOWN: ");
+    }
+}

@@ -1,0 +1,22 @@
+package io.tidelog.client;
+
+import io.tidelog.message.MessageLimits;
+import java.time.Duration;
+
+/**
+ * The validated options of one {@link StreamingClient}; see {@link StreamingClient.Builder} for each
+ * option's meaning and default.
+ */
+record ClientConfig(String target, Duration appendTimeout, MessageLimits limits, int maxInFlightPerPchannel,
+        int maxQueuedPerPchannel, long maxQueuedBytesPerPchannel, Duration backoffInitial, Duration backoffMax,
+        Duration openTimeout) {
+
+    /** The largest gRPC message the client accepts: a whole transaction may exceed one message's limit. */
+    int maxInboundMessageBytes() {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(64L << 20, 4L * limits.maxRecordBytes()));
+    }
+
+    Backoff newBackoff() {
+        return new Backoff(backoffInitial, backoffMax);
+    }
+}

@@ -1,0 +1,66 @@
+package io.tidelog.client;
+
+import io.tidelog.common.MessageId;
+import io.tidelog.message.MessageIds;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The cluster as the coordinator sees it: every pchannel with its owner and backlog, and every node. A
+ * snapshot; immutable.
+ *
+ * @param pchannels every pchannel, in the coordinator's order
+ * @param nodes     every known streaming node
+ */
+public record ClusterStatus(List<PchannelStatus> pchannels, List<NodeStatus> nodes) {
+
+    public ClusterStatus {
+        pchannels = List.copyOf(pchannels);
+        nodes = List.copyOf(nodes);
+    }
+
+    /**
+     * One pchannel.
+     *
+     * @param pchannel      its name
+     * @param nodeId        the node that owns it (empty if unassigned)
+     * @param term          the current term
+     * @param available     whether its WAL accepts appends now
+     * @param lastTimeTick  the last time tick it published (0 if none)
+     * @param lastId        the id of its last appended message; {@code null} if none
+     * @param inFlight      messages accepted but not yet durable
+     * @param appended      messages appended in this term (data and written TimeTicks)
+     * @param bufferBytes   bytes held by its write-ahead buffer
+     * @param retainedBytes bytes its WAL retains on storage (0 if the backend cannot tell)
+     */
+    public record PchannelStatus(String pchannel, String nodeId, long term, boolean available, long lastTimeTick,
+            MessageId lastId, long inFlight, long appended, long bufferBytes, long retainedBytes) {
+
+        /** The wall-clock time of {@link #lastTimeTick()}, or {@code null} if there is none. */
+        public Instant lastTime() {
+            return lastTimeTick == 0 ? null : TimeTicks.toInstant(lastTimeTick);
+        }
+    }
+
+    /**
+     * One streaming node.
+     *
+     * @param nodeId  its id
+     * @param address host:port of its StreamingNode service
+     * @param alive   whether its session is live
+     */
+    public record NodeStatus(String nodeId, String address, boolean alive) {
+    }
+
+    static ClusterStatus fromProto(io.tidelog.proto.ClusterStatus p) {
+        return new ClusterStatus(
+                p.getPchannelsList().stream().map(ClusterStatus::pchannelFromProto).toList(),
+                p.getNodesList().stream().map(n -> new NodeStatus(n.getNodeId(), n.getAddress(), n.getAlive())).toList());
+    }
+
+    private static PchannelStatus pchannelFromProto(io.tidelog.proto.PchannelStatus s) {
+        MessageId lastId = s.hasLastId() ? MessageIds.fromProto(s.getLastId()) : null;
+        return new PchannelStatus(s.getPchannel(), s.getNodeId(), s.getTerm(), s.getAvailable(), s.getLastTimeTick(),
+                lastId, s.getInFlight(), s.getAppended(), s.getBufferBytes(), s.getRetainedBytes());
+    }
+}

@@ -1,0 +1,102 @@
+package io.tidelog.client;
+
+import io.tidelog.common.Names;
+import io.tidelog.common.StreamingException;
+import io.tidelog.message.MessageKind;
+import io.tidelog.message.Vchannels;
+import io.tidelog.proto.MessageType;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What a {@link ResumableConsumer} reads. Immutable; start from {@link #vchannel(String)} or
+ * {@link #pchannel(String)} and refine with the {@code with*} methods.
+ *
+ * @param vchannel         the vchannel to read (its messages and nothing else); {@code null} when reading a
+ *                         whole pchannel
+ * @param pchannel         the pchannel read: the vchannel's, or the one given
+ * @param start            where to start (default {@link StartPosition#earliest()})
+ * @param types            deliver only these types; empty (the default) for every type
+ * @param includeTimeTicks whether the pchannel's TimeTick messages are delivered too (default {@code false});
+ *                         naming {@code TIME_TICK} in {@code types} also asks for them
+ * @param bufferSize       messages buffered between the network and {@link ResumableConsumer#poll} (default
+ *                         {@value #DEFAULT_BUFFER_SIZE}, 1 to {@value #MAX_BUFFER_SIZE}); the consumer never asks
+ *                         the server for more, so memory is bounded by this times the largest message
+ */
+public record ConsumerOptions(String vchannel, String pchannel, StartPosition start, Set<MessageType> types,
+        boolean includeTimeTicks, int bufferSize) {
+    public static final int DEFAULT_BUFFER_SIZE = 256;
+    public static final int MAX_BUFFER_SIZE = 65_536;
+
+    public ConsumerOptions {
+        if (vchannel != null) {
+            Vchannels.validateVchannel(vchannel);
+            if (!Vchannels.pchannelOf(vchannel).equals(pchannel)) {
+                throw StreamingException.invalidArgument("vchannel " + vchannel + " is not on pchannel " + pchannel);
+            }
+        }
+        Names.validatePchannel(pchannel);
+        Objects.requireNonNull(start, "start");
+        for (MessageType t : types) {
+            if (!MessageKind.isKnown(t)) {
+                throw StreamingException.invalidArgument("unknown message type in the consumer's filter: " + t);
+            }
+        }
+        types = types.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(types));
+        if (bufferSize < 1 || bufferSize > MAX_BUFFER_SIZE) {
+            throw StreamingException.invalidArgument("consumer buffer size must lie in [1, " + MAX_BUFFER_SIZE
+                    + "], got " + bufferSize);
+        }
+    }
+
+    /** Reads one vchannel from the earliest retained message. */
+    public static ConsumerOptions vchannel(String vchannel) {
+        return new ConsumerOptions(vchannel, Vchannels.pchannelOf(vchannel), StartPosition.earliest(), Set.of(), false,
+                DEFAULT_BUFFER_SIZE);
+    }
+
+    /** Reads every vchannel of one pchannel from the earliest retained message. */
+    public static ConsumerOptions pchannel(String pchannel) {
+        return new ConsumerOptions(null, pchannel, StartPosition.earliest(), Set.of(), false, DEFAULT_BUFFER_SIZE);
+    }
+
+    public ConsumerOptions withStart(StartPosition s) {
+        return new ConsumerOptions(vchannel, pchannel, s, types, includeTimeTicks, bufferSize);
+    }
+
+    public ConsumerOptions withTypes(Set<MessageType> t) {
+        return new ConsumerOptions(vchannel, pchannel, start, t, includeTimeTicks, bufferSize);
+    }
+
+    public ConsumerOptions withTimeTicks(boolean include) {
+        return new ConsumerOptions(vchannel, pchannel, start, types, include, bufferSize);
+    }
+
+    public ConsumerOptions withBufferSize(int size) {
+        return new ConsumerOptions(vchannel, pchannel, start, types, includeTimeTicks, size);
+    }
+
+    /** Whether the application sees {@code type}. */
+    boolean delivers(MessageType type) {
+        if (type == MessageType.TIME_TICK) {
+            return includeTimeTicks || types.contains(MessageType.TIME_TICK);
+        }
+        return types.isEmpty() || types.contains(type);
+    }
+
+    /** What the consumer asks the server for: the application's types plus TimeTick, which keeps its resume point fresh. */
+    Set<MessageType> requestedTypes() {
+        if (types.isEmpty()) {
+            return Set.of();
+        }
+        EnumSet<MessageType> t = EnumSet.copyOf(types);
+        t.add(MessageType.TIME_TICK);
+        return t;
+    }
+
+    /** The channel read, for messages: the vchannel, or the pchannel. */
+    String channel() {
+        return vchannel != null ? vchannel : pchannel;
+    }
+}

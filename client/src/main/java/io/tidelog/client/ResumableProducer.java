@@ -1,0 +1,469 @@
+package io.tidelog.client;
+
+import io.grpc.ManagedChannel;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.tidelog.common.ErrorCode;
+import io.tidelog.common.StreamingException;
+import io.tidelog.proto.MessageEnvelope;
+import io.tidelog.proto.ProduceMessage;
+import io.tidelog.proto.ProduceOpen;
+import io.tidelog.proto.ProduceRequest;
+import io.tidelog.proto.ProduceResponse;
+import io.tidelog.proto.ProduceResult;
+import io.tidelog.proto.StreamingNodeGrpc;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+
+/**
+ * The appends of one pchannel, for every vchannel on it: a queue of appends not yet sent and one
+ * {@code Produce} stream to the pchannel's owner, replaced whenever it breaks or the pchannel moves.
+ *
+ * <pre>
+ *  IDLE ──append──▶ connect ──no assignment──▶ WAITING ──assignment changed, or backoff elapsed──▶ connect
+ *                      │
+ *                      ▼
+ *                   OPENING ──opened──▶ OPEN ──pchannel moved, or a message refused as wrong node──▶ DRAINING
+ *                      │                  │                                                          │
+ *                      │ stream ended     │ stream ended: in-flight appends fail "outcome unknown"   │ nothing in
+ *                      ▼                  ▼                                                          ▼ flight
+ *        WAITING for a backoff or the next assignment (after reporting a wrong node),        cancel; connect
+ *        or IDLE if nothing waits to be sent
+ *
+ *  any ──close──▶ CLOSED
+ * </pre>
+ *
+ * <p><b>Bounds.</b> At most {@code maxInFlightPerPchannel} appends are in flight on the stream, and only while
+ * gRPC reports the stream ready; at most {@code maxQueuedPerPchannel} appends (and
+ * {@code maxQueuedBytesPerPchannel} bytes) wait to be sent; an append beyond that fails at once with
+ * {@code RESOURCE_EXHAUSTED}. Appends are sent in the order they were accepted.
+ *
+ * <p><b>Outcomes.</b> An append never sent is sent on the next stream, until its timeout ({@code TIMEOUT},
+ * "not sent"). An append sent on a stream that then breaks, or unanswered at its timeout, has an unknown
+ * outcome: it fails with {@code ON_SHUTDOWN} (or {@code TIMEOUT}) saying "outcome unknown", and is never
+ * re-sent, since a retry could write it twice. A message the node refuses as a wrong node was not written:
+ * it goes back to the queue. A stream that ends with a non-retriable error (say {@code UNRECOVERABLE}: the
+ * address serves no Tidelog) fails every waiting append with that error.
+ *
+ * <p><b>Threads.</b> Every method may be called from any thread; the state is guarded by {@code this}.
+ * Futures complete after the lock is released, on the thread that saw the outcome (a gRPC callback thread
+ * of the client's executor, or the caller of {@code append} for immediate failures).
+ */
+final class ResumableProducer implements AutoCloseable {
+    private enum State { IDLE, WAITING, OPENING, OPEN, DRAINING, CLOSED }
+
+    private final String pchannel;
+    private final ClientContext ctx;
+    private final ClientConfig config;
+    private final Backoff backoff;
+
+    private final ArrayDeque<PendingAppend> queue = new ArrayDeque<>();
+    private long queuedBytes;
+    private State state = State.IDLE;
+    private ProduceStream stream;
+    private ScheduledFuture<?> retryTimer;
+    /** The assignment whose node refused us or whose stream broke: retried only after a backoff. */
+    private Assignment refused;
+    /** Why the producer is not open, for the message of a timeout. */
+    private StreamingException lastError;
+    private long nextSeq;
+    private long nextRequestId = 1;
+
+    ResumableProducer(String pchannel, ClientContext ctx) {
+        this.pchannel = pchannel;
+        this.ctx = ctx;
+        this.config = ctx.config();
+        this.backoff = config.newBackoff();
+    }
+
+    /** Queues a checked message of this pchannel; the future completes as the class comment says. */
+    synchronized CompletableFuture<Appended> append(MessageEnvelope envelope, int bytes) {
+        if (state == State.CLOSED) {
+            return CompletableFuture.failedFuture(StreamingException.onShutdown("the client is closed"));
+        }
+        if (queue.size() >= config.maxQueuedPerPchannel()
+                || (!queue.isEmpty() && queuedBytes + bytes > config.maxQueuedBytesPerPchannel())) {
+            return CompletableFuture.failedFuture(new StreamingException(ErrorCode.RESOURCE_EXHAUSTED, "pchannel "
+                    + pchannel + ": " + queue.size() + " appends (" + queuedBytes + " bytes) already wait to be sent,"
+                    + " the limit is " + config.maxQueuedPerPchannel() + " appends and "
+                    + config.maxQueuedBytesPerPchannel() + " bytes; wait for earlier appends and retry"));
+        }
+        CompletableFuture<Appended> result = new CompletableFuture<>();
+        PendingAppend a = new PendingAppend(nextSeq++, envelope, bytes, result);
+        a.timeout = ctx.schedule(() -> expire(a), config.appendTimeout().toNanos());
+        if (a.timeout == null) {
+            return CompletableFuture.failedFuture(StreamingException.onShutdown("the client is closing"));
+        }
+        queue.add(a);
+        queuedBytes += bytes;
+        advance();
+        return result;
+    }
+
+    /** The assignment snapshot changed: a waiting producer tries again; an open one follows a moved pchannel. */
+    synchronized void assignmentsChanged() {
+        Assignment now = ctx.assignments().get(pchannel);
+        if (now == null) {
+            return;
+        }
+        if (state == State.WAITING && !now.equals(refused)) {
+            ClientContext.cancel(retryTimer);
+            retryTimer = null;
+            connect();
+        } else if (state == State.OPENING && !now.equals(stream.assignment)) {
+            ProduceStream s = detach();
+            s.call.cancel("pchannel " + pchannel + " moved to " + now, null);
+            state = State.IDLE;
+            advance();
+        } else if (state == State.OPEN && !now.equals(stream.assignment)) {
+            drain();
+        }
+    }
+
+    // ---- state transitions, under the lock; those that finish appends collect the completions in `done` ----
+
+    private void advance() {
+        if (state == State.IDLE && !queue.isEmpty()) {
+            connect();
+        } else if (state == State.OPEN) {
+            pump();
+        }
+    }
+
+    private void connect() {
+        Assignment a = ctx.assignments().get(pchannel);
+        if (a == null) {
+            state = State.WAITING;
+            return;
+        }
+        ManagedChannel channel;
+        try {
+            channel = ctx.channels().get(a.address());
+        } catch (StreamingException e) {
+            state = State.WAITING;
+            lastError = e;
+            return;
+        }
+        ProduceStream s = new ProduceStream(a);
+        stream = s;
+        state = State.OPENING;
+        StreamingNodeGrpc.newStub(channel).produce(s);
+        s.call.onNext(ProduceRequest.newBuilder()
+                .setOpen(ProduceOpen.newBuilder().setPchannel(pchannel).setTerm(a.term()))
+                .build());
+        s.openTimer = ctx.schedule(() -> openTimedOut(s), config.openTimeout().toNanos());
+    }
+
+    /** Sends queued appends while the stream is ready and has room. */
+    private void pump() {
+        ProduceStream s = stream;
+        while (!queue.isEmpty() && s.inFlight.size() < config.maxInFlightPerPchannel() && s.call.isReady()) {
+            PendingAppend a = queue.poll();
+            queuedBytes -= a.bytes;
+            long id = nextRequestId++;
+            a.sent = true;
+            s.inFlight.put(id, a);
+            s.call.onNext(ProduceRequest.newBuilder()
+                    .setMessage(ProduceMessage.newBuilder().setRequestId(id).setMessage(a.envelope))
+                    .build());
+        }
+    }
+
+    private void opened(ProduceStream s) {
+        if (state != State.OPENING) {
+            return;
+        }
+        ClientContext.cancel(s.openTimer);
+        state = State.OPEN;
+        backoff.reset();
+        lastError = null;
+        refused = null;
+        pump();
+    }
+
+    private void result(ProduceStream s, ProduceResult r, List<Runnable> done) {
+        PendingAppend a = s.inFlight.remove(r.getRequestId());
+        if (a == null) {
+            return; // answered after its timeout
+        }
+        if (r.hasAppended()) {
+            try {
+                done.add(a.succeed(r.getAppended()));
+            } catch (StreamingException e) {
+                done.add(a.fail(new StreamingException(ErrorCode.INNER, "node " + s.assignment.address()
+                        + " answered with a malformed result: " + e.detail(), e)));
+            }
+        } else {
+            StreamingException e = GrpcErrors.fromProto(r.getError());
+            if (e.isWrongNode()) {
+                // Refused, so not written: send it again once the pchannel is found.
+                requeue(a);
+                lastError = e;
+                ctx.assignments().report(s.assignment, e);
+                refused = s.assignment;
+                if (state == State.OPEN) {
+                    drain();
+                }
+            } else {
+                done.add(a.fail(e));
+            }
+        }
+        if (state == State.DRAINING && s.inFlight.isEmpty()) {
+            drained();
+        } else if (state == State.OPEN) {
+            pump();
+        }
+    }
+
+    /** Puts an unsent append back in its place by acceptance order. */
+    private void requeue(PendingAppend a) {
+        a.sent = false;
+        List<PendingAppend> all = new ArrayList<>(queue);
+        int i = 0;
+        while (i < all.size() && all.get(i).seq < a.seq) {
+            i++;
+        }
+        all.add(i, a);
+        queue.clear();
+        queue.addAll(all);
+        queuedBytes += a.bytes;
+    }
+
+    /** Stops sending on the stream; once nothing is in flight it is closed and a new one opened. */
+    private void drain() {
+        state = State.DRAINING;
+        if (stream.inFlight.isEmpty()) {
+            drained();
+        }
+    }
+
+    private void drained() {
+        ProduceStream s = detach();
+        s.call.cancel("pchannel " + pchannel + " is served elsewhere now", null);
+        state = State.IDLE;
+        if (refused != null && refused.equals(ctx.assignments().get(pchannel)) && !queue.isEmpty()) {
+            waitAndRetry();
+        } else {
+            advance();
+        }
+    }
+
+    private void ended(ProduceStream s, StreamingException error, List<Runnable> done) {
+        detach();
+        for (PendingAppend a : s.inFlight.values()) {
+            done.add(a.fail(new StreamingException(ErrorCode.ON_SHUTDOWN, "outcome unknown: the produce stream of "
+                    + "pchannel " + pchannel + " to " + s.assignment.address() + " ended while the append was in "
+                    + "flight; it may or may not have been written (" + error.getMessage() + ")", error)));
+        }
+        s.inFlight.clear();
+        if (state == State.CLOSED) {
+            return;
+        }
+        lastError = error;
+        if (error.isWrongNode()) {
+            ctx.assignments().report(s.assignment, error);
+        }
+        refused = s.assignment;
+        if (!error.isRetriable()) {
+            failQueued(error, done);
+            state = State.IDLE;
+        } else if (queue.isEmpty()) {
+            state = State.IDLE;
+        } else {
+            waitAndRetry();
+        }
+    }
+
+    private void waitAndRetry() {
+        state = State.WAITING;
+        Assignment now = ctx.assignments().get(pchannel);
+        long delay = now != null && !now.equals(refused) ? 0 : backoff.nextNanos();
+        retryTimer = ctx.schedule(this::retry, delay);
+    }
+
+    private synchronized void retry() {
+        retryTimer = null;
+        if (state != State.WAITING) {
+            return;
+        }
+        if (queue.isEmpty()) {
+            state = State.IDLE;
+        } else {
+            connect();
+        }
+    }
+
+    private ProduceStream detach() {
+        ProduceStream s = stream;
+        stream = null;
+        ClientContext.cancel(s.openTimer);
+        return s;
+    }
+
+    private void failQueued(StreamingException error, List<Runnable> done) {
+        for (PendingAppend a; (a = queue.poll()) != null; ) {
+            done.add(a.fail(error));
+        }
+        queuedBytes = 0;
+    }
+
+    // ---- events ----
+
+    private void onResponse(ProduceStream s, ProduceResponse response) {
+        List<Runnable> done = new ArrayList<>();
+        synchronized (this) {
+            if (s != stream) {
+                return;
+            }
+            if (response.hasOpened()) {
+                opened(s);
+            } else if (response.hasResult()) {
+                result(s, response.getResult(), done);
+            }
+        }
+        done.forEach(Runnable::run);
+    }
+
+    private void onReady(ProduceStream s) {
+        synchronized (this) {
+            if (s == stream && state == State.OPEN) {
+                pump();
+            }
+        }
+    }
+
+    private void onEnd(ProduceStream s, StreamingException error) {
+        List<Runnable> done = new ArrayList<>();
+        synchronized (this) {
+            if (s != stream) {
+                return;
+            }
+            ended(s, error, done);
+        }
+        done.forEach(Runnable::run);
+    }
+
+    private void openTimedOut(ProduceStream s) {
+        List<Runnable> done = new ArrayList<>();
+        synchronized (this) {
+            if (s != stream || state != State.OPENING) {
+                return;
+            }
+            s.call.cancel("open timed out", null);
+            ended(s, new StreamingException(ErrorCode.TIMEOUT, "node " + s.assignment.address() + " did not open pchannel "
+                    + pchannel + " within " + config.openTimeout()), done);
+        }
+        done.forEach(Runnable::run);
+    }
+
+    private void expire(PendingAppend a) {
+        List<Runnable> done = new ArrayList<>();
+        synchronized (this) {
+            if (a.finished) {
+                return;
+            }
+            if (!a.sent) {
+                if (queue.peekFirst() == a) {
+                    queue.pollFirst();
+                } else {
+                    queue.remove(a);
+                }
+                queuedBytes -= a.bytes;
+                done.add(a.fail(new StreamingException(ErrorCode.TIMEOUT, "append to pchannel " + pchannel
+                        + " not sent within " + config.appendTimeout() + ": " + whyNotReady())));
+            } else {
+                stream.inFlight.values().remove(a);
+                done.add(a.fail(new StreamingException(ErrorCode.TIMEOUT, "outcome unknown: append to pchannel "
+                        + pchannel + " sent to " + stream.assignment.address() + " but not answered within "
+                        + config.appendTimeout())));
+                if (state == State.DRAINING && stream.inFlight.isEmpty()) {
+                    drained();
+                } else if (state == State.OPEN) {
+                    pump();
+                }
+            }
+        }
+        done.forEach(Runnable::run);
+    }
+
+    private String whyNotReady() {
+        Assignment a = ctx.assignments().get(pchannel);
+        if (a == null) {
+            StreamingException watch = ctx.assignments().watchError();
+            return "the pchannel has no assignment" + (watch == null ? ""
+                    : "; the assignment watch on the coordinator at " + ctx.assignments().target() + " failed: "
+                            + watch.getMessage());
+        }
+        String where = "assigned to " + a;
+        if (state == State.OPENING) {
+            return where + ", which has not opened it yet";
+        }
+        if (state == State.OPEN || state == State.DRAINING) {
+            return where + "; the stream had no room (" + stream.inFlight.size() + " in flight)";
+        }
+        return where + (lastError == null ? "" : "; last error: " + lastError.getMessage());
+    }
+
+    /**
+     * Fails every queued append with {@code ON_SHUTDOWN} (never sent) and every in-flight one with
+     * {@code ON_SHUTDOWN} "outcome unknown", and cancels the stream.
+     */
+    @Override
+    public void close() {
+        List<Runnable> done = new ArrayList<>();
+        synchronized (this) {
+            if (state == State.CLOSED) {
+                return;
+            }
+            state = State.CLOSED;
+            ClientContext.cancel(retryTimer);
+            failQueued(StreamingException.onShutdown("the client was closed before the append to pchannel " + pchannel
+                    + " was sent"), done);
+            if (stream != null) {
+                ProduceStream s = stream;
+                s.call.cancel("client closed", null);
+                ended(s, StreamingException.onShutdown("the client was closed"), done);
+            }
+        }
+        done.forEach(Runnable::run);
+    }
+
+    /** One {@code Produce} call; its callbacks are ignored once it is no longer the producer's stream. */
+    private final class ProduceStream implements ClientResponseObserver<ProduceRequest, ProduceResponse> {
+        final Assignment assignment;
+        final Map<Long, PendingAppend> inFlight = new HashMap<>();
+        ClientCallStreamObserver<ProduceRequest> call;
+        ScheduledFuture<?> openTimer;
+
+        ProduceStream(Assignment assignment) {
+            this.assignment = assignment;
+        }
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<ProduceRequest> requestStream) {
+            call = requestStream;
+            requestStream.setOnReadyHandler(() -> onReady(this));
+        }
+
+        @Override
+        public void onNext(ProduceResponse response) {
+            onResponse(this, response);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            onEnd(this, GrpcErrors.fromThrowable(t, "node " + assignment.nodeId() + " at " + assignment.address()));
+        }
+
+        @Override
+        public void onCompleted() {
+            onEnd(this, StreamingException.onShutdown("node " + assignment.nodeId() + " at " + assignment.address()
+                    + " ended the produce stream of pchannel " + pchannel));
+        }
+    }
+}

@@ -1,0 +1,410 @@
+package io.tidelog.client;
+
+import io.grpc.ManagedChannelBuilder;
+import io.tidelog.common.Closeables;
+import io.tidelog.common.ErrorCode;
+import io.tidelog.common.StreamingException;
+import io.tidelog.message.MessageKind;
+import io.tidelog.message.MessageLimits;
+import io.tidelog.message.MutableMessage;
+import io.tidelog.message.Vchannels;
+import io.tidelog.proto.CoordinatorGrpc;
+import io.tidelog.proto.GetStatusRequest;
+import io.tidelog.proto.MessageType;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * The Tidelog streaming client: appends messages to vchannels and reads them back, following the pchannel
+ * assignment of the cluster.
+ *
+ * <pre>
+ * StreamingClient ──WatchAssignments──▶ coordinator (target)        assignment: pchannel → (term, node, address)
+ *   append(vchannel m) ─▶ pchannel of m ─▶ ResumableProducer (one per pchannel, shared by its vchannels)
+ *                                            └─ one Produce stream ─▶ one channel per node address
+ *   consumer(options)  ─▶ ResumableConsumer ─ Consume stream ─────────▶ (the same channels)
+ * </pre>
+ *
+ * <p><b>Appends.</b> {@link #append} checks the message at once (a type clients may send, the size limit,
+ * no node-set fields: otherwise {@code INVALID_ARGUMENT} and nothing is sent), then queues it on its
+ * pchannel's producer. When the pchannel has no assignment yet, or its node answers that it does not serve
+ * it ({@link ErrorCode#isWrongNode()}: reported to the coordinator), or the stream breaks, the producer waits
+ * for the next assignment or a backoff, reopens, and sends the waiting appends: all within the append
+ * timeout. The future of an append fails with:
+ * <ul>
+ *   <li>{@code INVALID_ARGUMENT}: the message was rejected, by the client or the node; nothing was written;</li>
+ *   <li>{@code RESOURCE_EXHAUSTED}: too many appends wait to be sent on the pchannel; nothing was sent;</li>
+ *   <li>{@code TIMEOUT}: not sent within the append timeout (nothing written), or sent and not answered
+ *       ("outcome unknown");</li>
+ *   <li>{@code ON_SHUTDOWN} "outcome unknown": the stream broke while the append was in flight; it may or may
+ *       not be in the log, and the client does not re-send it (that could write it twice);</li>
+ *   <li>{@code ON_SHUTDOWN}: the client was closed before sending it;</li>
+ *   <li>any other code the node answered for this message.</li>
+ * </ul>
+ * Appends to one pchannel are sent in the order {@code append} accepted them; results may arrive in any order.
+ *
+ * <p><b>Errors on the wire.</b> A call-level gRPC error carrying the {@code tidelog-error-code} trailer maps to
+ * that code; a transport failure ({@code UNAVAILABLE}, a reset connection) maps to {@code ON_SHUTDOWN}, which is
+ * retriable (see {@code GrpcErrors} for the whole table).
+ *
+ * <p><b>Threads.</b> Thread-safe. gRPC callbacks run on the client's executor (see {@link Builder#executor}),
+ * and futures complete there, or on the calling thread for immediate failures: callbacks attached to them
+ * should not block (use the {@code *Async} variants to move work elsewhere). One timer thread handles timeouts
+ * and backoffs and hands all work to the executor.
+ *
+ * <p><b>Lifecycle.</b> {@link #close()} closes consumers, producers (failing their pending appends as above),
+ * the assignment watch, the channels, the timer and the executor (if the client made it), in that order, the
+ * reverse of starting. Idempotent.
+ */
+public final class StreamingClient implements AutoCloseable {
+    private final ClientConfig config;
+    private final ExecutorService ownedExecutor;
+    private final ScheduledThreadPoolExecutor timer;
+    private final NodeChannels channels;
+    private final AssignmentWatcher assignments;
+    private final ClientContext ctx;
+    private final ConcurrentHashMap<String, ResumableProducer> producers = new ConcurrentHashMap<>();
+    private final Set<ResumableConsumer> consumers = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    private StreamingClient(Builder b) {
+        this.config = b.config();
+        this.ownedExecutor = b.executor == null ? Executors.newCachedThreadPool(threads("tidelog-client-")) : null;
+        Executor executor = b.executor != null ? b.executor : ownedExecutor;
+        this.timer = new ScheduledThreadPoolExecutor(1, threads("tidelog-client-timer-"));
+        timer.setRemoveOnCancelPolicy(true);
+        this.channels = new NodeChannels(b.channelBuilders, executor, config.maxInboundMessageBytes());
+        this.assignments = new AssignmentWatcher(config.target());
+        this.ctx = new ClientContext(config, executor, timer, channels, assignments);
+        assignments.start(ctx, this::assignmentsChanged);
+    }
+
+    /** Starts configuring a client. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The limits messages are checked against before sending. */
+    public MessageLimits messageLimits() {
+        return config.limits();
+    }
+
+    /**
+     * Appends {@code message} to its vchannel. Never throws for a problem with the message or the cluster: the
+     * future fails as the class comment lists.
+     */
+    public CompletableFuture<Appended> append(MutableMessage message) {
+        Objects.requireNonNull(message, "message");
+        String pchannel;
+        try {
+            check(message);
+            pchannel = Vchannels.pchannelOf(message.vchannel());
+        } catch (StreamingException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (closed) {
+            return CompletableFuture.failedFuture(StreamingException.onShutdown("the client is closed"));
+        }
+        ResumableProducer p = producers.computeIfAbsent(pchannel, pc -> new ResumableProducer(pc, ctx));
+        if (closed) {
+            p.close(); // close() may have passed it by: it fails this append with ON_SHUTDOWN
+        }
+        return p.append(message.envelope(), message.serializedSize());
+    }
+
+    /** Appends a {@code RAW} message carrying {@code payload}; see {@link #append}. */
+    public CompletableFuture<Appended> appendRaw(String vchannel, byte[] payload) {
+        return appendRaw(vchannel, payload, Map.of());
+    }
+
+    /** Appends a {@code RAW} message carrying {@code payload} and application {@code properties}; see {@link #append}. */
+    public CompletableFuture<Appended> appendRaw(String vchannel, byte[] payload, Map<String, String> properties) {
+        MutableMessage m;
+        try {
+            m = MutableMessage.builder(MessageType.RAW, vchannel).payload(payload).properties(properties)
+                    .limits(config.limits()).build();
+        } catch (StreamingException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return append(m);
+    }
+
+    /**
+     * {@link #append} and wait; returns within the append timeout.
+     *
+     * @throws StreamingException as the future would fail; {@code ON_SHUTDOWN} if interrupted (the append's
+     *         outcome is then unknown)
+     */
+    public Appended appendBlocking(MutableMessage message) {
+        return await(append(message));
+    }
+
+    /** {@link #appendRaw(String, byte[])} and wait; see {@link #appendBlocking}. */
+    public Appended appendRawBlocking(String vchannel, byte[] payload) {
+        return await(appendRaw(vchannel, payload));
+    }
+
+    /**
+     * Starts reading; the consumer connects in the background and {@link ResumableConsumer#poll} returns what
+     * arrives. Close it when done (closing the client closes it too).
+     *
+     * @throws StreamingException {@code ON_SHUTDOWN} if the client is closed
+     */
+    public ResumableConsumer consumer(ConsumerOptions options) {
+        Objects.requireNonNull(options, "options");
+        if (closed) {
+            throw StreamingException.onShutdown("the client is closed");
+        }
+        ResumableConsumer[] self = new ResumableConsumer[1];
+        ResumableConsumer c = new ResumableConsumer(options, ctx, () -> consumers.remove(self[0]));
+        self[0] = c;
+        consumers.add(c);
+        if (closed) {
+            c.close();
+            throw StreamingException.onShutdown("the client is closed");
+        }
+        c.start();
+        return c;
+    }
+
+    /**
+     * The coordinator's view of the cluster. Fails with the mapped call error ({@code ON_SHUTDOWN} if the
+     * coordinator cannot be reached, {@code TIMEOUT} after the append timeout).
+     */
+    public CompletableFuture<ClusterStatus> status() {
+        CompletableFuture<ClusterStatus> result = new CompletableFuture<>();
+        try {
+            CoordinatorGrpc.newStub(channels.get(config.target()))
+                    .withDeadlineAfter(config.appendTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .getStatus(GetStatusRequest.getDefaultInstance(), new UnaryResult<>(result,
+                            ClusterStatus::fromProto, "coordinator at " + config.target()));
+        } catch (StreamingException e) {
+            result.completeExceptionally(e);
+        }
+        return result;
+    }
+
+    /** {@link #status()} and wait. */
+    public ClusterStatus statusBlocking() {
+        return await(status());
+    }
+
+    /** See the class comment. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<AutoCloseable> order = new ArrayList<>(consumers);
+        order.addAll(producers.values());
+        order.add(assignments);
+        order.add(channels);
+        order.add(timer::shutdownNow);
+        if (ownedExecutor != null) {
+            order.add(ownedExecutor::shutdown);
+        }
+        Closeables.closeAll(order);
+    }
+
+    private void assignmentsChanged() {
+        producers.values().forEach(ResumableProducer::assignmentsChanged);
+        consumers.forEach(ResumableConsumer::assignmentsChanged);
+    }
+
+    private void check(MutableMessage m) {
+        MessageKind.checkClientMaySend(m.type());
+        if (m.timeTick() != 0 || m.lastConfirmedId() != null || m.term() != 0 || m.txn() != null) {
+            throw StreamingException.invalidArgument("the message has fields the node sets at append time "
+                    + "(time tick, last-confirmed id, term or transaction); send it as built");
+        }
+        int size = m.serializedSize();
+        if (size > config.limits().maxMessageBytes()) {
+            throw StreamingException.invalidArgument("message of " + size + " bytes exceeds the maximum message size"
+                    + " of " + config.limits().maxMessageBytes() + " bytes (" + MessageLimits.MAX_BYTES_KEY + ")");
+        }
+    }
+
+    static <T> T await(CompletableFuture<T> f) {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            StreamingException cause = StreamingException.from(e.getCause());
+            throw new StreamingException(cause.code(), cause.detail(), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw StreamingException.onShutdown("interrupted while waiting; the outcome is unknown");
+        }
+    }
+
+    private static ThreadFactory threads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /**
+     * Configures a {@link StreamingClient}; not thread-safe. Only {@link #target} is required; every other
+     * option has the default its method states.
+     */
+    public static final class Builder {
+        /** Default of {@link #appendTimeout}. */
+        public static final Duration DEFAULT_APPEND_TIMEOUT = Duration.ofSeconds(30);
+        /** Default of {@link #maxInFlightPerPchannel}. */
+        public static final int DEFAULT_MAX_IN_FLIGHT = 1024;
+        /** Default of {@link #maxQueuedPerPchannel}. */
+        public static final int DEFAULT_MAX_QUEUED = 8192;
+        /** Default of {@link #maxQueuedBytesPerPchannel}. */
+        public static final long DEFAULT_MAX_QUEUED_BYTES = 64L << 20;
+        /** Defaults of {@link #reconnectBackoff}. */
+        public static final Duration DEFAULT_BACKOFF_INITIAL = Duration.ofMillis(100);
+        public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofSeconds(5);
+        /** How long a node may take to answer a produce stream's open before the client tries again. */
+        public static final Duration DEFAULT_OPEN_TIMEOUT = Duration.ofSeconds(10);
+
+        private String target;
+        private Duration appendTimeout = DEFAULT_APPEND_TIMEOUT;
+        private MessageLimits limits = MessageLimits.defaults();
+        private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
+        private int maxQueued = DEFAULT_MAX_QUEUED;
+        private long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
+        private Duration backoffInitial = DEFAULT_BACKOFF_INITIAL;
+        private Duration backoffMax = DEFAULT_BACKOFF_MAX;
+        private Duration openTimeout = DEFAULT_OPEN_TIMEOUT;
+        private Executor executor;
+        private Function<String, ManagedChannelBuilder<?>> channelBuilders;
+
+        private Builder() {
+        }
+
+        /** {@code host:port} of the coordinator (in standalone: the one server). Required. */
+        public Builder target(String hostPort) {
+            this.target = Objects.requireNonNull(hostPort, "target");
+            return this;
+        }
+
+        /**
+         * How long an append may take in all, waiting for a ready node included (default 30 s); also the
+         * deadline of {@link #status()}.
+         */
+        public Builder appendTimeout(Duration timeout) {
+            this.appendTimeout = positive("append timeout", timeout);
+            return this;
+        }
+
+        /** The limits messages are checked against before sending (default {@link MessageLimits#defaults()}). */
+        public Builder messageLimits(MessageLimits messageLimits) {
+            this.limits = Objects.requireNonNull(messageLimits, "messageLimits");
+            return this;
+        }
+
+        /** Appends sent and not yet answered on one pchannel's stream (default 1024, at least 1). */
+        public Builder maxInFlightPerPchannel(int max) {
+            this.maxInFlight = atLeastOne("max in flight", max);
+            return this;
+        }
+
+        /**
+         * Appends waiting to be sent on one pchannel (default 8192, at least 1); one more fails at once with
+         * {@code RESOURCE_EXHAUSTED}.
+         */
+        public Builder maxQueuedPerPchannel(int max) {
+            this.maxQueued = atLeastOne("max queued", max);
+            return this;
+        }
+
+        /**
+         * Bytes of the appends waiting to be sent on one pchannel (default 64 MiB); one more fails at once with
+         * {@code RESOURCE_EXHAUSTED}, except that a single append is always accepted into an empty queue.
+         */
+        public Builder maxQueuedBytesPerPchannel(long max) {
+            this.maxQueuedBytes = atLeastOne("max queued bytes", max);
+            return this;
+        }
+
+        /** Delays between reconnection attempts: {@code initial}, doubling up to {@code max} (default 100 ms, 5 s). */
+        public Builder reconnectBackoff(Duration initial, Duration max) {
+            this.backoffInitial = positive("initial backoff", initial);
+            this.backoffMax = positive("max backoff", max);
+            if (max.compareTo(initial) < 0) {
+                throw StreamingException.invalidArgument("max backoff " + max + " is below the initial " + initial);
+            }
+            return this;
+        }
+
+        /** How long a node may take to confirm a produce stream's open (default 10 s). */
+        public Builder openTimeout(Duration timeout) {
+            this.openTimeout = positive("open timeout", timeout);
+            return this;
+        }
+
+        /**
+         * The executor of gRPC callbacks and future completions; the caller keeps ownership. Default: a cached
+         * pool of daemon threads the client owns and shuts down on close.
+         */
+        public Builder executor(Executor callbackExecutor) {
+            this.executor = Objects.requireNonNull(callbackExecutor, "executor");
+            return this;
+        }
+
+        /**
+         * How an address ({@code host:port} of the coordinator or of a node) becomes a channel builder; the
+         * client then sets its executor and inbound size limit, builds the channel and owns it. Default:
+         * plaintext HTTP/2 (grpc-netty-shaded) with keepalive. Tests pass in-process builders.
+         */
+        public Builder channelBuilders(Function<String, ManagedChannelBuilder<?>> builders) {
+            this.channelBuilders = Objects.requireNonNull(builders, "builders");
+            return this;
+        }
+
+        /**
+         * Starts the client: it begins watching assignments at once.
+         *
+         * @throws StreamingException {@code INVALID_ARGUMENT} if no target was given
+         */
+        public StreamingClient build() {
+            return new StreamingClient(this);
+        }
+
+        ClientConfig config() {
+            if (target == null || target.isBlank()) {
+                throw StreamingException.invalidArgument("the client needs a target: host:port of the coordinator");
+            }
+            return new ClientConfig(target, appendTimeout, limits, maxInFlight, maxQueued, maxQueuedBytes,
+                    backoffInitial, backoffMax, openTimeout);
+        }
+
+        private static Duration positive(String what, Duration d) {
+            Objects.requireNonNull(d, what);
+            if (d.isNegative() || d.isZero()) {
+                throw StreamingException.invalidArgument(what + " must be positive, got " + d);
+            }
+            return d;
+        }
+
+        private static int atLeastOne(String what, long v) {
+            if (v < 1 || v > Integer.MAX_VALUE) {
+                throw StreamingException.invalidArgument(what + " must lie in [1, " + Integer.MAX_VALUE + "], got " + v);
+            }
+            return (int) v;
+        }
+    }
+}

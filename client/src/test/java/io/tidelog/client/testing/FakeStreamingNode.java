@@ -1,0 +1,363 @@
+package io.tidelog.client.testing;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.tidelog.common.ErrorCode;
+import io.tidelog.message.MessageKind;
+import io.tidelog.proto.ConsumeRequest;
+import io.tidelog.proto.ConsumeResponse;
+import io.tidelog.proto.ConsumeStarted;
+import io.tidelog.proto.DeliverPolicyProto;
+import io.tidelog.proto.ImmutableMessageProto;
+import io.tidelog.proto.MessageEnvelope;
+import io.tidelog.proto.ProduceMessage;
+import io.tidelog.proto.ProduceOpened;
+import io.tidelog.proto.ProduceRequest;
+import io.tidelog.proto.ProduceResponse;
+import io.tidelog.proto.ProduceResult;
+import io.tidelog.proto.AppendResultProto;
+import io.tidelog.proto.StreamingError;
+import io.tidelog.proto.StreamingNodeGrpc;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * A streaming node for tests: serves the pchannels it is told to at their terms, over {@link FakeLog}s shared
+ * with the other fake nodes, and behaves as the wire contract says (streaming.proto). Tests steer it: hold
+ * produce results and release them in any order, reject messages, break every stream like a lost connection.
+ *
+ * <p>Consume streams respect gRPC flow control: a message is sent only while the call is ready, so
+ * {@link #consumeSent()} shows how much the client asked for.
+ */
+public final class FakeStreamingNode extends StreamingNodeGrpc.StreamingNodeImplBase {
+    private final String nodeId;
+    private final Function<String, FakeLog> logs;
+    private final Map<String, Long> served = new ConcurrentHashMap<>();
+    private final Set<ProduceCall> produceCalls = ConcurrentHashMap.newKeySet();
+    private final Set<ConsumeCursor> cursors = ConcurrentHashMap.newKeySet();
+    private final BlockingQueue<ProduceMessage> received = new LinkedBlockingQueue<>();
+    private final List<ConsumeRequest> consumeRequests = new CopyOnWriteArrayList<>();
+    private final List<Held> held = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicLong consumeSent = new AtomicLong();
+    private final AtomicLong consumeStalls = new AtomicLong();
+    private volatile RuntimeException consumeFailure;
+    private final AtomicLong produceOpens = new AtomicLong();
+    private volatile boolean holdResults;
+    private volatile Function<ProduceMessage, StreamingError> rejecter = m -> null;
+
+    FakeStreamingNode(String nodeId, Function<String, FakeLog> logs) {
+        this.nodeId = nodeId;
+        this.logs = logs;
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    /** Starts serving {@code pchannel} at {@code term}: like opening its WAL, appends the term's first TimeTick. */
+    public void serve(String pchannel, long term) {
+        served.put(pchannel, term);
+        logs.apply(pchannel).tick(term, true);
+    }
+
+    /** Stops serving {@code pchannel}: later opens and consumes fail with {@code CHANNEL_NOT_EXIST}. */
+    public void stopServing(String pchannel) {
+        served.remove(pchannel);
+    }
+
+    /** Hold produce results (nothing is appended) until {@link #releaseHeld}. */
+    public void holdResults(boolean hold) {
+        this.holdResults = hold;
+    }
+
+    /** Every message received on produce streams, in arrival order. */
+    public BlockingQueue<ProduceMessage> received() {
+        return received;
+    }
+
+    /** Every consume request, in arrival order. */
+    public List<ConsumeRequest> consumeRequests() {
+        return consumeRequests;
+    }
+
+    /** Messages sent on consume streams so far. */
+    public long consumeSent() {
+        return consumeSent.get();
+    }
+
+    /** How often a consume stream had messages to send but the client had not asked for more. */
+    public long consumeStalls() {
+        return consumeStalls.get();
+    }
+
+    /** Fails every later consume call with {@code code} ({@code null}: stop failing them). */
+    public void failConsumes(ErrorCode code, String message) {
+        this.consumeFailure = code == null ? null : FakeErrors.status(code, message);
+    }
+
+    /** Produce streams opened successfully so far. */
+    public long produceOpens() {
+        return produceOpens.get();
+    }
+
+    public int heldCount() {
+        return held.size();
+    }
+
+    /** Appends the held messages in the order of {@code order} (indexes into the held list) and answers each. */
+    public void releaseHeld(List<Integer> order) {
+        List<Held> h;
+        synchronized (held) {
+            h = new ArrayList<>(held);
+            held.clear();
+        }
+        for (int i : order) {
+            Held x = h.get(i);
+            x.call.answer(x.message);
+        }
+    }
+
+    /** Answers every message for which {@code rejecter} returns an error with that error, appending nothing. */
+    public void rejectWith(Function<ProduceMessage, StreamingError> r) {
+        this.rejecter = r;
+    }
+
+    /** Fails every open stream with {@code UNAVAILABLE} and no Tidelog code: a lost connection. */
+    public void breakStreams() {
+        for (ProduceCall c : produceCalls) {
+            c.fail(Status.UNAVAILABLE.withDescription("connection reset (fake)").asRuntimeException());
+        }
+        for (ConsumeCursor c : cursors) {
+            c.fail(Status.UNAVAILABLE.withDescription("connection reset (fake)").asRuntimeException());
+        }
+        held.clear();
+    }
+
+    /** Fails every open produce stream with {@code code} in the trailers, as when the node loses a pchannel. */
+    public void failProduceStreams(ErrorCode code, String message) {
+        for (ProduceCall c : produceCalls) {
+            c.fail(FakeErrors.status(code, message));
+        }
+    }
+
+    /** Appends a TimeTick to {@code pchannel} at the term served here. */
+    public ImmutableMessageProto tick(String pchannel) {
+        return logs.apply(pchannel).tick(served.get(pchannel), false);
+    }
+
+    private RuntimeException ownership(String pchannel, long term) {
+        Long t = served.get(pchannel);
+        if (t == null) {
+            return FakeErrors.status(ErrorCode.CHANNEL_NOT_EXIST, "pchannel " + pchannel + " is not served by " + nodeId);
+        }
+        if (term != 0 && term != t) {
+            return FakeErrors.status(ErrorCode.UNMATCHED_CHANNEL_TERM, "pchannel " + pchannel + " is served at term "
+                    + t + " by " + nodeId + ", not " + term);
+        }
+        return null;
+    }
+
+    // ---- produce ----
+
+    @Override
+    public StreamObserver<ProduceRequest> produce(StreamObserver<ProduceResponse> responses) {
+        ProduceCall call = new ProduceCall((ServerCallStreamObserver<ProduceResponse>) responses);
+        produceCalls.add(call);
+        call.out.setOnCancelHandler(() -> produceCalls.remove(call));
+        return call;
+    }
+
+    private final class ProduceCall implements StreamObserver<ProduceRequest> {
+        final ServerCallStreamObserver<ProduceResponse> out;
+        String pchannel;
+        long term;
+        boolean done;
+
+        ProduceCall(ServerCallStreamObserver<ProduceResponse> out) {
+            this.out = out;
+        }
+
+        @Override
+        public void onNext(ProduceRequest request) {
+            if (request.hasOpen()) {
+                RuntimeException refused = ownership(request.getOpen().getPchannel(), request.getOpen().getTerm());
+                if (refused != null) {
+                    fail(refused);
+                    return;
+                }
+                pchannel = request.getOpen().getPchannel();
+                term = served.get(pchannel);
+                produceOpens.incrementAndGet();
+                send(ProduceResponse.newBuilder().setOpened(ProduceOpened.newBuilder().setPchannel(pchannel).setTerm(term)).build());
+                return;
+            }
+            ProduceMessage m = request.getMessage();
+            received.add(m);
+            StreamingError rejected = rejecter.apply(m);
+            if (MessageKind.isSystem(m.getMessage().getType()) || MessageKind.isSelfControlled(m.getMessage().getType())) {
+                rejected = FakeErrors.error(ErrorCode.INVALID_ARGUMENT, "clients may not send " + m.getMessage().getType());
+            }
+            if (rejected != null) {
+                send(ProduceResponse.newBuilder().setResult(ProduceResult.newBuilder().setRequestId(m.getRequestId())
+                        .setError(rejected)).build());
+            } else if (holdResults) {
+                held.add(new Held(this, m));
+            } else {
+                answer(m);
+            }
+        }
+
+        void answer(ProduceMessage m) {
+            MessageEnvelope e = m.getMessage();
+            ImmutableMessageProto appended = logs.apply(pchannel).append(e, term);
+            send(ProduceResponse.newBuilder().setResult(ProduceResult.newBuilder().setRequestId(m.getRequestId())
+                    .setAppended(AppendResultProto.newBuilder()
+                            .setId(appended.getId())
+                            .setTimeTick(appended.getMessage().getTimeTick())
+                            .setLastConfirmedId(appended.getMessage().getLastConfirmedId()))).build());
+        }
+
+        synchronized void send(ProduceResponse r) {
+            if (!done) {
+                out.onNext(r);
+            }
+        }
+
+        synchronized void fail(RuntimeException e) {
+            if (!done) {
+                done = true;
+                produceCalls.remove(this);
+                out.onError(e);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            synchronized (this) {
+                done = true;
+            }
+            produceCalls.remove(this);
+        }
+
+        @Override
+        public synchronized void onCompleted() {
+            if (!done) {
+                done = true;
+                produceCalls.remove(this);
+                out.onCompleted();
+            }
+        }
+    }
+
+    private record Held(ProduceCall call, ProduceMessage message) {
+    }
+
+    // ---- consume ----
+
+    @Override
+    public void consume(ConsumeRequest request, StreamObserver<ConsumeResponse> responses) {
+        String pchannel = !request.getPchannel().isEmpty() ? request.getPchannel()
+                : request.getVchannel().substring(0, request.getVchannel().indexOf('_'));
+        RuntimeException refused = consumeFailure != null ? consumeFailure : ownership(pchannel, request.getTerm());
+        if (refused != null) {
+            consumeRequests.add(request);
+            responses.onError(refused);
+            return;
+        }
+        ServerCallStreamObserver<ConsumeResponse> out = (ServerCallStreamObserver<ConsumeResponse>) responses;
+        FakeLog log = logs.apply(pchannel);
+        ConsumeCursor cursor = new ConsumeCursor(request, log, out);
+        out.setOnReadyHandler(cursor::pump);
+        out.setOnCancelHandler(cursor::cancelled);
+        cursors.add(cursor);
+        log.addListener(cursor.listener);
+        consumeRequests.add(request); // once its start position is fixed: tests may append after seeing it
+        cursor.start(pchannel, served.get(pchannel));
+    }
+
+    private final class ConsumeCursor {
+        final ConsumeRequest request;
+        final FakeLog log;
+        final ServerCallStreamObserver<ConsumeResponse> out;
+        final Runnable listener = this::pump;
+        int position;
+        boolean done;
+
+        ConsumeCursor(ConsumeRequest request, FakeLog log, ServerCallStreamObserver<ConsumeResponse> out) {
+            this.request = request;
+            this.log = log;
+            this.out = out;
+            DeliverPolicyProto p = request.getPolicy();
+            switch (p.getPolicyCase()) {
+                case LATEST:
+                    position = log.size();
+                    break;
+                case START_FROM:
+                    position = log.indexOf(p.getStartFrom(), true);
+                    break;
+                case START_AFTER:
+                    position = log.indexOf(p.getStartAfter(), false);
+                    break;
+                default:
+                    position = 0;
+            }
+        }
+
+        synchronized void start(String pchannel, long term) {
+            out.onNext(ConsumeResponse.newBuilder().setStarted(ConsumeStarted.newBuilder().setPchannel(pchannel)
+                    .setTerm(term)).build());
+            pump();
+        }
+
+        synchronized void pump() {
+            while (!done && position < log.size()) {
+                if (!out.isReady()) {
+                    consumeStalls.incrementAndGet();
+                    return;
+                }
+                ImmutableMessageProto m = log.get(position++);
+                if (accepts(m.getMessage())) {
+                    out.onNext(ConsumeResponse.newBuilder().setMessage(m).build());
+                    consumeSent.incrementAndGet();
+                }
+            }
+        }
+
+        boolean accepts(MessageEnvelope m) {
+            boolean tick = MessageKind.isPchannelWide(m.getType());
+            if (!request.getVchannel().isEmpty() && !tick && !request.getVchannel().equals(m.getVchannel())) {
+                return false;
+            }
+            if (m.getTimeTick() <= request.getTimeTickGt() || m.getTimeTick() < request.getTimeTickGe()) {
+                return false;
+            }
+            return request.getTypesList().isEmpty() || request.getTypesList().contains(m.getType());
+        }
+
+        synchronized void fail(RuntimeException e) {
+            if (!done) {
+                done = true;
+                out.onError(e);
+            }
+            cancelled();
+        }
+
+        void cancelled() {
+            synchronized (this) {
+                done = true;
+            }
+            cursors.remove(this);
+            log.removeListener(listener);
+        }
+    }
+}
