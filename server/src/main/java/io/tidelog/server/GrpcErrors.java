@@ -22,12 +22,12 @@ final class GrpcErrors {
         StreamingException e = StreamingException.from(t);
         Metadata trailers = new Metadata();
         trailers.put(CODE_KEY, Integer.toString(e.code().code()));
-        return grpcStatus(e.code()).withDescription(e.getMessage()).asRuntimeException(trailers);
+        return grpcStatus(e.code()).withDescription(e.detail()).asRuntimeException(trailers);
     }
 
     static StreamingError toProto(Throwable t) {
         StreamingException e = StreamingException.from(t);
-        return StreamingError.newBuilder().setCode(e.code().code()).setMessage(e.getMessage()).build();
+        return StreamingError.newBuilder().setCode(e.code().code()).setMessage(e.detail()).build();
     }
 
     private static Status grpcStatus(ErrorCode code) {
