@@ -37,6 +37,12 @@ public enum ErrorCode {
     TIMEOUT(16),
     UNKNOWN(999);
 
+    /**
+     * The gRPC trailer that carries a failed call's code (ASCII decimal of {@link #code()}); the status
+     * description carries the message.
+     */
+    public static final String GRPC_TRAILER = "tidelog-error-code";
+
     private final int code;
 
     ErrorCode(int code) {

@@ -13,7 +13,7 @@ import io.tidelog.proto.StreamingError;
  * {@link StreamingError}.
  */
 final class GrpcErrors {
-    static final Metadata.Key<String> CODE_KEY = Metadata.Key.of("tidelog-error-code", Metadata.ASCII_STRING_MARSHALLER);
+    static final Metadata.Key<String> CODE_KEY = Metadata.Key.of(ErrorCode.GRPC_TRAILER, Metadata.ASCII_STRING_MARSHALLER);
 
     private GrpcErrors() {
     }
