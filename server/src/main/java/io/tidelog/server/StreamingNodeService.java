@@ -16,6 +16,7 @@ import io.tidelog.node.ReadOptions;
 import io.tidelog.node.StreamingWal;
 import io.tidelog.node.WalManager;
 import io.tidelog.proto.AppendResultProto;
+import io.tidelog.proto.ConsumeBatch;
 import io.tidelog.proto.ConsumeRequest;
 import io.tidelog.proto.ConsumeResponse;
 import io.tidelog.proto.ConsumeStarted;
@@ -26,9 +27,11 @@ import io.tidelog.proto.ProduceOpened;
 import io.tidelog.proto.ProduceRequest;
 import io.tidelog.proto.ProduceResponse;
 import io.tidelog.proto.ProduceResult;
+import io.tidelog.proto.ProduceResults;
 import io.tidelog.proto.StreamingNodeGrpc;
 import io.tidelog.wal.DeliverPolicy;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.Executor;
@@ -50,6 +53,8 @@ import org.slf4j.LoggerFactory;
 final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(StreamingNodeService.class);
     private static final Duration POLL = Duration.ofMillis(100);
+    static final int CONSUME_BATCH_BYTES = 256 << 10;
+    static final int CONSUME_BATCH_MESSAGES = 1000;
 
     private final WalManager wals;
     private final MessageLimits limits;
@@ -72,14 +77,21 @@ final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase
         return new ProduceSession((ServerCallStreamObserver<ProduceResponse>) responses);
     }
 
-    /** One producer stream bound to one pchannel at one term. */
+    /**
+     * One producer stream bound to one pchannel at one term. Results are coalesced: each outcome joins
+     * a queue, and one task on {@code completions} sends everything queued as one response, so a busy
+     * stream pays for one gRPC message per batch of results, not per append.
+     */
     private final class ProduceSession implements StreamObserver<ProduceRequest> {
         private final ServerCallStreamObserver<ProduceResponse> out;
         private final AtomicInteger inFlight = new AtomicInteger();
         private StreamingWal wal;
         /** Set once the WAL stopped serving this term: the stream ends when in-flight results are out. */
         private volatile StreamingException ending;
+        /** Guarded by this. */
         private boolean finished;
+        private final ArrayDeque<ProduceResult> pendingResults = new ArrayDeque<>();
+        private boolean flushScheduled;
 
         ProduceSession(ServerCallStreamObserver<ProduceResponse> out) {
             this.out = out;
@@ -93,6 +105,11 @@ final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase
                     break;
                 case MESSAGE:
                     append(request.getMessage());
+                    break;
+                case BATCH:
+                    for (ProduceMessage m : request.getBatch().getMessagesList()) {
+                        append(m);
+                    }
                     break;
                 default:
                     finish(new StreamingException(ErrorCode.INVALID_REQUEST_SEQ, "empty produce request"));
@@ -134,15 +151,13 @@ final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase
                 return;
             }
             inFlight.incrementAndGet();
-            wal.append(message).whenCompleteAsync((r, err) -> {
-                result(requestId, r, err);
+            wal.append(message).whenComplete((r, err) -> {
                 if (err != null && endsStream(StreamingException.from(err))) {
                     ending = StreamingException.from(err);
                 }
-                if (inFlight.decrementAndGet() == 0 && ending != null) {
-                    finish(ending);
-                }
-            }, completions);
+                inFlight.decrementAndGet();
+                result(requestId, r, err);
+            });
         }
 
         private boolean endsStream(StreamingException e) {
@@ -150,6 +165,7 @@ final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase
                     || e.isWrongNode() || !wal.isAvailable();
         }
 
+        /** Queues an outcome; called on the WAL's acknowledgement thread, so it only enqueues. */
         private void result(long requestId, AppendResult r, Throwable err) {
             ProduceResult.Builder b = ProduceResult.newBuilder().setRequestId(requestId);
             if (err != null) {
@@ -162,7 +178,30 @@ final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase
                 }
                 b.setAppended(a);
             }
-            send(ProduceResponse.newBuilder().setResult(b).build());
+            synchronized (this) {
+                pendingResults.add(b.build());
+                if (flushScheduled) {
+                    return;
+                }
+                flushScheduled = true;
+            }
+            completions.execute(this::flushResults);
+        }
+
+        private void flushResults() {
+            ProduceResults.Builder batch = ProduceResults.newBuilder();
+            synchronized (this) {
+                flushScheduled = false;
+                batch.addAllResults(pendingResults);
+                pendingResults.clear();
+            }
+            if (batch.getResultsCount() > 0) {
+                send(ProduceResponse.newBuilder().setResults(batch).build());
+            }
+            StreamingException end = ending;
+            if (end != null && inFlight.get() == 0) {
+                finish(end);
+            }
         }
 
         private synchronized void send(ProduceResponse response) {
@@ -246,7 +285,7 @@ final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase
                 }
                 ImmutableMessage m = scanner.poll(POLL);
                 if (m != null) {
-                    out.onNext(ConsumeResponse.newBuilder().setMessage(m.toProto()).build());
+                    out.onNext(batch(scanner, m));
                 }
             }
         } catch (InterruptedException e) {
@@ -258,6 +297,22 @@ final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase
                 failQuietly(out, e);
             }
         }
+    }
+
+    /**
+     * {@code first} and whatever else the scanner has ready now, up to {@link #CONSUME_BATCH_BYTES} or
+     * {@link #CONSUME_BATCH_MESSAGES}: one gRPC message for many small ones.
+     */
+    private static ConsumeResponse batch(MessageScanner scanner, ImmutableMessage first) throws InterruptedException {
+        ConsumeBatch.Builder b = ConsumeBatch.newBuilder().addMessages(first.toProto());
+        long bytes = first.serializedSize();
+        ImmutableMessage m;
+        while (bytes < CONSUME_BATCH_BYTES && b.getMessagesCount() < CONSUME_BATCH_MESSAGES
+                && (m = scanner.poll(Duration.ZERO)) != null) {
+            b.addMessages(m.toProto());
+            bytes += m.serializedSize();
+        }
+        return ConsumeResponse.newBuilder().setBatch(b).build();
     }
 
     private static void failQuietly(ServerCallStreamObserver<ConsumeResponse> out, Throwable e) {

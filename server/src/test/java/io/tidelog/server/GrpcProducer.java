@@ -27,7 +27,12 @@ final class GrpcProducer implements AutoCloseable {
         requests = StreamingNodeGrpc.newStub(channel).produce(new StreamObserver<>() {
             @Override
             public void onNext(ProduceResponse r) {
-                responses.add(r);
+                if (r.hasResults()) {
+                    // one response per result, as the tests read them
+                    r.getResults().getResultsList().forEach(x -> responses.add(ProduceResponse.newBuilder().setResult(x).build()));
+                } else {
+                    responses.add(r);
+                }
             }
 
             @Override

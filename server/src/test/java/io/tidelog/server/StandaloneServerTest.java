@@ -14,6 +14,7 @@ import io.tidelog.proto.ConsumeResponse;
 import io.tidelog.proto.CoordinatorGrpc;
 import io.tidelog.proto.DeliverPolicyProto;
 import io.tidelog.proto.GetStatusRequest;
+import io.tidelog.proto.ImmutableMessageProto;
 import io.tidelog.proto.MessageEnvelope;
 import io.tidelog.proto.MessageHeader;
 import io.tidelog.proto.MessageType;
@@ -95,11 +96,13 @@ class StandaloneServerTest {
                         .addTypes(MessageType.RAW).build());
         assertThat(it.next().hasStarted()).isTrue();
         long lastTt = 0;
-        for (int i = 0; i < 100; i++) {
-            ConsumeResponse r = it.next();
-            assertThat(r.getMessage().getMessage().getPayload().toStringUtf8()).isEqualTo("m" + i);
-            assertThat(r.getMessage().getMessage().getTimeTick()).isGreaterThan(lastTt);
-            lastTt = r.getMessage().getMessage().getTimeTick();
+        int i = 0;
+        while (i < 100) {
+            for (ImmutableMessageProto m : messages(it.next())) {
+                assertThat(m.getMessage().getPayload().toStringUtf8()).isEqualTo("m" + i++);
+                assertThat(m.getMessage().getTimeTick()).isGreaterThan(lastTt);
+                lastTt = m.getMessage().getTimeTick();
+            }
         }
     }
 
@@ -218,6 +221,10 @@ class StandaloneServerTest {
         assertThat(rawPayloads("pchannel-3_x")).containsExactly("before restart");
     }
 
+    static List<ImmutableMessageProto> messages(ConsumeResponse r) {
+        return r.hasBatch() ? r.getBatch().getMessagesList() : r.hasMessage() ? List.of(r.getMessage()) : List.of();
+    }
+
     private List<String> rawPayloads(String vchannel) {
         List<String> out = new ArrayList<>();
         Iterator<ConsumeResponse> it = StreamingNodeGrpc.newBlockingStub(channel).withDeadlineAfter(3, TimeUnit.SECONDS)
@@ -225,9 +232,8 @@ class StandaloneServerTest {
                         .addTypes(MessageType.RAW).build());
         try {
             while (it.hasNext()) {
-                ConsumeResponse r = it.next();
-                if (r.hasMessage()) {
-                    out.add(r.getMessage().getMessage().getPayload().toStringUtf8());
+                for (ImmutableMessageProto m : messages(it.next())) {
+                    out.add(m.getMessage().getPayload().toStringUtf8());
                 }
             }
         } catch (StatusRuntimeException deadline) {
