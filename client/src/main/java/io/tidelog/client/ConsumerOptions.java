@@ -21,8 +21,9 @@ import java.util.Set;
  * @param includeTimeTicks whether the pchannel's TimeTick messages are delivered too (default {@code false});
  *                         naming {@code TIME_TICK} in {@code types} also asks for them
  * @param bufferSize       messages buffered between the network and {@link ResumableConsumer#poll} (default
- *                         {@value #DEFAULT_BUFFER_SIZE}, 1 to {@value #MAX_BUFFER_SIZE}); the consumer never asks
- *                         the server for more, so memory is bounded by this times the largest message
+ *                         {@value #DEFAULT_BUFFER_SIZE}, 1 to {@value #MAX_BUFFER_SIZE}); the consumer asks the
+ *                         server for one more response (a message or a batch) only while fewer are buffered, so
+ *                         the buffer holds at most this plus one batch of messages
  */
 public record ConsumerOptions(String vchannel, String pchannel, StartPosition start, Set<MessageType> types,
         boolean includeTimeTicks, int bufferSize) {

@@ -19,6 +19,8 @@ final class PendingAppend {
     ScheduledFuture<?> timeout;
     /** Sent on a stream: from then on its outcome is unknown until answered. */
     boolean sent;
+    /** Its request id on the stream it was last sent on (meaningful while {@link #sent}). */
+    long requestId;
     /** Its future was (or is about to be) completed; it is in no queue and no stream any more. */
     boolean finished;
 

@@ -12,9 +12,12 @@ import io.tidelog.message.MessageKind;
 import io.tidelog.proto.ConsumeRequest;
 import io.tidelog.proto.ConsumeResponse;
 import io.tidelog.proto.DeliverPolicyProto;
+import io.tidelog.proto.ImmutableMessageProto;
 import io.tidelog.proto.StreamingNodeGrpc;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -37,9 +40,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * (100 ms doubling to 5 s by default), whichever comes first. A consumer waits for as long as it takes: a
  * {@link #poll} that times out returns {@code null}.
  *
- * <p><b>Flow control.</b> The consumer asks gRPC for {@link ConsumerOptions#bufferSize()} messages, then for
- * one more per message taken by {@link #poll} (or hidden): the buffer between the network thread and
- * {@code poll} never holds more than that, and a slow reader slows the server down instead.
+ * <p><b>Flow control.</b> A response carries one message or a batch of them (as many as the node had ready, up
+ * to its size bound), so the consumer counts messages, not responses: it asks gRPC for one response at a
+ * time, and only while fewer than {@link ConsumerOptions#bufferSize()} messages are buffered. The buffer
+ * between the network thread and {@link #poll} therefore never holds more than {@code bufferSize - 1} messages
+ * plus one response's worth: at most the buffer size plus one batch. A slow reader slows the server down
+ * instead (beyond that, gRPC's transport holds at most its flow-control window of bytes not yet asked for).
  *
  * <p><b>Errors.</b> A non-retriable failure ({@code INVALID_ARGUMENT}, {@code OUT_OF_RANGE} for a position
  * the WAL no longer holds, {@code DATA_CORRUPTED}, {@code UNRECOVERABLE}, ...) ends the consumer: {@code poll}
@@ -59,6 +65,8 @@ public final class ResumableConsumer implements AutoCloseable {
     private final Condition changed = lock.newCondition();
 
     private final ArrayDeque<ImmutableMessage> buffer = new ArrayDeque<>();
+    /** The most messages the buffer ever held. */
+    private int bufferHighWater;
     private State state = State.WAITING;
     private ConsumeStream stream;
     private ScheduledFuture<?> retryTimer;
@@ -102,9 +110,7 @@ public final class ResumableConsumer implements AutoCloseable {
             while (true) {
                 ImmutableMessage m = buffer.poll();
                 if (m != null) {
-                    if (stream != null) {
-                        stream.call.request(1);
-                    }
+                    requestMore();
                     return m;
                 }
                 if (state == State.FAILED) {
@@ -127,11 +133,21 @@ public final class ResumableConsumer implements AutoCloseable {
         }
     }
 
-    /** Messages received and not yet polled; never more than the buffer size. */
+    /** Messages received and not yet polled; never more than the buffer size plus one batch. */
     int buffered() {
         lock.lock();
         try {
             return buffer.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The most messages {@link #buffered()} ever reached (for tests and diagnostics). */
+    int bufferHighWater() {
+        lock.lock();
+        try {
+            return bufferHighWater;
         } finally {
             lock.unlock();
         }
@@ -197,10 +213,24 @@ public final class ResumableConsumer implements AutoCloseable {
             state = State.WAITING;
             return;
         }
-        ConsumeStream s = new ConsumeStream(a, options.bufferSize() - buffer.size());
+        ConsumeStream s = new ConsumeStream(a, wantsMore() ? 1 : 0);
         stream = s;
         state = State.STARTING;
         StreamingNodeGrpc.newStub(channel).consume(request(a), s);
+    }
+
+    /** Whether the buffer has room for another response: see the flow control of the class comment. */
+    private boolean wantsMore() {
+        return buffer.size() < options.bufferSize();
+    }
+
+    /** Asks for the next response if none is asked for yet and the buffer has room. */
+    private void requestMore() {
+        ConsumeStream s = stream;
+        if (s != null && s.requested == 0 && wantsMore()) {
+            s.requested = 1;
+            s.call.request(1);
+        }
     }
 
     private ConsumeRequest request(Assignment a) {
@@ -226,17 +256,15 @@ public final class ResumableConsumer implements AutoCloseable {
         }
     }
 
-    private void received(ConsumeStream s, ImmutableMessage m) {
-        streaming();
+    private void received(ImmutableMessage m) {
         resumeId = m.lastConfirmedId() != null ? m.lastConfirmedId() : m.id();
         resumeTimeTick = m.timeTick();
         boolean ours = options.vchannel() == null || MessageKind.isPchannelWide(m.type())
                 || options.vchannel().equals(m.vchannel());
         if (ours && options.delivers(m.type())) {
             buffer.add(m);
+            bufferHighWater = Math.max(bufferHighWater, buffer.size());
             changed.signalAll();
-        } else {
-            s.call.request(1);
         }
     }
 
@@ -274,14 +302,21 @@ public final class ResumableConsumer implements AutoCloseable {
 
     // ---- events from the stream ----
 
+    /** One response: started, one message, or a batch (decoded in order up to a corrupt message, if any). */
     private void onMessage(ConsumeStream s, ConsumeResponse response) {
-        ImmutableMessage m = null;
+        List<ImmutableMessageProto> protos = switch (response.getResponseCase()) {
+            case MESSAGE -> List.of(response.getMessage());
+            case BATCH -> response.getBatch().getMessagesList();
+            default -> List.of();
+        };
+        List<ImmutableMessage> messages = new ArrayList<>(protos.size());
         StreamingException corrupt = null;
-        if (response.hasMessage()) {
+        for (ImmutableMessageProto p : protos) {
             try {
-                m = ImmutableMessage.fromProto(response.getMessage());
+                messages.add(ImmutableMessage.fromProto(p));
             } catch (StreamingException e) {
                 corrupt = e;
+                break;
             }
         }
         lock.lock();
@@ -289,14 +324,18 @@ public final class ResumableConsumer implements AutoCloseable {
             if (s != stream) {
                 return;
             }
+            s.requested--;
+            if (corrupt == null || !messages.isEmpty()) {
+                streaming(); // a corrupt message alone is no sign of a working stream: the backoff keeps growing
+            }
+            for (ImmutableMessage m : messages) {
+                received(m);
+            }
             if (corrupt != null) {
                 s.call.cancel("corrupted message", corrupt);
                 ended(s, corrupt);
-            } else if (m != null) {
-                received(s, m);
             } else {
-                streaming();
-                s.call.request(1); // the started response took a credit and buffers nothing
+                requestMore();
             }
         } finally {
             lock.unlock();
@@ -317,18 +356,19 @@ public final class ResumableConsumer implements AutoCloseable {
     /** One {@code Consume} call; its callbacks are ignored once it is no longer the consumer's stream. */
     private final class ConsumeStream implements ClientResponseObserver<ConsumeRequest, ConsumeResponse> {
         final Assignment assignment;
-        final int initialRequest;
         ClientCallStreamObserver<ConsumeRequest> call;
+        /** Responses asked for and not yet received: 0 or 1; guarded by the consumer's lock. */
+        int requested;
 
         ConsumeStream(Assignment assignment, int initialRequest) {
             this.assignment = assignment;
-            this.initialRequest = initialRequest;
+            this.requested = initialRequest;
         }
 
         @Override
         public void beforeStart(ClientCallStreamObserver<ConsumeRequest> requestStream) {
             call = requestStream;
-            requestStream.disableAutoRequestWithInitial(initialRequest);
+            requestStream.disableAutoRequestWithInitial(requested);
         }
 
         @Override

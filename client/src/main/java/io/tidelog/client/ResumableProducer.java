@@ -1,11 +1,13 @@
 package io.tidelog.client;
 
+import com.google.protobuf.CodedOutputStream;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.proto.MessageEnvelope;
+import io.tidelog.proto.ProduceBatch;
 import io.tidelog.proto.ProduceMessage;
 import io.tidelog.proto.ProduceOpen;
 import io.tidelog.proto.ProduceRequest;
@@ -14,6 +16,7 @@ import io.tidelog.proto.ProduceResult;
 import io.tidelog.proto.StreamingNodeGrpc;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,15 +41,25 @@ import java.util.concurrent.ScheduledFuture;
  *  any ──close──▶ CLOSED
  * </pre>
  *
- * <p><b>Bounds.</b> At most {@code maxInFlightPerPchannel} appends are in flight on the stream, and only while
- * gRPC reports the stream ready; at most {@code maxQueuedPerPchannel} appends (and
- * {@code maxQueuedBytesPerPchannel} bytes) wait to be sent; an append beyond that fails at once with
- * {@code RESOURCE_EXHAUSTED}. Appends are sent in the order they were accepted.
+ * <p><b>Batches.</b> Appends travel in {@code ProduceBatch} requests: whenever the stream is open, ready and has
+ * room, everything queued goes out at once, cut into requests of at most {@value #MAX_BATCH_MESSAGES} appends
+ * and {@value #MAX_BATCH_BYTES} bytes of encoded appends (a single larger append goes alone, as a batch of one; a batch of
+ * one is sent as a plain {@code message}). There is no timer and no linger: an append on an idle stream goes at
+ * once, and batches form from what queues up while earlier requests are in flight, as in a group commit.
+ * Results come back one ({@code result}) or many ({@code results}) to a response, in any order, and are
+ * matched by request id (one per append).
+ *
+ * <p><b>Bounds.</b> At most {@code maxInFlightPerPchannel} appends are in flight on the stream (a batch never
+ * takes more than the room left), and requests are sent only while gRPC reports the stream ready; at most
+ * {@code maxQueuedPerPchannel} appends (and {@code maxQueuedBytesPerPchannel} bytes) wait to be sent; an
+ * append beyond that fails at once with {@code RESOURCE_EXHAUSTED}. Appends are sent in the order they were
+ * accepted, within a batch and across batches.
  *
  * <p><b>Outcomes.</b> An append never sent is sent on the next stream, until its timeout ({@code TIMEOUT},
  * "not sent"). An append sent on a stream that then breaks, or unanswered at its timeout, has an unknown
  * outcome: it fails with {@code ON_SHUTDOWN} (or {@code TIMEOUT}) saying "outcome unknown", and is never
- * re-sent, since a retry could write it twice. A message the node refuses as a wrong node was not written:
+ * re-sent, since a retry could write it twice; a broken stream fails every unanswered append of every batch
+ * sent on it that way. A message the node refuses as a wrong node was not written:
  * it goes back to the queue. A stream that ends with a non-retriable error (say {@code UNRECOVERABLE}: the
  * address serves no Tidelog) fails every waiting append with that error.
  *
@@ -55,6 +68,15 @@ import java.util.concurrent.ScheduledFuture;
  * of the client's executor, or the caller of {@code append} for immediate failures).
  */
 final class ResumableProducer implements AutoCloseable {
+    /** The most appends one {@code Produce} request carries. */
+    static final int MAX_BATCH_MESSAGES = 1000;
+    /**
+     * The most encoded bytes of the appends of one {@code Produce} request carrying more than one (1 MiB;
+     * the request adds a few bytes of framing); a single larger append goes alone. So a request stays
+     * within the standalone node's inbound limit, the largest record plus 1 MiB.
+     */
+    static final int MAX_BATCH_BYTES = 1 << 20;
+
     private enum State { IDLE, WAITING, OPENING, OPEN, DRAINING, CLOSED }
 
     private final String pchannel;
@@ -159,18 +181,38 @@ final class ResumableProducer implements AutoCloseable {
         s.openTimer = ctx.schedule(() -> openTimedOut(s), config.openTimeout().toNanos());
     }
 
-    /** Sends queued appends while the stream is ready and has room. */
+    /**
+     * Sends queued appends while the stream is ready and has room: each request takes as many as fit the
+     * in-flight room and the batch bounds, in order.
+     */
     private void pump() {
         ProduceStream s = stream;
         while (!queue.isEmpty() && s.inFlight.size() < config.maxInFlightPerPchannel() && s.call.isReady()) {
-            PendingAppend a = queue.poll();
-            queuedBytes -= a.bytes;
-            long id = nextRequestId++;
-            a.sent = true;
-            s.inFlight.put(id, a);
-            s.call.onNext(ProduceRequest.newBuilder()
-                    .setMessage(ProduceMessage.newBuilder().setRequestId(id).setMessage(a.envelope))
-                    .build());
+            int room = Math.min(MAX_BATCH_MESSAGES, config.maxInFlightPerPchannel() - s.inFlight.size());
+            List<ProduceMessage> batch = new ArrayList<>(Math.min(room, queue.size()));
+            long bytes = 0;
+            while (batch.size() < room && !queue.isEmpty()) {
+                PendingAppend a = queue.peek();
+                ProduceMessage m = ProduceMessage.newBuilder().setRequestId(nextRequestId).setMessage(a.envelope).build();
+                int size = CodedOutputStream.computeMessageSize(ProduceBatch.MESSAGES_FIELD_NUMBER, m);
+                if (!batch.isEmpty() && bytes + size > MAX_BATCH_BYTES) {
+                    break;
+                }
+                queue.poll();
+                queuedBytes -= a.bytes;
+                a.sent = true;
+                a.requestId = nextRequestId++;
+                s.inFlight.put(a.requestId, a);
+                batch.add(m);
+                bytes += size;
+            }
+            ProduceRequest.Builder request = ProduceRequest.newBuilder();
+            if (batch.size() == 1) {
+                request.setMessage(batch.get(0));
+            } else {
+                request.setBatch(ProduceBatch.newBuilder().addAllMessages(batch));
+            }
+            s.call.onNext(request.build());
         }
     }
 
@@ -186,31 +228,43 @@ final class ResumableProducer implements AutoCloseable {
         pump();
     }
 
-    private void result(ProduceStream s, ProduceResult r, List<Runnable> done) {
-        PendingAppend a = s.inFlight.remove(r.getRequestId());
-        if (a == null) {
-            return; // answered after its timeout
-        }
-        if (r.hasAppended()) {
-            try {
-                done.add(a.succeed(r.getAppended()));
-            } catch (StreamingException e) {
-                done.add(a.fail(new StreamingException(ErrorCode.INNER, "node " + s.assignment.address()
-                        + " answered with a malformed result: " + e.detail(), e)));
+    /** Results of one response (one or many, of any requests, in any order). */
+    private void results(ProduceStream s, List<ProduceResult> results, List<Runnable> done) {
+        List<PendingAppend> refusedAppends = null;
+        StreamingException wrongNode = null;
+        for (ProduceResult r : results) {
+            PendingAppend a = s.inFlight.remove(r.getRequestId());
+            if (a == null) {
+                continue; // answered after its timeout
             }
-        } else {
+            if (r.hasAppended()) {
+                try {
+                    done.add(a.succeed(r.getAppended()));
+                } catch (StreamingException e) {
+                    done.add(a.fail(new StreamingException(ErrorCode.INNER, "node " + s.assignment.address()
+                            + " answered with a malformed result: " + e.detail(), e)));
+                }
+                continue;
+            }
             StreamingException e = GrpcErrors.fromProto(r.getError());
             if (e.isWrongNode()) {
                 // Refused, so not written: send it again once the pchannel is found.
-                requeue(a);
-                lastError = e;
-                ctx.assignments().report(s.assignment, e);
-                refused = s.assignment;
-                if (state == State.OPEN) {
-                    drain();
+                if (refusedAppends == null) {
+                    refusedAppends = new ArrayList<>();
                 }
+                refusedAppends.add(a);
+                wrongNode = e;
             } else {
                 done.add(a.fail(e));
+            }
+        }
+        if (refusedAppends != null) {
+            requeue(refusedAppends);
+            lastError = wrongNode;
+            ctx.assignments().report(s.assignment, wrongNode);
+            refused = s.assignment;
+            if (state == State.OPEN) {
+                state = State.DRAINING;
             }
         }
         if (state == State.DRAINING && s.inFlight.isEmpty()) {
@@ -220,18 +274,24 @@ final class ResumableProducer implements AutoCloseable {
         }
     }
 
-    /** Puts an unsent append back in its place by acceptance order. */
-    private void requeue(PendingAppend a) {
-        a.sent = false;
-        List<PendingAppend> all = new ArrayList<>(queue);
+    /** Puts unsent appends back in their places by acceptance order. */
+    private void requeue(List<PendingAppend> unsent) {
+        unsent.sort(Comparator.comparingLong(a -> a.seq));
+        List<PendingAppend> merged = new ArrayList<>(queue.size() + unsent.size());
         int i = 0;
-        while (i < all.size() && all.get(i).seq < a.seq) {
-            i++;
+        for (PendingAppend q : queue) {
+            while (i < unsent.size() && unsent.get(i).seq < q.seq) {
+                merged.add(unsent.get(i++));
+            }
+            merged.add(q);
         }
-        all.add(i, a);
+        merged.addAll(unsent.subList(i, unsent.size()));
         queue.clear();
-        queue.addAll(all);
-        queuedBytes += a.bytes;
+        queue.addAll(merged);
+        for (PendingAppend a : unsent) {
+            a.sent = false;
+            queuedBytes += a.bytes;
+        }
     }
 
     /** Stops sending on the stream; once nothing is in flight it is closed and a new one opened. */
@@ -323,7 +383,9 @@ final class ResumableProducer implements AutoCloseable {
             if (response.hasOpened()) {
                 opened(s);
             } else if (response.hasResult()) {
-                result(s, response.getResult(), done);
+                results(s, List.of(response.getResult()), done);
+            } else if (response.hasResults()) {
+                results(s, response.getResults().getResultsList(), done);
             }
         }
         done.forEach(Runnable::run);
@@ -377,7 +439,7 @@ final class ResumableProducer implements AutoCloseable {
                 done.add(a.fail(new StreamingException(ErrorCode.TIMEOUT, "append to pchannel " + pchannel
                         + " not sent within " + config.appendTimeout() + ": " + whyNotReady())));
             } else {
-                stream.inFlight.values().remove(a);
+                stream.inFlight.remove(a.requestId);
                 done.add(a.fail(new StreamingException(ErrorCode.TIMEOUT, "outcome unknown: append to pchannel "
                         + pchannel + " sent to " + stream.assignment.address() + " but not answered within "
                         + config.appendTimeout())));

@@ -5,6 +5,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.message.MessageKind;
+import io.tidelog.proto.ConsumeBatch;
 import io.tidelog.proto.ConsumeRequest;
 import io.tidelog.proto.ConsumeResponse;
 import io.tidelog.proto.ConsumeStarted;
@@ -16,13 +17,16 @@ import io.tidelog.proto.ProduceOpened;
 import io.tidelog.proto.ProduceRequest;
 import io.tidelog.proto.ProduceResponse;
 import io.tidelog.proto.ProduceResult;
+import io.tidelog.proto.ProduceResults;
 import io.tidelog.proto.AppendResultProto;
 import io.tidelog.proto.StreamingError;
 import io.tidelog.proto.StreamingNodeGrpc;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,8 +40,12 @@ import java.util.function.Function;
  * with the other fake nodes, and behaves as the wire contract says (streaming.proto). Tests steer it: hold
  * produce results and release them in any order, reject messages, break every stream like a lost connection.
  *
- * <p>Consume streams respect gRPC flow control: a message is sent only while the call is ready, so
+ * <p>Consume streams respect gRPC flow control: a response is sent only while the call is ready, so
  * {@link #consumeSent()} shows how much the client asked for.
+ *
+ * <p><b>Packing.</b> Produce requests may carry one message or a batch. Produce results and consumed messages
+ * go one to a response by default ({@link Packing#SINGLES}, as a node before batches did); see
+ * {@link #packing} for batches and a random mix. Thread-safe.
  */
 public final class FakeStreamingNode extends StreamingNodeGrpc.StreamingNodeImplBase {
     private final String nodeId;
@@ -54,6 +62,28 @@ public final class FakeStreamingNode extends StreamingNodeGrpc.StreamingNodeImpl
     private final AtomicLong produceOpens = new AtomicLong();
     private volatile boolean holdResults;
     private volatile Function<ProduceMessage, StreamingError> rejecter = m -> null;
+    private final List<Integer> produceRequestSizes = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicLong consumeResponses = new AtomicLong();
+    private volatile Packing packing = Packing.SINGLES;
+    private volatile Random random = new Random(0);
+    private volatile int consumeBatchMax = 1000;
+
+    /** How the node packs produce results and consumed messages into responses. */
+    public enum Packing {
+        /** One {@code result} / {@code message} per response, in order. */
+        SINGLES,
+        /**
+         * The results of one request (or of one {@link #releaseHeld} per stream) in one {@code results}, in
+         * order; consumed messages in {@code batch}es of everything ready, up to {@link #consumeBatchMax}.
+         */
+        BATCHES,
+        /**
+         * Each response drawn at random: results shuffled and cut into random chunks, a chunk of one sent
+         * either as {@code result} or {@code results}; consumed batches of a random size up to the maximum, a
+         * batch of one sent either as {@code message} or {@code batch}.
+         */
+        MIXED
+    }
 
     FakeStreamingNode(String nodeId, Function<String, FakeLog> logs) {
         this.nodeId = nodeId;
@@ -73,6 +103,29 @@ public final class FakeStreamingNode extends StreamingNodeGrpc.StreamingNodeImpl
     /** Stops serving {@code pchannel}: later opens and consumes fail with {@code CHANNEL_NOT_EXIST}. */
     public void stopServing(String pchannel) {
         served.remove(pchannel);
+    }
+
+    /** Packs later responses as {@code p} says; {@code random} draws the {@link Packing#MIXED} choices. */
+    public void packing(Packing p, Random random) {
+        this.random = random;
+        this.packing = p;
+    }
+
+    /** The largest batch of consumed messages in one response (default 1000). */
+    public void consumeBatchMax(int max) {
+        this.consumeBatchMax = max;
+    }
+
+    /** The number of appends of every produce request but the opens, in arrival order. */
+    public List<Integer> produceRequestSizes() {
+        synchronized (produceRequestSizes) {
+            return List.copyOf(produceRequestSizes);
+        }
+    }
+
+    /** Responses carrying messages (single or batch) sent on consume streams so far. */
+    public long consumeResponses() {
+        return consumeResponses.get();
     }
 
     /** Hold produce results (nothing is appended) until {@link #releaseHeld}. */
@@ -114,17 +167,22 @@ public final class FakeStreamingNode extends StreamingNodeGrpc.StreamingNodeImpl
         return held.size();
     }
 
-    /** Appends the held messages in the order of {@code order} (indexes into the held list) and answers each. */
+    /**
+     * Appends the held messages in the order of {@code order} (indexes into the held list) and answers each,
+     * the results of each stream packed as {@link #packing} says.
+     */
     public void releaseHeld(List<Integer> order) {
         List<Held> h;
         synchronized (held) {
             h = new ArrayList<>(held);
             held.clear();
         }
+        Map<ProduceCall, List<ProduceResult>> results = new LinkedHashMap<>();
         for (int i : order) {
             Held x = h.get(i);
-            x.call.answer(x.message);
+            results.computeIfAbsent(x.call, c -> new ArrayList<>()).add(x.call.append(x.message));
         }
+        results.forEach(ProduceCall::send);
     }
 
     /** Answers every message for which {@code rejecter} returns an error with that error, appending nothing. */
@@ -201,30 +259,64 @@ public final class FakeStreamingNode extends StreamingNodeGrpc.StreamingNodeImpl
                 send(ProduceResponse.newBuilder().setOpened(ProduceOpened.newBuilder().setPchannel(pchannel).setTerm(term)).build());
                 return;
             }
-            ProduceMessage m = request.getMessage();
-            received.add(m);
-            StreamingError rejected = rejecter.apply(m);
-            if (MessageKind.isSystem(m.getMessage().getType()) || MessageKind.isSelfControlled(m.getMessage().getType())) {
-                rejected = FakeErrors.error(ErrorCode.INVALID_ARGUMENT, "clients may not send " + m.getMessage().getType());
+            List<ProduceMessage> messages = request.hasBatch() ? request.getBatch().getMessagesList()
+                    : List.of(request.getMessage());
+            produceRequestSizes.add(messages.size());
+            List<ProduceResult> results = new ArrayList<>();
+            for (ProduceMessage m : messages) {
+                received.add(m);
+                StreamingError rejected = rejecter.apply(m);
+                if (MessageKind.isSystem(m.getMessage().getType()) || MessageKind.isSelfControlled(m.getMessage().getType())) {
+                    rejected = FakeErrors.error(ErrorCode.INVALID_ARGUMENT, "clients may not send " + m.getMessage().getType());
+                }
+                if (rejected != null) {
+                    results.add(ProduceResult.newBuilder().setRequestId(m.getRequestId()).setError(rejected).build());
+                } else if (holdResults) {
+                    held.add(new Held(this, m));
+                } else {
+                    results.add(append(m));
+                }
             }
-            if (rejected != null) {
-                send(ProduceResponse.newBuilder().setResult(ProduceResult.newBuilder().setRequestId(m.getRequestId())
-                        .setError(rejected)).build());
-            } else if (holdResults) {
-                held.add(new Held(this, m));
-            } else {
-                answer(m);
-            }
+            send(results);
         }
 
-        void answer(ProduceMessage m) {
+        /** Appends {@code m} to the log and returns its result. */
+        ProduceResult append(ProduceMessage m) {
             MessageEnvelope e = m.getMessage();
             ImmutableMessageProto appended = logs.apply(pchannel).append(e, term);
-            send(ProduceResponse.newBuilder().setResult(ProduceResult.newBuilder().setRequestId(m.getRequestId())
+            return ProduceResult.newBuilder().setRequestId(m.getRequestId())
                     .setAppended(AppendResultProto.newBuilder()
                             .setId(appended.getId())
                             .setTimeTick(appended.getMessage().getTimeTick())
-                            .setLastConfirmedId(appended.getMessage().getLastConfirmedId()))).build());
+                            .setLastConfirmedId(appended.getMessage().getLastConfirmedId()))
+                    .build();
+        }
+
+        /** Sends {@code results} packed as {@link #packing} says. */
+        void send(List<ProduceResult> results) {
+            if (results.isEmpty()) {
+                return;
+            }
+            switch (packing) {
+                case SINGLES -> results.forEach(r -> send(ProduceResponse.newBuilder().setResult(r).build()));
+                case BATCHES -> send(ProduceResponse.newBuilder()
+                        .setResults(ProduceResults.newBuilder().addAllResults(results)).build());
+                case MIXED -> {
+                    Random r = random;
+                    List<ProduceResult> shuffled = new ArrayList<>(results);
+                    Collections.shuffle(shuffled, r);
+                    for (int i = 0; i < shuffled.size(); ) {
+                        int n = 1 + r.nextInt(shuffled.size() - i);
+                        if (n == 1 && r.nextBoolean()) {
+                            send(ProduceResponse.newBuilder().setResult(shuffled.get(i)).build());
+                        } else {
+                            send(ProduceResponse.newBuilder().setResults(ProduceResults.newBuilder()
+                                    .addAllResults(shuffled.subList(i, i + n))).build());
+                        }
+                        i += n;
+                    }
+                }
+            }
         }
 
         synchronized void send(ProduceResponse r) {
@@ -325,11 +417,30 @@ public final class FakeStreamingNode extends StreamingNodeGrpc.StreamingNodeImpl
                     consumeStalls.incrementAndGet();
                     return;
                 }
-                ImmutableMessageProto m = log.get(position++);
-                if (accepts(m.getMessage())) {
-                    out.onNext(ConsumeResponse.newBuilder().setMessage(m).build());
-                    consumeSent.incrementAndGet();
+                Packing p = packing;
+                int max = switch (p) {
+                    case SINGLES -> 1;
+                    case BATCHES -> consumeBatchMax;
+                    case MIXED -> 1 + random.nextInt(consumeBatchMax);
+                };
+                List<ImmutableMessageProto> batch = new ArrayList<>();
+                while (batch.size() < max && position < log.size()) {
+                    ImmutableMessageProto m = log.get(position++);
+                    if (accepts(m.getMessage())) {
+                        batch.add(m);
+                    }
                 }
+                if (batch.isEmpty()) {
+                    continue;
+                }
+                if (batch.size() == 1 && (p == Packing.SINGLES || (p == Packing.MIXED && random.nextBoolean()))) {
+                    out.onNext(ConsumeResponse.newBuilder().setMessage(batch.get(0)).build());
+                } else {
+                    out.onNext(ConsumeResponse.newBuilder().setBatch(ConsumeBatch.newBuilder().addAllMessages(batch))
+                            .build());
+                }
+                consumeSent.addAndGet(batch.size());
+                consumeResponses.incrementAndGet();
             }
         }
 
