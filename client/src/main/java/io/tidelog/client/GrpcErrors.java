@@ -25,7 +25,7 @@ import io.tidelog.proto.StreamingError;
  * </pre>
  */
 final class GrpcErrors {
-    static final String TRAILER_NAME = "tidelog-error-code";
+    static final String TRAILER_NAME = ErrorCode.GRPC_TRAILER;
     static final Metadata.Key<String> CODE_KEY = Metadata.Key.of(TRAILER_NAME, Metadata.ASCII_STRING_MARSHALLER);
 
     private GrpcErrors() {
