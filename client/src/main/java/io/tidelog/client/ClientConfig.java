@@ -8,7 +8,7 @@ import java.time.Duration;
  * option's meaning and default.
  */
 record ClientConfig(String target, Duration appendTimeout, MessageLimits limits, int maxInFlightPerPchannel,
-        int maxQueuedPerPchannel, long maxQueuedBytesPerPchannel, Duration backoffInitial, Duration backoffMax,
+        long maxInFlightBytesPerPchannel, int maxQueuedPerPchannel, long maxQueuedBytesPerPchannel, Duration backoffInitial, Duration backoffMax,
         Duration openTimeout) {
 
     /** The largest gRPC message the client accepts: a whole transaction may exceed one message's limit. */

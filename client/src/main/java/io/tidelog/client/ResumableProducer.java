@@ -187,7 +187,8 @@ final class ResumableProducer implements AutoCloseable {
      */
     private void pump() {
         ProduceStream s = stream;
-        while (!queue.isEmpty() && s.inFlight.size() < config.maxInFlightPerPchannel() && s.call.isReady()) {
+        while (!queue.isEmpty() && s.inFlight.size() < config.maxInFlightPerPchannel()
+                && s.inFlight.bytes < config.maxInFlightBytesPerPchannel() && s.call.isReady()) {
             int room = Math.min(MAX_BATCH_MESSAGES, config.maxInFlightPerPchannel() - s.inFlight.size());
             List<ProduceMessage> batch = new ArrayList<>(Math.min(room, queue.size()));
             long bytes = 0;
@@ -195,14 +196,15 @@ final class ResumableProducer implements AutoCloseable {
                 PendingAppend a = queue.peek();
                 ProduceMessage m = ProduceMessage.newBuilder().setRequestId(nextRequestId).setMessage(a.envelope).build();
                 int size = CodedOutputStream.computeMessageSize(ProduceBatch.MESSAGES_FIELD_NUMBER, m);
-                if (!batch.isEmpty() && bytes + size > MAX_BATCH_BYTES) {
+                if (!batch.isEmpty() && (bytes + size > MAX_BATCH_BYTES
+                        || s.inFlight.bytes + a.bytes > config.maxInFlightBytesPerPchannel())) {
                     break;
                 }
                 queue.poll();
                 queuedBytes -= a.bytes;
                 a.sent = true;
                 a.requestId = nextRequestId++;
-                s.inFlight.put(a.requestId, a);
+                s.inFlight.put(a);
                 batch.add(m);
                 bytes += size;
             }
@@ -495,10 +497,46 @@ final class ResumableProducer implements AutoCloseable {
         done.forEach(Runnable::run);
     }
 
+    /** Appends sent on a stream and not yet answered, by request id, with their total bytes. */
+    private static final class InFlightAppends {
+        private final Map<Long, PendingAppend> byId = new HashMap<>();
+        long bytes;
+
+        void put(PendingAppend a) {
+            byId.put(a.requestId, a);
+            bytes += a.bytes;
+        }
+
+        PendingAppend remove(long requestId) {
+            PendingAppend a = byId.remove(requestId);
+            if (a != null) {
+                bytes -= a.bytes;
+            }
+            return a;
+        }
+
+        java.util.Collection<PendingAppend> values() {
+            return byId.values();
+        }
+
+        void clear() {
+            byId.clear();
+            bytes = 0;
+        }
+
+        int size() {
+            return byId.size();
+        }
+
+        boolean isEmpty() {
+            return byId.isEmpty();
+        }
+    }
+
     /** One {@code Produce} call; its callbacks are ignored once it is no longer the producer's stream. */
     private final class ProduceStream implements ClientResponseObserver<ProduceRequest, ProduceResponse> {
         final Assignment assignment;
-        final Map<Long, PendingAppend> inFlight = new HashMap<>();
+        final InFlightAppends inFlight = new InFlightAppends();
         ClientCallStreamObserver<ProduceRequest> call;
         ScheduledFuture<?> openTimer;
 

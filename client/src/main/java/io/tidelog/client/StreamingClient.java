@@ -269,7 +269,9 @@ public final class StreamingClient implements AutoCloseable {
         /** Default of {@link #appendTimeout}. */
         public static final Duration DEFAULT_APPEND_TIMEOUT = Duration.ofSeconds(30);
         /** Default of {@link #maxInFlightPerPchannel}. */
-        public static final int DEFAULT_MAX_IN_FLIGHT = 1024;
+        public static final int DEFAULT_MAX_IN_FLIGHT = 4096;
+        /** Default of {@link #maxInFlightBytesPerPchannel}. */
+        public static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 64L << 20;
         /** Default of {@link #maxQueuedPerPchannel}. */
         public static final int DEFAULT_MAX_QUEUED = 8192;
         /** Default of {@link #maxQueuedBytesPerPchannel}. */
@@ -284,6 +286,7 @@ public final class StreamingClient implements AutoCloseable {
         private Duration appendTimeout = DEFAULT_APPEND_TIMEOUT;
         private MessageLimits limits = MessageLimits.defaults();
         private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
+        private long maxInFlightBytes = DEFAULT_MAX_IN_FLIGHT_BYTES;
         private int maxQueued = DEFAULT_MAX_QUEUED;
         private long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
         private Duration backoffInitial = DEFAULT_BACKOFF_INITIAL;
@@ -316,7 +319,16 @@ public final class StreamingClient implements AutoCloseable {
             return this;
         }
 
-        /** Appends sent and not yet answered on one pchannel's stream (default 1024, at least 1). */
+        /**
+         * Bytes of appends sent and not yet answered on one pchannel's stream (default 64 MiB, at least 1;
+         * one append larger than this still goes, alone).
+         */
+        public Builder maxInFlightBytesPerPchannel(long max) {
+            this.maxInFlightBytes = atLeastOne("max in-flight bytes", max);
+            return this;
+        }
+
+        /** Appends sent and not yet answered on one pchannel's stream (default 4096, at least 1). */
         public Builder maxInFlightPerPchannel(int max) {
             this.maxInFlight = atLeastOne("max in flight", max);
             return this;
@@ -388,7 +400,7 @@ public final class StreamingClient implements AutoCloseable {
             if (target == null || target.isBlank()) {
                 throw StreamingException.invalidArgument("the client needs a target: host:port of the coordinator");
             }
-            return new ClientConfig(target, appendTimeout, limits, maxInFlight, maxQueued, maxQueuedBytes,
+            return new ClientConfig(target, appendTimeout, limits, maxInFlight, maxInFlightBytes, maxQueued, maxQueuedBytes,
                     backoffInitial, backoffMax, openTimeout);
         }
 
