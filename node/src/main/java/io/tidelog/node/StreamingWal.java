@@ -62,7 +62,7 @@ public final class StreamingWal implements AutoCloseable {
     private final Wal wal;
     private final TimestampAllocator tso;
     private final WriteAheadBuffer buffer;
-    private final List<AppendInterceptor> interceptors;
+    private final List<WalExtension> extensions;
     private final ReentrantLock appendLock = new ReentrantLock();
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
     private final List<SwitchableScanner> scanners = new ArrayList<>();
@@ -96,24 +96,65 @@ public final class StreamingWal implements AutoCloseable {
         }
     }
 
-    private StreamingWal(Wal wal, TimestampAllocator tso, NodeConfig config, List<AppendInterceptor> interceptors) {
+    private StreamingWal(Wal wal, TimestampAllocator tso, NodeConfig config, List<WalExtension> extensions) {
         this.wal = wal;
         this.tso = tso;
-        this.interceptors = List.copyOf(interceptors);
+        this.extensions = List.copyOf(extensions);
         this.buffer = new WriteAheadBuffer(config.bufferCapacity(), WriteAheadBuffer.nanos(config.bufferKeepalive()), System::nanoTime);
     }
 
     /**
      * Starts serving a backend log that was just opened read-write (and so fenced every older term):
-     * writes the term's first TimeTick and waits until it is durable.
+     * writes the term's first TimeTick and waits until it is durable, replays the log before it into the
+     * extensions, then binds them.
      */
-    public static StreamingWal start(Wal wal, TimestampAllocator tso, NodeConfig config, List<AppendInterceptor> interceptors) {
-        StreamingWal w = new StreamingWal(wal, tso, config, interceptors);
-        w.writeFirstTimeTick(config);
+    public static StreamingWal start(Wal wal, TimestampAllocator tso, NodeConfig config, List<WalExtension> extensions) {
+        StreamingWal w = new StreamingWal(wal, tso, config, extensions);
+        MessageId firstTick = w.writeFirstTimeTick(config);
+        w.replay(firstTick);
+        for (WalExtension e : w.extensions) {
+            e.bind(w);
+        }
         return w;
     }
 
-    private void writeFirstTimeTick(NodeConfig config) {
+    /**
+     * Feeds every message before the term's first TimeTick to the extensions, in log order. The WAL
+     * does not serve until this is done, so no append can slip between the replayed state and the live one.
+     */
+    private void replay(MessageId firstTick) {
+        if (extensions.isEmpty()) {
+            return;
+        }
+        long started = System.nanoTime();
+        long messages = 0;
+        long bytes = 0;
+        try (io.tidelog.wal.WalScanner s = wal.read(io.tidelog.wal.DeliverPolicy.all())) {
+            while (true) {
+                io.tidelog.wal.LogRecord r = s.poll(java.time.Duration.ofSeconds(30));
+                if (r == null) {
+                    throw new StreamingException(ErrorCode.TIMEOUT, "pchannel " + pchannel()
+                            + ": replay did not reach the first TimeTick " + firstTick);
+                }
+                ImmutableMessage m = ImmutableMessage.decode(r.id(), r.payload());
+                for (WalExtension e : extensions) {
+                    e.observe(m, !r.id().equals(firstTick));
+                }
+                if (r.id().equals(firstTick)) {
+                    break;
+                }
+                messages++;
+                bytes += r.payload().remaining();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw StreamingException.onShutdown("interrupted while replaying pchannel " + pchannel());
+        }
+        LOG.info("pchannel {} term {}: replayed {} messages ({} bytes) in {} ms", pchannel(), term(), messages, bytes,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+
+    private MessageId writeFirstTimeTick(NodeConfig config) {
         long tt = tso.next();
         MutableMessage tick = timeTick().withTimeTick(tt).withTerm(wal.term());
         byte[] record = tick.encode();
@@ -133,6 +174,7 @@ public final class StreamingWal implements AutoCloseable {
         lastTimeTick = tt;
         appended.incrementAndGet();
         buffer.append(tick.intoImmutable(id), record.length, true);
+        return id;
     }
 
     private MutableMessage timeTick() {
@@ -166,10 +208,22 @@ public final class StreamingWal implements AutoCloseable {
     }
 
     private AppendInterceptor.Next next(int index) {
-        if (index == interceptors.size()) {
+        if (index == extensions.size()) {
             return this::appendInOrder;
         }
-        return m -> interceptors.get(index).append(m, next(index + 1));
+        return m -> extensions.get(index).append(m, next(index + 1));
+    }
+
+    /**
+     * Appends a message the node itself emits (a self-controlled or system type: CreateSegment, Flush,
+     * RollbackTxn...) past the extensions' interceptors, straight into the ordered path.
+     */
+    public CompletableFuture<AppendResult> appendSystem(MutableMessage message) {
+        if (!pchannel().equals(message.pchannel())) {
+            return CompletableFuture.failedFuture(StreamingException.invalidArgument("message of vchannel "
+                    + message.vchannel() + " does not belong to pchannel " + pchannel()));
+        }
+        return appendInOrder(message);
     }
 
     private CompletableFuture<AppendResult> appendInOrder(MutableMessage message) {
@@ -216,12 +270,13 @@ public final class StreamingWal implements AutoCloseable {
      */
     public void tick() {
         buffer.evictExpired();
+        long tt;
         appendLock.lock();
         try {
             if (availability() != null) {
                 return;
             }
-            long tt = tso.next();
+            tt = tso.next();
             MutableMessage tick = timeTick().withTimeTick(tt).withLastConfirmedId(lastConfirmed).withTerm(term());
             if (dataSinceTick) {
                 byte[] record = tick.encode();
@@ -240,8 +295,16 @@ public final class StreamingWal implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             LOG.warn("pchannel {}: time tick failed: {}", pchannel(), e.toString());
+            return;
         } finally {
             appendLock.unlock();
+        }
+        for (WalExtension x : extensions) {
+            try {
+                x.onTimeTick(tt);
+            } catch (RuntimeException e) {
+                LOG.warn("pchannel {}: extension {} failed at time tick {}: {}", pchannel(), x.getClass().getSimpleName(), tt, e.toString());
+            }
         }
     }
 
@@ -284,6 +347,13 @@ public final class StreamingWal implements AutoCloseable {
         MessageId at = e.persisted ? e.id : lastConfirmed;
         ImmutableMessage published = e.message.intoImmutable(at);
         buffer.append(published, e.bytes, e.persisted);
+        for (WalExtension x : extensions) {
+            try {
+                x.observe(published, false);
+            } catch (RuntimeException failure) {
+                LOG.error("pchannel {}: extension {} failed on {}", pchannel(), x.getClass().getSimpleName(), published.id(), failure);
+            }
+        }
         lastTimeTick = e.timeTick;
         if (e.persisted) {
             MessageId confirmed = e.message.lastConfirmedId();
@@ -373,6 +443,9 @@ public final class StreamingWal implements AutoCloseable {
         wal.close(); // completes every accepted append
         open.forEach(SwitchableScanner::close);
         buffer.close();
+        for (WalExtension x : extensions) {
+            x.close();
+        }
     }
 
     static boolean isDataType(MessageType type) {

@@ -13,7 +13,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,17 +35,20 @@ public final class WalManager implements AutoCloseable {
     private final WalBackend backend;
     private final TimestampAllocator tso;
     private final NodeConfig config;
-    private final Supplier<List<AppendInterceptor>> interceptors;
+    private final Function<String, List<WalExtension>> extensions;
     private final Map<String, StreamingWal> wals = new TreeMap<>();
     private final ScheduledExecutorService ticker;
     private boolean closed;
 
+    /**
+     * @param extensions the extensions of a pchannel's WAL, made anew for every open (every term)
+     */
     public WalManager(WalBackend backend, TimestampAllocator tso, NodeConfig config,
-                      Supplier<List<AppendInterceptor>> interceptors) {
+                      Function<String, List<WalExtension>> extensions) {
         this.backend = backend;
         this.tso = tso;
         this.config = config;
-        this.interceptors = interceptors;
+        this.extensions = extensions;
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "node-timetick");
             t.setDaemon(true);
@@ -76,7 +79,7 @@ public final class WalManager implements AutoCloseable {
         Wal wal = backend.open(OpenOptions.readWrite(pchannel, term));
         StreamingWal streaming;
         try {
-            streaming = StreamingWal.start(wal, tso, config, interceptors.get());
+            streaming = StreamingWal.start(wal, tso, config, extensions.apply(pchannel));
         } catch (RuntimeException e) {
             wal.close();
             throw e;

@@ -24,7 +24,7 @@ class WalManagerTest {
     final AtomicLong clock = new AtomicLong(1);
     final TimestampAllocator tso = count -> clock.getAndAdd(count);
     final WalManager manager = new WalManager(backend, tso,
-            NodeConfig.from(Map.of("node.timetick.interval", "5ms")), List::of);
+            NodeConfig.from(Map.of("node.timetick.interval", "5ms")), p -> List.of());
 
     @AfterEach
     void close() {

@@ -114,7 +114,7 @@ public final class StandaloneServer implements AutoCloseable {
         walProperties.putIfAbsent("wal.local.segment.bytes", STANDALONE_SEGMENT_BYTES);
         WalBackend backend = WalBackends.create("local", walProperties);
         started.push(backend);
-        wals = new WalManager(backend, coordinator.tso(), nodeConfig, List::of);
+        wals = new WalManager(backend, coordinator.tso(), nodeConfig, pchannel -> extensions(pchannel));
         started.push(wals);
 
 
@@ -144,6 +144,14 @@ public final class StandaloneServer implements AutoCloseable {
                     + MessageLimits.MAX_BYTES_KEY + " allows once the node's fields are added (" + limits.maxRecordBytes() + ")");
         }
         LOG.info("Tidelog standalone serving {} pchannels on {}", coordinator.pchannels().size(), address);
+    }
+
+    /**
+     * The node's extensions of one pchannel's WAL, outermost first: the vchannel locks order DDL with
+     * DML before anything checks a message against the state.
+     */
+    private static List<io.tidelog.node.WalExtension> extensions(String pchannel) {
+        return List.of(new io.tidelog.node.VchannelLocks());
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {

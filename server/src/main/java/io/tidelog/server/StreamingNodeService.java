@@ -176,6 +176,7 @@ final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase
                 if (r.lastConfirmedId() != null) {
                     a.setLastConfirmedId(MessageIds.toProto(r.lastConfirmedId()));
                 }
+                a.setTxnId(r.txnId()).addAllFlushedSegmentIds(r.flushedSegmentIds());
                 b.setAppended(a);
             }
             synchronized (this) {

@@ -1,0 +1,43 @@
+package io.tidelog.node;
+
+import io.tidelog.message.ImmutableMessage;
+
+/**
+ * A per-pchannel component of the streaming node built on the log: it sees every message of the
+ * pchannel in log order, may check or change appends on their way in, and acts on time ticks (the
+ * collection shard state, transactions, the dedup window are extensions).
+ *
+ * <p><b>Lifecycle.</b> Created for one {@link StreamingWal} (one pchannel at one term); {@link #observe}
+ * is called for every message the WAL already holds (replay, {@code replay = true}) before the WAL
+ * serves anything, then {@link #bind} once, then {@link #observe} for every message as it is
+ * published ({@code replay = false}), and {@link #close} when the WAL closes.
+ *
+ * <p><b>Threads.</b> {@link #observe} runs in log order on the publishing thread (the backend's
+ * acknowledgement thread) while the WAL holds its publication monitor: it must be quick, must not
+ * block and must not append. {@link #append} runs on the appender's thread. {@link #onTimeTick} runs
+ * on the node's ticker thread, outside every WAL lock: it may append (through
+ * {@link StreamingWal#appendSystem}).
+ */
+public interface WalExtension extends AppendInterceptor {
+
+    /** A message of the log, in log order; see the class comment. */
+    default void observe(ImmutableMessage message, boolean replay) {
+    }
+
+    /** Called once replay is over, before the WAL serves: the extension may keep the WAL to append with. */
+    default void bind(StreamingWal wal) {
+    }
+
+    /** The node just emitted a TimeTick with this time tick: time-driven work (expiry, seal policies). */
+    default void onTimeTick(long timeTick) {
+    }
+
+    @Override
+    default java.util.concurrent.CompletableFuture<AppendResult> append(io.tidelog.message.MutableMessage message, Next next) {
+        return next.append(message);
+    }
+
+    /** The WAL closes; release what the extension holds. */
+    default void close() {
+    }
+}
