@@ -9,6 +9,7 @@ import io.tidelog.coord.StreamingCoordinator;
 import io.tidelog.message.MessageLimits;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.MetaStores;
+import io.tidelog.node.DedupConfig;
 import io.tidelog.node.NodeConfig;
 import io.tidelog.node.WalManager;
 import io.tidelog.tso.TsoConfig;
@@ -47,7 +48,7 @@ public final class StandaloneServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneServer.class);
     /** Configuration key prefixes a standalone server understands. */
     static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, NodeConfig.PREFIX, CoordConfig.PREFIX,
-            MessageLimits.PREFIX, "tso.", "wal.", "meta.");
+            MessageLimits.PREFIX, DedupConfig.PREFIX, "tso.", "wal.", "meta.");
 
     static final String STANDALONE_SEGMENT_BYTES = "16MiB";
 
@@ -57,6 +58,7 @@ public final class StandaloneServer implements AutoCloseable {
     private String address;
     private StreamingCoordinator coordinator;
     private WalManager wals;
+    private DedupConfig dedupConfig;
 
     private StandaloneServer(ServerConfig config) {
         this.config = config;
@@ -100,6 +102,7 @@ public final class StandaloneServer implements AutoCloseable {
         NodeConfig nodeConfig = NodeConfig.from(only(p, NodeConfig.PREFIX));
         CoordConfig coordConfig = CoordConfig.from(only(p, CoordConfig.PREFIX));
         TsoConfig tsoConfig = TsoConfig.from(only(p, "tso."));
+        dedupConfig = DedupConfig.from(only(p, DedupConfig.PREFIX));
 
         MetaStore meta = MetaStores.create("embedded", only(p, "meta."));
         started.push(meta);
@@ -150,8 +153,8 @@ public final class StandaloneServer implements AutoCloseable {
      * The node's extensions of one pchannel's WAL, outermost first: the vchannel locks order DDL with
      * DML before anything checks a message against the state.
      */
-    private static List<io.tidelog.node.WalExtension> extensions(String pchannel) {
-        return List.of(new io.tidelog.node.VchannelLocks());
+    private List<io.tidelog.node.WalExtension> extensions(String pchannel) {
+        return List.of(new io.tidelog.node.DedupWindow(dedupConfig), new io.tidelog.node.VchannelLocks());
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {
