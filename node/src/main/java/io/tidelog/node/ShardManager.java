@@ -128,6 +128,16 @@ public final class ShardManager implements WalExtension {
 
     // ---- append: invariants and segment assignment ----
 
+    /**
+     * Checks a message of a collection against its vchannel's shard and passes it on (an Insert with its
+     * segment assigned, a Delete with its row count, a ManualFlush with its segments; a DDL that seals
+     * segments after their Flushes are durable). Other types pass untouched. Runs on the appender's
+     * thread, or on the thread that completes what the message waits for (a CreateSegment, a Flush).
+     *
+     * @return the rest of the chain's result; failed, with nothing appended, by {@code INVALID_ARGUMENT}
+     *         naming the vchannel, the collection and the problem, or {@code ON_SHUTDOWN} once closing;
+     *         or by the failure of the CreateSegment or Flush it waited for
+     */
     @Override
     public CompletableFuture<AppendResult> append(MutableMessage m, Next next) {
         try {
@@ -332,9 +342,15 @@ public final class ShardManager implements WalExtension {
         });
     }
 
-    /** Appends the Flush of {@code s}, whose {@code flush} future the caller set under the monitor. */
+    /**
+     * Appends the Flush of {@code s}; the caller set {@code s.flush} under the monitor (so no one else
+     * appends it) and calls this outside. A failed Flush is tried again at the next time tick.
+     */
     private void appendFlush(GrowingSegment s) {
-        CompletableFuture<Void> done = s.flush;
+        CompletableFuture<Void> done;
+        synchronized (this) {
+            done = s.flush;
+        }
         MutableMessage flush = MutableMessage.builder(MessageType.FLUSH, s.vchannel)
                 .header(FlushHeader.newBuilder().setCollectionId(s.collectionId).setPartitionId(s.partitionId)
                         .setSegmentId(s.id).build())
@@ -565,6 +581,12 @@ public final class ShardManager implements WalExtension {
 
     // ---- the log: state ----
 
+    /**
+     * Applies a published (or replayed) message to the shards, in log order, on the publishing thread:
+     * takes this object's monitor briefly, never appends, never throws (a message that cannot be
+     * applied is logged and leaves the state as it was). Types other than the collection and segment
+     * ones return at once.
+     */
     @Override
     public void observe(ImmutableMessage m, boolean replay) {
         try {
