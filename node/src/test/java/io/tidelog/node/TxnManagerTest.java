@@ -13,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.MessageId;
+import io.tidelog.common.StreamingException;
 import io.tidelog.message.ImmutableMessage;
 import io.tidelog.proto.MessageType;
 import io.tidelog.wal.DeliverPolicy;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -273,6 +275,64 @@ class TxnManagerTest {
             assertThat(got).extracting(m -> m.txn().getTxnId()).containsExactly(done);
             assertThat(rolledBackInTheLog(second)).containsExactly(open);
         }
+    }
+
+    TxnTestbed holdingTestbed(HoldingWal[] holder) {
+        TxnTestbed t = new TxnTestbed(TxnConfig.defaults(), new MemoryStorage(), new TxnTestbed.ManualTso(), 1,
+                w -> holder[0] = new HoldingWal(w));
+        toClose.add(t);
+        return t;
+    }
+
+    @Test
+    void aCommitWaitsForItsBodiesInFlightAndABodyAfterTheCommitFails() throws Exception {
+        HoldingWal[] holder = new HoldingWal[1];
+        TxnTestbed t = holdingTestbed(holder);
+        long id = t.beginTxn(A);
+        holder[0].hold();
+        CompletableFuture<AppendResult> one = t.wal.append(raw(A, "one", id));
+        CompletableFuture<AppendResult> two = t.wal.append(raw(A, "two", id));
+        CompletableFuture<AppendResult> commit = t.wal.append(commit(A, id));
+        assertThat(holder[0].heldCount()).as("the commit waits in the manager, not in the log").isEqualTo(2);
+        assertThat(failure(t.wal.append(raw(A, "three", id)))).isEqualTo(ErrorCode.INVALID_TRANSACTION_STATE);
+        assertThat(commit).isNotDone();
+        holder[0].release();
+        AppendResult committed = TxnTestbed.await(commit);
+        assertThat(committed.id()).isGreaterThan(TxnTestbed.await(two).id());
+        assertThat(TxnTestbed.await(one).txnId()).isEqualTo(id);
+        List<ImmutableMessage> got = data(t.readToEnd(all(), A));
+        assertThat(got).hasSize(1);
+        assertThat(got.get(0).txnMessages()).extracting(TxnTestbed::text).containsExactly("", "one", "two", "");
+    }
+
+    @Test
+    void aBodyThatFailsWhileItsCommitWaitsRollsTheTransactionBack() throws Exception {
+        HoldingWal[] holder = new HoldingWal[1];
+        TxnTestbed t = holdingTestbed(holder);
+        long id = t.beginTxn(A);
+        holder[0].hold();
+        CompletableFuture<AppendResult> body = t.wal.append(raw(A, "one", id));
+        CompletableFuture<AppendResult> commit = t.wal.append(commit(A, id));
+        holder[0].failHeld(StreamingException.invalidArgument("refused by the test"));
+        assertThat(failure(body)).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(failure(commit)).isEqualTo(ErrorCode.INVALID_TRANSACTION_STATE);
+        assertThat(data(t.readToEnd(all(), A))).isEmpty();
+        assertThat(rolledBackInTheLog(t)).containsExactly(id);
+        assertThat(t.txns.openTransactions()).isZero();
+    }
+
+    @Test
+    void aBodyThatFailsFailsItsOpenTransaction() throws Exception {
+        HoldingWal[] holder = new HoldingWal[1];
+        TxnTestbed t = holdingTestbed(holder);
+        long id = t.beginTxn(A);
+        t.append(raw(A, "fine", id));
+        holder[0].hold();
+        CompletableFuture<AppendResult> body = t.wal.append(raw(A, "refused", id));
+        holder[0].failHeld(StreamingException.invalidArgument("refused by the test"));
+        assertThat(failure(body)).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(failure(t.wal.append(commit(A, id)))).isEqualTo(ErrorCode.INVALID_TRANSACTION_STATE);
+        assertThat(data(t.readToEnd(all(), A))).isEmpty();
     }
 
     /** Transaction ids of the RollbackTxns in the backend log. */
