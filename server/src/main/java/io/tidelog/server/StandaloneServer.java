@@ -10,7 +10,12 @@ import io.tidelog.message.MessageLimits;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.MetaStores;
 import io.tidelog.node.NodeConfig;
+import io.tidelog.node.TxnConfig;
+import io.tidelog.node.TxnManager;
+import io.tidelog.node.VchannelLocks;
+import io.tidelog.node.WalExtension;
 import io.tidelog.node.WalManager;
+import io.tidelog.tso.TimestampAllocator;
 import io.tidelog.tso.TsoConfig;
 import io.tidelog.wal.WalBackend;
 import io.tidelog.wal.WalBackends;
@@ -46,8 +51,8 @@ import org.slf4j.LoggerFactory;
 public final class StandaloneServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneServer.class);
     /** Configuration key prefixes a standalone server understands. */
-    static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, NodeConfig.PREFIX, CoordConfig.PREFIX,
-            MessageLimits.PREFIX, "tso.", "wal.", "meta.");
+    static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, NodeConfig.PREFIX, TxnConfig.PREFIX,
+            CoordConfig.PREFIX, MessageLimits.PREFIX, "tso.", "wal.", "meta.");
 
     static final String STANDALONE_SEGMENT_BYTES = "16MiB";
 
@@ -64,7 +69,7 @@ public final class StandaloneServer implements AutoCloseable {
 
     /**
      * Starts a standalone server over {@code dataDir}. {@code properties} may hold any component's keys
-     * ({@code server.*}, {@code node.*}, {@code coord.*}, {@code message.*}, {@code tso.*},
+     * ({@code server.*}, {@code node.*}, {@code txn.*}, {@code coord.*}, {@code message.*}, {@code tso.*},
      * {@code wal.local.*}, {@code meta.embedded.*}); unknown keys fail with {@code INVALID_ARGUMENT}.
      */
     public static StandaloneServer start(Path dataDir, Map<String, String> properties) {
@@ -98,6 +103,7 @@ public final class StandaloneServer implements AutoCloseable {
     private void startAll(Map<String, String> p) throws IOException {
         MessageLimits limits = MessageLimits.from(only(p, MessageLimits.PREFIX));
         NodeConfig nodeConfig = NodeConfig.from(only(p, NodeConfig.PREFIX));
+        TxnConfig txnConfig = TxnConfig.from(only(p, TxnConfig.PREFIX));
         CoordConfig coordConfig = CoordConfig.from(only(p, CoordConfig.PREFIX));
         TsoConfig tsoConfig = TsoConfig.from(only(p, "tso."));
 
@@ -114,7 +120,12 @@ public final class StandaloneServer implements AutoCloseable {
         walProperties.putIfAbsent("wal.local.segment.bytes", STANDALONE_SEGMENT_BYTES);
         WalBackend backend = WalBackends.create("local", walProperties);
         started.push(backend);
-        wals = new WalManager(backend, coordinator.tso(), nodeConfig, pchannel -> extensions(pchannel));
+        // Work that follows a WAL acknowledgement (a commit that waited for its bodies, rollbacks after a DDL)
+        // runs here, never on a backend's writer thread; it outlives the WALs.
+        ExecutorService txnContinuations = Executors.newSingleThreadExecutor(daemon("txn-continuation"));
+        started.push(() -> shutdown(txnContinuations));
+        TimestampAllocator tso = coordinator.tso();
+        wals = new WalManager(backend, tso, nodeConfig, pchannel -> extensions(txnConfig, tso, txnContinuations));
         started.push(wals);
 
 
@@ -148,10 +159,12 @@ public final class StandaloneServer implements AutoCloseable {
 
     /**
      * The node's extensions of one pchannel's WAL, outermost first: the vchannel locks order DDL with
-     * DML before anything checks a message against the state.
+     * DML before anything checks a message against the state; transactions come after them, so a DDL
+     * reaches the transaction manager only when no step of a transaction of its vchannel is in flight.
      */
-    private static List<io.tidelog.node.WalExtension> extensions(String pchannel) {
-        return List.of(new io.tidelog.node.VchannelLocks());
+    private static List<WalExtension> extensions(TxnConfig txnConfig, TimestampAllocator tso,
+            ExecutorService txnContinuations) {
+        return List.of(new VchannelLocks(), new TxnManager(txnConfig, tso, txnContinuations));
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {
