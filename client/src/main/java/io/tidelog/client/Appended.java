@@ -10,12 +10,19 @@ import java.util.Objects;
  * @param id              its position in the pchannel's WAL
  * @param timeTick        its hybrid timestamp: its place in the total order of the pchannel
  * @param lastConfirmedId reading from this id sees every message with a greater time tick (DESIGN.md §1)
+ * @param txnId           the transaction of a message appended in one ({@link Txn}): for its BeginTxn the id the node
+ *                        assigned; 0 for a message outside any transaction
  */
-public record Appended(String vchannel, MessageId id, long timeTick, MessageId lastConfirmedId) {
+public record Appended(String vchannel, MessageId id, long timeTick, MessageId lastConfirmedId, long txnId) {
 
     public Appended {
         Objects.requireNonNull(vchannel, "vchannel");
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(lastConfirmedId, "lastConfirmedId");
+    }
+
+    /** A message appended outside any transaction. */
+    public Appended(String vchannel, MessageId id, long timeTick, MessageId lastConfirmedId) {
+        this(vchannel, id, timeTick, lastConfirmedId, 0);
     }
 }

@@ -17,7 +17,10 @@ import java.util.Set;
  *                         whole pchannel
  * @param pchannel         the pchannel read: the vchannel's, or the one given
  * @param start            where to start (default {@link StartPosition#earliest()})
- * @param types            deliver only these types; empty (the default) for every type
+ * @param types            deliver only these types; empty (the default) for every type. A committed transaction
+ *                         arrives as one {@code TXN} message (its parts in
+ *                         {@link io.tidelog.message.ImmutableMessage#txnMessages()}), so a filter must name
+ *                         {@code TXN} to receive transactions; nothing else of a transaction is ever delivered
  * @param includeTimeTicks whether the pchannel's TimeTick messages are delivered too (default {@code false});
  *                         naming {@code TIME_TICK} in {@code types} also asks for them
  * @param bufferSize       messages buffered between the network and {@link ResumableConsumer#poll} (default

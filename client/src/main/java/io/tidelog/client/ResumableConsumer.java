@@ -33,7 +33,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * asking for {@code START_FROM(L)} with {@code time_tick_gt = T}: reading from {@code L} sees every message
  * with a time tick above {@code T}, and the filter drops those at or below it. Before the first message it
  * asks for the start position again. It always asks for TimeTicks too (they arrive every ~200 ms and keep
- * {@code T} and {@code L} fresh) and hides them unless {@link ConsumerOptions#includeTimeTicks()}.
+ * {@code T} and {@code L} fresh) and hides them unless {@link ConsumerOptions#includeTimeTicks()}. Transactions
+ * keep this exact: a committed transaction arrives as one {@code TXN} message at its commit's time tick, and
+ * while a transaction is open the node stamps no message with a last-confirmed id past its BeginTxn, so a
+ * consumer resuming from {@code L} reads every transaction it has not yet received from its begin on.
  *
  * <p><b>Waiting.</b> While the pchannel has no assignment, or after a node refused it as a wrong node (the
  * consumer reports that to the coordinator), it waits for the next assignment snapshot or a backoff

@@ -10,6 +10,7 @@ import io.tidelog.message.MutableMessage;
 import io.tidelog.message.Vchannels;
 import io.tidelog.proto.CoordinatorGrpc;
 import io.tidelog.proto.GetStatusRequest;
+import io.tidelog.proto.MessageEnvelope;
 import io.tidelog.proto.MessageType;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,6 +58,10 @@ import java.util.function.Function;
  *   <li>any other code the node answered for this message.</li>
  * </ul>
  * Appends to one pchannel are sent in the order {@code append} accepted them; results may arrive in any order.
+ *
+ * <p><b>Transactions.</b> {@link #txn} starts a transaction on one vchannel ({@link Txn}); {@link #appendAll}
+ * appends several messages to one vchannel as one transaction. Consumers see a committed transaction as one
+ * {@code TXN} message ({@link io.tidelog.message.ImmutableMessage#txnMessages()}) and nothing of any other.
  *
  * <p><b>Errors on the wire.</b> A call-level gRPC error carrying the {@code tidelog-error-code} trailer maps to
  * that code; a transport failure ({@code UNAVAILABLE}, a reset connection) maps to {@code ON_SHUTDOWN}, which is
@@ -113,10 +118,22 @@ public final class StreamingClient implements AutoCloseable {
      */
     public CompletableFuture<Appended> append(MutableMessage message) {
         Objects.requireNonNull(message, "message");
-        String pchannel;
         try {
             check(message);
-            pchannel = Vchannels.pchannelOf(message.vchannel());
+        } catch (StreamingException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return send(message.envelope(), message.serializedSize());
+    }
+
+    /**
+     * Queues a checked envelope on its pchannel's producer: the one way anything is sent (plain appends and the
+     * steps of a {@link Txn}). Fails as {@link #append} says.
+     */
+    CompletableFuture<Appended> send(MessageEnvelope envelope, int bytes) {
+        String pchannel;
+        try {
+            pchannel = Vchannels.pchannelOf(envelope.getVchannel());
         } catch (StreamingException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -127,14 +144,75 @@ public final class StreamingClient implements AutoCloseable {
         if (closed) {
             p.close(); // close() may have passed it by: it fails this append with ON_SHUTDOWN
         }
-        io.tidelog.proto.MessageEnvelope envelope = message.envelope();
-        int size = message.serializedSize();
-        if (config.idempotentAppends() && envelope.getIdempotencyKey().isEmpty()) {
-            String key = clientId + "/" + keySequence.incrementAndGet();
-            envelope = envelope.toBuilder().setIdempotencyKey(key).build();
-            size = envelope.getSerializedSize();
+        MessageEnvelope sent = envelope;
+        int size = bytes;
+        if (config.idempotentAppends() && sent.getIdempotencyKey().isEmpty()) {
+            sent = sent.toBuilder().setIdempotencyKey(clientId + "/" + keySequence.incrementAndGet()).build();
+            size = sent.getSerializedSize();
         }
-        return p.append(envelope, size);
+        return p.append(sent, size);
+    }
+
+    /**
+     * Starts a transaction on {@code vchannel} with the node's default keepalive ({@code txn.keepalive}, 10 s):
+     * its BeginTxn is sent at once; see {@link Txn}.
+     *
+     * @throws StreamingException {@code INVALID_ARGUMENT} for a malformed vchannel name
+     */
+    public Txn txn(String vchannel) {
+        return txn(vchannel, Duration.ZERO);
+    }
+
+    /**
+     * Starts a transaction on {@code vchannel} that the node keeps for {@code keepalive} after its begin and after
+     * each body ({@link Duration#ZERO}: the node's default, {@code txn.keepalive}); see {@link Txn}.
+     *
+     * @throws StreamingException {@code INVALID_ARGUMENT} for a malformed vchannel name or a negative keepalive
+     */
+    public Txn txn(String vchannel, Duration keepalive) {
+        return new Txn(this, vchannel, keepalive);
+    }
+
+    /**
+     * Appends {@code messages} to {@code vchannel} atomically, in order, as one transaction: consumers see them
+     * as one {@code TXN} message, or none of them. If the transaction expires ({@code TRANSACTION_EXPIRED}: it
+     * was slower than its keepalive, or its pchannel moved to another term meanwhile) the whole transaction is
+     * tried once more, as a new transaction; nothing of the expired one is ever delivered.
+     *
+     * @return the transaction's commit: its id and time tick are where the {@code TXN} message sits, and its
+     *         {@link Appended#txnId()} names the transaction. Fails as {@link Txn#commit()} does;
+     *         {@code INVALID_ARGUMENT} at once for an empty list
+     */
+    public CompletableFuture<Appended> appendAll(String vchannel, List<MutableMessage> messages) {
+        Objects.requireNonNull(messages, "messages");
+        if (messages.isEmpty()) {
+            return CompletableFuture.failedFuture(StreamingException.invalidArgument("appendAll needs at least one message"));
+        }
+        List<MutableMessage> copy = List.copyOf(messages);
+        return appendAllOnce(vchannel, copy).handle((r, e) -> {
+            if (e == null) {
+                return CompletableFuture.completedFuture(r);
+            }
+            StreamingException cause = StreamingException.from(e);
+            return cause.code() == ErrorCode.TRANSACTION_EXPIRED ? appendAllOnce(vchannel, copy)
+                    : CompletableFuture.<Appended>failedFuture(cause);
+        }).thenCompose(f -> f);
+    }
+
+    private CompletableFuture<Appended> appendAllOnce(String vchannel, List<MutableMessage> messages) {
+        Txn t;
+        try {
+            t = txn(vchannel);
+        } catch (StreamingException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        messages.forEach(t::append);
+        return t.commit();
+    }
+
+    /** {@link #appendAll} and wait; see {@link #appendBlocking}. */
+    public Appended appendAllBlocking(String vchannel, List<MutableMessage> messages) {
+        return await(appendAll(vchannel, messages));
     }
 
     /** Appends a {@code RAW} message carrying {@code payload}; see {@link #append}. */

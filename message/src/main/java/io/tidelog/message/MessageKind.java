@@ -12,13 +12,18 @@ import java.util.Set;
  * <pre>
  * type                                          system  self-controlled  exclusive  txn body  client sends
  * TIME_TICK                                       x           x
- * BEGIN_TXN, COMMIT_TXN, ROLLBACK_TXN, TXN        x
+ * BEGIN_TXN, COMMIT_TXN, ROLLBACK_TXN             x                                                   (txn)
+ * TXN                                             x
  * CREATE_SEGMENT, FLUSH                                       x
  * CREATE_COLLECTION, DROP_COLLECTION,
  * CREATE_PARTITION, DROP_PARTITION,
  * MANUAL_FLUSH, ALTER_COLLECTION                                            x                       x
  * INSERT, DELETE, RAW                                                                  x            x
  * </pre>
+ *
+ * <p>"(txn)": the transaction control types are system types, so {@link #clientMaySend} is false for them,
+ * but a client runs a transaction by sending them in produce requests ({@link #checkProducible}); the node
+ * assigns the transaction id and checks every use of it.
  *
  * <p>A message's header is the field of {@link MessageHeader}'s oneof whose number equals the number of
  * the message's type. Every predicate is false for {@code MESSAGE_TYPE_UNSPECIFIED}, {@code UNRECOGNIZED}
@@ -32,6 +37,8 @@ public final class MessageKind {
     private static final Set<MessageType> EXCLUSIVE = EnumSet.of(MessageType.CREATE_COLLECTION,
             MessageType.DROP_COLLECTION, MessageType.CREATE_PARTITION, MessageType.DROP_PARTITION,
             MessageType.MANUAL_FLUSH, MessageType.ALTER_COLLECTION);
+    private static final Set<MessageType> TXN_CONTROL = EnumSet.of(MessageType.BEGIN_TXN,
+            MessageType.COMMIT_TXN, MessageType.ROLLBACK_TXN);
     private static final Set<MessageType> TXN_BODY = EnumSet.of(MessageType.INSERT, MessageType.DELETE,
             MessageType.RAW);
 
@@ -66,6 +73,14 @@ public final class MessageKind {
         return type != null && TXN_BODY.contains(type);
     }
 
+    /**
+     * BeginTxn, CommitTxn and RollbackTxn: the steps of a transaction. System types (a plain append of one
+     * is refused), but a client sends them to run a transaction (see the class comment).
+     */
+    public static boolean isTxnControl(MessageType type) {
+        return type != null && TXN_CONTROL.contains(type);
+    }
+
     /** Known, neither system nor self-controlled. */
     public static boolean clientMaySend(MessageType type) {
         return isKnown(type) && !isSystem(type) && !isSelfControlled(type);
@@ -91,6 +106,18 @@ public final class MessageKind {
         if (isSystem(type) || isSelfControlled(type)) {
             throw StreamingException.invalidArgument("clients may not send " + type + " messages: "
                     + (isSystem(type) ? "a system type" : "the WAL emits them itself"));
+        }
+    }
+
+    /**
+     * Rejects a message type that may not arrive in a produce request: every type a client may send
+     * ({@link #checkClientMaySend}) plus the {@link #isTxnControl transaction control} types.
+     *
+     * @throws StreamingException {@code INVALID_ARGUMENT} naming the type and why
+     */
+    public static void checkProducible(MessageType type) {
+        if (!isTxnControl(type)) {
+            checkClientMaySend(type);
         }
     }
 

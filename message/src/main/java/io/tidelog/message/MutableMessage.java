@@ -49,9 +49,16 @@ public final class MutableMessage implements BasicMessage {
 
     /**
      * The message a client sent in wire form (a produce request), checked as {@link Builder#build()} checks
-     * and with every append-time field unset except {@code barrier_time_tick}, which a sender may request.
-     * Whether the client may send this type at all is the caller's check
-     * ({@link MessageKind#checkClientMaySend}).
+     * and with every append-time field unset except two a sender may set:
+     * <ul>
+     *   <li>{@code barrier_time_tick}: the time tick to assign must exceed it;</li>
+     *   <li>{@code txn}, on a {@link MessageKind#isTxnBody transaction body} (Insert, Delete, Raw), a CommitTxn
+     *       or a RollbackTxn only: the transaction it belongs to, by the {@code txn_id} (&gt; 0) the node
+     *       returned for its BeginTxn. The node checks that the transaction exists and is open, and sets the
+     *       context again at append time ({@code keepalive_millis} from the sender is ignored). A BeginTxn
+     *       carries none: the node assigns the id.</li>
+     * </ul>
+     * Whether the client may send this type at all is the caller's check ({@link MessageKind#checkProducible}).
      *
      * @throws StreamingException {@code INVALID_ARGUMENT} naming what is wrong; nothing is kept
      */
@@ -59,11 +66,14 @@ public final class MutableMessage implements BasicMessage {
         String setByNode = envelope.getTimeTick() != 0 ? "time_tick"
                 : envelope.hasLastConfirmedId() ? "last_confirmed_id"
                 : envelope.getTerm() != 0 ? "term"
-                : envelope.hasTxn() ? "txn"
                 : null;
         if (setByNode != null) {
             throw StreamingException.invalidArgument(
                     "field " + setByNode + " is set by the node at append time and must be unset by the sender");
+        }
+        String txnProblem = envelope.hasTxn() ? senderTxnProblem(envelope.getType(), envelope.getTxn()) : null;
+        if (txnProblem != null) {
+            throw StreamingException.invalidArgument(txnProblem);
         }
         Builder b = builder(envelope.getType(), envelope.getVchannel())
                 .header(envelope.getHeader())
@@ -74,7 +84,26 @@ public final class MutableMessage implements BasicMessage {
             b.idempotencyKey(envelope.getIdempotencyKey());
         }
         MutableMessage m = b.build();
+        if (envelope.hasTxn()) {
+            m = m.withTxn(envelope.getTxn().getTxnId(), 0);
+        }
         return envelope.getBarrierTimeTick() == 0 ? m : m.withBarrierTimeTick(envelope.getBarrierTimeTick());
+    }
+
+    /** What is wrong with a sender's {@code txn} context on a message of {@code type}, or {@code null}. */
+    private static String senderTxnProblem(MessageType type, TxnContext txn) {
+        if (type == MessageType.BEGIN_TXN) {
+            return "field txn must be unset on a BEGIN_TXN: the node assigns the transaction id";
+        }
+        if (!MessageKind.isTxnBody(type) && type != MessageType.COMMIT_TXN && type != MessageType.ROLLBACK_TXN) {
+            return "field txn is set by the node at append time on a " + type + " message and must be unset by"
+                    + " the sender (only INSERT, DELETE, RAW, COMMIT_TXN and ROLLBACK_TXN name a transaction)";
+        }
+        if (txn.getTxnId() <= 0) {
+            return "field txn must name a transaction by the txn_id its BEGIN_TXN returned (> 0), got "
+                    + txn.getTxnId();
+        }
+        return null;
     }
 
     // ---- append-time fields: set by the node ----

@@ -80,10 +80,24 @@ class MessageKindTest {
     }
 
     @Test
+    void aProduceRequestMayCarryWhatClientsSendPlusTheTransactionSteps() {
+        assertThat(typesWhere(MessageKind::isTxnControl)).containsExactlyInAnyOrder(BEGIN_TXN, COMMIT_TXN, ROLLBACK_TXN);
+        for (MessageType t : List.of(BEGIN_TXN, COMMIT_TXN, ROLLBACK_TXN, INSERT, DROP_COLLECTION)) {
+            MessageKind.checkProducible(t);
+        }
+        for (MessageType t : List.of(TIME_TICK, FLUSH, CREATE_SEGMENT, TXN)) {
+            assertThatThrownBy(() -> MessageKind.checkProducible(t)).as(t.name())
+                    .isInstanceOfSatisfying(StreamingException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+        }
+    }
+
+    @Test
     void unknownTypesBelongToNoClass() {
         for (MessageType t : Arrays.asList(MessageType.MESSAGE_TYPE_UNSPECIFIED, MessageType.UNRECOGNIZED, null)) {
             assertThat(MessageKind.isSystem(t) || MessageKind.isSelfControlled(t) || MessageKind.isExclusive(t)
-                    || MessageKind.isTxnBody(t) || MessageKind.clientMaySend(t) || MessageKind.isPchannelWide(t))
+                    || MessageKind.isTxnBody(t) || MessageKind.clientMaySend(t) || MessageKind.isPchannelWide(t)
+                    || MessageKind.isTxnControl(t))
                     .as(String.valueOf(t))
                     .isFalse();
             assertThat(MessageKind.headerCase(t)).isEqualTo(MessageHeader.HeaderCase.HEADER_NOT_SET);

@@ -181,6 +181,23 @@ class MutableMessageTest {
     }
 
     @Test
+    void aProduceRequestNamesItsTransactionOnlyOnABodyACommitOrARollback() {
+        TxnContext txn = TxnContext.newBuilder().setTxnId(42).setKeepaliveMillis(999).build();
+        for (MessageType t : new MessageType[] {MessageType.RAW, MessageType.COMMIT_TXN, MessageType.ROLLBACK_TXN}) {
+            MessageEnvelope wire = MutableMessage.builder(t, "p_x").build().envelope().toBuilder().setTxn(txn).build();
+            MutableMessage m = MutableMessage.fromEnvelope(wire, MessageLimits.defaults());
+            assertThat(m.txn().getTxnId()).as(t.name()).isEqualTo(42);
+            assertThat(m.txn().getKeepaliveMillis()).as("the node sets the keepalive").isZero();
+        }
+        MessageEnvelope begin = MutableMessage.builder(MessageType.BEGIN_TXN, "p_x").build().envelope();
+        assertInvalid(() -> MutableMessage.fromEnvelope(begin.toBuilder().setTxn(txn).build(), MessageLimits.defaults()),
+                "the node assigns the transaction id");
+        MessageEnvelope drop = MutableMessage.builder(MessageType.DROP_COLLECTION, "p_x").build().envelope();
+        assertInvalid(() -> MutableMessage.fromEnvelope(drop.toBuilder().setTxn(txn).build(), MessageLimits.defaults()),
+                "txn");
+    }
+
+    @Test
     void aProduceRequestIsCheckedLikeABuiltMessage() {
         MessageEnvelope wire = MutableMessage.builder(MessageType.RAW, "p_x").build().envelope();
 

@@ -12,6 +12,11 @@ import java.util.Set;
 /**
  * What a scanner delivers: where it starts and which messages pass.
  *
+ * <p>Transactions: a scanner delivers a committed transaction as one {@code TXN} message (see
+ * {@link TxnBuffer}); the vchannel filter applies to its pieces (a transaction lives on one vchannel), the
+ * time-tick and type filters to the {@code TXN} message: a transaction passes by its commit's time tick, and
+ * a type filter must name {@code TXN} to let transactions through.
+ *
  * @param policy     where to start
  * @param vchannel   only messages of this vchannel (and pchannel-wide ones: TimeTicks); null for all
  * @param timeTickGt only messages with a time tick greater than this (0: no bound)
@@ -50,12 +55,17 @@ public record ReadOptions(DeliverPolicy policy, String vchannel, long timeTickGt
 
     /** Whether {@code m} passes every filter. */
     public boolean accepts(ImmutableMessage m) {
-        if (vchannel != null && !MessageKind.isPchannelWide(m.type()) && !vchannel.equals(m.vchannel())) {
+        if (!acceptsVchannel(m)) {
             return false;
         }
         if (m.timeTick() <= timeTickGt || m.timeTick() < timeTickGe) {
             return false;
         }
         return types.isEmpty() || types.contains(m.type());
+    }
+
+    /** Whether {@code m} passes the vchannel filter: pchannel-wide messages always do. */
+    public boolean acceptsVchannel(ImmutableMessage m) {
+        return vchannel == null || MessageKind.isPchannelWide(m.type()) || vchannel.equals(m.vchannel());
     }
 }

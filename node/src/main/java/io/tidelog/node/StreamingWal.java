@@ -41,7 +41,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Last confirmed.</b> Every message carries the id of the last message acknowledged when its
  * time tick was assigned; everything after that id in the log has a greater time tick. The first
- * message of a term is a TimeTick written when the pchannel opens; it confirms itself.
+ * message of a term is a TimeTick written when the pchannel opens; it confirms itself. Extensions may
+ * hold the stamped id further back ({@link WalExtension#lastConfirmedLimit}: an open transaction keeps
+ * it at or before its BeginTxn); an earlier id keeps the promise, it only makes a resuming reader
+ * read more.
  *
  * <p><b>TimeTicks.</b> {@link #tick()} (the node calls it every {@code node.timetick.interval})
  * appends a TimeTick promising that no later message has a time tick at or below its own. It is
@@ -236,7 +239,7 @@ public final class StreamingWal implements AutoCloseable {
                 return CompletableFuture.failedFuture(down);
             }
             long tt = allocateAbove(message.barrierTimeTick());
-            stamped = message.withTimeTick(tt).withLastConfirmedId(lastConfirmed).withTerm(term());
+            stamped = message.withTimeTick(tt).withLastConfirmedId(confirmedForStamp()).withTerm(term());
             byte[] record = stamped.encode();
             InFlight entry = new InFlight(tt, stamped, record.length, true, result);
             synchronized (inFlight) {
@@ -253,6 +256,21 @@ public final class StreamingWal implements AutoCloseable {
         // backend's writer thread) finds it ready when it publishes the message to the buffer.
         stamped.envelope();
         return result;
+    }
+
+    /**
+     * The last-confirmed id to stamp now: the WAL's, held back by the extensions' limits
+     * ({@link WalExtension#lastConfirmedLimit}). Read in that order, under appendLock.
+     */
+    private MessageId confirmedForStamp() {
+        MessageId confirmed = lastConfirmed;
+        for (WalExtension x : extensions) {
+            MessageId limit = x.lastConfirmedLimit();
+            if (limit != null && limit.isBefore(confirmed)) {
+                confirmed = limit;
+            }
+        }
+        return confirmed;
     }
 
     private long allocateAbove(long barrier) {
@@ -277,7 +295,7 @@ public final class StreamingWal implements AutoCloseable {
                 return;
             }
             tt = tso.next();
-            MutableMessage tick = timeTick().withTimeTick(tt).withLastConfirmedId(lastConfirmed).withTerm(term());
+            MutableMessage tick = timeTick().withTimeTick(tt).withLastConfirmedId(confirmedForStamp()).withTerm(term());
             if (dataSinceTick) {
                 byte[] record = tick.encode();
                 InFlight entry = new InFlight(tt, tick, record.length, true, new CompletableFuture<>());

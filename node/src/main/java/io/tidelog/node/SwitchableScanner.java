@@ -24,6 +24,11 @@ import java.util.function.Consumer;
  * everything after the last message read, it tails the buffer instead. A tailing reader that falls
  * behind the buffer's eviction goes back to the backend, right after the last persisted message it
  * consumed. Messages arrive in log order, which is time-tick order (see {@link StreamingWal}).
+ *
+ * <p>Read pipeline, per message: backend or buffer, vchannel filter, {@link TxnBuffer} (a committed
+ * transaction becomes one {@code TXN} message, nothing else of a transaction passes), then the time-tick
+ * and type filters (which so judge a transaction by its {@code TXN} message). The transaction buffer lives
+ * across mode switches: both modes read the same log.
  */
 final class SwitchableScanner implements MessageScanner {
     private static final Duration BACKEND_WAIT = Duration.ofMillis(20);
@@ -33,6 +38,7 @@ final class SwitchableScanner implements MessageScanner {
     private final Wal wal;
     private final WriteAheadBuffer buffer;
     private final ReadOptions options;
+    private final TxnBuffer txns = new TxnBuffer();
     private final Consumer<SwitchableScanner> onClose;
     private volatile WalScanner backend;
     private long seq = -1;
@@ -83,8 +89,12 @@ final class SwitchableScanner implements MessageScanner {
                 }
                 continue;
             }
-            if (options.accepts(m)) {
-                return m;
+            if (!options.acceptsVchannel(m)) {
+                continue;
+            }
+            ImmutableMessage delivered = txns.offer(m);
+            if (delivered != null && options.accepts(delivered)) {
+                return delivered;
             }
         }
     }
@@ -154,6 +164,11 @@ final class SwitchableScanner implements MessageScanner {
     private void consumed(MessageId id) {
         lastId = id;
         resume = DeliverPolicy.startAfter(id);
+    }
+
+    /** The transaction buffer's held bytes (for tests). */
+    long txnHeldBytes() {
+        return txns.heldBytes();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.tidelog.node;
 
+import io.tidelog.common.MessageId;
 import io.tidelog.message.ImmutableMessage;
 
 /**
@@ -26,6 +27,21 @@ public interface WalExtension extends AppendInterceptor {
 
     /** Called once replay is over, before the WAL serves: the extension may keep the WAL to append with. */
     default void bind(StreamingWal wal) {
+    }
+
+    /**
+     * How far the last-confirmed id of a message stamped now may reach, or {@code null} for no limit. The WAL
+     * stamps every message (TimeTicks included) with the smaller of its last-confirmed id and every
+     * extension's limit, so a consumer resuming from any message's last-confirmed id reads from this id on.
+     * Transactions use it: while one is open, nothing may confirm past its BeginTxn, so a resuming consumer
+     * sees the begin of every transaction it may still receive.
+     *
+     * <p>Called under the WAL's append lock, after the WAL read its own last-confirmed id: a limit must be in
+     * place before the message it protects is published ({@link #observe} runs before the WAL's last-confirmed
+     * id moves past the message). Must be quick and must not call into the WAL.
+     */
+    default MessageId lastConfirmedLimit() {
+        return null;
     }
 
     /** The node just emitted a TimeTick with this time tick: time-driven work (expiry, seal policies). */

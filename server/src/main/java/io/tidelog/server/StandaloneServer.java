@@ -15,6 +15,8 @@ import io.tidelog.node.GrowingSegmentBytes;
 import io.tidelog.node.NodeConfig;
 import io.tidelog.node.ShardConfig;
 import io.tidelog.node.ShardManager;
+import io.tidelog.node.TxnConfig;
+import io.tidelog.node.TxnManager;
 import io.tidelog.node.VchannelLocks;
 import io.tidelog.node.WalManager;
 import io.tidelog.tso.TimestampAllocator;
@@ -54,7 +56,7 @@ public final class StandaloneServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneServer.class);
     /** Configuration key prefixes a standalone server understands. */
     static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, NodeConfig.PREFIX, CoordConfig.PREFIX,
-            MessageLimits.PREFIX, DedupConfig.PREFIX, ShardConfig.PREFIX, "tso.", "wal.", "meta.");
+            MessageLimits.PREFIX, DedupConfig.PREFIX, ShardConfig.PREFIX, TxnConfig.PREFIX, "tso.", "wal.", "meta.");
 
     static final String STANDALONE_SEGMENT_BYTES = "16MiB";
 
@@ -72,7 +74,8 @@ public final class StandaloneServer implements AutoCloseable {
 
     /**
      * Starts a standalone server over {@code dataDir}. {@code properties} may hold any component's keys
-     * ({@code server.*}, {@code node.*}, {@code shard.*}, {@code coord.*}, {@code message.*}, {@code tso.*},
+     * ({@code server.*}, {@code node.*}, {@code dedup.*}, {@code txn.*}, {@code shard.*}, {@code coord.*},
+     * {@code message.*}, {@code tso.*},
      * {@code wal.local.*}, {@code meta.embedded.*}); unknown keys fail with {@code INVALID_ARGUMENT}.
      */
     public static StandaloneServer start(Path dataDir, Map<String, String> properties) {
@@ -106,6 +109,7 @@ public final class StandaloneServer implements AutoCloseable {
     private void startAll(Map<String, String> p) throws IOException {
         MessageLimits limits = MessageLimits.from(only(p, MessageLimits.PREFIX));
         NodeConfig nodeConfig = NodeConfig.from(only(p, NodeConfig.PREFIX));
+        TxnConfig txnConfig = TxnConfig.from(only(p, TxnConfig.PREFIX));
         CoordConfig coordConfig = CoordConfig.from(only(p, CoordConfig.PREFIX));
         TsoConfig tsoConfig = TsoConfig.from(only(p, "tso."));
         dedupConfig = DedupConfig.from(only(p, DedupConfig.PREFIX));
@@ -125,13 +129,20 @@ public final class StandaloneServer implements AutoCloseable {
         started.push(backend);
         ShardConfig shardConfig = ShardConfig.from(only(p, ShardConfig.PREFIX));
         GrowingSegmentBytes growing = new GrowingSegmentBytes(shardConfig);
+        // Work that follows a WAL acknowledgement (a commit that waited for its bodies, rollbacks after a DDL)
+        // runs here, never on a backend's writer thread; it outlives the WALs.
+        ExecutorService txnContinuations = Executors.newSingleThreadExecutor(daemon("txn-continuation"));
+        started.push(() -> shutdown(txnContinuations));
         TimestampAllocator tso = coordinator.tso();
         // The node's extensions of each pchannel's WAL, outermost first: a recognised retry of an
         // idempotent append returns before anything else; the vchannel locks order DDL with DML before
-        // the shard manager checks a message against the collection state.
+        // anything checks a message against the state; transactions come after them, so a DDL reaches the
+        // transaction manager only when no step of a transaction of its vchannel is in flight; the shard
+        // manager checks DML against the collection state last.
         wals = new WalManager(backend, tso, nodeConfig, pchannel -> List.of(
                 new DedupWindow(dedupConfig),
                 new VchannelLocks(),
+                new TxnManager(txnConfig, tso, txnContinuations),
                 new ShardManager(pchannel, shardConfig, tso, InstantSource.system(), growing)));
         started.push(wals);
 

@@ -144,7 +144,7 @@ final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase
             }
             MutableMessage message;
             try {
-                MessageKind.checkClientMaySend(m.getMessage().getType());
+                MessageKind.checkProducible(m.getMessage().getType());
                 message = MutableMessage.fromEnvelope(m.getMessage(), limits);
             } catch (RuntimeException e) {
                 result(requestId, null, e);

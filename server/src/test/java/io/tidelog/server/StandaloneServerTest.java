@@ -22,6 +22,7 @@ import io.tidelog.proto.ProduceResponse;
 import io.tidelog.proto.StreamingNodeGrpc;
 import io.tidelog.proto.TimeTickHeader;
 import io.tidelog.proto.BeginTxnHeader;
+import io.tidelog.proto.CommitTxnHeader;
 import io.tidelog.proto.TxnHeader;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -123,19 +124,23 @@ class StandaloneServerTest {
     }
 
     @Test
-    void clientsMayNotSendSystemTypes() throws Exception {
+    void clientsMayNotSendSystemTypesButTheStepsOfATransaction() throws Exception {
         try (GrpcProducer p = new GrpcProducer(channel, "pchannel-0", 0)) {
             p.next(WAIT);
             p.send(1, MessageEnvelope.newBuilder().setType(MessageType.TIME_TICK).setVchannel("pchannel-0")
                     .setHeader(MessageHeader.newBuilder().setTimeTick(TimeTickHeader.getDefaultInstance())).build());
-            p.send(2, MessageEnvelope.newBuilder().setType(MessageType.BEGIN_TXN).setVchannel("pchannel-0_a")
-                    .setHeader(MessageHeader.newBuilder().setBeginTxn(BeginTxnHeader.getDefaultInstance())).build());
+            p.send(2, MessageEnvelope.newBuilder().setType(MessageType.COMMIT_TXN).setVchannel("pchannel-0_a")
+                    .setHeader(MessageHeader.newBuilder().setCommitTxn(CommitTxnHeader.getDefaultInstance())).build());
             p.send(3, MessageEnvelope.newBuilder().setType(MessageType.TXN).setVchannel("pchannel-0_a")
                     .setHeader(MessageHeader.newBuilder().setTxn(TxnHeader.getDefaultInstance())).build());
             for (int i = 0; i < 3; i++) {
                 ProduceResponse r = p.next(WAIT);
                 assertThat(ErrorCode.fromCode(r.getResult().getError().getCode())).as("%s", r).isEqualTo(ErrorCode.INVALID_ARGUMENT);
             }
+            p.send(4, MessageEnvelope.newBuilder().setType(MessageType.BEGIN_TXN).setVchannel("pchannel-0_a")
+                    .setHeader(MessageHeader.newBuilder().setBeginTxn(BeginTxnHeader.getDefaultInstance())).build());
+            ProduceResponse begun = p.next(WAIT);
+            assertThat(begun.getResult().getAppended().getTxnId()).as("%s", begun).isPositive();
         }
     }
 

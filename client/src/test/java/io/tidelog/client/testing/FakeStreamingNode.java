@@ -12,6 +12,7 @@ import io.tidelog.proto.ConsumeStarted;
 import io.tidelog.proto.DeliverPolicyProto;
 import io.tidelog.proto.ImmutableMessageProto;
 import io.tidelog.proto.MessageEnvelope;
+import io.tidelog.proto.MessageType;
 import io.tidelog.proto.ProduceMessage;
 import io.tidelog.proto.ProduceOpened;
 import io.tidelog.proto.ProduceRequest;
@@ -266,7 +267,8 @@ public final class FakeStreamingNode extends StreamingNodeGrpc.StreamingNodeImpl
             for (ProduceMessage m : messages) {
                 received.add(m);
                 StreamingError rejected = rejecter.apply(m);
-                if (MessageKind.isSystem(m.getMessage().getType()) || MessageKind.isSelfControlled(m.getMessage().getType())) {
+                MessageType type = m.getMessage().getType();
+                if (!MessageKind.isTxnControl(type) && (MessageKind.isSystem(type) || MessageKind.isSelfControlled(type))) {
                     rejected = FakeErrors.error(ErrorCode.INVALID_ARGUMENT, "clients may not send " + m.getMessage().getType());
                 }
                 if (rejected != null) {
@@ -280,15 +282,21 @@ public final class FakeStreamingNode extends StreamingNodeGrpc.StreamingNodeImpl
             send(results);
         }
 
-        /** Appends {@code m} to the log and returns its result. */
+        /**
+         * Appends {@code m} to the log and returns its result. A BeginTxn's transaction id is its time tick; a message
+         * naming a transaction answers with that id. (The fake checks nothing about transactions.)
+         */
         ProduceResult append(ProduceMessage m) {
             MessageEnvelope e = m.getMessage();
             ImmutableMessageProto appended = logs.apply(pchannel).append(e, term);
+            long txnId = e.getType() == MessageType.BEGIN_TXN ? appended.getMessage().getTimeTick()
+                    : e.hasTxn() ? e.getTxn().getTxnId() : 0;
             return ProduceResult.newBuilder().setRequestId(m.getRequestId())
                     .setAppended(AppendResultProto.newBuilder()
                             .setId(appended.getId())
                             .setTimeTick(appended.getMessage().getTimeTick())
-                            .setLastConfirmedId(appended.getMessage().getLastConfirmedId()))
+                            .setLastConfirmedId(appended.getMessage().getLastConfirmedId())
+                            .setTxnId(txnId))
                     .build();
         }
 
