@@ -7,7 +7,8 @@ import java.time.Duration;
  * The validated options of one {@link StreamingClient}; see {@link StreamingClient.Builder} for each
  * option's meaning and default.
  */
-record ClientConfig(String target, Duration appendTimeout, MessageLimits limits, int maxInFlightPerPchannel,
+record ClientConfig(String target, Duration appendTimeout, MessageLimits limits, boolean idempotentAppends,
+        int maxInFlightPerPchannel,
         long maxInFlightBytesPerPchannel, int maxQueuedPerPchannel, long maxQueuedBytesPerPchannel, Duration backoffInitial, Duration backoffMax,
         Duration openTimeout) {
 

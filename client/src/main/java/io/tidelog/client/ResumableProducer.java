@@ -317,12 +317,21 @@ final class ResumableProducer implements AutoCloseable {
 
     private void ended(ProduceStream s, StreamingException error, List<Runnable> done) {
         detach();
+        List<PendingAppend> keyed = new ArrayList<>();
         for (PendingAppend a : s.inFlight.values()) {
+            if (!a.envelope.getIdempotencyKey().isEmpty() && state != State.CLOSED && error.isRetriable()) {
+                // Safe to send again: the node recognises the key and will not write it twice.
+                keyed.add(a);
+                continue;
+            }
             done.add(a.fail(new StreamingException(ErrorCode.ON_SHUTDOWN, "outcome unknown: the produce stream of "
                     + "pchannel " + pchannel + " to " + s.assignment.address() + " ended while the append was in "
                     + "flight; it may or may not have been written (" + error.getMessage() + ")", error)));
         }
         s.inFlight.clear();
+        if (!keyed.isEmpty()) {
+            requeue(keyed);
+        }
         if (state == State.CLOSED) {
             return;
         }

@@ -81,6 +81,9 @@ public final class StreamingClient implements AutoCloseable {
     private final ConcurrentHashMap<String, ResumableProducer> producers = new ConcurrentHashMap<>();
     private final Set<ResumableConsumer> consumers = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    /** Prefix of the keys {@link Builder#idempotentAppends} gives: random per client, so clients never collide. */
+    private final String clientId = java.util.UUID.randomUUID().toString();
+    private final java.util.concurrent.atomic.AtomicLong keySequence = new java.util.concurrent.atomic.AtomicLong();
 
     private StreamingClient(Builder b) {
         this.config = b.config();
@@ -124,7 +127,14 @@ public final class StreamingClient implements AutoCloseable {
         if (closed) {
             p.close(); // close() may have passed it by: it fails this append with ON_SHUTDOWN
         }
-        return p.append(message.envelope(), message.serializedSize());
+        io.tidelog.proto.MessageEnvelope envelope = message.envelope();
+        int size = message.serializedSize();
+        if (config.idempotentAppends() && envelope.getIdempotencyKey().isEmpty()) {
+            String key = clientId + "/" + keySequence.incrementAndGet();
+            envelope = envelope.toBuilder().setIdempotencyKey(key).build();
+            size = envelope.getSerializedSize();
+        }
+        return p.append(envelope, size);
     }
 
     /** Appends a {@code RAW} message carrying {@code payload}; see {@link #append}. */
@@ -270,6 +280,20 @@ public final class StreamingClient implements AutoCloseable {
         public static final Duration DEFAULT_APPEND_TIMEOUT = Duration.ofSeconds(30);
         /** Default of {@link #maxInFlightPerPchannel}. */
         public static final int DEFAULT_MAX_IN_FLIGHT = 4096;
+        private boolean idempotentAppends;
+
+        /**
+         * Gives every append without an idempotency key one of its own (this client's random id and a
+         * sequence number), so that an append whose stream broke is sent again instead of failing with
+         * "outcome unknown", and the node writes it once: exactly-once appends within the node's dedup
+         * window ({@code dedup.window}, 10 min by default). Off by default: keys cost the node memory
+         * ({@code dedup.max.entries} per pchannel).
+         */
+        public Builder idempotentAppends(boolean enabled) {
+            this.idempotentAppends = enabled;
+            return this;
+        }
+
         /** Default of {@link #maxInFlightBytesPerPchannel}. */
         public static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 64L << 20;
         /** Default of {@link #maxQueuedPerPchannel}. */
@@ -400,7 +424,7 @@ public final class StreamingClient implements AutoCloseable {
             if (target == null || target.isBlank()) {
                 throw StreamingException.invalidArgument("the client needs a target: host:port of the coordinator");
             }
-            return new ClientConfig(target, appendTimeout, limits, maxInFlight, maxInFlightBytes, maxQueued, maxQueuedBytes,
+            return new ClientConfig(target, appendTimeout, limits, idempotentAppends, maxInFlight, maxInFlightBytes, maxQueued, maxQueuedBytes,
                     backoffInitial, backoffMax, openTimeout);
         }
 

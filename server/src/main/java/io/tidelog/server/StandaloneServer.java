@@ -12,6 +12,7 @@ import io.tidelog.coord.StreamingCoordinator;
 import io.tidelog.message.MessageLimits;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.MetaStores;
+import io.tidelog.node.DedupConfig;
 import io.tidelog.node.NodeConfig;
 import io.tidelog.node.WalManager;
 import io.tidelog.tso.TsoConfig;
@@ -53,7 +54,7 @@ public final class StandaloneServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneServer.class);
     /** Configuration key prefixes a standalone server understands. */
     static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, NodeConfig.PREFIX, CoordConfig.PREFIX,
-            CatalogConfig.PREFIX, MessageLimits.PREFIX, "tso.", "wal.", "meta.");
+            CatalogConfig.PREFIX, MessageLimits.PREFIX, DedupConfig.PREFIX, "tso.", "wal.", "meta.");
 
     static final String STANDALONE_SEGMENT_BYTES = "16MiB";
 
@@ -64,6 +65,7 @@ public final class StandaloneServer implements AutoCloseable {
     private StreamingCoordinator coordinator;
     private WalManager wals;
     private CollectionCatalog catalog;
+    private DedupConfig dedupConfig;
 
     private StandaloneServer(ServerConfig config) {
         this.config = config;
@@ -108,6 +110,7 @@ public final class StandaloneServer implements AutoCloseable {
         CoordConfig coordConfig = CoordConfig.from(only(p, CoordConfig.PREFIX));
         TsoConfig tsoConfig = TsoConfig.from(only(p, "tso."));
         CatalogConfig catalogConfig = CatalogConfig.from(only(p, CatalogConfig.PREFIX));
+        dedupConfig = DedupConfig.from(only(p, DedupConfig.PREFIX));
 
         MetaStore meta = MetaStores.create("embedded", only(p, "meta."));
         started.push(meta);
@@ -166,8 +169,8 @@ public final class StandaloneServer implements AutoCloseable {
      * The node's extensions of one pchannel's WAL, outermost first: the vchannel locks order DDL with
      * DML before anything checks a message against the state.
      */
-    private static List<io.tidelog.node.WalExtension> extensions(String pchannel) {
-        return List.of(new io.tidelog.node.VchannelLocks());
+    private List<io.tidelog.node.WalExtension> extensions(String pchannel) {
+        return List.of(new io.tidelog.node.DedupWindow(dedupConfig), new io.tidelog.node.VchannelLocks());
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {
