@@ -1,5 +1,6 @@
 package io.tidelog.coord;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
@@ -34,8 +35,11 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -97,7 +101,7 @@ public final class CollectionCatalog implements AutoCloseable {
     private final IdAllocator ids;
     private final ResourceKeyLocks locks = new ResourceKeyLocks();
     private final Broadcaster broadcaster;
-    private final java.util.Set<CompletableFuture<BroadcastTaskMeta>> calls = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<CompletableFuture<BroadcastTaskMeta>> calls = ConcurrentHashMap.newKeySet();
     private volatile boolean started;
     private volatile boolean closed;
 
@@ -141,7 +145,7 @@ public final class CollectionCatalog implements AutoCloseable {
         }, thread);
         try {
             resumed.get();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw StreamingException.from(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -233,7 +237,7 @@ public final class CollectionCatalog implements AutoCloseable {
             long taskId = ids.allocate(1);
             MessageEnvelope message = template(MessageType.DROP_COLLECTION, MessageHeader.newBuilder()
                     .setDropCollection(DropCollectionHeader.newBuilder().setCollectionId(info.getCollectionId())).build(),
-                    com.google.protobuf.ByteString.EMPTY);
+                    ByteString.EMPTY);
             BroadcastTaskMeta task = task(taskId, name, message, info.getVchannelsList());
             persist(name, List.of(), info.toBuilder().setState(CollectionState.COLLECTION_DROPPING).build(), task);
             LOG.info("dropping collection {} (id {})", name, info.getCollectionId());
@@ -282,7 +286,7 @@ public final class CollectionCatalog implements AutoCloseable {
             PartitionInfo p = info.getPartitions(index);
             MessageEnvelope message = template(MessageType.DROP_PARTITION, MessageHeader.newBuilder()
                     .setDropPartition(DropPartitionHeader.newBuilder().setCollectionId(info.getCollectionId())
-                            .setPartitionId(p.getPartitionId())).build(), com.google.protobuf.ByteString.EMPTY);
+                            .setPartitionId(p.getPartitionId())).build(), ByteString.EMPTY);
             BroadcastTaskMeta task = task(ids.allocate(1), collection, message, info.getVchannelsList());
             persist(collection, List.of(), info.toBuilder().setPartitions(index,
                     p.toBuilder().setState(PartitionState.PARTITION_DROPPING)).build(), task);
@@ -337,7 +341,7 @@ public final class CollectionCatalog implements AutoCloseable {
             long flushTimeTick = tso.allocate(1);
             MessageEnvelope message = template(MessageType.MANUAL_FLUSH, MessageHeader.newBuilder()
                     .setManualFlush(ManualFlushHeader.newBuilder().setCollectionId(info.getCollectionId())
-                            .setFlushTimeTick(flushTimeTick)).build(), com.google.protobuf.ByteString.EMPTY)
+                            .setFlushTimeTick(flushTimeTick)).build(), ByteString.EMPTY)
                     .toBuilder().setBarrierTimeTick(flushTimeTick).build();
             BroadcastTaskMeta task = task(ids.allocate(1), collection, message, info.getVchannelsList());
             persist(collection, List.of(), info, task);
@@ -402,7 +406,7 @@ public final class CollectionCatalog implements AutoCloseable {
                 .addResourceKeys(ResourceKey.clusterShared().toProto()).build();
     }
 
-    private static MessageEnvelope template(MessageType type, MessageHeader header, com.google.protobuf.ByteString body) {
+    private static MessageEnvelope template(MessageType type, MessageHeader header, ByteString body) {
         return MessageEnvelope.newBuilder().setType(type).setHeader(header).setPayload(body).build();
     }
 

@@ -73,7 +73,7 @@ public final class StandaloneServer implements AutoCloseable {
 
     /**
      * Starts a standalone server over {@code dataDir}. {@code properties} may hold any component's keys
-     * ({@code server.*}, {@code node.*}, {@code coord.*}, {@code message.*}, {@code tso.*},
+     * ({@code server.*}, {@code node.*}, {@code coord.*}, {@code catalog.*}, {@code message.*}, {@code tso.*},
      * {@code wal.local.*}, {@code meta.embedded.*}); unknown keys fail with {@code INVALID_ARGUMENT}.
      */
     public static StandaloneServer start(Path dataDir, Map<String, String> properties) {
