@@ -4,7 +4,7 @@ import io.tidelog.client.CollectionDescription;
 import io.tidelog.client.StreamingClient;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.Rows;
-import io.tidelog.message.Schemas;
+import io.tidelog.message.SchemaJson;
 import io.tidelog.proto.CollectionSchema;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -73,7 +73,7 @@ public final class CollectionCommand implements Runnable {
             if (shards < 0) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--shards must be at least 1, got " + shards);
             }
-            CollectionSchema schema = Schemas.parseJson(read(schemaFile));
+            CollectionSchema schema = SchemaJson.parseJson(read(schemaFile));
             CollectionDescription c = client.collections().createBlocking(name, schema, shards);
             out.print(server.json ? CollectionText.json(c) + System.lineSeparator() : CollectionText.human(c));
             return ExitCodes.OK;
@@ -160,7 +160,7 @@ public final class CollectionCommand implements Runnable {
 
         @Override
         int run(StreamingClient client, PrintWriter out, PrintWriter err) {
-            CollectionDescription c = StreamingClientCalls.await(client.collections().addField(name, Schemas.parseFieldJson(field)));
+            CollectionDescription c = StreamingClientCalls.await(client.collections().addField(name, SchemaJson.parseFieldJson(field)));
             out.print(server.json ? CollectionText.json(c) + System.lineSeparator() : CollectionText.human(c));
             return ExitCodes.OK;
         }

@@ -2,7 +2,7 @@ package io.tidelog.cli;
 
 import io.tidelog.client.CollectionDescription;
 import io.tidelog.message.Rows;
-import io.tidelog.message.Schemas;
+import io.tidelog.message.SchemaJson;
 import io.tidelog.proto.DataType;
 import io.tidelog.proto.FieldSchema;
 import java.util.ArrayList;
@@ -35,7 +35,7 @@ final class CollectionText {
             partitions.add(pj);
         }
         j.put("partitions", partitions);
-        j.put("schema", Rows.parseJsonValue(Schemas.toJson(c.schema())));
+        j.put("schema", Rows.parseJsonValue(SchemaJson.toJson(c.schema())));
         return Rows.toJson(j);
     }
 

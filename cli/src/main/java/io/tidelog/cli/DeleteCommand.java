@@ -5,7 +5,7 @@ import io.tidelog.client.StreamingClient;
 import io.tidelog.client.WriteResult;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.Rows;
-import io.tidelog.message.Schemas;
+import io.tidelog.message.CollectionSchemas;
 import io.tidelog.proto.DataType;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -35,7 +35,7 @@ public final class DeleteCommand extends ClientCommand {
     @Override
     int run(StreamingClient client, PrintWriter out, PrintWriter err) {
         CollectionDescription c = client.collections().describeBlocking(collection);
-        boolean intKeys = Schemas.primaryKey(c.schema()).getType() == DataType.INT64;
+        boolean intKeys = CollectionSchemas.primaryKey(c.schema()).getType() == DataType.INT64;
         List<Object> keys = new ArrayList<>();
         for (String pk : pks) {
             if (!intKeys) {
@@ -46,7 +46,7 @@ public final class DeleteCommand extends ClientCommand {
                 keys.add(Long.parseLong(pk.trim()));
             } catch (NumberFormatException e) {
                 throw StreamingException.invalidArgument("primary key '" + pk + "' is not an INT64 (the primary key of "
-                        + collection + " is " + Schemas.primaryKey(c.schema()).getName() + ", INT64)");
+                        + collection + " is " + CollectionSchemas.primaryKey(c.schema()).getName() + ", INT64)");
             }
         }
         WriteResult r = StreamingClientCalls.await(client.delete(c, keys));

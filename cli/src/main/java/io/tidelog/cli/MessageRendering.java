@@ -5,7 +5,7 @@ import io.tidelog.client.TimeTicks;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.ImmutableMessage;
 import io.tidelog.message.Rows;
-import io.tidelog.message.Schemas;
+import io.tidelog.message.SchemaJson;
 import io.tidelog.proto.AlterCollectionBody;
 import io.tidelog.proto.CollectionSchema;
 import io.tidelog.proto.CreateCollectionBody;
@@ -247,7 +247,7 @@ final class MessageRendering {
     }
 
     private static Object schema(CollectionSchema schema) {
-        return Rows.parseJsonValue(Schemas.toJson(schema));
+        return Rows.parseJsonValue(SchemaJson.toJson(schema));
     }
 
     private static void payload(Map<String, Object> f, ImmutableMessage m) {

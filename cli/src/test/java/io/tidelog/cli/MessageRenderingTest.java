@@ -8,7 +8,7 @@ import io.tidelog.message.ImmutableMessage;
 import io.tidelog.message.MutableMessage;
 import io.tidelog.message.RowBatch;
 import io.tidelog.message.Rows;
-import io.tidelog.message.Schemas;
+import io.tidelog.message.SchemaJson;
 import io.tidelog.proto.CollectionSchema;
 import io.tidelog.proto.CreateCollectionBody;
 import io.tidelog.proto.CreateCollectionHeader;
@@ -25,7 +25,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class MessageRenderingTest {
-    static final CollectionSchema SCHEMA = Schemas.parseJson("""
+    static final CollectionSchema SCHEMA = SchemaJson.parseJson("""
             {"fields": [{"name": "id", "type": "INT64", "primaryKey": true},
                         {"name": "title", "type": "VARCHAR", "maxLength": 16, "nullable": true}]}""");
     static final String V = "p-1_7v0";

@@ -13,7 +13,6 @@ import io.tidelog.proto.Int64Array;
 import io.tidelog.proto.MessageType;
 import io.tidelog.proto.PartitionSegment;
 import io.tidelog.proto.StringArray;
-import io.tidelog.message.Schemas;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +77,7 @@ final class CollectionWriter {
      */
     static List<MutableMessage> deletes(CollectionDescription c, List<?> primaryKeys, MessageLimits limits) {
         c.requireWritable();
-        boolean intKeys = Schemas.primaryKey(c.schema()).getType() == DataType.INT64;
+        boolean intKeys = io.tidelog.message.CollectionSchemas.primaryKey(c.schema()).getType() == DataType.INT64;
         List<List<Object>> byShard = new ArrayList<>();
         for (int i = 0; i < c.shards(); i++) {
             byShard.add(new ArrayList<>());

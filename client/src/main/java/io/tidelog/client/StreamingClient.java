@@ -238,7 +238,8 @@ public final class StreamingClient implements AutoCloseable {
      * Inserts rows into a partition of the described collection: each row is checked against the schema (see
      * {@code RowBatch}) and routed to the shard of its primary key ({@code PrimaryKeyHash}); each vchannel's
      * rows go as one columnar Insert message, appended like any other. Atomic per vchannel (one message), not
-     * across vchannels: if one append fails, others may have succeeded.
+     * across vchannels: if one append fails, others may have succeeded. The node does not order concurrent DML
+     * of one vchannel: when order matters (a key written twice), wait for one call before the next.
      *
      * @param firstRowNumber how errors number {@code rows.get(0)} ("row N: field 'f': ..."); the rest follow
      * @return fails with {@code INVALID_ARGUMENT} naming the row and field before anything is sent, with

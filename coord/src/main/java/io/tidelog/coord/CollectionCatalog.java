@@ -4,7 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
-import io.tidelog.message.Schemas;
+import io.tidelog.message.CollectionSchemas;
 import io.tidelog.meta.Compare;
 import io.tidelog.meta.KeyValue;
 import io.tidelog.meta.MetaStore;
@@ -80,7 +80,8 @@ import org.slf4j.LoggerFactory;
  * on the pchannel with the fewest vchannels ({@link VchannelPlacement}).
  *
  * <p><b>Errors</b> (as failed futures or thrown by the reads): {@code INVALID_ARGUMENT} for a bad name,
- * schema (naming the field), shard count or field to add; {@code ALREADY_EXISTS} for a duplicate collection,
+ * schema (naming the field; {@link CatalogRules}), shard count or field to add; {@code ALREADY_EXISTS}
+ * for a duplicate collection,
  * partition or field; {@code NOT_FOUND} for an unknown collection or partition; {@code ON_SHUTDOWN} before
  * {@link #start} and after {@link #close} (a DDL persisted by then is completed by the next start).
  *
@@ -182,8 +183,8 @@ public final class CollectionCatalog implements AutoCloseable {
     public CompletableFuture<CollectionInfo> createCollection(String name, CollectionSchema schema, int shards) {
         int shardCount = shards == 0 ? config.defaultShards() : shards;
         try {
-            Schemas.validateName("collection", name);
-            Schemas.validate(schema);
+            CatalogRules.validateName("collection", name);
+            CatalogRules.validateSchema(schema);
             if (shardCount < 1 || shardCount > config.maxShards()) {
                 throw StreamingException.invalidArgument("a collection has 1 to " + config.maxShards() + " shards ("
                         + CatalogConfig.MAX_SHARDS + "), got " + shards);
@@ -248,7 +249,7 @@ public final class CollectionCatalog implements AutoCloseable {
     /** Creates partition {@code partition}; returns the collection once every vchannel has the CreatePartition. */
     public CompletableFuture<CollectionInfo> createPartition(String collection, String partition) {
         try {
-            Schemas.validateName("partition", partition);
+            CatalogRules.validateName("partition", partition);
         } catch (StreamingException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -300,12 +301,7 @@ public final class CollectionCatalog implements AutoCloseable {
      */
     public CompletableFuture<CollectionInfo> addField(String collection, FieldSchema field) {
         try {
-            Schemas.validateName("field", field.getName());
-            Schemas.validateField(field);
-            if (field.getPrimaryKey() || !field.getNullable()) {
-                throw StreamingException.invalidArgument("field '" + field.getName() + "' must be nullable and not a"
-                        + " primary key: rows written before it have no value for it");
-            }
+            CatalogRules.validateAddedField(field);
         } catch (StreamingException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -320,7 +316,7 @@ public final class CollectionCatalog implements AutoCloseable {
                     .orElse(FIRST_FIELD_ID - 1) + 1;
             CollectionSchema altered = schema.toBuilder().setVersion(schema.getVersion() + 1)
                     .addFields(field.toBuilder().setFieldId(nextFieldId)).build();
-            Schemas.validate(altered);
+            CollectionSchemas.validateChange(schema, altered);
             MessageEnvelope message = template(MessageType.ALTER_COLLECTION, MessageHeader.newBuilder()
                     .setAlterCollection(AlterCollectionHeader.newBuilder().setCollectionId(info.getCollectionId())
                             .setSchemaVersion(altered.getVersion())).build(),

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.MutableMessage;
-import io.tidelog.message.Schemas;
+import io.tidelog.message.SchemaJson;
 import io.tidelog.message.Vchannels;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.MetaStores;
@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CollectionCatalogTest {
-    static final CollectionSchema BOOKS = Schemas.parseJson("""
+    static final CollectionSchema BOOKS = SchemaJson.parseJson("""
             {"fields": [{"name": "id", "type": "INT64", "primaryKey": true},
                         {"name": "title", "type": "VARCHAR", "maxLength": 256},
                         {"name": "price", "type": "DOUBLE", "nullable": true},

@@ -8,7 +8,7 @@ import java.util.Map;
  * Limits on messages; each key beside its default, validated once.
  *
  * <p>The limit applies to a message as the client builds it (everything but the fields the node sets at
- * append time). The node's fields add at most {@link #APPEND_FIELDS_MAX_BYTES}, so a WAL that stores
+ * append time). The node's additions come to at most {@link #APPEND_FIELDS_MAX_BYTES}, so a WAL that stores
  * these messages must accept records of {@link #maxRecordBytes()}.
  *
  * @param maxMessageBytes {@code message.max.bytes} (default 8 MiB, range 1 KiB to 1 GiB): the largest
@@ -21,8 +21,12 @@ public record MessageLimits(int maxMessageBytes) {
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 8 << 20;
     public static final int MIN_MAX_MESSAGE_BYTES = 1 << 10;
     public static final int MAX_MAX_MESSAGE_BYTES = 1 << 30;
-    /** The most the fields set at append time (time tick, ids, term, txn, barrier) add to a message. */
-    public static final int APPEND_FIELDS_MAX_BYTES = 128;
+    /**
+     * The most the node adds to a message at append time: its fields (time tick, ids, term, txn, barrier:
+     * at most 81 bytes) and what it writes into the header (an Insert's partition and segment: at most 48
+     * bytes), with room to spare.
+     */
+    public static final int APPEND_FIELDS_MAX_BYTES = 256;
 
     private static final MessageLimits DEFAULTS = new MessageLimits(DEFAULT_MAX_MESSAGE_BYTES);
 

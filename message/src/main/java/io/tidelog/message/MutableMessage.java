@@ -111,6 +111,21 @@ public final class MutableMessage implements BasicMessage {
         return withAppendFields(appendFields.toBuilder().setBarrierTimeTick(barrierTimeTick));
     }
 
+    /**
+     * For the node: this message with its header replaced by another header of the same type, for what
+     * the node assigns on the way in (an Insert's segments, a ManualFlush's sealed segments). The payload
+     * is shared, not copied. The size limit is not checked again: such rewrites add at most what
+     * {@link MessageLimits#APPEND_FIELDS_MAX_BYTES} allows for.
+     *
+     * @param header the typed header (for example an {@code InsertHeader}) or a {@link MessageHeader}
+     * @throws StreamingException {@code INVALID_ARGUMENT} if the header is not of this message's type
+     */
+    public MutableMessage withHeader(Message header) {
+        MessageHeader h = Headers.wrap(Objects.requireNonNull(header, "header"));
+        MessageKind.checkHeader(type(), h);
+        return new MutableMessage(content.toBuilder().setHeader(h).build(), appendFields);
+    }
+
     private MutableMessage withAppendFields(MessageEnvelope.Builder fields) {
         return new MutableMessage(content, fields.build());
     }

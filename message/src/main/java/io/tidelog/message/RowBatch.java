@@ -53,7 +53,7 @@ public final class RowBatch {
     private final boolean[] anyMissing;
     private int rows;
 
-    /** An empty batch for {@code schema}, which must be {@linkplain Schemas#validate valid}. */
+    /** An empty batch for {@code schema}, which must be {@linkplain CollectionSchemas#validate valid}. */
     public RowBatch(CollectionSchema schema) {
         this.schema = schema;
         this.fields = schema.getFieldsList();
@@ -106,7 +106,7 @@ public final class RowBatch {
      * @throws StreamingException {@code INVALID_ARGUMENT} naming the row and the field
      */
     public static Object primaryKey(CollectionSchema schema, Map<String, ?> row, long rowNumber) {
-        FieldSchema pk = Schemas.primaryKey(schema);
+        FieldSchema pk = CollectionSchemas.primaryKey(schema);
         return convert(pk, row.get(pk.getName()), "row " + rowNumber);
     }
 
@@ -116,7 +116,7 @@ public final class RowBatch {
      * @param what names the value in errors ("pk 3", "row 7")
      */
     public static Object primaryKeyValue(CollectionSchema schema, Object value, String what) {
-        return convert(Schemas.primaryKey(schema), value, what);
+        return convert(CollectionSchemas.primaryKey(schema), value, what);
     }
 
     /** The rows added so far as columns of one partition. */

@@ -221,4 +221,40 @@ class MutableMessageTest {
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
                 .hasMessageContaining(messagePart);
     }
+
+    @Test
+    void theNodeMayReplaceTheHeaderWithOneOfTheSameTypeKeepingThePayload() {
+        MutableMessage m = MutableMessage.builder(MessageType.INSERT, VCHANNEL).header(INSERT_HEADER)
+                .payload(new byte[] {1, 2, 3}).build().withTimeTick(9);
+        InsertHeader assigned = INSERT_HEADER.toBuilder()
+                .setPartitions(0, INSERT_HEADER.getPartitions(0).toBuilder().setSegmentId(4242)).build();
+
+        MutableMessage rewritten = m.withHeader(assigned);
+
+        assertThat(rewritten.header(InsertHeader.class)).isEqualTo(assigned);
+        assertThat(rewritten.payload()).isSameAs(m.payload());
+        assertThat(rewritten.timeTick()).isEqualTo(9);
+        assertThat(m.header(InsertHeader.class)).isEqualTo(INSERT_HEADER);
+        assertThatThrownBy(() -> m.withHeader(DeleteHeader.getDefaultInstance()))
+                .isInstanceOfSatisfying(StreamingException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+    }
+
+    @Test
+    void theLargestInsertWithTheNodesHeaderAndFieldsFitsTheRecordLimit() {
+        MessageLimits limits = MessageLimits.from(Map.of(MessageLimits.MAX_BYTES_KEY, "64KiB"));
+        MutableMessage bare = MutableMessage.builder(MessageType.INSERT, VCHANNEL)
+                .header(InsertHeader.newBuilder().setCollectionId(Long.MAX_VALUE).build()).build();
+        byte[] payload = new byte[limits.maxMessageBytes() - bare.serializedSize() - 4];
+        MutableMessage largest = MutableMessage.builder(MessageType.INSERT, VCHANNEL)
+                .header(InsertHeader.newBuilder().setCollectionId(Long.MAX_VALUE).build()).payload(payload).limits(limits).build();
+
+        MutableMessage appended = largest.withHeader(InsertHeader.newBuilder().setCollectionId(Long.MAX_VALUE)
+                        .addPartitions(PartitionSegment.newBuilder().setPartitionId(-1).setRows(-1L).setBinarySize(-1L)
+                                .setSegmentId(-1)).build())
+                .withTimeTick(Long.MAX_VALUE).withLastConfirmedId(MessageId.of(Long.MAX_VALUE, Long.MAX_VALUE))
+                .withTerm(Long.MAX_VALUE).withTxn(Long.MAX_VALUE, Long.MAX_VALUE).withBarrierTimeTick(Long.MAX_VALUE);
+
+        assertThat(largest.serializedSize()).isLessThanOrEqualTo(limits.maxMessageBytes());
+        assertThat(appended.encode().length).isLessThanOrEqualTo(limits.maxRecordBytes());
+    }
 }

@@ -13,7 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RowBatchTest {
-    static final CollectionSchema SCHEMA = Schemas.parseJson("""
+    static final CollectionSchema SCHEMA = SchemaJson.parseJson("""
             {"fields": [{"name": "id", "type": "INT64", "primaryKey": true},
                         {"name": "title", "type": "VARCHAR", "maxLength": 8},
                         {"name": "price", "type": "DOUBLE", "nullable": true},

@@ -13,8 +13,14 @@ import io.tidelog.message.MessageLimits;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.MetaStores;
 import io.tidelog.node.DedupConfig;
+import io.tidelog.node.DedupWindow;
+import io.tidelog.node.GrowingSegmentBytes;
 import io.tidelog.node.NodeConfig;
+import io.tidelog.node.ShardConfig;
+import io.tidelog.node.ShardManager;
+import io.tidelog.node.VchannelLocks;
 import io.tidelog.node.WalManager;
+import io.tidelog.tso.TimestampAllocator;
 import io.tidelog.tso.TsoConfig;
 import io.tidelog.wal.WalBackend;
 import io.tidelog.wal.WalBackends;
@@ -54,7 +60,7 @@ public final class StandaloneServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneServer.class);
     /** Configuration key prefixes a standalone server understands. */
     static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, NodeConfig.PREFIX, CoordConfig.PREFIX,
-            CatalogConfig.PREFIX, MessageLimits.PREFIX, DedupConfig.PREFIX, "tso.", "wal.", "meta.");
+            CatalogConfig.PREFIX, MessageLimits.PREFIX, DedupConfig.PREFIX, ShardConfig.PREFIX, "tso.", "wal.", "meta.");
 
     static final String STANDALONE_SEGMENT_BYTES = "16MiB";
 
@@ -73,8 +79,8 @@ public final class StandaloneServer implements AutoCloseable {
 
     /**
      * Starts a standalone server over {@code dataDir}. {@code properties} may hold any component's keys
-     * ({@code server.*}, {@code node.*}, {@code coord.*}, {@code catalog.*}, {@code message.*}, {@code tso.*},
-     * {@code wal.local.*}, {@code meta.embedded.*}); unknown keys fail with {@code INVALID_ARGUMENT}.
+     * ({@code server.*}, {@code node.*}, {@code shard.*}, {@code coord.*}, {@code catalog.*}, {@code message.*},
+     * {@code tso.*},     * {@code wal.local.*}, {@code meta.embedded.*}); unknown keys fail with {@code INVALID_ARGUMENT}.
      */
     public static StandaloneServer start(Path dataDir, Map<String, String> properties) {
         checkPrefixes(properties);
@@ -128,7 +134,16 @@ public final class StandaloneServer implements AutoCloseable {
         walProperties.putIfAbsent("wal.local.segment.bytes", STANDALONE_SEGMENT_BYTES);
         WalBackend backend = WalBackends.create("local", walProperties);
         started.push(backend);
-        wals = new WalManager(backend, coordinator.tso(), nodeConfig, pchannel -> extensions(pchannel));
+        ShardConfig shardConfig = ShardConfig.from(only(p, ShardConfig.PREFIX));
+        GrowingSegmentBytes growing = new GrowingSegmentBytes(shardConfig);
+        TimestampAllocator tso = coordinator.tso();
+        // The node's extensions of each pchannel's WAL, outermost first: a recognised retry of an
+        // idempotent append returns before anything else; the vchannel locks order DDL with DML before
+        // the shard manager checks a message against the collection state.
+        wals = new WalManager(backend, tso, nodeConfig, pchannel -> List.of(
+                new DedupWindow(dedupConfig),
+                new VchannelLocks(),
+                new ShardManager(pchannel, shardConfig, tso, InstantSource.system(), growing)));
         started.push(wals);
 
 
@@ -163,14 +178,6 @@ public final class StandaloneServer implements AutoCloseable {
         started.push(self);
         catalog.start(self::append);
         LOG.info("Tidelog standalone serving {} pchannels on {}", coordinator.pchannels().size(), address);
-    }
-
-    /**
-     * The node's extensions of one pchannel's WAL, outermost first: the vchannel locks order DDL with
-     * DML before anything checks a message against the state.
-     */
-    private List<io.tidelog.node.WalExtension> extensions(String pchannel) {
-        return List.of(new io.tidelog.node.DedupWindow(dedupConfig), new io.tidelog.node.VchannelLocks());
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {

@@ -6,7 +6,7 @@ import io.tidelog.client.CollectionDescription;
 import io.tidelog.client.StreamingClient;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.ImmutableMessage;
-import io.tidelog.message.Schemas;
+import io.tidelog.message.SchemaJson;
 import io.tidelog.proto.CollectionSchema;
 import io.tidelog.proto.CollectionState;
 import io.tidelog.proto.CreateCollectionHeader;
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class BroadcastKillNineTest {
-    static final CollectionSchema SCHEMA = Schemas.parseJson("""
+    static final CollectionSchema SCHEMA = SchemaJson.parseJson("""
             {"fields": [{"name": "id", "type": "INT64", "primaryKey": true},
                         {"name": "emb", "type": "FLOAT_VECTOR", "dim": 2}]}""");
     static final int SHARDS = 6;

@@ -109,7 +109,7 @@ class CollectionCommandsTest {
                 + " {\"name\": \"t\", \"type\": \"VARCHAR\"}]}");
         Run r = run("collection", "create", "--name", "books", "--schema", schema.toString());
         assertThat(r.status()).isEqualTo(1);
-        assertThat(r.err()).startsWith("error: INVALID_ARGUMENT: field 't' is VARCHAR and needs a maxLength");
+        assertThat(r.err()).startsWith("error: INVALID_ARGUMENT: field 't'").contains("max_length");
     }
 
     @Test
@@ -156,13 +156,16 @@ class CollectionCommandsTest {
             c = client.collections().describeBlocking("books");
         }
         String v = c.vchannelOf(1L);
-        Run consumed = run("consume", "--vchannel", v, "--json", "--max", "2");
-        assertThat(consumed.lines()).hasSize(2);
+        Run consumed = run("consume", "--vchannel", v, "--json", "--max", "3");
+        assertThat(consumed.lines()).hasSize(3);
         assertThat(consumed.lines().get(0)).contains("\"type\":\"CREATE_COLLECTION\"", "\"name\":\"books\"");
-        assertThat(consumed.lines().get(1)).contains("\"type\":\"INSERT\"", "\"collectionId\":" + c.id(),
-                "{\"id\":1,\"title\":\"book 1\",\"price\":null,\"emb\":[0.1,0.2,0.3,0.4]}");
-        Run text = run("consume", "--vchannel", v, "--max", "2");
-        assertThat(text.lines().get(1)).contains(" INSERT collection=" + c.id() + " partition=");
+        assertThat(consumed.lines().get(1)).contains("\"type\":\"CREATE_SEGMENT\"", "\"collectionId\":" + c.id());
+        String segment = consumed.lines().get(1).replaceAll(".*\"segmentId\":(\\d+).*", "$1");
+        assertThat(consumed.lines().get(2)).contains("\"type\":\"INSERT\"", "\"collectionId\":" + c.id(),
+                "\"segmentId\":" + segment, "{\"id\":1,\"title\":\"book 1\",\"price\":null,\"emb\":[0.1,0.2,0.3,0.4]}");
+        Run text = run("consume", "--vchannel", v, "--max", "3");
+        assertThat(text.lines().get(2)).contains(" INSERT collection=" + c.id() + " partition=")
+                .contains(" segment=" + segment + " ");
         assertThat(PrimaryKeyHash.shardOf(1L, 2)).isEqualTo(c.vchannels().indexOf(v));
     }
 }

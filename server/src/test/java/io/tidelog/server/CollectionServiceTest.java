@@ -13,9 +13,10 @@ import io.tidelog.common.StreamingException;
 import io.tidelog.message.ImmutableMessage;
 import io.tidelog.message.PrimaryKeyHash;
 import io.tidelog.message.Rows;
-import io.tidelog.message.Schemas;
+import io.tidelog.message.SchemaJson;
 import io.tidelog.proto.CollectionSchema;
 import io.tidelog.proto.CollectionState;
+import io.tidelog.proto.CreateSegmentHeader;
 import io.tidelog.proto.DeleteBody;
 import io.tidelog.proto.InsertBody;
 import io.tidelog.proto.InsertHeader;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The collection catalog and DML over gRPC against a standalone server in this process. */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class CollectionServiceTest {
-    static final CollectionSchema BOOKS = Schemas.parseJson("""
+    static final CollectionSchema BOOKS = SchemaJson.parseJson("""
             {"fields": [{"name": "id", "type": "INT64", "primaryKey": true},
                         {"name": "title", "type": "VARCHAR", "maxLength": 256},
                         {"name": "price", "type": "DOUBLE", "nullable": true},
@@ -125,9 +126,12 @@ class CollectionServiceTest {
         for (int shard = 0; shard < 3; shard++) {
             String v = c.vchannels().get(shard);
             List<ImmutableMessage> history = VchannelHistory.of(client, v);
-            assertThat(types(history)).containsExactly(MessageType.CREATE_COLLECTION, MessageType.INSERT);
-            ImmutableMessage insert = history.get(1);
+            assertThat(types(history)).containsExactly(MessageType.CREATE_COLLECTION, MessageType.CREATE_SEGMENT,
+                    MessageType.INSERT);
+            ImmutableMessage insert = history.get(2);
             assertThat(insert.header(InsertHeader.class).getCollectionId()).isEqualTo(c.id());
+            assertThat(insert.header(InsertHeader.class).getPartitions(0).getSegmentId())
+                    .isEqualTo(history.get(1).header(CreateSegmentHeader.class).getSegmentId());
             InsertBody body = insert.body(InsertBody.parser());
             assertThat(body.getPartitionId()).isEqualTo(c.partitions().get(0).id());
             for (Map<String, Object> row : Rows.fromInsertBody(body)) {
@@ -172,8 +176,17 @@ class CollectionServiceTest {
         assertThat(deleted.rows()).isEqualTo(4);
         assertThat(flushed.collectionId()).isEqualTo(c.id());
         int deletedKeys = 0;
+        java.util.Set<Long> segmentsBeforeTheFlush = new java.util.TreeSet<>();
         for (String v : c.vchannels()) {
             List<ImmutableMessage> history = VchannelHistory.of(client, v);
+            for (ImmutableMessage m : history) {
+                if (m.type() == MessageType.MANUAL_FLUSH) {
+                    break;
+                }
+                if (m.type() == MessageType.CREATE_SEGMENT) {
+                    segmentsBeforeTheFlush.add(m.header(CreateSegmentHeader.class).getSegmentId());
+                }
+            }
             List<MessageType> types = types(history).stream()
                     .filter(t -> t != MessageType.CREATE_SEGMENT && t != MessageType.FLUSH).toList();
             assertThat(types).as(v).containsExactly(MessageType.CREATE_COLLECTION, MessageType.INSERT,
@@ -186,6 +199,8 @@ class CollectionServiceTest {
             }
         }
         assertThat(deletedKeys).isEqualTo(4);
+        assertThat(flushed.segmentIds()).as("the flush returns every growing segment of every vchannel")
+                .containsExactlyElementsOf(segmentsBeforeTheFlush).hasSize(4);
         assertThat(collections.listBlocking()).isEmpty();
     }
 

@@ -221,6 +221,61 @@ class StandaloneServerTest {
         assertThat(rawPayloads("pchannel-3_x")).containsExactly("before restart");
     }
 
+    @Test
+    void theNodeChecksCollectionMessagesAndAssignsSegments() throws Exception {
+        String v = "pchannel-2_500v0";
+        io.tidelog.proto.CollectionSchema schema = io.tidelog.proto.CollectionSchema.newBuilder()
+                .addFields(io.tidelog.proto.FieldSchema.newBuilder().setName("id")
+                        .setType(io.tidelog.proto.DataType.INT64).setPrimaryKey(true))
+                .build();
+        io.tidelog.proto.InsertBody rows = io.tidelog.proto.InsertBody.newBuilder().setNumRows(2)
+                .addColumns(io.tidelog.proto.Column.newBuilder().setFieldName("id")
+                        .setInt64S(io.tidelog.proto.Int64Array.newBuilder().addValues(1).addValues(2)))
+                .build();
+        MessageEnvelope create = io.tidelog.message.MutableMessage.builder(MessageType.CREATE_COLLECTION, v)
+                .header(io.tidelog.proto.CreateCollectionHeader.newBuilder().setCollectionId(500).addPartitionIds(1).build())
+                .payload(io.tidelog.proto.CreateCollectionBody.newBuilder().setName("c").setSchema(schema).addVchannels(v).build())
+                .build().envelope();
+        MessageEnvelope insert = io.tidelog.message.MutableMessage.builder(MessageType.INSERT, v)
+                .header(io.tidelog.proto.InsertHeader.newBuilder().setCollectionId(500).build()).payload(rows)
+                .build().envelope();
+        MessageEnvelope flush = io.tidelog.message.MutableMessage.builder(MessageType.MANUAL_FLUSH, v)
+                .header(io.tidelog.proto.ManualFlushHeader.newBuilder().setCollectionId(500).build()).build().envelope();
+        MessageEnvelope drop = io.tidelog.message.MutableMessage.builder(MessageType.DROP_COLLECTION, v)
+                .header(io.tidelog.proto.DropCollectionHeader.newBuilder().setCollectionId(500).build()).build().envelope();
+        MessageEnvelope selfControlled = io.tidelog.message.MutableMessage.builder(MessageType.FLUSH, v)
+                .header(io.tidelog.proto.FlushHeader.newBuilder().setCollectionId(500).build()).build().envelope();
+
+        try (GrpcProducer p = new GrpcProducer(channel, "pchannel-2", 0)) {
+            p.next(WAIT);
+            List<ProduceResponse> results = new ArrayList<>();
+            long id = 0;
+            for (MessageEnvelope m : List.of(insert, create, insert, flush, drop, insert, selfControlled)) {
+                p.send(++id, m);
+                results.add(p.next(WAIT));
+            }
+            assertThat(ErrorCode.fromCode(results.get(0).getResult().getError().getCode())).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+            assertThat(results.get(0).getResult().getError().getMessage()).contains(v, "before CreateCollection");
+            assertThat(results.subList(1, 5)).allSatisfy(r -> assertThat(r.getResult().hasAppended()).as("%s", r).isTrue());
+            assertThat(results.get(3).getResult().getAppended().getFlushedSegmentIdsList()).hasSize(1);
+            assertThat(results.get(5).getResult().getError().getMessage()).contains(v, "collection 500", "after DropCollection");
+            assertThat(ErrorCode.fromCode(results.get(6).getResult().getError().getCode())).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        }
+        Iterator<ConsumeResponse> it = StreamingNodeGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .consume(ConsumeRequest.newBuilder().setVchannel(v).setPolicy(DeliverPolicyProto.newBuilder().setAll(true))
+                        .build());
+        List<MessageType> types = new ArrayList<>();
+        while (!types.contains(MessageType.DROP_COLLECTION)) {
+            for (ImmutableMessageProto m : messages(it.next())) {
+                if (m.getMessage().getType() != MessageType.TIME_TICK) {
+                    types.add(m.getMessage().getType());
+                }
+            }
+        }
+        assertThat(types).containsExactly(MessageType.CREATE_COLLECTION, MessageType.CREATE_SEGMENT, MessageType.INSERT,
+                MessageType.FLUSH, MessageType.MANUAL_FLUSH, MessageType.DROP_COLLECTION);
+    }
+
     static List<ImmutableMessageProto> messages(ConsumeResponse r) {
         return r.hasBatch() ? r.getBatch().getMessagesList() : r.hasMessage() ? List.of(r.getMessage()) : List.of();
     }
