@@ -7,9 +7,11 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * The client subcommands ({@code produce}, {@code consume}, {@code status}) as picocli command objects, for a
- * root command to register with {@code CommandLine.addSubcommand(Object)}. Each call returns new instances;
- * a command object serves one execution at a time.
+ * The client subcommands ({@code produce}, {@code consume}, {@code status}, {@code collection ...},
+ * {@code partition ...}, {@code insert}, {@code delete}, {@code flush}) as picocli command objects (or, for
+ * the groups, {@code CommandLine}s with their subcommands), for a root command to register with
+ * {@code CommandLine.addSubcommand(Object)}. Each call returns new instances; a command object serves one
+ * execution at a time.
  */
 public final class ClientCommands {
     private ClientCommands() {
@@ -30,6 +32,8 @@ public final class ClientCommands {
     public static List<Object> all(Function<String, StreamingClient.Builder> connector, InputStream stdin) {
         CommandContext ctx = new CommandContext(Objects.requireNonNull(connector, "connector"),
                 Objects.requireNonNull(stdin, "stdin"));
-        return List.of(new ProduceCommand(ctx), new ConsumeCommand(ctx), new StatusCommand(ctx));
+        return List.of(new ProduceCommand(ctx), new ConsumeCommand(ctx), new StatusCommand(ctx),
+                CollectionCommand.commandLine(ctx), PartitionCommand.commandLine(ctx), new InsertCommand(ctx),
+                new DeleteCommand(ctx), new FlushCommand(ctx));
     }
 }

@@ -4,13 +4,10 @@ import io.tidelog.client.ConsumerOptions;
 import io.tidelog.client.ResumableConsumer;
 import io.tidelog.client.StartPosition;
 import io.tidelog.client.StreamingClient;
-import io.tidelog.client.TimeTicks;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.ImmutableMessage;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -28,9 +25,11 @@ import picocli.CommandLine.TypeConversionException;
  */
 @Command(name = "consume", mixinStandardHelpOptions = true,
         description = {"Print the messages of a vchannel in time-tick order, one per line:",
-                "  text:  VCHANNEL MESSAGE_ID tt=TIME_TICK TIME TYPE [{PROPERTIES}] PAYLOAD",
-                "  json:  {\"vchannel\",\"messageId\",\"timeTick\",\"type\",\"payload\",\"properties\"}",
-                "A payload that is not valid UTF-8 shows as base64 (text: base64:..., json: \"encoding\":\"base64\").",
+                "  text:  VCHANNEL MESSAGE_ID tt=TIME_TICK TIME TYPE [{PROPERTIES}] PAYLOAD | FIELD=VALUE...",
+                "  json:  {\"vchannel\",\"messageId\",\"timeTick\",\"type\",...,\"properties\"}",
+                "RAW shows its payload; a payload that is not valid UTF-8 shows as base64 (text: base64:..., json:",
+                "\"encoding\":\"base64\"). DDL and DML show their collection, partition, segment, rows or keys;",
+                "a TXN shows its parts (text: one indented line each; json: \"messages\").",
                 "Runs until --max messages, --idle-timeout, or interruption."},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
@@ -105,27 +104,11 @@ public final class ConsumeCommand implements Callable<Integer> {
     }
 
     static String json(ImmutableMessage m) {
-        Json j = new Json().string("vchannel", m.vchannel()).string("messageId", m.id().toString())
-                .unsigned("timeTick", m.timeTick()).string("type", m.type().name());
-        String text = Payloads.text(m.payload());
-        if (text != null) {
-            j.string("payload", text);
-        } else {
-            j.string("payload", Payloads.base64(m.payload())).string("encoding", "base64");
-        }
-        return j.strings("properties", new TreeMap<>(m.properties())).toString();
+        return MessageRendering.json(m);
     }
 
     static String human(ImmutableMessage m) {
-        StringBuilder b = new StringBuilder().append(m.vchannel()).append(' ').append(m.id())
-                .append(" tt=").append(Long.toUnsignedString(m.timeTick()))
-                .append(' ').append(TimeTicks.toInstant(m.timeTick()))
-                .append(' ').append(m.type().name());
-        Map<String, String> props = new TreeMap<>(m.properties());
-        if (!props.isEmpty()) {
-            b.append(' ').append(props);
-        }
-        return b.append(' ').append(Payloads.human(m.payload())).toString();
+        return MessageRendering.human(m);
     }
 
     /** Reads {@code --from}. */

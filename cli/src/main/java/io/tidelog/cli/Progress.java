@@ -12,17 +12,28 @@ final class Progress {
 
     private final PrintWriter err;
     private final boolean enabled;
+    private final String unit;
     private final long start = System.nanoTime();
     private long lastShown = start;
     private boolean shown;
 
     Progress(PrintWriter err, boolean enabled) {
+        this(err, enabled, "messages");
+    }
+
+    /** @param unit what is counted, plural ("messages", "rows") */
+    Progress(PrintWriter err, boolean enabled, String unit) {
         this.err = err;
         this.enabled = enabled;
+        this.unit = unit;
     }
 
     static Progress forTerminal(PrintWriter err) {
         return new Progress(err, System.console() != null);
+    }
+
+    static Progress forTerminal(PrintWriter err, String unit) {
+        return new Progress(err, System.console() != null, unit);
     }
 
     /** Shows {@code done} messages so far, if it is time to. */
@@ -47,6 +58,7 @@ final class Progress {
 
     private String line(long done, long now) {
         double seconds = Math.max(1e-9, (now - start) / 1e9);
-        return String.format("%d messages, %.1f s, %.0f msg/s   ", done, seconds, done / seconds);
+        return String.format("%d %s, %.1f s, %.0f %s/s   ", done, unit, seconds, done / seconds,
+                "messages".equals(unit) ? "msg" : unit);
     }
 }

@@ -35,7 +35,7 @@ final class PendingAppend {
     Runnable succeed(AppendResultProto r) {
         finish();
         Appended a = new Appended(envelope.getVchannel(), MessageIds.fromProto(r.getId()), r.getTimeTick(),
-                MessageIds.fromProto(r.getLastConfirmedId()), r.getTxnId());
+                MessageIds.fromProto(r.getLastConfirmedId()), r.getTxnId(), r.getFlushedSegmentIdsList());
         return () -> result.complete(a);
     }
 

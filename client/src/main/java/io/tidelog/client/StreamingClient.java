@@ -292,6 +292,76 @@ public final class StreamingClient implements AutoCloseable {
         return await(status());
     }
 
+    // ------------------------------------------------------------------ collections
+
+    /** The collection catalog: DDL and reads, with deadlines of {@link Collections#DEFAULT_TIMEOUT}. */
+    public Collections collections() {
+        return new Collections(ctx, Collections.DEFAULT_TIMEOUT);
+    }
+
+    /**
+     * Inserts rows into the {@code _default} partition of a collection; see
+     * {@link #insert(CollectionDescription, String, List, long)}. Describes the collection first.
+     */
+    public CompletableFuture<WriteResult> insert(String collection, List<? extends Map<String, ?>> rows) {
+        return insert(collection, CollectionDescription.DEFAULT_PARTITION, rows);
+    }
+
+    /** Inserts rows into a partition of a collection; describes the collection first. */
+    public CompletableFuture<WriteResult> insert(String collection, String partition, List<? extends Map<String, ?>> rows) {
+        return collections().describe(collection).thenCompose(c -> insert(c, partition, rows, 0));
+    }
+
+    /**
+     * Inserts rows into a partition of the described collection: each row is checked against the schema (see
+     * {@code RowBatch}) and routed to the shard of its primary key ({@code PrimaryKeyHash}); each vchannel's
+     * rows go as one columnar Insert message, appended like any other. Atomic per vchannel (one message), not
+     * across vchannels: if one append fails, others may have succeeded. The node does not order concurrent DML
+     * of one vchannel: when order matters (a key written twice), wait for one call before the next.
+     *
+     * @param firstRowNumber how errors number {@code rows.get(0)} ("row N: field 'f': ..."); the rest follow
+     * @return fails with {@code INVALID_ARGUMENT} naming the row and field before anything is sent, with
+     *         {@code NOT_FOUND} for a collection or partition that takes no rows, or as {@link #append} does
+     */
+    public CompletableFuture<WriteResult> insert(CollectionDescription collection, String partition,
+                                                 List<? extends Map<String, ?>> rows, long firstRowNumber) {
+        List<MutableMessage> messages;
+        try {
+            messages = CollectionWriter.inserts(collection, partition, rows, firstRowNumber, config.limits());
+        } catch (StreamingException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return appendAll(collection.id(), rows.size(), messages);
+    }
+
+    /** Deletes rows by primary key ({@link Long}s or {@link String}s); describes the collection first. */
+    public CompletableFuture<WriteResult> delete(String collection, List<?> primaryKeys) {
+        return collections().describe(collection).thenCompose(c -> delete(c, primaryKeys));
+    }
+
+    /**
+     * Deletes rows of the described collection by primary key: the keys are routed as inserted rows are, and
+     * each vchannel's keys go as one Delete message. Atomic per vchannel, not across vchannels.
+     */
+    public CompletableFuture<WriteResult> delete(CollectionDescription collection, List<?> primaryKeys) {
+        List<MutableMessage> messages;
+        try {
+            messages = CollectionWriter.deletes(collection, primaryKeys, config.limits());
+        } catch (StreamingException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return appendAll(collection.id(), primaryKeys.size(), messages);
+    }
+
+    // TODO(upsert): delete + insert of the same keys in one transaction per vchannel, once client.txn(vchannel)
+    // (the transactions work) is on main.
+
+    private CompletableFuture<WriteResult> appendAll(long collectionId, int rows, List<MutableMessage> messages) {
+        List<CompletableFuture<Appended>> appends = messages.stream().map(this::append).toList();
+        return CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new))
+                .thenApply(v -> new WriteResult(collectionId, rows, appends.stream().map(CompletableFuture::join).toList()));
+    }
+
     /** See the class comment. */
     @Override
     public void close() {

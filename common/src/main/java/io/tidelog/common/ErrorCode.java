@@ -35,6 +35,10 @@ public enum ErrorCode {
     READ_ONLY(15),
     /** A bounded wait ran out. */
     TIMEOUT(16),
+    /** A named thing (a collection, a partition, a field) already exists; retrying cannot help. */
+    ALREADY_EXISTS(17),
+    /** A named thing (a collection, a partition) does not exist; retrying cannot help. */
+    NOT_FOUND(18),
     UNKNOWN(999);
 
     /**

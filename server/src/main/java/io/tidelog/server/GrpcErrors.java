@@ -36,7 +36,10 @@ final class GrpcErrors {
             case INVALID_REQUEST_SEQ:
                 return Status.INVALID_ARGUMENT;
             case CHANNEL_NOT_EXIST:
+            case NOT_FOUND:
                 return Status.NOT_FOUND;
+            case ALREADY_EXISTS:
+                return Status.ALREADY_EXISTS;
             case UNMATCHED_CHANNEL_TERM:
             case CHANNEL_FENCED:
             case INVALID_TRANSACTION_STATE:

@@ -4,6 +4,9 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.tidelog.common.Closeables;
 import io.tidelog.common.StreamingException;
+import io.tidelog.client.StreamingClient;
+import io.tidelog.coord.CatalogConfig;
+import io.tidelog.coord.CollectionCatalog;
 import io.tidelog.coord.CoordConfig;
 import io.tidelog.coord.StreamingCoordinator;
 import io.tidelog.message.MessageLimits;
@@ -45,18 +48,22 @@ import org.slf4j.LoggerFactory;
  * {@code local} WAL, all under one data directory, serving gRPC on one port.
  *
  * <pre>
- * &lt;data dir&gt;/meta   embedded meta store (assignments, terms, TSO high-water mark)
+ * &lt;data dir&gt;/meta   embedded meta store (assignments, terms, TSO high-water mark, collection catalog,
+ *                  DDL broadcast tasks)
  * &lt;data dir&gt;/wal    local WAL, one directory per pchannel
  * </pre>
  *
- * Start order: meta store, coordinator (TSO), WAL backend, node, gRPC server, then the coordinator
- * assigns every pchannel to the node at a new term. {@link #close()} stops in reverse order.
+ * Start order: meta store, coordinator (TSO), collection catalog, WAL backend, node, gRPC server, then
+ * the coordinator assigns every pchannel to the node at a new term, then a streaming client aimed at this
+ * server is made for the catalog, which starts broadcasting DDL through it (resuming the DDL a previous run
+ * left unfinished). {@link #close()} stops in reverse order.
  */
 public final class StandaloneServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneServer.class);
     /** Configuration key prefixes a standalone server understands. */
     static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, NodeConfig.PREFIX, CoordConfig.PREFIX,
-            MessageLimits.PREFIX, DedupConfig.PREFIX, ShardConfig.PREFIX, TxnConfig.PREFIX, "tso.", "wal.", "meta.");
+            CatalogConfig.PREFIX, MessageLimits.PREFIX, DedupConfig.PREFIX, ShardConfig.PREFIX, TxnConfig.PREFIX,
+            "tso.", "wal.", "meta.");
 
     static final String STANDALONE_SEGMENT_BYTES = "16MiB";
 
@@ -66,6 +73,7 @@ public final class StandaloneServer implements AutoCloseable {
     private String address;
     private StreamingCoordinator coordinator;
     private WalManager wals;
+    private CollectionCatalog catalog;
     private DedupConfig dedupConfig;
 
     private StandaloneServer(ServerConfig config) {
@@ -75,8 +83,8 @@ public final class StandaloneServer implements AutoCloseable {
     /**
      * Starts a standalone server over {@code dataDir}. {@code properties} may hold any component's keys
      * ({@code server.*}, {@code node.*}, {@code dedup.*}, {@code txn.*}, {@code shard.*}, {@code coord.*},
-     * {@code message.*}, {@code tso.*},
-     * {@code wal.local.*}, {@code meta.embedded.*}); unknown keys fail with {@code INVALID_ARGUMENT}.
+     * {@code catalog.*}, {@code message.*}, {@code tso.*}, {@code wal.local.*}, {@code meta.embedded.*}); unknown
+     * keys fail with {@code INVALID_ARGUMENT}.
      */
     public static StandaloneServer start(Path dataDir, Map<String, String> properties) {
         checkPrefixes(properties);
@@ -112,12 +120,16 @@ public final class StandaloneServer implements AutoCloseable {
         TxnConfig txnConfig = TxnConfig.from(only(p, TxnConfig.PREFIX));
         CoordConfig coordConfig = CoordConfig.from(only(p, CoordConfig.PREFIX));
         TsoConfig tsoConfig = TsoConfig.from(only(p, "tso."));
+        CatalogConfig catalogConfig = CatalogConfig.from(only(p, CatalogConfig.PREFIX));
         dedupConfig = DedupConfig.from(only(p, DedupConfig.PREFIX));
 
         MetaStore meta = MetaStores.create("embedded", only(p, "meta."));
         started.push(meta);
         coordinator = new StreamingCoordinator(meta, coordConfig, tsoConfig, InstantSource.system());
         started.push(coordinator);
+        catalog = new CollectionCatalog(meta, coordinator.pchannels(), catalogConfig, coordinator.tso(),
+                InstantSource.system());
+        started.push(catalog);
         Map<String, String> walProperties = only(p, "wal.");
         // The WAL's record limit follows the message limit unless set: a message within the limit,
         // once the node adds its fields, must always fit.
@@ -161,6 +173,7 @@ public final class StandaloneServer implements AutoCloseable {
                 .permitKeepAliveWithoutCalls(true)
                 .addService(new StreamingNodeService(wals, limits, completions, consumers, config.maxConsumers()))
                 .addService(new CoordinatorService(coordinator, wals, config.nodeId(), this::address, completions))
+                .addService(new CollectionService(catalog, completions))
                 .build()
                 .start();
         started.push(this::stopGrpc);
@@ -172,6 +185,10 @@ public final class StandaloneServer implements AutoCloseable {
             throw StreamingException.invalidArgument("the WAL accepts records of at most " + walMax + " bytes, less than "
                     + MessageLimits.MAX_BYTES_KEY + " allows once the node's fields are added (" + limits.maxRecordBytes() + ")");
         }
+        // The catalog broadcasts DDL like any producer: through a client of this very server.
+        StreamingClient self = StreamingClient.builder().target(address).messageLimits(limits).build();
+        started.push(self);
+        catalog.start(self::append);
         LOG.info("Tidelog standalone serving {} pchannels on {}", coordinator.pchannels().size(), address);
     }
 
@@ -222,7 +239,8 @@ public final class StandaloneServer implements AutoCloseable {
     }
 
     /**
-     * Stops gracefully: gRPC stops taking calls, the node closes its WALs (accepted appends complete,
+     * Stops gracefully: gRPC stops taking calls, the catalog stops broadcasting (DDL calls in progress fail
+     * with {@code ON_SHUTDOWN}; persisted DDL resumes on the next start), the node closes its WALs (accepted appends complete,
      * consume streams end with {@code ON_SHUTDOWN} so clients resume elsewhere), then everything else
      * in reverse start order. Idempotent.
      */
@@ -233,6 +251,10 @@ public final class StandaloneServer implements AutoCloseable {
         }
         if (grpc != null) {
             grpc.shutdown();
+        }
+        if (catalog != null) {
+            // DDL calls waiting for their broadcast end now (ON_SHUTDOWN), so gRPC can drain
+            Closeables.closeQuietly(catalog, null);
         }
         if (wals != null) {
             Closeables.closeQuietly(wals, null);

@@ -43,11 +43,17 @@ final class StandaloneProcess implements AutoCloseable {
 
     /** Starts the server and waits until it says it listens (every pchannel assigned). */
     void start() throws Exception {
+        start(List.of());
+    }
+
+    /** Starts the server with {@code moreArgs} after the constructor's, and waits until it listens. */
+    void start(List<String> moreArgs) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "standalone", "--data-dir", dataDir.toString(), "--port", Integer.toString(port)));
         cmd.addAll(extraArgs);
+        cmd.addAll(moreArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         process = pb.start();

@@ -1,0 +1,108 @@
+package io.tidelog.cli;
+
+import io.tidelog.client.CollectionDescription;
+import io.tidelog.message.Rows;
+import io.tidelog.message.SchemaJson;
+import io.tidelog.proto.DataType;
+import io.tidelog.proto.FieldSchema;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How the collection commands show a collection. JSON (stable field names): {@code {"name", "collectionId",
+ * "state", "shards", "vchannels", "partitions": [{"id", "name", "state"}], "schema": {"fields", "version"}}};
+ * states are the catalog's (COLLECTION_CREATED, PARTITION_CREATED, ...).
+ */
+final class CollectionText {
+    private CollectionText() {
+    }
+
+    static String json(CollectionDescription c) {
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("name", c.name());
+        j.put("collectionId", c.id());
+        j.put("state", c.state().name());
+        j.put("shards", (long) c.shards());
+        j.put("vchannels", c.vchannels());
+        List<Object> partitions = new ArrayList<>();
+        for (CollectionDescription.Partition p : c.partitions()) {
+            Map<String, Object> pj = new LinkedHashMap<>();
+            pj.put("id", p.id());
+            pj.put("name", p.name());
+            pj.put("state", p.state().name());
+            partitions.add(pj);
+        }
+        j.put("partitions", partitions);
+        j.put("schema", Rows.parseJsonValue(SchemaJson.toJson(c.schema())));
+        return Rows.toJson(j);
+    }
+
+    /** Several lines: the collection, its vchannels and partitions, then one line per field. */
+    static String human(CollectionDescription c) {
+        String nl = System.lineSeparator();
+        StringBuilder b = new StringBuilder();
+        b.append("collection ").append(c.name()).append(" (id ").append(c.id()).append("): ")
+                .append(c.state().name()).append(", ").append(c.shards()).append(c.shards() == 1 ? " shard" : " shards").append(nl);
+        b.append("  vchannels:  ").append(String.join(" ", c.vchannels())).append(nl);
+        b.append("  partitions:");
+        for (CollectionDescription.Partition p : c.partitions()) {
+            b.append(' ').append(p.name()).append(" (id ").append(p.id()).append(')');
+        }
+        b.append(nl).append("  schema version ").append(c.schema().getVersion()).append(':').append(nl);
+        int width = c.schema().getFieldsList().stream().mapToInt(f -> f.getName().length()).max().orElse(0);
+        for (FieldSchema f : c.schema().getFieldsList()) {
+            b.append("    ").append(String.format("%-" + width + "s", f.getName())).append("  ").append(type(f));
+            if (f.getPrimaryKey()) {
+                b.append(" primary key");
+            }
+            if (f.getNullable()) {
+                b.append(" nullable");
+            }
+            b.append("  (field ").append(f.getFieldId()).append(')').append(nl);
+        }
+        return b.toString();
+    }
+
+    static String type(FieldSchema f) {
+        if (f.getType() == DataType.VARCHAR) {
+            return "VARCHAR(" + f.getMaxLength() + ")";
+        }
+        if (f.getType() == DataType.FLOAT_VECTOR) {
+            return "FLOAT_VECTOR(" + f.getDim() + ")";
+        }
+        return f.getType().name();
+    }
+
+    /** A table of collections: name, id, state, shards, partitions, fields. */
+    static String table(List<CollectionDescription> all) {
+        if (all.isEmpty()) {
+            return "no collections" + System.lineSeparator();
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"NAME", "ID", "STATE", "SHARDS", "PARTITIONS", "FIELDS"});
+        for (CollectionDescription c : all) {
+            rows.add(new String[] {c.name(), Long.toString(c.id()), c.state().name(), Integer.toString(c.shards()),
+                Integer.toString(c.partitions().size()), Integer.toString(c.schema().getFieldsCount())});
+        }
+        int[] widths = new int[rows.get(0).length];
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) {
+                widths[i] = Math.max(widths[i], r[i].length());
+            }
+        }
+        StringBuilder b = new StringBuilder();
+        for (String[] r : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < r.length; i++) {
+                line.append(String.format("%-" + widths[i] + "s", r[i]));
+                if (i < r.length - 1) {
+                    line.append("  ");
+                }
+            }
+            b.append(line.toString().stripTrailing()).append(System.lineSeparator());
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,137 @@
+package io.tidelog.client;
+
+import io.grpc.stub.StreamObserver;
+import io.tidelog.common.StreamingException;
+import io.tidelog.proto.AlterCollectionRequest;
+import io.tidelog.proto.CollectionSchema;
+import io.tidelog.proto.CollectionServiceGrpc;
+import io.tidelog.proto.CreateCollectionRequest;
+import io.tidelog.proto.DescribeCollectionRequest;
+import io.tidelog.proto.DropCollectionRequest;
+import io.tidelog.proto.FieldSchema;
+import io.tidelog.proto.FlushRequest;
+import io.tidelog.proto.ListCollectionsRequest;
+import io.tidelog.proto.PartitionRequest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+
+/**
+ * The collection catalog of the cluster (the coordinator's {@code CollectionService}): DDL and reads.
+ * Obtained from {@link StreamingClient#collections()}; as thread-safe as the client.
+ *
+ * <p>Each DDL returns once every vchannel of the collection has it. Futures fail with the coordinator's
+ * code: {@code INVALID_ARGUMENT} (a bad name or schema, naming the field), {@code ALREADY_EXISTS},
+ * {@code NOT_FOUND}; {@code ON_SHUTDOWN} when the coordinator cannot be reached or stops mid-way, and
+ * {@code TIMEOUT} past the deadline: the DDL's outcome is then unknown (it may still complete, the
+ * coordinator resumes persisted DDL): {@link #describe} tells.
+ */
+public final class Collections {
+    /** The deadline of each call unless {@link #withTimeout} says otherwise. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
+
+    private final ClientContext ctx;
+    private final Duration timeout;
+
+    Collections(ClientContext ctx, Duration timeout) {
+        this.ctx = ctx;
+        this.timeout = timeout;
+    }
+
+    /** The same catalog with another deadline per call. */
+    public Collections withTimeout(Duration deadline) {
+        Objects.requireNonNull(deadline, "deadline");
+        if (deadline.isNegative() || deadline.isZero()) {
+            throw StreamingException.invalidArgument("the deadline must be positive, got " + deadline);
+        }
+        return new Collections(ctx, deadline);
+    }
+
+    /** Creates a collection of {@code shards} shards (0: the coordinator's default). */
+    public CompletableFuture<CollectionDescription> create(String name, CollectionSchema schema, int shards) {
+        CreateCollectionRequest r = CreateCollectionRequest.newBuilder().setName(name).setSchema(schema)
+                .setShards(shards).build();
+        return this.<io.tidelog.proto.CollectionInfo, CollectionDescription>call((stub, out) -> stub.createCollection(r, out), CollectionDescription::fromProto);
+    }
+
+    /** Drops a collection; the result describes it as it was. */
+    public CompletableFuture<CollectionDescription> drop(String name) {
+        DropCollectionRequest r = DropCollectionRequest.newBuilder().setName(name).build();
+        return this.<io.tidelog.proto.CollectionInfo, CollectionDescription>call((stub, out) -> stub.dropCollection(r, out), CollectionDescription::fromProto);
+    }
+
+    public CompletableFuture<CollectionDescription> describe(String name) {
+        DescribeCollectionRequest r = DescribeCollectionRequest.newBuilder().setName(name).build();
+        return this.<io.tidelog.proto.CollectionInfo, CollectionDescription>call((stub, out) -> stub.describeCollection(r, out), CollectionDescription::fromProto);
+    }
+
+    /** Every collection, ordered by name. */
+    public CompletableFuture<List<CollectionDescription>> list() {
+        return this.<io.tidelog.proto.ListCollectionsResponse, List<CollectionDescription>>call(
+                (stub, out) -> stub.listCollections(ListCollectionsRequest.getDefaultInstance(), out),
+                l -> l.getCollectionsList().stream().map(CollectionDescription::fromProto).toList());
+    }
+
+    public CompletableFuture<CollectionDescription> createPartition(String collection, String partition) {
+        PartitionRequest r = PartitionRequest.newBuilder().setCollection(collection).setPartition(partition).build();
+        return this.<io.tidelog.proto.CollectionInfo, CollectionDescription>call((stub, out) -> stub.createPartition(r, out), CollectionDescription::fromProto);
+    }
+
+    public CompletableFuture<CollectionDescription> dropPartition(String collection, String partition) {
+        PartitionRequest r = PartitionRequest.newBuilder().setCollection(collection).setPartition(partition).build();
+        return this.<io.tidelog.proto.CollectionInfo, CollectionDescription>call((stub, out) -> stub.dropPartition(r, out), CollectionDescription::fromProto);
+    }
+
+    /** Adds a nullable field (the schema's version goes up by one). */
+    public CompletableFuture<CollectionDescription> addField(String collection, FieldSchema field) {
+        AlterCollectionRequest r = AlterCollectionRequest.newBuilder().setName(collection).setAddField(field).build();
+        return this.<io.tidelog.proto.CollectionInfo, CollectionDescription>call((stub, out) -> stub.alterCollection(r, out), CollectionDescription::fromProto);
+    }
+
+    /** Seals every growing segment of the collection, on every vchannel; returns the sealed segments. */
+    public CompletableFuture<Flushed> flush(String collection) {
+        FlushRequest r = FlushRequest.newBuilder().setCollection(collection).build();
+        return this.<io.tidelog.proto.FlushResponse, Flushed>call((stub, out) -> stub.flush(r, out),
+                f -> new Flushed(f.getCollectionId(), f.getFlushTimeTick(), f.getSegmentIdsList()));
+    }
+
+    // ---- blocking conveniences: wait for the future; throw what it fails with ----
+
+    public CollectionDescription createBlocking(String name, CollectionSchema schema, int shards) {
+        return StreamingClient.await(create(name, schema, shards));
+    }
+
+    public CollectionDescription dropBlocking(String name) {
+        return StreamingClient.await(drop(name));
+    }
+
+    public CollectionDescription describeBlocking(String name) {
+        return StreamingClient.await(describe(name));
+    }
+
+    public List<CollectionDescription> listBlocking() {
+        return StreamingClient.await(list());
+    }
+
+    public Flushed flushBlocking(String collection) {
+        return StreamingClient.await(flush(collection));
+    }
+
+    private <R, T> CompletableFuture<T> call(BiConsumer<CollectionServiceGrpc.CollectionServiceStub, StreamObserver<R>> rpc,
+                                             Function<R, T> convert) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        try {
+            CollectionServiceGrpc.CollectionServiceStub stub = CollectionServiceGrpc
+                    .newStub(ctx.channels().get(ctx.config().target()))
+                    .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            rpc.accept(stub, new UnaryResult<>(result, convert, "coordinator at " + ctx.config().target()));
+        } catch (StreamingException e) {
+            result.completeExceptionally(e);
+        }
+        return result;
+    }
+}

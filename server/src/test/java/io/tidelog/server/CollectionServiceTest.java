@@ -1,0 +1,222 @@
+package io.tidelog.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tidelog.client.CollectionDescription;
+import io.tidelog.client.Collections;
+import io.tidelog.client.Flushed;
+import io.tidelog.client.StreamingClient;
+import io.tidelog.client.WriteResult;
+import io.tidelog.common.ErrorCode;
+import io.tidelog.common.StreamingException;
+import io.tidelog.message.ImmutableMessage;
+import io.tidelog.message.PrimaryKeyHash;
+import io.tidelog.message.Rows;
+import io.tidelog.message.SchemaJson;
+import io.tidelog.proto.CollectionSchema;
+import io.tidelog.proto.CollectionState;
+import io.tidelog.proto.CreateSegmentHeader;
+import io.tidelog.proto.DeleteBody;
+import io.tidelog.proto.InsertBody;
+import io.tidelog.proto.InsertHeader;
+import io.tidelog.proto.MessageType;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The collection catalog and DML over gRPC against a standalone server in this process. */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class CollectionServiceTest {
+    static final CollectionSchema BOOKS = SchemaJson.parseJson("""
+            {"fields": [{"name": "id", "type": "INT64", "primaryKey": true},
+                        {"name": "title", "type": "VARCHAR", "maxLength": 256},
+                        {"name": "price", "type": "DOUBLE", "nullable": true},
+                        {"name": "emb", "type": "FLOAT_VECTOR", "dim": 4}]}""");
+
+    @TempDir
+    Path dir;
+    StandaloneServer server;
+    StreamingClient client;
+    Collections collections;
+
+    static Map<String, String> config() {
+        return Map.of("server.port", "0", "coord.pchannel.count", "4", "wal.local.segment.bytes", "4MiB",
+                "wal.local.spare.segments", "1", "message.max.bytes", "1MiB");
+    }
+
+    @BeforeEach
+    void start() {
+        server = StandaloneServer.start(dir, config());
+        client = StreamingClient.builder().target(server.address()).build();
+        collections = client.collections();
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        server.close();
+    }
+
+    static List<MessageType> types(List<ImmutableMessage> history) {
+        return history.stream().map(ImmutableMessage::type).toList();
+    }
+
+    static Map<String, Object> book(long id) {
+        Map<String, Object> row = new HashMap<>();
+        row.put("id", id);
+        row.put("title", "book " + id);
+        row.put("emb", List.of(0.1, 0.2, 0.3, id));
+        return row;
+    }
+
+    static ErrorCode code(Throwable t) {
+        return StreamingException.from(t).code();
+    }
+
+    @Test
+    void createCollectionIsTheFirstMessageOfEachOfItsVchannelsAndAppearsOnce() {
+        CollectionDescription c = collections.createBlocking("books", BOOKS, 3);
+
+        assertThat(c.state()).isEqualTo(CollectionState.COLLECTION_CREATED);
+        assertThat(c.vchannels()).hasSize(3);
+        for (String v : c.vchannels()) {
+            List<ImmutableMessage> history = VchannelHistory.of(client, v);
+            assertThat(types(history)).as(v).containsExactly(MessageType.CREATE_COLLECTION);
+        }
+        assertThat(collections.describeBlocking("books")).isEqualTo(c);
+        assertThat(collections.listBlocking()).containsExactly(c);
+    }
+
+    @Test
+    void badRequestsFailWithStableCodesNamingWhatIsWrong() {
+        CollectionSchema noDim = BOOKS.toBuilder().setFields(3, BOOKS.getFields(3).toBuilder().setDim(0)).build();
+        assertThatThrownBy(() -> collections.createBlocking("books", noDim, 1))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+                .hasMessageContaining("field 'emb'");
+        collections.createBlocking("books", BOOKS, 1);
+        assertThatThrownBy(() -> collections.createBlocking("books", BOOKS, 1))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.ALREADY_EXISTS));
+        assertThatThrownBy(() -> collections.describeBlocking("nope"))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.NOT_FOUND));
+        assertThatThrownBy(() -> collections.dropBlocking("nope"))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.NOT_FOUND));
+    }
+
+    @Test
+    void insertedRowsGoToTheVchannelOfTheirPrimaryKeyAsOneColumnarInsertPerVchannel() throws Exception {
+        CollectionDescription c = collections.createBlocking("books", BOOKS, 3);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (long id = 0; id < 30; id++) {
+            rows.add(book(id));
+        }
+        WriteResult r = client.insert("books", rows).get(30, TimeUnit.SECONDS);
+        assertThat(r.rows()).isEqualTo(30);
+        assertThat(r.appends()).hasSize(3);
+
+        int seen = 0;
+        for (int shard = 0; shard < 3; shard++) {
+            String v = c.vchannels().get(shard);
+            List<ImmutableMessage> history = VchannelHistory.of(client, v);
+            assertThat(types(history)).containsExactly(MessageType.CREATE_COLLECTION, MessageType.CREATE_SEGMENT,
+                    MessageType.INSERT);
+            ImmutableMessage insert = history.get(2);
+            assertThat(insert.header(InsertHeader.class).getCollectionId()).isEqualTo(c.id());
+            assertThat(insert.header(InsertHeader.class).getPartitions(0).getSegmentId())
+                    .isEqualTo(history.get(1).header(CreateSegmentHeader.class).getSegmentId());
+            InsertBody body = insert.body(InsertBody.parser());
+            assertThat(body.getPartitionId()).isEqualTo(c.partitions().get(0).id());
+            for (Map<String, Object> row : Rows.fromInsertBody(body)) {
+                long id = (Long) row.get("id");
+                assertThat(PrimaryKeyHash.shardOf(id, 3)).isEqualTo(shard);
+                assertThat(row.get("title")).isEqualTo("book " + id);
+                assertThat(row.get("price")).isNull();
+                seen++;
+            }
+        }
+        assertThat(seen).isEqualTo(30);
+    }
+
+    @Test
+    void aBadRowFailsTheInsertNamingRowAndFieldAndNothingIsWritten() {
+        CollectionDescription c = collections.createBlocking("books", BOOKS, 2);
+        Map<String, Object> bad = book(5);
+        bad.put("emb", List.of(1, 2, 3));
+        assertThatThrownBy(() -> client.insert("books", List.of(book(1), bad)).join())
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+                .hasMessageContaining("row 1: field 'emb'");
+        for (String v : c.vchannels()) {
+            assertThat(types(VchannelHistory.of(client, v))).containsExactly(MessageType.CREATE_COLLECTION);
+        }
+    }
+
+    @Test
+    void ddlAndDmlAreOrderedOnEveryVchannelAsTheyWereIssued() throws Exception {
+        CollectionDescription c = collections.createBlocking("books", BOOKS, 2);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (long id = 0; id < 20; id++) {
+            rows.add(book(id));
+        }
+        client.insert("books", rows).get(30, TimeUnit.SECONDS);
+        collections.createPartition("books", "p2").get(30, TimeUnit.SECONDS);
+        client.insert("books", "p2", rows).get(30, TimeUnit.SECONDS);
+        WriteResult deleted = client.delete("books", List.of(1L, 2L, 3L, 4L)).get(30, TimeUnit.SECONDS);
+        Flushed flushed = collections.flushBlocking("books");
+        collections.dropPartition("books", "p2").get(30, TimeUnit.SECONDS);
+        collections.dropBlocking("books");
+
+        assertThat(deleted.rows()).isEqualTo(4);
+        assertThat(flushed.collectionId()).isEqualTo(c.id());
+        int deletedKeys = 0;
+        java.util.Set<Long> segmentsBeforeTheFlush = new java.util.TreeSet<>();
+        for (String v : c.vchannels()) {
+            List<ImmutableMessage> history = VchannelHistory.of(client, v);
+            for (ImmutableMessage m : history) {
+                if (m.type() == MessageType.MANUAL_FLUSH) {
+                    break;
+                }
+                if (m.type() == MessageType.CREATE_SEGMENT) {
+                    segmentsBeforeTheFlush.add(m.header(CreateSegmentHeader.class).getSegmentId());
+                }
+            }
+            List<MessageType> types = types(history).stream()
+                    .filter(t -> t != MessageType.CREATE_SEGMENT && t != MessageType.FLUSH).toList();
+            assertThat(types).as(v).containsExactly(MessageType.CREATE_COLLECTION, MessageType.INSERT,
+                    MessageType.CREATE_PARTITION, MessageType.INSERT, MessageType.DELETE, MessageType.MANUAL_FLUSH,
+                    MessageType.DROP_PARTITION, MessageType.DROP_COLLECTION);
+            for (ImmutableMessage m : history) {
+                if (m.type() == MessageType.DELETE) {
+                    deletedKeys += m.body(DeleteBody.parser()).getIntPks().getValuesCount();
+                }
+            }
+        }
+        assertThat(deletedKeys).isEqualTo(4);
+        assertThat(flushed.segmentIds()).as("the flush returns every growing segment of every vchannel")
+                .containsExactlyElementsOf(segmentsBeforeTheFlush).hasSize(4);
+        assertThat(collections.listBlocking()).isEmpty();
+    }
+
+    @Test
+    void theCatalogSurvivesARestartAndIdsKeepGrowing() {
+        CollectionDescription first = collections.createBlocking("books", BOOKS, 2);
+        client.close();
+        server.close();
+        server = StandaloneServer.start(dir, config());
+        client = StreamingClient.builder().target(server.address()).build();
+        collections = client.collections();
+
+        assertThat(collections.describeBlocking("books")).isEqualTo(first);
+        CollectionDescription second = collections.createBlocking("films", BOOKS, 2);
+        assertThat(second.id()).isGreaterThan(first.partitions().get(0).id());
+        assertThat(second.vchannels()).extracting(io.tidelog.message.Vchannels::pchannelOf)
+                .doesNotContainAnyElementsOf(first.vchannels().stream().map(io.tidelog.message.Vchannels::pchannelOf).toList());
+    }
+}
