@@ -73,8 +73,8 @@ import org.slf4j.LoggerFactory;
  * vchannel); the node rewrites the Insert's header to name that segment, the rows and the payload
  * bytes. When the partition has no segment, or the insert does not fit the one it has (size or rows),
  * the node opens one: it takes a segment id from the TSO (unique across nodes and restarts), appends
- * {@code CreateSegment} with {@link StreamingWal#appendSystem} and appends the insert once that is
- * durable, so the CreateSegment precedes every insert of its segment in the log. An insert larger
+ * {@code CreateSegment} with {@link StreamingWal#appendSystem} and hands the insert on right after it, under
+ * one lock, so the CreateSegment precedes every insert of its segment in the log and inserts keep their order. An insert larger
  * than a whole segment fails at once. A sealed segment takes no more inserts; its {@code Flush} is
  * appended once no insert assigned to it is in flight, so it follows every insert of its segment.
  * Seal policies, evaluated at each time tick ({@link #onTimeTick}) against the injected clock and the
@@ -92,6 +92,9 @@ import org.slf4j.LoggerFactory;
  * into {@link #observe} on the same thread).
  */
 public final class ShardManager implements WalExtension {
+    /** Orders inserts with the CreateSegments they cause; see appendInsert. Taken before appendLock, never inside it. */
+    private final java.util.concurrent.locks.ReentrantLock insertOrder = new java.util.concurrent.locks.ReentrantLock();
+
     private static final Logger LOG = LoggerFactory.getLogger(ShardManager.class);
     /** Dropped collections are remembered (for clear errors) up to this many per pchannel, oldest forgotten first. */
     static final int MAX_DROPPED_KEPT = 1024;
@@ -191,13 +194,29 @@ public final class ShardManager implements WalExtension {
                     + " segment (" + config.segmentMaxBytes() + " bytes" + (config.segmentMaxRows() == 0 ? ""
                     : ", " + config.segmentMaxRows() + " rows") + "); split it");
         }
-        GrowingSegment s = assign(c, partition, rows, bytes);
-        MutableMessage assigned = m.withHeader(InsertHeader.newBuilder().setCollectionId(c.collectionId)
-                .addPartitions(PartitionSegment.newBuilder().setPartitionId(partition).setRows(rows)
-                        .setBinarySize(bytes).setSegmentId(s.id))
-                .build());
-        return s.created.thenCompose(v -> next.append(assigned))
-                .whenComplete((r, e) -> released(s, rows, bytes, e));
+        // Assigning a segment, appending its CreateSegment when it is new, and handing the insert on happen
+        // under one lock: the CreateSegment precedes every insert of its segment in the log, and inserts keep
+        // the order in which they arrived (none waits for another's CreateSegment to be durable, which would
+        // let later inserts overtake it). Held only while appends are enqueued, never across their durability.
+        GrowingSegment s;
+        CompletableFuture<AppendResult> appended;
+        insertOrder.lock();
+        try {
+            s = assign(c, partition, rows, bytes);
+            if (s.created.isCompletedExceptionally()) {
+                appended = s.created.thenApply(v -> (AppendResult) null);
+            } else {
+                MutableMessage assigned = m.withHeader(InsertHeader.newBuilder().setCollectionId(c.collectionId)
+                        .addPartitions(PartitionSegment.newBuilder().setPartitionId(partition).setRows(rows)
+                                .setBinarySize(bytes).setSegmentId(s.id))
+                        .build());
+                appended = next.append(assigned);
+            }
+        } finally {
+            insertOrder.unlock();
+        }
+        GrowingSegment segment = s;
+        return appended.whenComplete((r, e) -> released(segment, rows, bytes, e));
     }
 
     /** The partition the insert goes to: named by the body (0: the default) or the header; it must exist. */

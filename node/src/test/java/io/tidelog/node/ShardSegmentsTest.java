@@ -17,6 +17,7 @@ import io.tidelog.proto.FlushHeader;
 import io.tidelog.proto.InsertHeader;
 import io.tidelog.proto.ManualFlushHeader;
 import io.tidelog.proto.MessageType;
+import io.tidelog.proto.InsertBody;
 import io.tidelog.proto.PartitionSegment;
 import io.tidelog.wal.testing.Seeds;
 import java.time.Duration;
@@ -105,6 +106,24 @@ class ShardSegmentsTest {
         assertThat(s.bytes()).isEqualTo(first.payload().size() + insert(V, 100, 1, 2).payload().size());
         assertThat(s.createTimeTick()).isEqualTo(log.get(1).timeTick());
         assertThat(s.lastInsertTimeTick()).isEqualTo(log.get(3).timeTick());
+    }
+
+    @Test
+    void pipelinedInsertsKeepTheirOrderAcrossTheSegmentsTheyOpen() {
+        fixture(Map.of("shard.segment.max.bytes", Integer.toString(3 * ONE + ONE / 2)));
+        f.append(createCollection(V, 100, 1));
+        List<CompletableFuture<AppendResult>> sent = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            // not awaited: many in flight, several of them opening a new segment
+            sent.add(f.wal(P).append(insert(V, 100, ShardFixture.rows(1, 1, 1000 + i, 8))));
+        }
+        sent.forEach(ShardFixture::await);
+        List<Long> firstIds = new ArrayList<>();
+        for (ImmutableMessage m : f.messages(V, x -> x.type() == MessageType.INSERT)) {
+            firstIds.add(m.body(InsertBody.parser()).getColumns(0).getInt64S().getValues(0));
+        }
+        assertThat(firstIds).as("inserts in the order they were appended").isSorted().hasSize(40);
+        assertThat(f.types(V).stream().filter("CREATE_SEGMENT"::equals).count()).isGreaterThan(5);
     }
 
     @Test
