@@ -316,8 +316,8 @@ public final class StreamingClient implements AutoCloseable {
      * Inserts rows into a partition of the described collection: each row is checked against the schema (see
      * {@code RowBatch}) and routed to the shard of its primary key ({@code PrimaryKeyHash}); each vchannel's
      * rows go as one columnar Insert message, appended like any other. Atomic per vchannel (one message), not
-     * across vchannels: if one append fails, others may have succeeded. The node does not order concurrent DML
-     * of one vchannel: when order matters (a key written twice), wait for one call before the next.
+     * across vchannels: if one append fails, others may have succeeded. Calls made one after another are
+     * appended in that order on each vchannel (one produce stream per pchannel keeps its order).
      *
      * @param firstRowNumber how errors number {@code rows.get(0)} ("row N: field 'f': ..."); the rest follow
      * @return fails with {@code INVALID_ARGUMENT} naming the row and field before anything is sent, with
@@ -353,8 +353,47 @@ public final class StreamingClient implements AutoCloseable {
         return appendAll(collection.id(), primaryKeys.size(), messages);
     }
 
-    // TODO(upsert): delete + insert of the same keys in one transaction per vchannel, once client.txn(vchannel)
-    // (the transactions work) is on main.
+    /** Upserts rows into the {@code _default} partition; see {@link #upsert(CollectionDescription, String, List, long)}. */
+    public CompletableFuture<WriteResult> upsert(String collection, List<? extends Map<String, ?>> rows) {
+        return collections().describe(collection)
+                .thenCompose(c -> upsert(c, CollectionDescription.DEFAULT_PARTITION, rows, 0));
+    }
+
+    /**
+     * Upserts rows: on each vchannel, a Delete of the rows' primary keys and an Insert of the rows, as one
+     * transaction ({@link #appendAll(String, List)}): a consumer sees both or neither, never the old rows
+     * gone without the new ones. Atomic per vchannel, not across vchannels.
+     *
+     * @return as {@link #insert(CollectionDescription, String, List, long)}; each {@link Appended} is a commit
+     */
+    public CompletableFuture<WriteResult> upsert(CollectionDescription collection, String partition,
+                                                 List<? extends Map<String, ?>> rows, long firstRowNumber) {
+        List<MutableMessage> inserts;
+        List<MutableMessage> deletes;
+        try {
+            inserts = CollectionWriter.inserts(collection, partition, rows, firstRowNumber, config.limits());
+            String pk = collection.schema().getFieldsList().stream().filter(f -> f.getPrimaryKey())
+                    .findFirst().orElseThrow().getName();
+            List<Object> keys = new ArrayList<>(rows.size());
+            for (Map<String, ?> row : rows) {
+                keys.add(row.get(pk));
+            }
+            deletes = CollectionWriter.deletes(collection, keys, config.limits());
+        } catch (StreamingException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Map<String, List<MutableMessage>> byVchannel = new java.util.LinkedHashMap<>();
+        for (MutableMessage d : deletes) {
+            byVchannel.computeIfAbsent(d.vchannel(), v -> new ArrayList<>()).add(d);
+        }
+        for (MutableMessage i : inserts) {
+            byVchannel.computeIfAbsent(i.vchannel(), v -> new ArrayList<>()).add(i);
+        }
+        List<CompletableFuture<Appended>> commits = new ArrayList<>();
+        byVchannel.forEach((v, ms) -> commits.add(appendAll(v, ms)));
+        return CompletableFuture.allOf(commits.toArray(CompletableFuture[]::new)).thenApply(x ->
+                new WriteResult(collection.id(), rows.size(), commits.stream().map(CompletableFuture::join).toList()));
+    }
 
     private CompletableFuture<WriteResult> appendAll(long collectionId, int rows, List<MutableMessage> messages) {
         List<CompletableFuture<Appended>> appends = messages.stream().map(this::append).toList();

@@ -146,6 +146,43 @@ class CollectionServiceTest {
     }
 
     @Test
+    void anUpsertIsADeleteAndAnInsertInOneTransactionPerVchannel() throws Exception {
+        CollectionDescription c = collections.createBlocking("books", BOOKS, 2);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (long id = 0; id < 10; id++) {
+            rows.add(book(id));
+        }
+        client.insert("books", rows).get(30, TimeUnit.SECONDS);
+        List<Map<String, Object>> changed = new ArrayList<>();
+        for (long id = 0; id < 10; id += 2) {
+            Map<String, Object> row = book(id);
+            row.put("title", "second edition " + id);
+            changed.add(row);
+        }
+        WriteResult r = client.upsert("books", changed).get(30, TimeUnit.SECONDS);
+        assertThat(r.appends()).allSatisfy(a -> assertThat(a.txnId()).isPositive());
+
+        int upserted = 0;
+        for (String v : c.vchannels()) {
+            List<ImmutableMessage> history = VchannelHistory.of(client, v);
+            ImmutableMessage txn = history.get(history.size() - 1);
+            assertThat(txn.type()).as("the upsert on %s is one transaction", v).isEqualTo(MessageType.TXN);
+            List<MessageType> bodies = txn.txnMessages().stream().map(ImmutableMessage::type)
+                    .filter(t -> t == MessageType.DELETE || t == MessageType.INSERT).toList();
+            assertThat(bodies).containsExactly(MessageType.DELETE, MessageType.INSERT);
+            for (ImmutableMessage m : txn.txnMessages()) {
+                if (m.type() == MessageType.INSERT) {
+                    for (Map<String, Object> row : Rows.fromInsertBody(m.body(InsertBody.parser()))) {
+                        assertThat((String) row.get("title")).startsWith("second edition");
+                        upserted++;
+                    }
+                }
+            }
+        }
+        assertThat(upserted).isEqualTo(5);
+    }
+
+    @Test
     void aBadRowFailsTheInsertNamingRowAndFieldAndNothingIsWritten() {
         CollectionDescription c = collections.createBlocking("books", BOOKS, 2);
         Map<String, Object> bad = book(5);
