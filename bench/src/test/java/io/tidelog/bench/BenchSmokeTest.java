@@ -181,7 +181,9 @@ class BenchSmokeTest {
     }
 
     private void assertRatioIsOrdered(double[] r) {
-        assertThat(r[0]).as("median").isPositive().isBetween(r[1], r[2]);
+        // Not positive: ratios print with 3 decimals, and a fast SUT against a disk stalled by a neighbour
+        // (memory backend vs a 10 ms fdatasync), or a slow one against a fast disk, prints 0.000.
+        assertThat(r[0]).as("median").isNotNegative().isBetween(r[1], r[2]);
         assertThat(r[3]).as("pairs").isEqualTo(2);
     }
 
