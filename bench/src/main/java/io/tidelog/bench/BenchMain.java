@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true, version = "tidelog-bench 0.1.0",
         description = {"Tidelog benchmarks: A/B pairs of a raw baseline and the system under test, judged by the"
                 + " median of per-pair ratios."},
-        subcommands = {WalThroughputBench.class, WalLatencyBench.class, CommandLine.HelpCommand.class})
+        subcommands = {WalThroughputBench.class, WalLatencyBench.class, GrpcThroughputBench.class,
+                GrpcLatencyBench.class, CommandLine.HelpCommand.class})
 public final class BenchMain implements Runnable {
     @Spec
     CommandSpec spec;

@@ -130,6 +130,14 @@ final class WalLatencyBench implements Callable<Integer> {
     }
 
     private Latency baseline(RawSyncBaseline raw, ByteBuffer record, double secs) throws Exception {
+        return rawOpenLoop(raw, record, rate, secs);
+    }
+
+    /**
+     * L_sync at a rate: the open loop doing one synchronous {@code write + fdatasync} of {@code record}
+     * per operation on the sender thread, for {@code secs}.
+     */
+    static Latency rawOpenLoop(RawSyncBaseline raw, ByteBuffer record, long rate, double secs) throws Exception {
         OpenLoop loop = new OpenLoop(rate, OpenLoop.Clock.SYSTEM);
         loop.run(OpenLoop.operationsIn(secs, rate), (i, intended) -> {
             raw.writeAndSync(record);

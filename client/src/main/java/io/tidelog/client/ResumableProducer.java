@@ -45,7 +45,9 @@ import java.util.concurrent.ScheduledFuture;
  * room, everything queued goes out at once, cut into requests of at most {@value #MAX_BATCH_MESSAGES} appends
  * and {@value #MAX_BATCH_BYTES} bytes of encoded appends (a single larger append goes alone, as a batch of one; a batch of
  * one is sent as a plain {@code message}). There is no timer and no linger: an append on an idle stream goes at
- * once, and batches form from what queues up while earlier requests are in flight, as in a group commit.
+ * once; an append made while earlier ones are in flight is sent by one task on the client's executor
+ * together with every other append queued by the time it runs, so batches form from what queues up while
+ * earlier requests are in flight, as in a group commit.
  * Results come back one ({@code result}) or many ({@code results}) to a response, in any order, and are
  * matched by request id (one per append).
  *
@@ -95,6 +97,8 @@ final class ResumableProducer implements AutoCloseable {
     private StreamingException lastError;
     private long nextSeq;
     private long nextRequestId = 1;
+    /** A {@link #scheduledPump} was handed to the executor and has not run yet. */
+    private boolean pumpScheduled;
 
     ResumableProducer(String pchannel, ClientContext ctx) {
         this.pchannel = pchannel;
@@ -123,8 +127,33 @@ final class ResumableProducer implements AutoCloseable {
         }
         queue.add(a);
         queuedBytes += bytes;
-        advance();
+        if (state == State.OPEN && !stream.inFlight.isEmpty()) {
+            pumpSoon();
+        } else {
+            advance();
+        }
         return result;
+    }
+
+    /**
+     * Has what is queued sent soon, by one task on the executor, instead of at once on the appending thread:
+     * appends that arrive while earlier ones are in flight then share a request. Sending at once would make a
+     * request of every append whenever the stream is ready, which it nearly always is (gRPC reports a stream
+     * ready until 32 KiB wait in its transport), so batches would form only once the in-flight bound is
+     * reached. An append on an idle stream still goes at once.
+     */
+    private void pumpSoon() {
+        if (!pumpScheduled) {
+            pumpScheduled = true;
+            ctx.dispatch(this::scheduledPump);
+        }
+    }
+
+    private synchronized void scheduledPump() {
+        pumpScheduled = false;
+        if (state == State.OPEN) {
+            pump();
+        }
     }
 
     /** The assignment snapshot changed: a waiting producer tries again; an open one follows a moved pchannel. */

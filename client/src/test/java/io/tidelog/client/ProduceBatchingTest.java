@@ -21,6 +21,9 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -175,6 +178,73 @@ class ProduceBatchingTest {
             done(client.appendRaw("p-1_v", ("m" + i).getBytes(UTF_8)));
         }
         assertThat(nodeA.produceRequestSizes()).containsExactly(1, 1, 1);
+    }
+
+    /** Runs tasks on a pool of its own, or keeps them while paused and hands them on when resumed. */
+    static final class GateExecutor implements Executor {
+        private final ExecutorService pool = Executors.newCachedThreadPool();
+        private final List<Runnable> kept = new ArrayList<>();
+        private boolean paused;
+
+        synchronized void pause() {
+            paused = true;
+        }
+
+        void resume() {
+            List<Runnable> run;
+            synchronized (this) {
+                paused = false;
+                run = new ArrayList<>(kept);
+                kept.clear();
+            }
+            run.forEach(pool::execute);
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            synchronized (this) {
+                if (paused) {
+                    kept.add(task);
+                    return;
+                }
+            }
+            pool.execute(task);
+        }
+
+        void shutdown() {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void appendsMadeWhileAnotherIsInFlightAreNotSentOneByOneButTogetherByOneTask() throws Exception {
+        cluster.assign("p-1", 1, "node-a");
+        nodeA.packing(Packing.BATCHES, seeds.random());
+        nodeA.holdResults(true);
+        GateExecutor gate = new GateExecutor();
+        try {
+            client(b -> b.executor(gate));
+            List<CompletableFuture<Appended>> futures = new ArrayList<>(appendMany(1));
+            Await.until("the first append is in flight", () -> nodeA.heldCount() == 1);
+
+            gate.pause(); // holds the task that sends what queues up from now on
+            for (int i = 1; i < 200; i++) {
+                futures.add(client.appendRaw("p-1_v", ("m" + i).getBytes(UTF_8)));
+            }
+            assertThat(nodeA.produceRequestSizes()).as("no request per append while one is in flight")
+                    .containsExactly(1);
+            gate.resume();
+            Await.until("the others are in flight", () -> nodeA.heldCount() == 200);
+            assertThat(nodeA.produceRequestSizes()).containsExactly(1, 199);
+
+            nodeA.holdResults(false);
+            nodeA.releaseHeld(IntStream.range(0, 200).boxed().toList());
+            assertEachResultMatchesItsAppend(futures);
+            assertThat(payloads(nodeA)).containsExactlyElementsOf(names(200));
+        } finally {
+            client.close();
+            gate.shutdown();
+        }
     }
 
     @Test
