@@ -2,9 +2,14 @@ package io.tidelog.bench;
 
 import io.tidelog.client.StreamingClient;
 import io.tidelog.common.Closeables;
-import io.tidelog.server.StandaloneServer;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,17 +18,12 @@ import java.util.TreeMap;
 
 /**
  * The system under test of the gRPC benchmarks: {@code tidelog standalone} (coordinator, one node,
- * embedded meta store, {@code local} WAL) started in the bench JVM on a fresh data directory, listening
- * on an ephemeral loopback port, with clients of the Java client library dialling it over TCP.
- *
- * <p>Why in the bench JVM and not a child process: on this 2-core machine both share the same two cores
- * either way, so a child process would not give the server CPU of its own; in one JVM the send, ack and
- * receive timestamps come from one {@code System.nanoTime()}, and one flight recording shows both the
- * client and the server. The price is one heap: a collection pauses both sides at once (the JVM is
- * started with whatever {@code BENCH_JAVA_OPTS} say).
- *
- * <p>Every byte still crosses the loopback TCP connection: HTTP/2 framing, protobuf encoding, the
- * client's and the server's executors, the node's time ticks and the WAL's group commit with fdatasync.
+ * embedded meta store, {@code local} WAL) as users run it, a process of its own ({@code tidelog}'s main
+ * class on the bench's class path; nothing here imports the server), on a fresh data directory and an
+ * ephemeral loopback port, with clients of the Java client library in the bench JVM dialling it over TCP.
+ * Send, acknowledgement and receive times are all taken in the bench JVM, on one clock. The server JVM
+ * gets {@code -Xmx1g} and whatever {@code BENCH_SERVER_JAVA_OPTS} says; its log goes to {@code server.log}
+ * in the data directory, printed if it fails to start.
  */
 final class ServerUnderTest {
     private final Map<String, String> userProperties;
@@ -56,7 +56,7 @@ final class ServerUnderTest {
         p.remove("server.host");
         p.remove("server.advertised.host");
         p.remove("server.port");
-        return "tidelog standalone in the bench JVM, 127.0.0.1:<ephemeral>, " + p
+        return "tidelog standalone as a child process, 127.0.0.1:<ephemeral>, " + p
                 + " (standalone defaults otherwise: wal.local.segment.bytes=16MiB)";
     }
 
@@ -65,35 +65,79 @@ final class ServerUnderTest {
         return "pchannel-" + (index % pchannels) + "_bench" + index;
     }
 
+    static final String SERVER_MAIN = "io.tidelog.server.Main";
+
     /** Starts a server with {@code pchannels} pchannels in a fresh directory, and one client for it. */
     Started start(String label, int pchannels) throws IOException {
         Path dir = work.newDirectory(label + "-" + (++started));
-        StandaloneServer server = null;
+        Process server = null;
         try {
-            server = StandaloneServer.start(dir, properties(pchannels));
-            Started s = new Started(server, dir);
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx1g"));
+            String opts = System.getenv("BENCH_SERVER_JAVA_OPTS");
+            if (opts != null && !opts.isBlank()) {
+                cmd.addAll(List.of(opts.trim().split("\\s+")));
+            }
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), SERVER_MAIN, "standalone",
+                    "--data-dir", dir.resolve("data").toString()));
+            properties(pchannels).forEach((k, v) -> cmd.addAll(List.of("-c", k + "=" + v)));
+            Path log = dir.resolve("server.log");
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(log.toFile());
+            server = pb.start();
+            String address = awaitAddress(server, log);
+            Started s = new Started(server, address, dir);
             s.newClient();
             return s;
-        } catch (RuntimeException e) {
-            Closeables.closeQuietly(server, e);
+        } catch (IOException | RuntimeException e) {
+            if (server != null) {
+                server.destroyForcibly();
+            }
             WorkDir.delete(dir);
             throw e;
         }
     }
 
+    /** Waits for the line {@code ... listening on HOST:PORT ...} and returns the address. */
+    private static String awaitAddress(Process server, Path log) throws IOException {
+        BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+        CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
+            try {
+                String l;
+                while ((l = out.readLine()) != null) {
+                    int at = l.indexOf("listening on ");
+                    if (at >= 0) {
+                        return l.substring(at + "listening on ".length()).split(" ")[0];
+                    }
+                }
+                return null;
+            } catch (IOException e) {
+                return null;
+            }
+        });
+        String address;
+        try {
+            address = line.get(2, TimeUnit.MINUTES);
+        } catch (Exception e) {
+            address = null;
+        }
+        if (address == null) {
+            throw new IOException("tidelog standalone did not start; its log:\n"
+                    + (Files.exists(log) ? Files.readString(log) : "(none)"));
+        }
+        return address;
+    }
+
     /** A running server and the clients made for it: closing closes them all and removes the directory. */
     static final class Started implements AutoCloseable {
-        private final StandaloneServer server;
+        private final Process server;
+        private final String address;
         private final Path dir;
         private final List<StreamingClient> clients = new ArrayList<>();
 
-        private Started(StandaloneServer server, Path dir) {
+        private Started(Process server, String address, Path dir) {
             this.server = server;
+            this.address = address;
             this.dir = dir;
-        }
-
-        StandaloneServer server() {
-            return server;
         }
 
         /** The first client. */
@@ -103,17 +147,23 @@ final class ServerUnderTest {
 
         /** One more client of this server, closed with it. */
         StreamingClient newClient() {
-            StreamingClient c = StreamingClient.builder().target(server.address()).build();
+            StreamingClient c = StreamingClient.builder().target(address).build();
             clients.add(c);
             return c;
         }
 
         @Override
         public void close() throws IOException {
-            List<AutoCloseable> order = new ArrayList<>(clients);
-            order.add(server);
             try {
-                Closeables.closeAll(order);
+                Closeables.closeAll(clients);
+                server.destroy(); // SIGTERM: a clean shutdown
+                if (!server.waitFor(60, TimeUnit.SECONDS)) {
+                    server.destroyForcibly();
+                    server.waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                server.destroyForcibly();
             } finally {
                 WorkDir.delete(dir);
             }
