@@ -18,7 +18,7 @@ import picocli.CommandLine.TypeConversionException;
 
 /**
  * End-to-end durable produce throughput over gRPC (goal G2's setting, against B_sync as G1 is): a
- * standalone server in the bench JVM ({@link ServerUnderTest}), {@link GrpcProducers} sending through
+ * standalone server in a child process ({@link ServerUnderTest}), {@link GrpcProducers} sending through
  * the Java client over loopback TCP, V vchannels spread over P pchannels; against the raw
  * {@code write(B) + fdatasync} loop of {@code wal-throughput} with the WAL's batch size B (1 MiB).
  *
@@ -31,7 +31,7 @@ import picocli.CommandLine.TypeConversionException;
  * same disk state and its space is given back), runs the load for the settle period, then measures.
  */
 @Command(name = "grpc-throughput", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Durable produce throughput over gRPC to a standalone server in the bench JVM vs a raw"
+        description = {"Durable produce throughput over gRPC to a standalone server (a child process) vs a raw"
                 + " write+fdatasync loop of the WAL's batch size (A/B pairs; ratio = gRPC MB/s / raw MB/s)."})
 final class GrpcThroughputBench implements Callable<Integer> {
     @Spec
