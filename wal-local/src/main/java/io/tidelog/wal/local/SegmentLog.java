@@ -277,9 +277,12 @@ final class SegmentLog implements AutoCloseable {
         Path target = dir.resolve(Segment.fileName(index));
         Path spare = pool.take();
         if (spare == null) {
+            // No preallocated spare is ready (a fresh directory, or appends outrunning the preallocator):
+            // a sparse file now, rather than stalling every append of the pchannel while tens of MiB of
+            // zeros are written. Its first writes are slower (fresh blocks); none waits for the others.
             spare = dir.resolve(Segment.fileName(index) + ".tmp");
             Files.deleteIfExists(spare);
-            SegmentPool.preallocate(spare, config.segmentBytes());
+            SegmentPool.createSparse(spare, config.segmentBytes());
         }
         Files.move(spare, target, StandardCopyOption.ATOMIC_MOVE);
         Fsync.directory(dir);

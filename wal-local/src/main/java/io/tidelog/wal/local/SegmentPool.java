@@ -162,6 +162,14 @@ final class SegmentPool implements AutoCloseable {
         }
     }
 
+    /** A file of {@code bytes} whose blocks are not allocated yet (reads as zeros); size synced. */
+    static void createSparse(Path file, long bytes) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(1), bytes - 1);
+            ch.force(true);
+        }
+    }
+
     @Override
     public void close() {
         synchronized (this) {
