@@ -2,7 +2,10 @@ package io.tidelog.node;
 
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.ImmutableMessage;
+import io.tidelog.message.MessageIds;
 import io.tidelog.message.MutableMessage;
+import io.tidelog.proto.DedupEntryProto;
+import io.tidelog.proto.DedupStateProto;
 import io.tidelog.tso.HybridTimestamps;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -95,13 +98,24 @@ public final class DedupWindow implements WalExtension {
         }
     }
 
-    /** Replay rebuilds the window from the keys in the log; live appends are remembered as they complete. */
+    /**
+     * Every keyed message is remembered as it is published (and again, with the whole result, when its append
+     * completes), so a checkpoint taken at any published message holds every key before it; replay rebuilds
+     * the window from the keys in the log after the checkpoint.
+     */
     @Override
     public void observe(ImmutableMessage m, boolean replay) {
-        if (replay && m.idempotencyKey() != null && config.maxEntries() > 0) {
+        if (m.idempotencyKey() != null && config.maxEntries() > 0) {
+            AppendResult r = new AppendResult(m.id(), m.timeTick(), m.lastConfirmedId() != null ? m.lastConfirmedId() : m.id());
+            if (m.type() == io.tidelog.proto.MessageType.BEGIN_TXN && m.txn() != null) {
+                r = r.withTxnId(m.txn().getTxnId());
+            }
+            Key key = new Key(m.vchannel(), m.idempotencyKey());
             synchronized (this) {
-                remember(new Key(m.vchannel(), m.idempotencyKey()),
-                        new AppendResult(m.id(), m.timeTick(), m.lastConfirmedId() != null ? m.lastConfirmedId() : m.id()));
+                Remembered known = published.get(key);
+                if (known == null || !known.result.id().equals(r.id())) {
+                    remember(key, r);
+                }
             }
         } else if (replay && m.timeTick() != 0) {
             synchronized (this) {
@@ -133,6 +147,34 @@ public final class DedupWindow implements WalExtension {
         Iterator<Map.Entry<Key, Remembered>> it = published.entrySet().iterator();
         while (it.hasNext() && it.next().getValue().physicalMillis < horizon) {
             it.remove();
+        }
+    }
+
+    @Override
+    public String stateName() {
+        return "dedup";
+    }
+
+    @Override
+    public synchronized ExtensionState checkpointState() {
+        DedupStateProto.Builder b = DedupStateProto.newBuilder();
+        published.forEach((k, r) -> b.addEntries(DedupEntryProto.newBuilder().setVchannel(k.vchannel()).setKey(k.key())
+                .setId(MessageIds.toProto(r.result.id())).setTimeTick(r.result.timeTick())
+                .setLastConfirmedId(MessageIds.toProto(r.result.lastConfirmedId())).setTxnId(r.result.txnId())));
+        return ExtensionState.of(b.build().toByteString());
+    }
+
+    @Override
+    public synchronized void restore(com.google.protobuf.ByteString state) {
+        try {
+            published.clear();
+            for (DedupEntryProto e : DedupStateProto.parseFrom(state).getEntriesList()) {
+                remember(new Key(e.getVchannel(), e.getKey()), new AppendResult(MessageIds.fromProto(e.getId()),
+                        e.getTimeTick(), MessageIds.fromProto(e.getLastConfirmedId())).withTxnId(e.getTxnId()));
+            }
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new StreamingException(io.tidelog.common.ErrorCode.DATA_CORRUPTED,
+                    "the persisted idempotency keys cannot be read", e);
         }
     }
 

@@ -33,6 +33,9 @@ final class GrowingSegment {
     long bytes;
     /** The time tick of the last insert published into it; 0 if none. */
     long lastInsertTimeTick;
+    /** Rows and bytes of the inserts published into it (what a checkpoint records; rows/bytes count more). */
+    long loggedRows;
+    long loggedBytes;
 
     /** Inserts assigned and not yet completed. */
     int inFlight;

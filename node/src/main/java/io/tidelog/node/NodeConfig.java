@@ -15,8 +15,13 @@ import java.util.Map;
  * @param bufferKeepalive    {@code node.buffer.keepalive} (30s): how long a message stays in the buffer
  * @param openTimeout        {@code node.open.timeout} (30s): how long opening a pchannel may take
  *                           (fencing and the first TimeTick)
+ * @param checkpointInterval {@code node.checkpoint.interval} (10s): how often the recovery state of a
+ *                           pchannel that changed is persisted (and its WAL truncated below the checkpoint)
+ * @param checkpointDirtyMessages {@code node.checkpoint.dirty.messages} (100): persist sooner once this many
+ *                           messages were appended since the last persisted state
  */
-public record NodeConfig(Duration timeTickInterval, long bufferCapacity, Duration bufferKeepalive, Duration openTimeout) {
+public record NodeConfig(Duration timeTickInterval, long bufferCapacity, Duration bufferKeepalive, Duration openTimeout,
+                         Duration checkpointInterval, int checkpointDirtyMessages) {
     public static final String PREFIX = "node.";
 
     public static NodeConfig defaults() {
@@ -29,7 +34,9 @@ public record NodeConfig(Duration timeTickInterval, long bufferCapacity, Duratio
                 s.duration(PREFIX + "timetick.interval", Duration.ofMillis(200), Duration.ofMillis(1), Duration.ofMinutes(1)),
                 s.bytes(PREFIX + "buffer.capacity", 64L << 20, 0, 1L << 40),
                 s.duration(PREFIX + "buffer.keepalive", Duration.ofSeconds(30), Duration.ZERO, Duration.ofDays(1)),
-                s.duration(PREFIX + "open.timeout", Duration.ofSeconds(30), Duration.ofMillis(1), Duration.ofHours(1)));
+                s.duration(PREFIX + "open.timeout", Duration.ofSeconds(30), Duration.ofMillis(1), Duration.ofHours(1)),
+                s.duration(PREFIX + "checkpoint.interval", Duration.ofSeconds(10), Duration.ofMillis(10), Duration.ofHours(1)),
+                s.integer(PREFIX + "checkpoint.dirty.messages", 100, 1, 100_000_000));
         s.rejectUnknown(PREFIX);
         return c;
     }

@@ -11,7 +11,12 @@ import io.tidelog.proto.AlterCollectionHeader;
 import io.tidelog.proto.CreateCollectionBody;
 import io.tidelog.proto.CreateCollectionHeader;
 import io.tidelog.proto.CreatePartitionHeader;
+import io.tidelog.proto.CollectionShardProto;
 import io.tidelog.proto.CreateSegmentHeader;
+import io.tidelog.proto.GrowingSegmentProto;
+import io.tidelog.proto.ShardStateProto;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.tidelog.proto.DeleteBody;
 import io.tidelog.proto.DeleteHeader;
 import io.tidelog.proto.DropCollectionHeader;
@@ -736,6 +741,8 @@ public final class ShardManager implements WalExtension {
                 if (s == null) {
                     continue;
                 }
+                s.loggedRows += p.getRows();
+                s.loggedBytes += p.getBinarySize();
                 if (replay) {
                     s.rows += p.getRows();
                     s.bytes += p.getBinarySize();
@@ -820,6 +827,88 @@ public final class ShardManager implements WalExtension {
         Map<String, ShardSnapshot.Collection> out = new HashMap<>();
         collections.forEach((v, c) -> out.put(v, c.snapshot()));
         return new ShardSnapshot(out);
+    }
+
+    // ---- recovery ----
+
+    @Override
+    public String stateName() {
+        return "shards";
+    }
+
+    /**
+     * The shards as the published log defines them: segments whose CreateSegment is published, with the
+     * rows of the inserts published into them (not those still in flight, which replay will count if they
+     * reach the log).
+     */
+    @Override
+    public synchronized ExtensionState checkpointState() {
+        ShardStateProto.Builder b = ShardStateProto.newBuilder().addAllDropped(dropped);
+        for (CollectionShard c : collections.values()) {
+            CollectionShardProto.Builder cb = CollectionShardProto.newBuilder().setVchannel(c.vchannel)
+                    .setCollectionId(c.collectionId).setDropped(c.isDropped()).addAllSchemas(c.schemas.values())
+                    .addAllPartitions(c.partitions).setDefaultPartition(c.defaultPartition);
+            for (GrowingSegment g : c.segments.values()) {
+                if (g.createTimeTick == 0) {
+                    continue;
+                }
+                cb.addSegments(GrowingSegmentProto.newBuilder().setId(g.id).setPartitionId(g.partitionId)
+                        .setSchemaVersion(g.schemaVersion).setMaxBytes(g.maxBytes).setMaxRows(g.maxRows)
+                        .setCreateTimeTick(g.createTimeTick).setRows(g.loggedRows).setBytes(g.loggedBytes)
+                        .setLastInsertTimeTick(g.lastInsertTimeTick)
+                        .setSealedBy(g.sealedBy == null ? "" : g.sealedBy.name())
+                        .setActive(c.active.get(g.partitionId) == g));
+            }
+            b.addCollections(cb);
+        }
+        return ExtensionState.of(b.build().toByteString());
+    }
+
+    /** Rebuilds the shards a checkpoint recorded; replay then applies the log after it. */
+    @Override
+    public synchronized void restore(ByteString state) {
+        ShardStateProto p;
+        try {
+            p = ShardStateProto.parseFrom(state);
+        } catch (InvalidProtocolBufferException e) {
+            throw new StreamingException(ErrorCode.DATA_CORRUPTED, "pchannel " + pchannel
+                    + ": the persisted collection shards cannot be read", e);
+        }
+        collections.clear();
+        dropped.clear();
+        for (CollectionShardProto cp : p.getCollectionsList()) {
+            if (cp.getSchemasCount() == 0 || cp.getPartitionsCount() == 0
+                    || cp.getPartitions(0) != cp.getDefaultPartition()) {
+                throw new StreamingException(ErrorCode.DATA_CORRUPTED, "pchannel " + pchannel
+                        + ": the persisted shard of " + cp.getVchannel() + " lacks a schema or its default partition");
+            }
+            CollectionShard c = new CollectionShard(cp.getVchannel(), cp.getCollectionId(),
+                    RowValidator.of(cp.getSchemas(0)), cp.getPartitionsList());
+            for (int i = 1; i < cp.getSchemasCount(); i++) {
+                c.alter(RowValidator.of(cp.getSchemas(i)));
+            }
+            if (cp.getDropped()) {
+                c.state = ShardSnapshot.CollectionState.DROPPED;
+            }
+            for (GrowingSegmentProto g : cp.getSegmentsList()) {
+                GrowingSegment s = new GrowingSegment(g.getId(), c.collectionId, g.getPartitionId(), c.vchannel,
+                        g.getSchemaVersion(), g.getMaxBytes(), g.getMaxRows(), CompletableFuture.completedFuture(null));
+                s.createTimeTick = g.getCreateTimeTick();
+                s.rows = s.loggedRows = g.getRows();
+                s.bytes = s.loggedBytes = g.getBytes();
+                s.lastInsertTimeTick = g.getLastInsertTimeTick();
+                s.sealedBy = g.getSealedBy().isEmpty() ? null : SealReason.valueOf(g.getSealedBy());
+                c.segments.put(s.id, s);
+                if (g.getActive()) {
+                    c.active.put(s.partitionId, s);
+                }
+                if (s.sealedBy == null) {
+                    nodeBytes.put(s.id, s.bytes);
+                }
+            }
+            collections.put(c.vchannel, c);
+        }
+        dropped.addAll(p.getDroppedList());
     }
 
     /** The WAL closes: its segments no longer count as the node's growing bytes. */

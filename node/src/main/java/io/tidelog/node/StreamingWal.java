@@ -10,7 +10,16 @@ import io.tidelog.proto.MessageType;
 import io.tidelog.proto.TimeTickHeader;
 import io.tidelog.tso.TimestampAllocator;
 import io.tidelog.wal.Wal;
+import io.tidelog.message.MessageIds;
+import io.tidelog.proto.ExtensionStateProto;
+import io.tidelog.proto.RecoverySnapshotProto;
+import io.tidelog.wal.DeliverPolicy;
+import io.tidelog.wal.LogRecord;
+import io.tidelog.wal.WalScanner;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,6 +79,19 @@ public final class StreamingWal implements AutoCloseable {
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
     private final List<SwitchableScanner> scanners = new ArrayList<>();
     private final AtomicLong appended = new AtomicLong();
+    private final NodeConfig config;
+    private final RecoveryStore recovery;
+    /** One checkpoint at a time. */
+    private final Object checkpointing = new Object();
+
+    /** Data messages published since the last checkpoint was taken. Guarded by the in-flight monitor. */
+    private long sinceCheckpoint;
+    /** The time tick of the last message stored (lastConfirmed's). Guarded by the in-flight monitor. */
+    private long lastStoredTimeTick;
+    /** Guarded by checkpointing. */
+    private long lastCheckpointNanos = System.nanoTime();
+    private volatile Checkpoint savedCheckpoint;
+    private volatile WalStatus.Replay replayed = new WalStatus.Replay(0, 0, 0, null);
 
     /** Guarded by appendLock. */
     private boolean dataSinceTick;
@@ -99,22 +121,36 @@ public final class StreamingWal implements AutoCloseable {
         }
     }
 
-    private StreamingWal(Wal wal, TimestampAllocator tso, NodeConfig config, List<WalExtension> extensions) {
+    private StreamingWal(Wal wal, TimestampAllocator tso, NodeConfig config, List<WalExtension> extensions,
+                         RecoveryStore recovery) {
         this.wal = wal;
         this.tso = tso;
+        this.config = config;
+        this.recovery = recovery;
         this.extensions = List.copyOf(extensions);
         this.buffer = new WriteAheadBuffer(config.bufferCapacity(), WriteAheadBuffer.nanos(config.bufferKeepalive()), System::nanoTime);
     }
 
     /**
-     * Starts serving a backend log that was just opened read-write (and so fenced every older term):
-     * writes the term's first TimeTick and waits until it is durable, replays the log before it into the
-     * extensions, then binds them.
+     * Starts serving a backend log that was just opened read-write, with no recovery storage: every open
+     * replays the whole log into the extensions.
      */
     public static StreamingWal start(Wal wal, TimestampAllocator tso, NodeConfig config, List<WalExtension> extensions) {
-        StreamingWal w = new StreamingWal(wal, tso, config, extensions);
+        return start(wal, tso, config, extensions, RecoveryStore.NONE);
+    }
+
+    /**
+     * Starts serving a backend log that was just opened read-write (and so fenced every older term):
+     * claims the pchannel's recovery state for the term, writes the term's first TimeTick and waits until it
+     * is durable, restores the extensions from the last persisted snapshot, replays the log from its
+     * checkpoint to the first TimeTick, then binds them.
+     */
+    public static StreamingWal start(Wal wal, TimestampAllocator tso, NodeConfig config, List<WalExtension> extensions,
+                                     RecoveryStore recovery) {
+        StreamingWal w = new StreamingWal(wal, tso, config, extensions, recovery);
+        recovery.claim(wal.pchannel(), wal.term());
         MessageId firstTick = w.writeFirstTimeTick(config);
-        w.replay(firstTick);
+        w.replay(firstTick, recovery.load(wal.pchannel()).orElse(null));
         for (WalExtension e : w.extensions) {
             e.bind(w);
         }
@@ -122,28 +158,67 @@ public final class StreamingWal implements AutoCloseable {
     }
 
     /**
-     * Feeds every message before the term's first TimeTick to the extensions, in log order. The WAL
-     * does not serve until this is done, so no append can slip between the replayed state and the live one.
+     * Restores the extensions from {@code snapshot} and feeds them the log from its checkpoint (all of it
+     * without a snapshot) to the term's first TimeTick, in log order: an extension whose state names where
+     * it needs the log again ({@link ExtensionState#replayFrom}) gets every record from there, the others the
+     * records after the snapshot's position. The WAL does not serve until this is done, so no append can slip
+     * between the replayed state and the live one.
      */
-    private void replay(MessageId firstTick) {
+    private void replay(MessageId firstTick, RecoverySnapshotProto snapshot) {
         if (extensions.isEmpty()) {
             return;
         }
         long started = System.nanoTime();
+        MessageId position = null;
+        long positionTimeTick = 0;
+        Map<WalExtension, MessageId> from = new IdentityHashMap<>();
+        Checkpoint start = null;
+        if (snapshot != null) {
+            position = MessageIds.fromProto(snapshot.getPosition());
+            positionTimeTick = snapshot.getPositionTimeTick();
+            start = new Checkpoint(position, positionTimeTick);
+            for (WalExtension e : extensions) {
+                String name = e.stateName();
+                ExtensionStateProto state = name == null ? null : snapshot.getExtensionsMap().get(name);
+                if (name != null && state == null) {
+                    LOG.warn("pchannel {}: the snapshot at {} has no state of {}; it replays from there", pchannel(),
+                            position, name);
+                }
+                if (state == null) {
+                    continue;
+                }
+                e.restore(state.getState());
+                if (state.hasReplayFrom()) {
+                    MessageId f = MessageIds.fromProto(state.getReplayFrom());
+                    from.put(e, f);
+                    if (f.isBefore(start.messageId())) {
+                        start = new Checkpoint(f, Math.min(start.timeTick(), positionTimeTick));
+                    }
+                }
+            }
+            savedCheckpoint = start;
+        }
+        DeliverPolicy policy = start == null ? DeliverPolicy.all()
+                : start.messageId().equals(position) ? DeliverPolicy.startAfter(position)
+                : DeliverPolicy.startFrom(start.messageId());
         long messages = 0;
         long bytes = 0;
-        try (io.tidelog.wal.WalScanner s = wal.read(io.tidelog.wal.DeliverPolicy.all())) {
+        try (WalScanner s = wal.read(policy)) {
             while (true) {
-                io.tidelog.wal.LogRecord r = s.poll(java.time.Duration.ofSeconds(30));
+                LogRecord r = s.poll(Duration.ofSeconds(30));
                 if (r == null) {
                     throw new StreamingException(ErrorCode.TIMEOUT, "pchannel " + pchannel()
                             + ": replay did not reach the first TimeTick " + firstTick);
                 }
+                boolean last = r.id().equals(firstTick);
                 ImmutableMessage m = ImmutableMessage.decode(r.id(), r.payload());
                 for (WalExtension e : extensions) {
-                    e.observe(m, !r.id().equals(firstTick));
+                    MessageId f = from.get(e);
+                    if (last || position == null || (f != null ? !r.id().isBefore(f) : r.id().isAfter(position))) {
+                        e.observe(m, !last);
+                    }
                 }
-                if (r.id().equals(firstTick)) {
+                if (last) {
                     break;
                 }
                 messages++;
@@ -153,8 +228,10 @@ public final class StreamingWal implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw StreamingException.onShutdown("interrupted while replaying pchannel " + pchannel());
         }
-        LOG.info("pchannel {} term {}: replayed {} messages ({} bytes) in {} ms", pchannel(), term(), messages, bytes,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        replayed = new WalStatus.Replay(messages, bytes, millis, start);
+        LOG.info("pchannel {} term {}: replayed {} messages ({} bytes) in {} ms from {}", pchannel(), term(), messages,
+                bytes, millis, start == null ? "the start of the log" : "checkpoint " + start);
     }
 
     private MessageId writeFirstTimeTick(NodeConfig config) {
@@ -175,6 +252,9 @@ public final class StreamingWal implements AutoCloseable {
         }
         lastConfirmed = id;
         lastTimeTick = tt;
+        synchronized (inFlight) {
+            lastStoredTimeTick = tt;
+        }
         appended.incrementAndGet();
         buffer.append(tick.intoImmutable(id), record.length, true);
         return id;
@@ -376,6 +456,10 @@ public final class StreamingWal implements AutoCloseable {
         if (e.persisted) {
             MessageId confirmed = e.message.lastConfirmedId();
             lastConfirmed = e.id;
+            lastStoredTimeTick = e.timeTick;
+            if (e.message.type() != MessageType.TIME_TICK) {
+                sinceCheckpoint++;
+            }
             appended.incrementAndGet();
             if (e.result != null) {
                 AppendResult r = new AppendResult(e.id, e.timeTick, confirmed);
@@ -428,13 +512,94 @@ public final class StreamingWal implements AutoCloseable {
         }
     }
 
+    /**
+     * Persists the recovery state if it is due ({@code node.checkpoint.interval} passed and something changed,
+     * or {@code node.checkpoint.dirty.messages} were appended), then truncates the log below the checkpoint.
+     * Called by the node's checkpointing thread; blocks on the recovery store.
+     *
+     * @return whether a checkpoint was saved
+     */
+    public boolean checkpointIfDue() {
+        return checkpoint(false);
+    }
+
+    /** Persists the recovery state now (if it changed) and truncates the log below the checkpoint. */
+    public boolean checkpointNow() {
+        return checkpoint(true);
+    }
+
+    private boolean checkpoint(boolean force) {
+        if (recovery == RecoveryStore.NONE || unavailable != null) {
+            return false;
+        }
+        synchronized (checkpointing) {
+            long now = System.nanoTime();
+            boolean intervalPassed = now - lastCheckpointNanos >= config.checkpointInterval().toNanos();
+            RecoverySnapshotProto.Builder snapshot = RecoverySnapshotProto.newBuilder().setTerm(term());
+            Checkpoint position;
+            Checkpoint start;
+            long dirty;
+            synchronized (inFlight) {
+                dirty = sinceCheckpoint;
+                if (!force && dirty < config.checkpointDirtyMessages() && !intervalPassed) {
+                    return false;
+                }
+                position = new Checkpoint(lastConfirmed, lastStoredTimeTick);
+                start = position;
+                for (WalExtension x : extensions) {
+                    String name = x.stateName();
+                    ExtensionState state = name == null ? null : x.checkpointState();
+                    if (state == null) {
+                        continue;
+                    }
+                    ExtensionStateProto.Builder p = ExtensionStateProto.newBuilder().setState(state.state());
+                    if (state.replayFrom() != null) {
+                        Checkpoint f = state.replayFrom();
+                        p.setReplayFrom(MessageIds.toProto(f.messageId()));
+                        start = new Checkpoint(Checkpoint.earlierId(start.messageId(), f.messageId()),
+                                Math.min(start.timeTick(), f.timeTick()));
+                    }
+                    snapshot.putExtensions(name, p.build());
+                }
+                sinceCheckpoint = 0;
+            }
+            lastCheckpointNanos = now;
+            if (dirty == 0 && start.equals(savedCheckpoint)) {
+                return false;
+            }
+            snapshot.setPosition(MessageIds.toProto(position.messageId())).setPositionTimeTick(position.timeTick());
+            try {
+                recovery.save(pchannel(), term(), snapshot.build(), start);
+            } catch (StreamingException e) {
+                synchronized (inFlight) {
+                    sinceCheckpoint += dirty;
+                }
+                if (e.isFenced()) {
+                    LOG.info("pchannel {} term {}: checkpoint not saved, a newer term owns the pchannel", pchannel(), term());
+                } else {
+                    LOG.warn("pchannel {} term {}: checkpoint not saved: {}", pchannel(), term(), e.getMessage());
+                }
+                return false;
+            }
+            savedCheckpoint = start;
+            if (!closed) {
+                try {
+                    wal.truncate(start.messageId());
+                } catch (RuntimeException e) {
+                    LOG.warn("pchannel {} term {}: truncation below {} failed: {}", pchannel(), term(), start, e.toString());
+                }
+            }
+            return true;
+        }
+    }
+
     public WalStatus status() {
         int pending;
         synchronized (inFlight) {
             pending = inFlight.size();
         }
         return new WalStatus(pchannel(), term(), isAvailable(), lastTimeTick, lastConfirmed, pending,
-                buffer.entries(), buffer.bytes(), appended.get());
+                buffer.entries(), buffer.bytes(), appended.get(), savedCheckpoint, replayed);
     }
 
     /** The time tick of the last message published (a data message or a TimeTick). */
@@ -459,6 +624,8 @@ public final class StreamingWal implements AutoCloseable {
             open = new ArrayList<>(scanners);
         }
         wal.close(); // completes every accepted append
+        // A clean shutdown leaves a fresh checkpoint, so the next open replays (almost) nothing.
+        checkpoint(true);
         open.forEach(SwitchableScanner::close);
         buffer.close();
         for (WalExtension x : extensions) {

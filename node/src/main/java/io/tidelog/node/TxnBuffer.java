@@ -33,7 +33,7 @@ import java.util.Map;
  *
  * <p><b>Threads.</b> Owned by its scanner's polling thread; not thread-safe.
  */
-final class TxnBuffer {
+public final class TxnBuffer {
     private final Map<Long, Open> open = new HashMap<>();
     private long heldBytes;
     private long term;

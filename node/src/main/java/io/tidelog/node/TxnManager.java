@@ -8,6 +8,8 @@ import io.tidelog.message.MessageKind;
 import io.tidelog.message.MutableMessage;
 import io.tidelog.proto.BeginTxnHeader;
 import io.tidelog.proto.MessageType;
+import io.tidelog.proto.OpenTxnProto;
+import io.tidelog.proto.TxnStateProto;
 import io.tidelog.proto.RollbackTxnHeader;
 import io.tidelog.tso.HybridTimestamps;
 import io.tidelog.tso.TimestampAllocator;
@@ -121,8 +123,11 @@ public final class TxnManager implements WalExtension {
     private final TreeSet<MessageId> openBegins = new TreeSet<>();
     /** Transactions finished in this term, newest last, bounded. */
     private final LinkedHashMap<Long, Ending> ended;
-    /** Transactions the replay found open (id → vchannel), rolled back at bind. */
-    private final Map<Long, String> replayedOpen = new LinkedHashMap<>();
+    /**
+     * Transactions begun and not yet ended in the log (id → vchannel), published or replayed: what a checkpoint
+     * records. At bind every one of them is of an earlier term and is rolled back. Guarded by this.
+     */
+    private final Map<Long, String> openInLog = new LinkedHashMap<>();
     private long openBytes;
     private volatile MessageId limit;
     private volatile StreamingWal wal;
@@ -508,15 +513,15 @@ public final class TxnManager implements WalExtension {
             return;
         }
         long id = m.txn().getTxnId();
-        if (replay) {
-            if (m.type() == MessageType.BEGIN_TXN) {
-                replayedOpen.put(id, m.vchannel());
-            } else {
-                replayedOpen.remove(id);
-            }
-            return;
-        }
         synchronized (this) {
+            if (m.type() == MessageType.BEGIN_TXN) {
+                openInLog.put(id, m.vchannel());
+            } else {
+                openInLog.remove(id);
+            }
+            if (replay) {
+                return;
+            }
             Session s = sessions.get(id);
             if (s == null) {
                 return;
@@ -548,12 +553,40 @@ public final class TxnManager implements WalExtension {
     public void bind(StreamingWal w) {
         this.wal = w;
         this.termStart = w.lastTimeTick();
-        if (!replayedOpen.isEmpty()) {
-            LOG.info("pchannel {} term {}: rolling back {} transactions left open by the previous term", w.pchannel(),
-                    w.term(), replayedOpen.size());
+        Map<Long, String> left;
+        synchronized (this) {
+            left = new LinkedHashMap<>(openInLog);
         }
-        replayedOpen.forEach((id, vchannel) -> appendRollback(id, vchannel, 0));
-        replayedOpen.clear();
+        if (!left.isEmpty()) {
+            LOG.info("pchannel {} term {}: rolling back {} transactions left open by the previous term", w.pchannel(),
+                    w.term(), left.size());
+        }
+        left.forEach((id, vchannel) -> appendRollback(id, vchannel, 0));
+    }
+
+    @Override
+    public String stateName() {
+        return "txns";
+    }
+
+    /** Which transactions are open in the log (their bodies stay in the log; the next term rolls them back). */
+    @Override
+    public synchronized ExtensionState checkpointState() {
+        TxnStateProto.Builder b = TxnStateProto.newBuilder();
+        openInLog.forEach((id, vchannel) -> b.addOpen(OpenTxnProto.newBuilder().setTxnId(id).setVchannel(vchannel)));
+        return ExtensionState.of(b.build().toByteString());
+    }
+
+    @Override
+    public synchronized void restore(com.google.protobuf.ByteString state) {
+        try {
+            openInLog.clear();
+            for (OpenTxnProto t : TxnStateProto.parseFrom(state).getOpenList()) {
+                openInLog.put(t.getTxnId(), t.getVchannel());
+            }
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new StreamingException(ErrorCode.DATA_CORRUPTED, "the persisted transactions cannot be read", e);
+        }
     }
 
     @Override

@@ -8,10 +8,13 @@ import io.tidelog.message.ImmutableMessage;
  * pchannel in log order, may check or change appends on their way in, and acts on time ticks (the
  * collection shard state, transactions, the dedup window are extensions).
  *
- * <p><b>Lifecycle.</b> Created for one {@link StreamingWal} (one pchannel at one term); {@link #observe}
- * is called for every message the WAL already holds (replay, {@code replay = true}) before the WAL
- * serves anything, then {@link #bind} once, then {@link #observe} for every message as it is
- * published ({@code replay = false}), and {@link #close} when the WAL closes.
+ * <p><b>Lifecycle.</b> Created for one {@link StreamingWal} (one pchannel at one term); {@link #restore}
+ * with the state it persisted at the last checkpoint (if it has a {@link #stateName} and one was saved),
+ * then {@link #observe} for every message of the log it needs (replay, {@code replay = true}: all of
+ * them without a saved state, otherwise those after the checkpoint, see {@link ExtensionState}) before the
+ * WAL serves anything, then {@link #bind} once, then {@link #observe} for every message as it is
+ * published ({@code replay = false}), and {@link #close} when the WAL closes. {@link #checkpointState}
+ * is called now and then while the WAL serves.
  *
  * <p><b>Threads.</b> {@link #observe} runs in log order on the publishing thread (the backend's
  * acknowledgement thread) while the WAL holds its publication monitor: it must be quick, must not
@@ -51,6 +54,28 @@ public interface WalExtension extends AppendInterceptor {
     @Override
     default java.util.concurrent.CompletableFuture<AppendResult> append(io.tidelog.message.MutableMessage message, Next next) {
         return next.append(message);
+    }
+
+    /**
+     * The name its state is persisted under, unique among the extensions of a WAL, or {@code null} if it
+     * keeps no state across restarts (it then replays from the checkpoint like the others).
+     */
+    default String stateName() {
+        return null;
+    }
+
+    /**
+     * Its state after the last message published (for a checkpoint), or {@code null} if it has none.
+     * Called on a checkpointing thread while the WAL holds its publication monitor, so no message is
+     * observed meanwhile and every extension's state describes the same point of the log: it must be quick
+     * and must not call into the WAL.
+     */
+    default ExtensionState checkpointState() {
+        return null;
+    }
+
+    /** Before replay: the state {@link #checkpointState} gave at the last persisted checkpoint. */
+    default void restore(com.google.protobuf.ByteString state) {
     }
 
     /** The WAL closes; release what the extension holds. */

@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * served here, {@code UNMATCHED_CHANNEL_TERM} if it is served at another term.
  *
  * <p>Threads: one ticker thread ({@code node-timetick}) calls {@link StreamingWal#tick()} on every
- * open WAL each {@code node.timetick.interval}. Opens and removes are serialised.
+ * open WAL each {@code node.timetick.interval}; one checkpointing thread ({@code node-checkpoint}) persists
+ * their recovery state when due ({@link StreamingWal#checkpointIfDue()}), so a slow recovery store never
+ * delays time ticks. Opens and removes are serialised.
  */
 public final class WalManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WalManager.class);
@@ -36,26 +38,44 @@ public final class WalManager implements AutoCloseable {
     private final TimestampAllocator tso;
     private final NodeConfig config;
     private final Function<String, List<WalExtension>> extensions;
+    private final RecoveryStore recovery;
     private final Map<String, StreamingWal> wals = new TreeMap<>();
     private final ScheduledExecutorService ticker;
+    private final ScheduledExecutorService checkpointer;
     private boolean closed;
+
+    /** A node without recovery storage: every open replays the whole log. */
+    public WalManager(WalBackend backend, TimestampAllocator tso, NodeConfig config,
+                      Function<String, List<WalExtension>> extensions) {
+        this(backend, tso, config, extensions, RecoveryStore.NONE);
+    }
 
     /**
      * @param extensions the extensions of a pchannel's WAL, made anew for every open (every term)
+     * @param recovery   where the pchannels' recovery state is persisted
      */
     public WalManager(WalBackend backend, TimestampAllocator tso, NodeConfig config,
-                      Function<String, List<WalExtension>> extensions) {
+                      Function<String, List<WalExtension>> extensions, RecoveryStore recovery) {
         this.backend = backend;
         this.tso = tso;
         this.config = config;
         this.extensions = extensions;
-        this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "node-timetick");
+        this.recovery = recovery;
+        this.ticker = daemon("node-timetick");
+        this.checkpointer = daemon("node-checkpoint");
+        long every = config.timeTickInterval().toNanos();
+        ticker.scheduleAtFixedRate(this::tickAll, every, every, TimeUnit.NANOSECONDS);
+        if (recovery != RecoveryStore.NONE) {
+            checkpointer.scheduleWithFixedDelay(this::checkpointAll, every, every, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private static ScheduledExecutorService daemon(String name) {
+        return Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name);
             t.setDaemon(true);
             return t;
         });
-        long every = config.timeTickInterval().toNanos();
-        ticker.scheduleAtFixedRate(this::tickAll, every, every, TimeUnit.NANOSECONDS);
     }
 
     /** Serves {@code pchannel} at {@code term}; returns the WAL already serving it at that term. */
@@ -79,7 +99,7 @@ public final class WalManager implements AutoCloseable {
         Wal wal = backend.open(OpenOptions.readWrite(pchannel, term));
         StreamingWal streaming;
         try {
-            streaming = StreamingWal.start(wal, tso, config, extensions.apply(pchannel));
+            streaming = StreamingWal.start(wal, tso, config, extensions.apply(pchannel), recovery);
         } catch (RuntimeException e) {
             wal.close();
             throw e;
@@ -125,12 +145,22 @@ public final class WalManager implements AutoCloseable {
         return out;
     }
 
-    private void tickAll() {
-        List<StreamingWal> open;
-        synchronized (this) {
-            open = new ArrayList<>(wals.values());
+    private synchronized List<StreamingWal> serving() {
+        return new ArrayList<>(wals.values());
+    }
+
+    private void checkpointAll() {
+        for (StreamingWal w : serving()) {
+            try {
+                w.checkpointIfDue();
+            } catch (RuntimeException e) {
+                LOG.warn("checkpoint of {} failed: {}", w.pchannel(), e.toString());
+            }
         }
-        for (StreamingWal w : open) {
+    }
+
+    private void tickAll() {
+        for (StreamingWal w : serving()) {
             try {
                 w.tick();
             } catch (RuntimeException e) {
@@ -151,11 +181,13 @@ public final class WalManager implements AutoCloseable {
             open = new ArrayList<>(wals.values());
             wals.clear();
         }
-        ticker.shutdownNow();
-        try {
-            ticker.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        for (ScheduledExecutorService s : List.of(ticker, checkpointer)) {
+            s.shutdownNow();
+            try {
+                s.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         for (StreamingWal w : open) {
             try {

@@ -14,7 +14,14 @@ import io.tidelog.common.MessageId;
  * @param bufferEntries  messages in the write-ahead buffer
  * @param bufferBytes    their encoded size
  * @param appended       messages appended in this term (data and persisted TimeTicks)
+ * @param checkpoint     where a reopen would start replaying (the last persisted checkpoint), or null
+ * @param replay         what opening this term replayed
  */
 public record WalStatus(String pchannel, long term, boolean available, long lastTimeTick, MessageId lastId,
-                        int inFlight, int bufferEntries, long bufferBytes, long appended) {
+                        int inFlight, int bufferEntries, long bufferBytes, long appended, Checkpoint checkpoint,
+                        Replay replay) {
+
+    /** What replay read when the pchannel opened: messages and bytes of the log before the term's first TimeTick. */
+    public record Replay(long messages, long bytes, long millis, Checkpoint from) {
+    }
 }

@@ -112,6 +112,8 @@ final class ShardFixture implements AutoCloseable {
     final ShardConfig config;
     /** The node's growing bytes: a new node (after a crash) starts a new one. */
     GrowingSegmentBytes nodeBytes;
+    /** Where the WALs persist their checkpoints: none unless a test sets one. */
+    RecoveryStore recovery = RecoveryStore.NONE;
     private final Map<String, Long> terms = new HashMap<>();
     private final Map<String, StreamingWal> wals = new HashMap<>();
     private final Map<String, ShardManager> shards = new HashMap<>();
@@ -134,7 +136,7 @@ final class ShardFixture implements AutoCloseable {
         long term = terms.merge(pchannel, 1L, Long::sum);
         ShardManager s = new ShardManager(pchannel, config, tso, clock, nodeBytes);
         StreamingWal w = StreamingWal.start(backend.open(OpenOptions.readWrite(pchannel, term)), tso,
-                NodeConfig.defaults(), List.of(new VchannelLocks(), s));
+                NodeConfig.defaults(), List.of(new VchannelLocks(), s), recovery);
         wals.put(pchannel, w);
         shards.put(pchannel, s);
         return w;

@@ -1,0 +1,25 @@
+package io.tidelog.node;
+
+import com.google.protobuf.ByteString;
+import java.util.Objects;
+
+/**
+ * What a {@link WalExtension} persists at a checkpoint of its pchannel.
+ *
+ * @param state      its state after the snapshot's position (the last message published when it was taken)
+ * @param replayFrom null when the state alone suffices: replay then feeds it the messages after the
+ *                   snapshot's position; otherwise the point from which it needs the log again (it holds what
+ *                   only the log has, such as the rows of segments not yet in object storage), which must
+ *                   not lie after the position: replay feeds it every record from {@code replayFrom}'s id on
+ *                   and it keeps what it needs
+ */
+public record ExtensionState(ByteString state, Checkpoint replayFrom) {
+
+    public ExtensionState {
+        Objects.requireNonNull(state, "state");
+    }
+
+    public static ExtensionState of(ByteString state) {
+        return new ExtensionState(state, null);
+    }
+}
