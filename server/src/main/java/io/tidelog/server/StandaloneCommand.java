@@ -31,6 +31,11 @@ public final class StandaloneCommand implements Callable<Integer> {
     @Option(names = "--pchannel-prefix", description = "pchannel name prefix (default: pchannel).")
     String pchannelPrefix;
 
+    @Option(names = "--object-store", description = "Where flushed segments go: file:DIR or s3://BUCKET/PREFIX"
+            + " (default: file:<data dir>/objects; S3 endpoint and credentials from objectstore.s3.* keys or"
+            + " TIDELOG_S3_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).")
+    String objectStore;
+
     @Option(names = "--config-file", description = "A properties file of configuration keys.")
     Path configFile;
 
@@ -56,6 +61,9 @@ public final class StandaloneCommand implements Callable<Integer> {
         }
         if (pchannels != null) {
             p.put("coord.pchannel.count", pchannels.toString());
+        }
+        if (objectStore != null) {
+            p.put(StandaloneServer.OBJECT_STORE_URI, objectStore);
         }
         if (pchannelPrefix != null) {
             p.put("coord.pchannel.prefix", pchannelPrefix);

@@ -22,6 +22,13 @@ import io.tidelog.node.TxnConfig;
 import io.tidelog.node.TxnManager;
 import io.tidelog.node.VchannelLocks;
 import io.tidelog.node.WalManager;
+import io.tidelog.objectstore.ObjectStore;
+import io.tidelog.objectstore.ObjectStores;
+import io.tidelog.parquet.ParquetConfig;
+import io.tidelog.recovery.Flusher;
+import io.tidelog.recovery.FlusherConfig;
+import io.tidelog.recovery.MetaRecoveryStore;
+import io.tidelog.recovery.SegmentUploader;
 import io.tidelog.tso.TimestampAllocator;
 import io.tidelog.tso.TsoConfig;
 import io.tidelog.wal.WalBackend;
@@ -39,6 +46,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +59,9 @@ import org.slf4j.LoggerFactory;
  * &lt;data dir&gt;/meta   embedded meta store (assignments, terms, TSO high-water mark, collection catalog,
  *                  DDL broadcast tasks)
  * &lt;data dir&gt;/wal    local WAL, one directory per pchannel
+ * &lt;data dir&gt;/objects historical data (Parquet segments, delete logs, manifests) unless
+ *                  {@code objectstore.uri} names another store
+ * &lt;data dir&gt;/flush-scratch  files being written before their upload
  * </pre>
  *
  * Start order: meta store, coordinator (TSO), collection catalog, WAL backend, node, gRPC server, then
@@ -63,7 +74,9 @@ public final class StandaloneServer implements AutoCloseable {
     /** Configuration key prefixes a standalone server understands. */
     static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, NodeConfig.PREFIX, CoordConfig.PREFIX,
             CatalogConfig.PREFIX, MessageLimits.PREFIX, DedupConfig.PREFIX, ShardConfig.PREFIX, TxnConfig.PREFIX,
-            "tso.", "wal.", "meta.");
+            FlusherConfig.PREFIX, ParquetConfig.PREFIX, "tso.", "wal.", "meta.", "objectstore.");
+    /** Where flushed segments go: {@code file:DIR} or {@code s3://bucket/prefix}. */
+    static final String OBJECT_STORE_URI = "objectstore.uri";
 
     static final String STANDALONE_SEGMENT_BYTES = "16MiB";
 
@@ -75,6 +88,9 @@ public final class StandaloneServer implements AutoCloseable {
     private WalManager wals;
     private CollectionCatalog catalog;
     private DedupConfig dedupConfig;
+    private ObjectStore objects;
+    /** The collection shards of every pchannel served, for segment listings. */
+    private final Map<String, ShardManager> shards = new java.util.concurrent.ConcurrentHashMap<>();
 
     private StandaloneServer(ServerConfig config) {
         this.config = config;
@@ -91,9 +107,10 @@ public final class StandaloneServer implements AutoCloseable {
         Map<String, String> p = new HashMap<>(properties);
         p.putIfAbsent("wal.local.dir", dataDir.resolve("wal").toString());
         p.putIfAbsent("meta.embedded.dir", dataDir.resolve("meta").toString());
-        StandaloneServer s = new StandaloneServer(ServerConfig.from(p));
+        p.putIfAbsent(OBJECT_STORE_URI, "file:" + dataDir.resolve("objects").toAbsolutePath());
+        StandaloneServer s = new StandaloneServer(ServerConfig.from(only(p, ServerConfig.PREFIX)));
         try {
-            s.startAll(p);
+            s.startAll(p, dataDir);
             return s;
         } catch (RuntimeException | IOException e) {
             Closeables.closeQuietly(s, e);
@@ -114,7 +131,7 @@ public final class StandaloneServer implements AutoCloseable {
         }
     }
 
-    private void startAll(Map<String, String> p) throws IOException {
+    private void startAll(Map<String, String> p, Path dataDir) throws IOException {
         MessageLimits limits = MessageLimits.from(only(p, MessageLimits.PREFIX));
         NodeConfig nodeConfig = NodeConfig.from(only(p, NodeConfig.PREFIX));
         TxnConfig txnConfig = TxnConfig.from(only(p, TxnConfig.PREFIX));
@@ -146,16 +163,33 @@ public final class StandaloneServer implements AutoCloseable {
         ExecutorService txnContinuations = Executors.newSingleThreadExecutor(daemon("txn-continuation"));
         started.push(() -> shutdown(txnContinuations));
         TimestampAllocator tso = coordinator.tso();
+
+        Map<String, String> objectStoreSettings = only(p, "objectstore.");
+        String objectStoreUri = objectStoreSettings.remove(OBJECT_STORE_URI);
+        objects = ObjectStores.open(objectStoreUri, objectStoreSettings);
+        started.push(objects);
+        FlusherConfig flusherConfig = FlusherConfig.from(only(p, FlusherConfig.PREFIX));
+        SegmentUploader uploader = new SegmentUploader(objects, dataDir.resolve("flush-scratch"),
+                ParquetConfig.from(only(p, ParquetConfig.PREFIX)));
+        // Uploads of every pchannel's flusher; they outlive the WALs (which stop handing them work first).
+        ScheduledExecutorService flushThreads = Executors.newScheduledThreadPool(flusherConfig.threads(), daemon("flush"));
+        started.push(() -> shutdown(flushThreads));
         // The node's extensions of each pchannel's WAL, outermost first: a recognised retry of an
-        // idempotent append returns before anything else; the vchannel locks order DDL with DML before
-        // anything checks a message against the state; transactions come after them, so a DDL reaches the
-        // transaction manager only when no step of a transaction of its vchannel is in flight; the shard
-        // manager checks DML against the collection state last.
-        wals = new WalManager(backend, tso, nodeConfig, pchannel -> List.of(
-                new DedupWindow(dedupConfig),
-                new VchannelLocks(),
-                new TxnManager(txnConfig, tso, txnContinuations),
-                new ShardManager(pchannel, shardConfig, tso, InstantSource.system(), growing)));
+        // idempotent append returns before anything else; the flusher makes a ManualFlush wait until its
+        // segments are in object storage (outside the locks: nothing waits for it); the vchannel locks order
+        // DDL with DML before anything checks a message against the state; transactions come after them, so
+        // a DDL reaches the transaction manager only when no step of a transaction of its vchannel is in
+        // flight; the shard manager checks DML against the collection state last.
+        wals = new WalManager(backend, tso, nodeConfig, pchannel -> {
+            ShardManager shard = new ShardManager(pchannel, shardConfig, tso, InstantSource.system(), growing);
+            shards.put(pchannel, shard);
+            return List.of(
+                    new DedupWindow(dedupConfig),
+                    new Flusher(pchannel, flusherConfig, uploader, flushThreads),
+                    new VchannelLocks(),
+                    new TxnManager(txnConfig, tso, txnContinuations),
+                    shard);
+        }, new MetaRecoveryStore(meta));
         started.push(wals);
 
 
