@@ -99,6 +99,21 @@ public final class Collections {
                 f -> new Flushed(f.getCollectionId(), f.getFlushTimeTick(), f.getSegmentIdsList()));
     }
 
+    /**
+     * The segments of a collection: growing, flushed (in object storage) and its delete logs, each with its rows,
+     * time-tick range and object keys.
+     */
+    public CompletableFuture<List<io.tidelog.proto.SegmentInfo>> segments(String collection) {
+        io.tidelog.proto.ListSegmentsRequest r = io.tidelog.proto.ListSegmentsRequest.newBuilder()
+                .setCollection(collection).build();
+        return this.<io.tidelog.proto.ListSegmentsResponse, List<io.tidelog.proto.SegmentInfo>>call(
+                (stub, out) -> stub.listSegments(r, out), io.tidelog.proto.ListSegmentsResponse::getSegmentsList);
+    }
+
+    public List<io.tidelog.proto.SegmentInfo> segmentsBlocking(String collection) {
+        return StreamingClient.await(segments(collection));
+    }
+
     // ---- blocking conveniences: wait for the future; throw what it fails with ----
 
     public CollectionDescription createBlocking(String name, CollectionSchema schema, int shards) {

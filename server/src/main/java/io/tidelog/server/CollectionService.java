@@ -24,11 +24,23 @@ import java.util.function.Supplier;
 final class CollectionService extends CollectionServiceGrpc.CollectionServiceImplBase {
     private final CollectionCatalog catalog;
     private final Executor responses;
+    private final SegmentListing segments;
 
     /** @param responses where answers are sent from (never the catalog's thread) */
-    CollectionService(CollectionCatalog catalog, Executor responses) {
+    CollectionService(CollectionCatalog catalog, Executor responses, SegmentListing segments) {
         this.catalog = catalog;
         this.responses = responses;
+        this.segments = segments;
+    }
+
+    @Override
+    public void listSegments(io.tidelog.proto.ListSegmentsRequest request,
+                             StreamObserver<io.tidelog.proto.ListSegmentsResponse> out) {
+        answer(() -> CompletableFuture.supplyAsync(() -> {
+            long id = catalog.describe(request.getCollection()).getCollectionId();
+            return io.tidelog.proto.ListSegmentsResponse.newBuilder().setCollectionId(id)
+                    .addAllSegments(segments.of(id)).build();
+        }, responses), out);
     }
 
     @Override

@@ -207,7 +207,7 @@ public final class StandaloneServer implements AutoCloseable {
                 .permitKeepAliveWithoutCalls(true)
                 .addService(new StreamingNodeService(wals, limits, completions, consumers, config.maxConsumers()))
                 .addService(new CoordinatorService(coordinator, wals, config.nodeId(), this::address, completions))
-                .addService(new CollectionService(catalog, completions))
+                .addService(new CollectionService(catalog, completions, new SegmentListing(shards, objects)))
                 .build()
                 .start();
         started.push(this::stopGrpc);

@@ -256,4 +256,36 @@ class CollectionServiceTest {
         assertThat(second.vchannels()).extracting(io.tidelog.message.Vchannels::pchannelOf)
                 .doesNotContainAnyElementsOf(first.vchannels().stream().map(io.tidelog.message.Vchannels::pchannelOf).toList());
     }
+
+    @Test
+    void segmentsAreListedAsGrowingUntilAFlushReturnsAndThenAsFlushedWithTheirFilesInObjectStorage() throws Exception {
+        collections.createBlocking("books", BOOKS, 2);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (long id = 0; id < 40; id++) {
+            rows.add(book(id));
+        }
+        client.insert("books", rows).get(30, TimeUnit.SECONDS);
+        client.delete("books", List.of(3L, 4L)).get(30, TimeUnit.SECONDS);
+
+        List<io.tidelog.proto.SegmentInfo> growing = collections.segmentsBlocking("books");
+        assertThat(growing).hasSize(2).allSatisfy(s ->
+                assertThat(s.getState()).isEqualTo(io.tidelog.proto.SegmentState.SEGMENT_GROWING));
+        assertThat(growing.stream().mapToLong(io.tidelog.proto.SegmentInfo::getRows).sum()).isEqualTo(40);
+
+        Flushed f = collections.flushBlocking("books");
+        List<io.tidelog.proto.SegmentInfo> after = collections.segmentsBlocking("books");
+
+        List<io.tidelog.proto.SegmentInfo> flushed = after.stream()
+                .filter(s -> s.getState() == io.tidelog.proto.SegmentState.SEGMENT_FLUSHED).toList();
+        assertThat(flushed).extracting(io.tidelog.proto.SegmentInfo::getSegmentId)
+                .containsExactlyInAnyOrderElementsOf(f.segmentIds());
+        assertThat(flushed.stream().mapToLong(io.tidelog.proto.SegmentInfo::getRows).sum()).isEqualTo(40);
+        assertThat(after.stream().filter(s -> s.getState() == io.tidelog.proto.SegmentState.SEGMENT_DELETE_LOG)
+                .mapToLong(io.tidelog.proto.SegmentInfo::getRows).sum()).as("keys in delete logs").isEqualTo(2);
+        for (io.tidelog.proto.SegmentInfo s : after) {
+            assertThat(s.getObjectKeysList()).hasSize(2).allSatisfy(k ->
+                    assertThat(dir.resolve("objects").resolve(k)).isRegularFile());
+        }
+        assertThat(after).noneMatch(s -> s.getState() == io.tidelog.proto.SegmentState.SEGMENT_GROWING);
+    }
 }
