@@ -25,6 +25,8 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -62,6 +64,12 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * means the put can be tried again (at most {@value #CONDITIONAL_ATTEMPTS} times in all). A
  * {@code 412} after an unknown outcome is checked the same way, since the earlier attempt may have
  * been ours.
+ *
+ * <p><b>Checksums</b> only where S3 requires them, not the SDK's default of a CRC32 trailer on every
+ * upload: that sends each {@code PutObject} as {@code aws-chunked} with a trailer, which S3-compatible
+ * services handle unevenly (s3proxy 4.0.0 leaves the trailer of an empty body unread and drops the
+ * connection, so a later request on that kept-alive connection fails). Integrity does not depend on
+ * it: over {@code http} the SigV4 signature covers the payload, over {@code https} TLS protects it.
  *
  * <p><b>Errors.</b> {@code 400} maps to {@code INVALID_ARGUMENT}, {@code 401}/{@code 403} to
  * {@code UNRECOVERABLE}, a missing bucket to {@code NOT_FOUND}, everything else (transport failures,
@@ -108,7 +116,9 @@ public final class S3ObjectStore implements ObjectStore {
                 .httpClient(http)
                 .region(Region.of(config.region()))
                 .credentialsProvider(credentials)
-                .forcePathStyle(config.pathStyle());
+                .forcePathStyle(config.pathStyle())
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
         if (config.endpoint() != null) {
             b.endpointOverride(config.endpoint());
         }

@@ -1,15 +1,18 @@
 package io.tidelog.objectstore.s3;
 
 import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.http.ExecutableHttpRequest;
 import software.amazon.awssdk.http.HttpExecuteRequest;
 import software.amazon.awssdk.http.HttpExecuteResponse;
 import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 
 /**
- * A transport that breaks the next {@link #breakConditionalPuts} conditional puts
+ * A transport that records every request and breaks the next {@link #breakConditionalPuts} conditional puts
  * ({@code If-None-Match}) on purpose; every other request passes through. Each broken put fails with
  * an {@link IOException}, as a reset connection would, and the request
  * <ul>
@@ -23,6 +26,7 @@ final class FaultyHttpClient implements SdkHttpClient {
     enum Fault { NEVER_SENT, RESPONSE_LOST, DELAYED }
 
     private final SdkHttpClient delegate = UrlConnectionHttpClient.create();
+    private final List<SdkHttpRequest> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger remaining = new AtomicInteger();
     private final AtomicInteger conditionalPuts = new AtomicInteger();
     private volatile Fault fault = Fault.NEVER_SENT;
@@ -38,8 +42,14 @@ final class FaultyHttpClient implements SdkHttpClient {
         return conditionalPuts.get();
     }
 
+    /** Every request sent so far (headers and all, without bodies). */
+    List<SdkHttpRequest> requests() {
+        return requests;
+    }
+
     @Override
     public ExecutableHttpRequest prepareRequest(HttpExecuteRequest request) {
+        requests.add(request.httpRequest());
         if (request.httpRequest().firstMatchingHeader("If-None-Match").isEmpty()) {
             return delegate.prepareRequest(request);
         }

@@ -128,6 +128,22 @@ class S3ObjectStoreTest extends ObjectStoreConformanceTest {
         });
     }
 
+    @Test
+    void uploadsCarryNoChecksumTrailerSoEmptyObjectsDoNotBreakKeptAliveConnections() {
+        FaultyHttpClient http = new FaultyHttpClient();
+        S3ObjectStore store = faultyStore(http);
+        store.put("empty", new byte[0]);
+        assertThat(store.createIfAbsent("empty-too", new byte[0])).isTrue();
+        assertThat(http.requests()).hasSize(2).allSatisfy(r -> {
+            assertThat(r.firstMatchingHeader("x-amz-trailer")).isEmpty();
+            assertThat(r.firstMatchingHeader("x-amz-sdk-checksum-algorithm")).isEmpty();
+        });
+        for (int i = 0; i < 100; i++) {
+            store.put("empties/" + i, new byte[0]);
+        }
+        assertThat(store.list("empties/")).hasSize(100).allSatisfy(o -> assertThat(o.size()).isZero());
+    }
+
     // ---------------------------------------------------------------- conditional puts with unknown outcomes
 
     @Test
