@@ -65,15 +65,21 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * {@code 412} after an unknown outcome is checked the same way, since the earlier attempt may have
  * been ours.
  *
- * <p><b>Checksums</b> only where S3 requires them, not the SDK's default of a CRC32 trailer on every
- * upload: that sends each {@code PutObject} as {@code aws-chunked} with a trailer, which S3-compatible
- * services handle unevenly (s3proxy 4.0.0 leaves the trailer of an empty body unread and drops the
- * connection, so a later request on that kept-alive connection fails). Integrity does not depend on
- * it: over {@code http} the SigV4 signature covers the payload, over {@code https} TLS protects it.
+ * <p><b>Uploads are plain bodies</b> with a {@code Content-Length}: no {@code aws-chunked} encoding
+ * (which the SDK uses by default to sign payloads over {@code http}) and checksums only where S3
+ * requires them (the SDK's default adds a CRC32 trailer to every upload, in {@code aws-chunked} form).
+ * S3-compatible services handle chunked uploads unevenly: s3proxy 4.0.0 leaves the last chunk of an
+ * empty body unread and drops the connection, so a later request on that kept-alive connection
+ * fails. Integrity does not suffer: over {@code http} the SigV4 signature covers the payload's
+ * SHA-256 (computed before sending; a file is read twice), over {@code https} TLS protects it.
  *
  * <p><b>Errors.</b> {@code 400} maps to {@code INVALID_ARGUMENT}, {@code 401}/{@code 403} to
  * {@code UNRECOVERABLE}, a missing bucket to {@code NOT_FOUND}, everything else (transport failures,
- * {@code 5xx}, throttling after retries) to {@code INNER}.
+ * {@code 5xx}, throttling after retries) to {@code INNER}. A service that rejects an upload before
+ * reading its body may close the connection instead of letting the client read the answer (s3proxy
+ * does, for a {@code 412}, a missing bucket or a bad signature): the client then sees a transport
+ * failure, so such a {@code put} fails with {@code INNER}, and {@code createIfAbsent} resolves it by
+ * reading back as above.
  *
  * <p>Thread-safe; the store is a thin layer over two SDK clients sharing one HTTP client and one
  * credentials provider, all closed by {@link #close}. Opening makes no request: a wrong bucket or credentials show at the first call.
@@ -116,7 +122,7 @@ public final class S3ObjectStore implements ObjectStore {
                 .httpClient(http)
                 .region(Region.of(config.region()))
                 .credentialsProvider(credentials)
-                .forcePathStyle(config.pathStyle())
+                .serviceConfiguration(c -> c.pathStyleAccessEnabled(config.pathStyle()).chunkedEncodingEnabled(false))
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
         if (config.endpoint() != null) {
