@@ -72,9 +72,9 @@ public interface ObjectStore extends AutoCloseable {
     /**
      * Creates the object {@code key} only if no object of that name exists: a conditional create
      * ({@code If-None-Match: *} on S3, {@code link(2)} of a fully written file on a local directory).
-     * Under any number of concurrent callers on one key, in any number of processes and instances over
-     * the same root, at most one returns {@code true}, and the object then holds its bytes. An existing
-     * object is never modified. Durable on return when it returns {@code true}.
+     * An existing object is never modified. Among concurrent callers on one key with distinct bytes, in
+     * any number of processes and instances over the same root, exactly one returns {@code true} (if
+     * none fails) and the object then holds its bytes. Durable on return when it returns {@code true}.
      *
      * <p><b>Outcome unknown.</b> When a transport failure hides whether the conditional write happened
      * (S3: a connection broken after the request was sent; a server may also close the connection on a
