@@ -191,9 +191,8 @@ public final class StreamingWal implements AutoCloseable {
                 if (state.hasReplayFrom()) {
                     MessageId f = MessageIds.fromProto(state.getReplayFrom());
                     from.put(e, f);
-                    if (f.isBefore(start.messageId())) {
-                        start = new Checkpoint(f, Math.min(start.timeTick(), positionTimeTick));
-                    }
+                    start = new Checkpoint(Checkpoint.earlierId(start.messageId(), f),
+                            Math.min(start.timeTick(), state.getReplayFromTimeTick()));
                 }
             }
             savedCheckpoint = start;
@@ -555,7 +554,7 @@ public final class StreamingWal implements AutoCloseable {
                     ExtensionStateProto.Builder p = ExtensionStateProto.newBuilder().setState(state.state());
                     if (state.replayFrom() != null) {
                         Checkpoint f = state.replayFrom();
-                        p.setReplayFrom(MessageIds.toProto(f.messageId()));
+                        p.setReplayFrom(MessageIds.toProto(f.messageId())).setReplayFromTimeTick(f.timeTick());
                         start = new Checkpoint(Checkpoint.earlierId(start.messageId(), f.messageId()),
                                 Math.min(start.timeTick(), f.timeTick()));
                     }

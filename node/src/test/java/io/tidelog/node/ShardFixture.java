@@ -8,6 +8,7 @@ import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.ImmutableMessage;
 import io.tidelog.message.MutableMessage;
+import io.tidelog.node.testing.CollectionMessages;
 import io.tidelog.proto.AlterCollectionBody;
 import io.tidelog.proto.AlterCollectionHeader;
 import io.tidelog.proto.CollectionSchema;
@@ -59,11 +60,7 @@ import java.util.function.Predicate;
  */
 final class ShardFixture implements AutoCloseable {
     static final Duration WAIT = Duration.ofSeconds(10);
-    static final CollectionSchema SCHEMA = CollectionSchema.newBuilder().setVersion(1)
-            .addFields(FieldSchema.newBuilder().setFieldId(100).setName("id").setType(DataType.INT64).setPrimaryKey(true))
-            .addFields(FieldSchema.newBuilder().setFieldId(101).setName("title").setType(DataType.VARCHAR).setMaxLength(64))
-            .addFields(FieldSchema.newBuilder().setFieldId(102).setName("emb").setType(DataType.FLOAT_VECTOR).setDim(2))
-            .build();
+    static final CollectionSchema SCHEMA = CollectionMessages.SCHEMA;
 
     /** A clock that moves only when told. */
     static final class ManualClock implements InstantSource {
@@ -249,90 +246,53 @@ final class ShardFixture implements AutoCloseable {
         wal(pchannel).tick();
     }
 
-    // ---- messages ----
+    // ---- messages (see CollectionMessages) ----
 
     static MutableMessage raw(String vchannel, String text) {
-        return MutableMessage.builder(MessageType.RAW, vchannel).header(RawHeader.getDefaultInstance())
-                .payload(ByteString.copyFromUtf8(text)).build();
+        return CollectionMessages.raw(vchannel, text);
     }
 
     static MutableMessage createCollection(String vchannel, long collection, CollectionSchema schema, long... partitions) {
-        CreateCollectionHeader.Builder h = CreateCollectionHeader.newBuilder().setCollectionId(collection);
-        CreateCollectionBody.Builder b = CreateCollectionBody.newBuilder().setName("c" + collection).setSchema(schema)
-                .addVchannels(vchannel);
-        for (int i = 0; i < partitions.length; i++) {
-            h.addPartitionIds(partitions[i]);
-            b.addPartitions(Partition.newBuilder().setId(partitions[i]).setName(i == 0 ? "_default" : "p" + partitions[i]));
-        }
-        return MutableMessage.builder(MessageType.CREATE_COLLECTION, vchannel).header(h.build()).payload(b.build()).build();
+        return CollectionMessages.createCollection(vchannel, collection, schema, partitions);
     }
 
     static MutableMessage createCollection(String vchannel, long collection, long... partitions) {
-        return createCollection(vchannel, collection, SCHEMA, partitions);
+        return CollectionMessages.createCollection(vchannel, collection, partitions);
     }
 
     static MutableMessage dropCollection(String vchannel, long collection) {
-        return MutableMessage.builder(MessageType.DROP_COLLECTION, vchannel)
-                .header(DropCollectionHeader.newBuilder().setCollectionId(collection).build()).build();
+        return CollectionMessages.dropCollection(vchannel, collection);
     }
 
     static MutableMessage createPartition(String vchannel, long collection, long partition) {
-        return MutableMessage.builder(MessageType.CREATE_PARTITION, vchannel)
-                .header(CreatePartitionHeader.newBuilder().setCollectionId(collection).setPartitionId(partition).build())
-                .payload(CreatePartitionBody.newBuilder().setName("p" + partition).build()).build();
+        return CollectionMessages.createPartition(vchannel, collection, partition);
     }
 
     static MutableMessage dropPartition(String vchannel, long collection, long partition) {
-        return MutableMessage.builder(MessageType.DROP_PARTITION, vchannel)
-                .header(DropPartitionHeader.newBuilder().setCollectionId(collection).setPartitionId(partition).build())
-                .build();
+        return CollectionMessages.dropPartition(vchannel, collection, partition);
     }
 
     static MutableMessage alterCollection(String vchannel, long collection, CollectionSchema schema) {
-        return MutableMessage.builder(MessageType.ALTER_COLLECTION, vchannel)
-                .header(AlterCollectionHeader.newBuilder().setCollectionId(collection).setSchemaVersion(schema.getVersion()).build())
-                .payload(AlterCollectionBody.newBuilder().setSchema(schema).build()).build();
+        return CollectionMessages.alterCollection(vchannel, collection, schema);
     }
 
     static MutableMessage manualFlush(String vchannel, long collection, long flushTimeTick) {
-        return MutableMessage.builder(MessageType.MANUAL_FLUSH, vchannel)
-                .header(ManualFlushHeader.newBuilder().setCollectionId(collection).setFlushTimeTick(flushTimeTick).build())
-                .build();
+        return CollectionMessages.manualFlush(vchannel, collection, flushTimeTick);
     }
 
     static MutableMessage delete(String vchannel, long collection, long... keys) {
-        Int64Array.Builder pks = Int64Array.newBuilder();
-        for (long k : keys) {
-            pks.addValues(k);
-        }
-        return MutableMessage.builder(MessageType.DELETE, vchannel)
-                .header(DeleteHeader.newBuilder().setCollectionId(collection).build())
-                .payload(DeleteBody.newBuilder().setIntPks(pks).build()).build();
+        return CollectionMessages.delete(vchannel, collection, keys);
     }
 
-    /** {@code rows} valid rows with ids from {@code firstId}, titles padded to {@code titleBytes}. */
     static InsertBody rows(long partition, int rows, long firstId, int titleBytes) {
-        Int64Array.Builder id = Int64Array.newBuilder();
-        StringArray.Builder title = StringArray.newBuilder();
-        FloatVectorArray.Builder emb = FloatVectorArray.newBuilder().setDim(2);
-        for (int i = 0; i < rows; i++) {
-            id.addValues(firstId + i);
-            title.addValues("x".repeat(titleBytes));
-            emb.addValues(i).addValues(-i);
-        }
-        return InsertBody.newBuilder().setPartitionId(partition).setNumRows(rows)
-                .addColumns(Column.newBuilder().setFieldName("id").setInt64S(id))
-                .addColumns(Column.newBuilder().setFieldName("title").setStrings(title))
-                .addColumns(Column.newBuilder().setFieldName("emb").setFloatVectors(emb))
-                .build();
+        return CollectionMessages.rows(partition, rows, firstId, titleBytes);
     }
 
     static MutableMessage insert(String vchannel, long collection, InsertBody body) {
-        return MutableMessage.builder(MessageType.INSERT, vchannel)
-                .header(InsertHeader.newBuilder().setCollectionId(collection).build()).payload(body).build();
+        return CollectionMessages.insert(vchannel, collection, body);
     }
 
     static MutableMessage insert(String vchannel, long collection, long partition, int rows) {
-        return insert(vchannel, collection, rows(partition, rows, 1, 8));
+        return CollectionMessages.insert(vchannel, collection, partition, rows);
     }
 }
