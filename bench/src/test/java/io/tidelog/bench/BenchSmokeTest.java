@@ -150,10 +150,34 @@ class BenchSmokeTest {
     }
 
     @Test
+    void recoveryBenchReplaysTheUnflushedLogInEveryPair() throws Exception {
+        Run run = bench("recovery", "--dir", dir.toString(), "--bytes", "8MiB", "--pairs", "1", "--warmup-seconds", "0",
+                "--json");
+
+        assertThat(run.status()).as(run.err()).isZero();
+        assertMachineFacts(run.out());
+        assertThat(run.out()).contains("WARM page cache", "goal: ratio <= 1.5");
+        List<String> pairLines = linesMatching(run.out(), "^\\s+1 +\\d");
+        assertThat(pairLines).hasSize(1);
+        String[] f = pairLines.get(0).trim().split("\\s+");
+        assertThat(Double.parseDouble(f[1])).as("raw seconds").isPositive();
+        assertThat(Double.parseDouble(f[3])).as("start seconds").isPositive();
+        assertThat(Long.parseLong(f[5])).as("replayed messages: the collection and ~16KiB inserts").isGreaterThan(500);
+        assertThat(Double.parseDouble(f[6])).as("replayed MiB").isGreaterThanOrEqualTo(8.0);
+        assertThat(ratios(run.out(), "ratio start/raw read seconds")).hasSize(1).allSatisfy(r -> {
+            assertThat(r[0]).isPositive().isBetween(r[1], r[2]);
+            assertThat(r[3]).isEqualTo(1);
+        });
+        assertThat(lastLine(run.out())).startsWith("{\"bench\":\"recovery\"").contains("\"replay_messages\":",
+                "\"verdict\":").endsWith("}");
+        assertDirectoryLeftClean();
+    }
+
+    @Test
     void helpListsTheBenchmarks() {
         Run run = bench("--help");
         assertThat(run.status()).isZero();
-        assertThat(run.out()).contains("wal-throughput", "wal-latency", "grpc-throughput", "grpc-latency");
+        assertThat(run.out()).contains("wal-throughput", "wal-latency", "grpc-throughput", "grpc-latency", "recovery");
     }
 
     @Test
