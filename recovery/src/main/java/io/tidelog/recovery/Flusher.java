@@ -63,6 +63,10 @@ import org.slf4j.LoggerFactory;
  * again. Transactions: the bodies of a transaction are kept until its CommitTxn (then applied with the
  * commit's time tick) or dropped at its RollbackTxn, or when a newer term shows up (the new term rolled it back).
  *
+ * <p><b>Bounded.</b> Growing segments are bounded by the shard manager's seal policies; what waits for
+ * object storage by {@code flush.pending.max.bytes}: beyond it, inserts and deletes fail with
+ * {@code RESOURCE_EXHAUSTED} (nothing written) until uploads catch up.
+ *
  * <p><b>ManualFlush.</b> Its append completes once every segment it sealed and every delete before it on its
  * vchannel is durable in object storage ({@code flush.manual.timeout}, else {@code TIMEOUT}).
  *
@@ -96,6 +100,8 @@ public final class Flusher implements WalExtension {
     private Checkpoint position;
     private long term;
     private long uploads;
+    /** Payload bytes of the uploads not yet durable. Guarded by this. */
+    private long pendingBytes;
     private boolean closed;
 
     private static final class Shard {
@@ -165,10 +171,12 @@ public final class Flusher implements WalExtension {
         final DeleteBuffer deleted;
         final CollectionSchema schema;
         final CompletableFuture<Void> done = new CompletableFuture<>();
+        final long bytes;
         int attempts;
 
         Upload(long id, String vchannel, Checkpoint first, SegmentBuffer segment, DeleteBuffer deleted,
                CollectionSchema schema) {
+            this.bytes = payloadBytes(segment != null ? segment.inserts : deleted.deletes);
             this.id = id;
             this.vchannel = vchannel;
             this.first = first;
@@ -189,7 +197,9 @@ public final class Flusher implements WalExtension {
                 return;
             }
             synchronized (Flusher.this) {
-                pending.remove(id);
+                if (pending.remove(id) != null) {
+                    pendingBytes -= bytes;
+                }
             }
             done.complete(null);
         }
@@ -361,6 +371,7 @@ public final class Flusher implements WalExtension {
         }
         Upload u = new Upload(++uploads, vchannel, first, segment, deleted, shard.current());
         pending.put(u.id, u);
+        pendingBytes += u.bytes;
         if (!closed) {
             io.execute(u::run);
         }
@@ -398,6 +409,17 @@ public final class Flusher implements WalExtension {
 
     @Override
     public CompletableFuture<AppendResult> append(MutableMessage m, Next next) {
+        if (m.type() == MessageType.INSERT || m.type() == MessageType.DELETE) {
+            long waiting;
+            synchronized (this) {
+                waiting = pendingBytes;
+            }
+            if (waiting > config.pendingMaxBytes()) {
+                return CompletableFuture.failedFuture(new StreamingException(ErrorCode.RESOURCE_EXHAUSTED, "pchannel "
+                        + pchannel + ": " + waiting + " bytes of sealed segments and deletes wait for object storage"
+                        + " (flush.pending.max.bytes " + config.pendingMaxBytes() + "); retry once uploads catch up"));
+            }
+        }
         if (m.type() != MessageType.MANUAL_FLUSH) {
             return next.append(m);
         }
@@ -531,6 +553,19 @@ public final class Flusher implements WalExtension {
             u.done.completeExceptionally(StreamingException.onShutdown("pchannel " + pchannel + " closed before "
                     + u.what() + " reached object storage"));
         }
+    }
+
+    private static long payloadBytes(List<Piece> pieces) {
+        long n = 0;
+        for (Piece p : pieces) {
+            n += p.payload().size();
+        }
+        return n;
+    }
+
+    /** Payload bytes waiting for object storage (sealed, not yet uploaded). */
+    public synchronized long pendingBytes() {
+        return pendingBytes;
     }
 
     static InsertBody insertBody(Piece p) {

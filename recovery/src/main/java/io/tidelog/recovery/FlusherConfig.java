@@ -18,9 +18,13 @@ import java.util.Map;
  * @param deletesMaxAge    {@code flush.deletes.max.age} (10m): deletes wait at most this long (in time-tick
  *                         time) for a segment flush of their vchannel before they get a delete log of their own
  * @param deletesMaxRows   {@code flush.deletes.max.rows} (100000): or until this many keys are waiting
+ * @param pendingMaxBytes  {@code flush.pending.max.bytes} (1GiB): payload bytes of sealed segments and deletes
+ *                         of a pchannel waiting for object storage; beyond, inserts and deletes are refused with
+ *                         {@code RESOURCE_EXHAUSTED} until uploads catch up (memory stays bounded when the object
+ *                         store is down or slow)
  */
 public record FlusherConfig(int threads, Duration manualTimeout, Duration retryBackoff, Duration retryMaxBackoff,
-                            Duration deletesMaxAge, long deletesMaxRows) {
+                            Duration deletesMaxAge, long deletesMaxRows, long pendingMaxBytes) {
     public static final String PREFIX = "flush.";
 
     public static FlusherConfig defaults() {
@@ -35,7 +39,8 @@ public record FlusherConfig(int threads, Duration manualTimeout, Duration retryB
                 s.duration(PREFIX + "retry.backoff", Duration.ofMillis(500), Duration.ofMillis(1), Duration.ofMinutes(10)),
                 s.duration(PREFIX + "retry.max.backoff", Duration.ofSeconds(30), Duration.ofMillis(1), Duration.ofHours(1)),
                 s.duration(PREFIX + "deletes.max.age", Duration.ofMinutes(10), Duration.ofMillis(1), Duration.ofDays(7)),
-                s.longValue(PREFIX + "deletes.max.rows", 100_000, 1, 1L << 40));
+                s.longValue(PREFIX + "deletes.max.rows", 100_000, 1, 1L << 40),
+                s.bytes(PREFIX + "pending.max.bytes", 1L << 30, 1, 1L << 50));
         s.rejectUnknown(PREFIX);
         return c;
     }

@@ -7,6 +7,7 @@ import static io.tidelog.node.testing.CollectionMessages.manualFlush;
 import static io.tidelog.node.testing.CollectionMessages.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.ImmutableMessage;
 import io.tidelog.message.MutableMessage;
@@ -114,12 +115,18 @@ class BoundedRecoveryTest {
         meta.close();
     }
 
+    FlakyObjectStore flaky;
+    FlusherConfig flusherConfig = FlusherConfig.defaults();
+    Flusher flusher;
+
     StreamingWal open() {
         term++;
-        SegmentUploader uploader = new SegmentUploader(objects, dir.resolve("scratch"), ParquetConfig.defaults());
+        flaky = new FlakyObjectStore(objects);
+        SegmentUploader uploader = new SegmentUploader(flaky, dir.resolve("scratch"), ParquetConfig.defaults());
+        flusher = new Flusher(P, flusherConfig, uploader, io);
         wal = StreamingWal.start(backend.open(OpenOptions.readWrite(P, term)), tso, NodeConfig.defaults(), List.of(
                 new DedupWindow(DedupConfig.defaults()),
-                new Flusher(P, FlusherConfig.defaults(), uploader, io),
+                flusher,
                 new VchannelLocks(),
                 new TxnManager(TxnConfig.defaults(), tso, continuations),
                 new ShardManager(P, shardConfig, tso, InstantSource.system(), new GrowingSegmentBytes(shardConfig))),
@@ -194,8 +201,15 @@ class BoundedRecoveryTest {
 
         AppendResult flushed = append(manualFlush(V, 100, 0));
         assertThat(flushed.flushedSegmentIds()).isNotEmpty();
+        Map<Long, Integer> copies = rowCopies();
+        assertThat(copies).hasSize((int) (nextId - 1));
+        assertThat(copies.values()).containsOnly(1);
+        assertThat(deletedKeys()).isEqualTo(12);
+    }
+
+    /** Per row id, its copies in the collection's Parquet files (DuckDB reads them). */
+    Map<Long, Integer> rowCopies() throws Exception {
         Map<Long, Integer> copies = new HashMap<>();
-        long deletes;
         try (Connection duck = DriverManager.getConnection("jdbc:duckdb:");
              Statement s = duck.createStatement()) {
             String segments = dir.resolve("objects") + "/collections/100/segments/*/data.parquet";
@@ -204,15 +218,57 @@ class BoundedRecoveryTest {
                     copies.put(r.getLong(1), r.getInt(2));
                 }
             }
+        }
+        return copies;
+    }
+
+    long deletedKeys() throws Exception {
+        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:");
+             Statement s = duck.createStatement()) {
             String deleteLogs = dir.resolve("objects") + "/collections/100/deletes/*/*.parquet";
             try (ResultSet r = s.executeQuery("SELECT count(DISTINCT pk) FROM read_parquet('" + deleteLogs + "')")) {
                 r.next();
-                deletes = r.getLong(1);
+                return r.getLong(1);
             }
         }
+    }
+
+    @Test
+    void whileTheObjectStoreIsDownNothingIsLostTheCheckpointWaitsAndInsertsAreRefusedOnceTooMuchWaits() throws Exception {
+        int oneInsert = insert(V, 100, rows(1, ROWS_PER_INSERT, 1, 8)).payload().size();
+        flusherConfig = FlusherConfig.from(Map.of("flush.retry.backoff", "5ms", "flush.retry.max.backoff", "20ms",
+                "flush.pending.max.bytes", Integer.toString(5 * oneInsert)));
+        open();
+        append(createCollection(V, 100, 1));
+        insertOne();
+        Checkpoint before = awaitCheckpointWithin(5);
+        flaky.down.set(true);
+
+        StreamingException refused = null;
+        for (int i = 0; i < 40 && refused == null; i++) {
+            try {
+                insertOne();
+            } catch (StreamingException e) {
+                refused = e;
+            }
+        }
+
+        assertThat(refused).as("an insert refused while uploads cannot proceed").isNotNull();
+        assertThat(refused.code()).isEqualTo(ErrorCode.RESOURCE_EXHAUSTED);
+        assertThat(flaky.refused.get()).isPositive();
+        wal.checkpointNow();
+        assertThat(wal.status().checkpoint()).as("the checkpoint stays before the rows not uploaded").isEqualTo(before);
+
+        flaky.down.set(false);
+        AppendResult flushed = append(manualFlush(V, 100, 0));
+        assertThat(flushed.flushedSegmentIds()).isNotEmpty();
+        assertThat(flusher.pendingBytes()).isZero();
+        insertOne();
+        append(manualFlush(V, 100, 0));
+
+        Map<Long, Integer> copies = rowCopies();
         assertThat(copies).hasSize((int) (nextId - 1));
         assertThat(copies.values()).containsOnly(1);
-        assertThat(deletes).isEqualTo(12);
     }
 
     /**
