@@ -18,15 +18,15 @@ import software.amazon.awssdk.services.s3.S3Client;
  * A real S3 server in the test JVM: s3proxy over an in-memory blob store, on a free loopback port,
  * with SigV2/V4 authentication, plus an administrative client to make buckets and plant objects.
  */
-final class S3ProxyServer implements AutoCloseable {
-    static final String ACCESS_KEY = "tidelog-access";
-    static final String SECRET_KEY = "tidelog-secret";
+public final class S3ProxyServer implements AutoCloseable {
+    public static final String ACCESS_KEY = "tidelog-access";
+    public static final String SECRET_KEY = "tidelog-secret";
 
     private final S3Proxy proxy;
     private final URI endpoint;
     private final S3Client admin;
 
-    S3ProxyServer() throws Exception {
+    public S3ProxyServer() throws Exception {
         proxy = S3Proxy.builder()
                 .blobStore(BlobStores.create("transient-nio2", new Properties()))
                 .endpoint(URI.create("http://127.0.0.1:0"))
@@ -44,23 +44,23 @@ final class S3ProxyServer implements AutoCloseable {
                 .build();
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return endpoint;
     }
 
     /** The settings a store needs to reach this server. */
-    Map<String, String> settings() {
+    public Map<String, String> settings() {
         return Map.of(
                 S3ObjectStoreConfig.ENDPOINT, endpoint.toString(),
                 S3ObjectStoreConfig.ACCESS_KEY, ACCESS_KEY,
                 S3ObjectStoreConfig.SECRET_KEY, SECRET_KEY);
     }
 
-    S3Client admin() {
+    public S3Client admin() {
         return admin;
     }
 
-    void createBucket(String bucket) {
+    public void createBucket(String bucket) {
         admin.createBucket(b -> b.bucket(bucket));
     }
 
