@@ -257,12 +257,14 @@ class ShardInvariantsTest {
                 List<CompletableFuture<AppendResult>> window = new ArrayList<>();
                 List<Long> ids = new ArrayList<>();
                 started.countDown();
-                for (long i = 0; i < 2000 && !stop.get(); i++) {
+                for (long i = 0; i < 2000; i++) {
+                    // Stopping still settles the window: its appends may be in the log.
+                    boolean last = i == 1999 || stop.get();
                     long id = base + i;
                     String v = shards.get((int) (id % 2));
                     window.add(f.wal(v.substring(0, 5)).append(insert(v, 300, rows(0, 1, id, 4))));
                     ids.add(id);
-                    if (window.size() == 16 || i == 1999) {
+                    if (window.size() == 16 || last) {
                         for (int k = 0; k < window.size(); k++) {
                             try {
                                 ShardFixture.await(window.get(k));
@@ -275,6 +277,9 @@ class ShardInvariantsTest {
                         }
                         window.clear();
                         ids.clear();
+                    }
+                    if (last) {
+                        break;
                     }
                 }
                 return null;
