@@ -4,7 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidelog.client.StreamingClient;
-import io.tidelog.client.testing.Await;
+import io.tidelog.testing.Await;
 import io.tidelog.client.testing.FakeCluster;
 import io.tidelog.message.MessageLimits;
 import io.tidelog.message.MutableMessage;

@@ -5,12 +5,12 @@ import static io.tidelog.client.ConsumerTest.text;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tidelog.client.testing.Await;
+import io.tidelog.testing.Await;
 import io.tidelog.client.testing.FakeCluster;
 import io.tidelog.client.testing.FakeLog;
 import io.tidelog.client.testing.FakeStreamingNode;
 import io.tidelog.client.testing.FakeStreamingNode.Packing;
-import io.tidelog.client.testing.Seeds;
+import io.tidelog.testing.Seeds;
 import io.tidelog.message.MutableMessage;
 import io.tidelog.proto.MessageType;
 import java.time.Duration;

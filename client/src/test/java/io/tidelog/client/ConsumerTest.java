@@ -4,11 +4,11 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.tidelog.client.testing.Await;
+import io.tidelog.testing.Await;
 import io.tidelog.client.testing.FakeCluster;
 import io.tidelog.client.testing.FakeLog;
 import io.tidelog.client.testing.FakeStreamingNode;
-import io.tidelog.client.testing.Seeds;
+import io.tidelog.testing.Seeds;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;

@@ -3,11 +3,11 @@ package io.tidelog.client;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tidelog.client.testing.Await;
+import io.tidelog.testing.Await;
 import io.tidelog.client.testing.FakeCluster;
 import io.tidelog.client.testing.FakeStreamingNode;
 import io.tidelog.client.testing.FakeStreamingNode.Packing;
-import io.tidelog.client.testing.Seeds;
+import io.tidelog.testing.Seeds;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.ImmutableMessage;

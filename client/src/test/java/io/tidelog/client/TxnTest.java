@@ -3,7 +3,7 @@ package io.tidelog.client;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tidelog.client.testing.Await;
+import io.tidelog.testing.Await;
 import io.tidelog.client.testing.FakeCluster;
 import io.tidelog.client.testing.FakeErrors;
 import io.tidelog.client.testing.FakeStreamingNode;

@@ -1,5 +1,7 @@
 package io.tidelog.coord;
 
+import io.tidelog.testing.Await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
-import io.tidelog.meta.testing.Await;
+import io.tidelog.testing.Await;
 import io.tidelog.meta.testing.ManualClock;
 import io.tidelog.meta.testing.RecordingListener;
-import io.tidelog.meta.testing.Seeds;
+import io.tidelog.testing.Seeds;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -23,7 +23,7 @@ import io.tidelog.proto.InsertHeader;
 import io.tidelog.proto.Int64Array;
 import io.tidelog.proto.MessageType;
 import io.tidelog.proto.StringArray;
-import io.tidelog.wal.testing.Seeds;
+import io.tidelog.testing.Seeds;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

@@ -19,7 +19,7 @@ import io.tidelog.proto.ManualFlushHeader;
 import io.tidelog.proto.MessageType;
 import io.tidelog.proto.InsertBody;
 import io.tidelog.proto.PartitionSegment;
-import io.tidelog.wal.testing.Seeds;
+import io.tidelog.testing.Seeds;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -20,7 +20,7 @@ import io.tidelog.wal.WalScanner;
 import io.tidelog.wal.memory.MemoryStorage;
 import io.tidelog.wal.memory.MemoryWalBackend;
 import io.tidelog.wal.memory.MemoryWalConfig;
-import io.tidelog.wal.testing.Seeds;
+import io.tidelog.testing.Seeds;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -12,7 +12,7 @@ import io.tidelog.common.MessageId;
 import io.tidelog.message.ImmutableMessage;
 import io.tidelog.proto.MessageType;
 import io.tidelog.wal.DeliverPolicy;
-import io.tidelog.wal.testing.Seeds;
+import io.tidelog.testing.Seeds;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
-import io.tidelog.objectstore.testing.Seeds;
+import io.tidelog.testing.Seeds;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package io.tidelog.parquet;
 
+import io.tidelog.testing.Seeds;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -11,7 +11,7 @@ import io.tidelog.proto.CollectionSchema;
 import io.tidelog.proto.CollectionState;
 import io.tidelog.proto.CreateCollectionHeader;
 import io.tidelog.proto.MessageType;
-import io.tidelog.wal.testing.Await;
+import io.tidelog.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

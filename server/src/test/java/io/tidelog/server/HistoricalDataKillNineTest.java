@@ -6,7 +6,7 @@ import io.tidelog.client.CollectionDescription;
 import io.tidelog.client.StreamingClient;
 import io.tidelog.message.SchemaJson;
 import io.tidelog.proto.CollectionSchema;
-import io.tidelog.wal.testing.Seeds;
+import io.tidelog.testing.Seeds;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

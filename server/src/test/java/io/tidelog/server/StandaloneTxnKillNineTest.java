@@ -12,7 +12,7 @@ import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.ImmutableMessage;
 import io.tidelog.proto.MessageType;
-import io.tidelog.wal.testing.Seeds;
+import io.tidelog.testing.Seeds;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

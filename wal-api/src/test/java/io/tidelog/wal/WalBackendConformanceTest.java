@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.fail;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
-import io.tidelog.wal.testing.Seeds;
+import io.tidelog.testing.Seeds;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package io.tidelog.meta.testing;
 
+import io.tidelog.testing.Await;
+
 import io.tidelog.common.StreamingException;
 import io.tidelog.meta.WatchEvent;
 import io.tidelog.meta.WatchListener;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidelog.meta.KeyValue;
 import io.tidelog.meta.MetaStore;
-import io.tidelog.meta.testing.Await;
+import io.tidelog.testing.Await;
 import io.tidelog.meta.testing.ManualClock;
-import io.tidelog.meta.testing.Seeds;
+import io.tidelog.testing.Seeds;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,6 +1,6 @@
 package io.tidelog.objectstore.s3;
 
-import io.tidelog.objectstore.testing.Await;
+import io.tidelog.testing.Await;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;

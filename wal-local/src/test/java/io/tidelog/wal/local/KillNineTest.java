@@ -10,7 +10,7 @@ import io.tidelog.wal.Wal;
 import io.tidelog.wal.WalBackend;
 import io.tidelog.wal.WalBackends;
 import io.tidelog.wal.WalScanner;
-import io.tidelog.wal.testing.Seeds;
+import io.tidelog.testing.Seeds;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

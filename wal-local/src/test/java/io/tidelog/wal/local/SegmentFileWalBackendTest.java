@@ -11,7 +11,7 @@ import io.tidelog.wal.LogRecord;
 import io.tidelog.wal.OpenOptions;
 import io.tidelog.wal.Wal;
 import io.tidelog.wal.WalScanner;
-import io.tidelog.wal.testing.Await;
+import io.tidelog.testing.Await;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;

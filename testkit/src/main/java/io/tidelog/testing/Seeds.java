@@ -1,4 +1,4 @@
-package io.tidelog.wal.testing;
+package io.tidelog.testing;
 
 import java.util.Random;
 import org.junit.jupiter.api.extension.ExtensionContext;
