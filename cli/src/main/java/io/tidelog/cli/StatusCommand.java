@@ -68,13 +68,14 @@ public final class StatusCommand implements Callable<Integer> {
 
     static String table(ClusterStatus s) {
         Table pchannels = new Table("PCHANNEL", "NODE", "TERM", "AVAILABLE", "LAST TIME TICK", "LAST TIME", "IN FLIGHT",
-                "BUFFER BYTES", "APPENDED");
+                "BUFFER BYTES", "APPENDED", "WAL BYTES");
         for (ClusterStatus.PchannelStatus p : s.pchannels()) {
             pchannels.row(p.pchannel(), p.nodeId().isEmpty() ? "-" : p.nodeId(), Long.toString(p.term()),
                     p.available() ? "yes" : "no",
                     p.lastTimeTick() == 0 ? "-" : Long.toUnsignedString(p.lastTimeTick()),
                     p.lastTime() == null ? "-" : p.lastTime().toString(),
-                    Long.toString(p.inFlight()), Long.toString(p.bufferBytes()), Long.toString(p.appended()));
+                    Long.toString(p.inFlight()), Long.toString(p.bufferBytes()), Long.toString(p.appended()),
+                    p.retainedBytes() == 0 ? "-" : Long.toString(p.retainedBytes()));
         }
         Table nodes = new Table("NODE", "ADDRESS", "ALIVE");
         for (ClusterStatus.NodeStatus n : s.nodes()) {

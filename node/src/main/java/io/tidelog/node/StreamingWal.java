@@ -598,7 +598,15 @@ public final class StreamingWal implements AutoCloseable {
             pending = inFlight.size();
         }
         return new WalStatus(pchannel(), term(), isAvailable(), lastTimeTick, lastConfirmed, pending,
-                buffer.entries(), buffer.bytes(), appended.get(), savedCheckpoint, replayed);
+                buffer.entries(), buffer.bytes(), appended.get(), savedCheckpoint, replayed, retainedBytes());
+    }
+
+    private long retainedBytes() {
+        try {
+            return wal.retainedBytes();
+        } catch (RuntimeException e) {
+            return -1;
+        }
     }
 
     /** The time tick of the last message published (a data message or a TimeTick). */

@@ -16,10 +16,11 @@ import io.tidelog.common.MessageId;
  * @param appended       messages appended in this term (data and persisted TimeTicks)
  * @param checkpoint     where a reopen would start replaying (the last persisted checkpoint), or null
  * @param replay         what opening this term replayed
+ * @param retainedBytes  bytes the backend holds for the pchannel (-1 if it cannot tell)
  */
 public record WalStatus(String pchannel, long term, boolean available, long lastTimeTick, MessageId lastId,
                         int inFlight, int bufferEntries, long bufferBytes, long appended, Checkpoint checkpoint,
-                        Replay replay) {
+                        Replay replay, long retainedBytes) {
 
     /** What replay read when the pchannel opened: messages and bytes of the log before the term's first TimeTick. */
     public record Replay(long messages, long bytes, long millis, Checkpoint from) {

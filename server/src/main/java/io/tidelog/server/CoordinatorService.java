@@ -112,7 +112,8 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
             WalStatus s = local.get(a.pchannel());
             if (s != null && s.term() == a.term()) {
                 p.setAvailable(s.available()).setLastTimeTick(s.lastTimeTick()).setInFlight(s.inFlight())
-                        .setAppended(s.appended()).setBufferBytes(s.bufferBytes());
+                        .setAppended(s.appended()).setBufferBytes(s.bufferBytes())
+                        .setRetainedBytes(Math.max(0, s.retainedBytes()));
                 if (s.lastId() != null) {
                     p.setLastId(MessageIds.toProto(s.lastId()));
                 }

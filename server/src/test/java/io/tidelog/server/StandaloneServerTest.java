@@ -208,6 +208,7 @@ class StandaloneServerTest {
             assertThat(p.getTerm()).isEqualTo(1);
             assertThat(p.getAvailable()).isTrue();
             assertThat(p.getNodeId()).isEqualTo("node-1");
+            assertThat(p.getRetainedBytes()).as("the local WAL's segment files").isPositive();
         });
     }
 

@@ -63,6 +63,14 @@ public interface Wal extends AutoCloseable {
     void truncate(MessageId upTo);
 
     /**
+     * Bytes the log holds on its storage now (what truncation frees), or {@code -1} if the backend cannot tell.
+     * Cheap: for status, not for accounting.
+     */
+    default long retainedBytes() {
+        return -1;
+    }
+
+    /**
      * Stops accepting appends, waits for appends already accepted to finish (each completes, either
      * acknowledged or failed), closes the scanners opened from this log and releases its resources.
      * Idempotent.

@@ -82,6 +82,11 @@ final class SegmentFileWal implements Wal {
     }
 
     @Override
+    public long retainedBytes() {
+        return log.retainedBytes();
+    }
+
+    @Override
     public void truncate(MessageId upTo) {
         if (writer == null) {
             throw readOnly();

@@ -359,6 +359,15 @@ final class SegmentLog implements AutoCloseable {
         return end;
     }
 
+    /** The size of the retained segment files (preallocated: whole segments, written or not). */
+    long retainedBytes() {
+        long bytes = 0;
+        for (Segment s : segments.values()) {
+            bytes += s.capacity;
+        }
+        return bytes;
+    }
+
     long firstIndex() {
         return firstIndex;
     }
