@@ -46,8 +46,10 @@ public final class SegmentsCommand extends ClientCommand {
                 j.put("objectKeys", s.getObjectKeysList());
                 out.println(Rows.toJson(j));
             } else {
-                out.printf("%-10s segment=%d partition=%d vchannel=%s rows=%d tt=%s..%s%s%n", state(s), s.getSegmentId(),
-                        s.getPartitionId(), s.getVchannel(), s.getRows(), Long.toUnsignedString(s.getMinTimeTick()),
+                String which = s.getState() == io.tidelog.proto.SegmentState.SEGMENT_DELETE_LOG ? ""
+                        : "segment=" + s.getSegmentId() + " partition=" + s.getPartitionId() + " ";
+                out.printf("%-10s %svchannel=%s rows=%d tt=%s..%s%s%n", state(s), which, s.getVchannel(), s.getRows(),
+                        Long.toUnsignedString(s.getMinTimeTick()),
                         Long.toUnsignedString(s.getMaxTimeTick()),
                         s.getObjectKeysCount() == 0 ? "" : " keys=" + String.join(",", s.getObjectKeysList()));
             }
