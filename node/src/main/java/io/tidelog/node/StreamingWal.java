@@ -505,6 +505,17 @@ public final class StreamingWal implements AutoCloseable {
         }
     }
 
+    /**
+     * The backend's records as they are stored (no assembly, no filters, nothing from memory), for extensions that
+     * read back what they observed (the flusher reads the payloads replay left in the log).
+     */
+    public WalScanner readLog(DeliverPolicy policy) {
+        if (closed) {
+            throw StreamingException.onShutdown("pchannel " + pchannel() + " is closed");
+        }
+        return wal.read(policy);
+    }
+
     private void forget(SwitchableScanner s) {
         synchronized (scanners) {
             scanners.remove(s);

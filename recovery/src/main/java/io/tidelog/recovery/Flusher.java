@@ -10,6 +10,7 @@ import io.tidelog.message.MutableMessage;
 import io.tidelog.node.AppendResult;
 import io.tidelog.node.Checkpoint;
 import io.tidelog.node.ExtensionState;
+import io.tidelog.node.StreamingWal;
 import io.tidelog.node.WalExtension;
 import io.tidelog.objectstore.ObjectStore;
 import io.tidelog.proto.AlterCollectionBody;
@@ -28,6 +29,9 @@ import io.tidelog.proto.InsertBody;
 import io.tidelog.proto.InsertHeader;
 import io.tidelog.proto.MessageType;
 import io.tidelog.tso.HybridTimestamps;
+import io.tidelog.wal.DeliverPolicy;
+import io.tidelog.wal.LogRecord;
+import io.tidelog.wal.WalScanner;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -100,6 +104,8 @@ public final class Flusher implements WalExtension {
     private Checkpoint position;
     private long term;
     private long uploads;
+    /** Set at bind: where replayed pieces are read back from. */
+    private volatile StreamingWal log;
     /** Payload bytes of the uploads not yet durable. Guarded by this. */
     private long pendingBytes;
     private boolean closed;
@@ -117,8 +123,15 @@ public final class Flusher implements WalExtension {
         }
     }
 
-    /** One payload (an InsertBody or DeleteBody, still encoded) with the time tick it became visible at. */
-    record Piece(ByteString payload, long timeTick) {
+    /**
+     * One payload (an InsertBody or DeleteBody, still encoded) with the time tick it became visible at. Replayed
+     * pieces keep only the id of their record ({@code payload} null): recovery holds no rows in memory, and the
+     * upload reads them back from the log, which keeps them until the checkpoint passes them.
+     */
+    record Piece(ByteString payload, MessageId id, long timeTick) {
+        Piece withPayload(ByteString p) {
+            return new Piece(p, id, timeTick);
+        }
     }
 
     static final class SegmentBuffer {
@@ -188,9 +201,9 @@ public final class Flusher implements WalExtension {
         void run() {
             try {
                 if (segment != null) {
-                    uploader.uploadSegment(segment, schema);
+                    uploader.uploadSegment(segment, schema, readBack(segment.inserts));
                 } else {
-                    uploader.uploadDeletes(deleted, schema);
+                    uploader.uploadDeletes(deleted, schema, readBack(deleted.deletes));
                 }
             } catch (RuntimeException e) {
                 retry(this, e);
@@ -268,7 +281,7 @@ public final class Flusher implements WalExtension {
                 OpenTxn t = m.txn() == null ? null : txns.remove(m.txn().getTxnId());
                 if (t != null && m.timeTick() > skipThrough) {
                     for (ImmutableMessage body : t.bodies) {
-                        applyData(body, m);
+                        applyData(body, m, replay);
                     }
                 }
             }
@@ -284,7 +297,7 @@ public final class Flusher implements WalExtension {
                         t.bodies.add(m);
                     }
                 } else if (m.timeTick() > skipThrough) {
-                    applyData(m, m);
+                    applyData(m, m, replay);
                 }
             }
             case FLUSH -> {
@@ -320,9 +333,13 @@ public final class Flusher implements WalExtension {
         }
     }
 
-    /** Buffers the rows or keys of {@code body}, visible from {@code at} (itself, or its transaction's commit). */
-    private void applyData(ImmutableMessage body, ImmutableMessage at) {
+    /**
+     * Buffers the rows or keys of {@code body}, visible from {@code at} (itself, or its transaction's commit): the
+     * payload itself when live, only the record's id on replay.
+     */
+    private void applyData(ImmutableMessage body, ImmutableMessage at, boolean replay) {
         Checkpoint before = new Checkpoint(confirmedOf(at), at.timeTick() - 1);
+        Piece piece = new Piece(replay ? null : body.payload(), body.id(), at.timeTick());
         if (body.type() == MessageType.INSERT) {
             InsertHeader h = body.header(InsertHeader.class);
             if (h.getPartitionsCount() != 1) {
@@ -332,12 +349,12 @@ public final class Flusher implements WalExtension {
             var p = h.getPartitions(0);
             SegmentBuffer s = growing.computeIfAbsent(p.getSegmentId(), id -> new SegmentBuffer(id,
                     h.getCollectionId(), p.getPartitionId(), body.vchannel(), before));
-            s.inserts.add(new Piece(body.payload(), at.timeTick()));
+            s.inserts.add(piece);
             s.rows += p.getRows();
         } else {
             DeleteHeader h = body.header(DeleteHeader.class);
             DeleteBuffer d = deletes.computeIfAbsent(body.vchannel(), v -> new DeleteBuffer(h.getCollectionId(), v, before));
-            d.deletes.add(new Piece(body.payload(), at.timeTick()));
+            d.deletes.add(piece);
             d.rows += h.getRows();
         }
     }
@@ -403,6 +420,59 @@ public final class Flusher implements WalExtension {
             }
         }
         return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new));
+    }
+
+    @Override
+    public void bind(StreamingWal wal) {
+        this.log = wal;
+    }
+
+    /**
+     * {@code pieces} with every payload in memory: those replay left in the log are read back from it (one scan
+     * from the first of them). Runs on a flush thread.
+     */
+    private List<Piece> readBack(List<Piece> pieces) {
+        Map<MessageId, Integer> missing = new HashMap<>();
+        MessageId first = null;
+        MessageId last = null;
+        for (int i = 0; i < pieces.size(); i++) {
+            Piece p = pieces.get(i);
+            if (p.payload() == null) {
+                missing.put(p.id(), i);
+                first = first == null || p.id().isBefore(first) ? p.id() : first;
+                last = last == null || p.id().isAfter(last) ? p.id() : last;
+            }
+        }
+        if (missing.isEmpty()) {
+            return pieces;
+        }
+        StreamingWal wal = log;
+        if (wal == null) {
+            throw StreamingException.onShutdown("pchannel " + pchannel + " does not serve yet: its log cannot be read back");
+        }
+        List<Piece> out = new ArrayList<>(pieces);
+        try (WalScanner s = wal.readLog(DeliverPolicy.startFrom(first))) {
+            int left = missing.size();
+            while (left > 0) {
+                LogRecord r = s.poll(Duration.ofSeconds(30));
+                if (r == null) {
+                    throw new StreamingException(ErrorCode.TIMEOUT, "pchannel " + pchannel + ": reading back records "
+                            + first + ".." + last + " stalled");
+                }
+                Integer at = missing.get(r.id());
+                if (at != null) {
+                    out.set(at, out.get(at).withPayload(ImmutableMessage.decode(r.id(), r.payload()).payload()));
+                    left--;
+                } else if (r.id().isAfter(last)) {
+                    throw new StreamingException(ErrorCode.DATA_CORRUPTED, "pchannel " + pchannel + ": " + left
+                            + " records between " + first + " and " + last + " are missing from the log");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw StreamingException.onShutdown("interrupted while reading back pchannel " + pchannel);
+        }
+        return out;
     }
 
     // ---- appends: ManualFlush waits for object storage ----
@@ -558,7 +628,7 @@ public final class Flusher implements WalExtension {
     private static long payloadBytes(List<Piece> pieces) {
         long n = 0;
         for (Piece p : pieces) {
-            n += p.payload().size();
+            n += p.payload() == null ? 0 : p.payload().size();
         }
         return n;
     }

@@ -71,14 +71,14 @@ public final class SegmentUploader {
     }
 
     /** Uploads a sealed segment unless its manifest exists. */
-    void uploadSegment(Flusher.SegmentBuffer s, CollectionSchema schema) {
+    void uploadSegment(Flusher.SegmentBuffer s, CollectionSchema schema, List<Flusher.Piece> inserts) {
         String manifestKey = SegmentKeys.segmentManifest(s.collectionId, s.segmentId);
         if (store.get(manifestKey).isPresent()) {
             LOG.info("segment {} of collection {} is in object storage already", s.segmentId, s.collectionId);
             return;
         }
-        List<InsertedRows> rows = new ArrayList<>(s.inserts.size());
-        for (Flusher.Piece p : s.inserts) {
+        List<InsertedRows> rows = new ArrayList<>(inserts.size());
+        for (Flusher.Piece p : inserts) {
             rows.add(new InsertedRows(Flusher.insertBody(p), p.timeTick()));
         }
         SealedSegment segment = new SealedSegment(s.collectionId, s.partitionId, s.segmentId, s.vchannel);
@@ -94,15 +94,15 @@ public final class SegmentUploader {
     }
 
     /** Uploads a delete log unless its manifest exists. */
-    void uploadDeletes(Flusher.DeleteBuffer d, CollectionSchema schema) {
+    void uploadDeletes(Flusher.DeleteBuffer d, CollectionSchema schema, List<Flusher.Piece> pieces) {
         long first = d.deletes.get(0).timeTick();
         long last = d.deletes.get(d.deletes.size() - 1).timeTick();
         String manifestKey = SegmentKeys.deleteManifest(d.collectionId, d.vchannel, first, last);
         if (store.get(manifestKey).isPresent()) {
             return;
         }
-        List<DeletedKeys> keys = new ArrayList<>(d.deletes.size());
-        for (Flusher.Piece p : d.deletes) {
+        List<DeletedKeys> keys = new ArrayList<>(pieces.size());
+        for (Flusher.Piece p : pieces) {
             keys.add(new DeletedKeys(Flusher.deleteBody(p), p.timeTick()));
         }
         String dataKey = SegmentKeys.deleteLog(d.collectionId, d.vchannel, first, last);
