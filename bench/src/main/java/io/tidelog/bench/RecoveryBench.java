@@ -83,14 +83,14 @@ import picocli.CommandLine.Spec;
  * {@code start}, i.e. the replay that rebuilds the flusher's growing buffers and the shard state. Baseline
  * sample: the setup's segment files read in order with {@code FileChannel.read} into a 1 MiB direct buffer,
  * up to the end of the last batch. Ratio = SUT seconds / baseline seconds (lower is better). Both read
- * from a warm page cache: the data was just written and the bench cannot drop caches.
+ * from the disk: before every sample the files are dropped from the page cache (dd iflag=nocache).
  */
 @Command(name = "recovery", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Recovery time of a node with --bytes of unflushed WAL (StreamingWal.start replaying the"
                 + " whole log into the node's extensions) vs a raw sequential read of the same segment files"
-                + " (A/B pairs; ratio = replay seconds / raw read seconds; both read a warm page cache).",
-                "The flusher holds every unflushed insert in memory: the heap needs about 2x --bytes"
-                        + " (BENCH_JAVA_OPTS=-Xmx4g for the 1GiB default if the JVM's default heap is smaller)."})
+                + " (A/B pairs; ratio = replay seconds / raw read seconds; both start with a cold page cache unless --warm).",
+                "Replay keeps only the ids of unflushed rows (the flusher reads them back from the log when it"
+                        + " uploads), so the heap does not grow with --bytes; --warm measures the CPU cost alone."})
 final class RecoveryBench implements Callable<Integer> {
     static final double GOAL = 1.5;
     static final String PCHANNEL = "bench";
@@ -122,6 +122,10 @@ final class RecoveryBench implements Callable<Integer> {
             description = "Appends in flight while writing (default: ${DEFAULT-VALUE}).")
     int window;
 
+    @Option(names = "--warm", description = "Keep the page cache warm (measures the replay's CPU cost only); by default"
+            + " every sample starts with the pchannel's files dropped from the page cache, so both read the disk.")
+    boolean warm;
+
     private int term;
 
     @Override
@@ -143,8 +147,10 @@ final class RecoveryBench implements Callable<Integer> {
                             ByteSize.format(bytes), window),
                     String.format(Locale.ROOT, "pairs:   %d x (raw sequential read of the segment files with a 1MiB"
                             + " direct buffer, then a fresh backend at the next term + StreamingWal.start)", run.pairs),
-                    "cache:   both sides read a WARM page cache (the data was just written; no root to drop caches):"
-                            + " this measures replay CPU cost, not the disk",
+                    warm ? "cache:   both sides read a WARM page cache (--warm): this measures the replay's CPU cost, not"
+                            + " the disk"
+                            : "cache:   both sides start COLD: before every sample the pchannel's files are dropped from"
+                            + " the page cache (dd iflag=nocache, i.e. posix_fadvise DONTNEED; no root needed)",
                     "units:   raw s = one whole read; start s = backend open + StreamingWal.start (first TimeTick, replay);"
                             + " replay ms = the replay alone as status().replay() reports it; GiB/s over the baseline's bytes");
             long started = System.nanoTime();
@@ -154,15 +160,24 @@ final class RecoveryBench implements Callable<Integer> {
             report.line("written: %s of insert payload in %.1f s; the baseline reads %d segment files, %s",
                     ByteSize.format(bytes), (System.nanoTime() - started) / 1e9, files.size(),
                     ByteSize.format(rawBytes));
+            Path pchannelDir = node.walDir.resolve(PCHANNEL);
             if (run.warmupSeconds > 0) {
+                coldUnlessWarm(pchannelDir);
                 double b = rawRead(files, last).seconds();
+                coldUnlessWarm(pchannelDir);
                 Sample s = node.recover();
                 report.line("warm-up (discarded, one pass each): raw %.3f s, replay %.3f s", b, s.seconds());
             }
             report.line("%4s %9s %9s %9s %9s %10s %10s %10s %8s", "pair", "raw s", "raw GiB/s", "start s",
                     "st GiB/s", "replay msg", "replay MiB", "replay ms", "ratio");
             long gib = rawBytes;
-            pairs = PairedRun.alternate(run.pairs, i -> rawRead(files, last), i -> node.recover(),
+            pairs = PairedRun.alternate(run.pairs, i -> {
+                coldUnlessWarm(pchannelDir);
+                return rawRead(files, last);
+            }, i -> {
+                coldUnlessWarm(pchannelDir);
+                return node.recover();
+            },
                     p -> report.line("%4d %9.3f %9.3f %9.3f %9.3f %10d %10.1f %10d %8.3f", p.index(),
                             p.baseline().seconds(), gibPerSecond(gib, p.baseline()), p.sut().seconds(),
                             gibPerSecond(gib, p.sut()), p.sut().replay().messages(),
@@ -220,10 +235,37 @@ final class RecoveryBench implements Callable<Integer> {
         }
     }
 
-    /** The baseline: each file read in order with one 1 MiB direct buffer; every byte is summed. */
+    /** Drops the page cache of every file of {@code dir} (unless --warm): the next read comes from the disk. */
+    private void coldUnlessWarm(Path dir) throws IOException {
+        if (warm) {
+            return;
+        }
+        List<Path> all;
+        try (var files = Files.list(dir)) {
+            all = files.filter(Files::isRegularFile).toList();
+        }
+        for (Path f : all) {
+            Process p = new ProcessBuilder("dd", "if=" + f, "iflag=nocache", "count=0", "status=none")
+                    .redirectErrorStream(true).start();
+            try {
+                String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                if (p.waitFor() != 0) {
+                    throw new IOException("dropping " + f + " from the page cache failed (run with --warm): " + out);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while dropping the page cache", e);
+            }
+        }
+    }
+
+    /**
+     * The baseline: each file read in order into one 1 MiB direct buffer, nothing else (no per-byte work: the
+     * cheapest way to get the same bytes off the same disk, so the ratio charges the replay for all it does).
+     */
     private static Sample rawRead(List<Path> files, MessageId last) throws IOException {
         ByteBuffer buf = ByteBuffer.allocateDirect(READ_BUFFER);
-        long sum = 0;
+        long read = 0;
         long start = System.nanoTime();
         for (Path f : files) {
             long limit = readLimit(f, last);
@@ -236,16 +278,13 @@ final class RecoveryBench implements Callable<Integer> {
                         break;
                     }
                     pos += n;
-                    buf.flip();
-                    while (buf.hasRemaining()) {
-                        sum += buf.get();
-                    }
+                    read += n;
                 }
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        if (sum == Long.MIN_VALUE) {
-            System.out.print(""); // keeps the sum alive
+        if (read == 0 && !files.isEmpty()) {
+            throw new IOException("the baseline read nothing from " + files.size() + " files");
         }
         return new Sample(seconds, null);
     }

@@ -202,12 +202,16 @@ public final class StreamingWal implements AutoCloseable {
                 : DeliverPolicy.startFrom(start.messageId());
         long messages = 0;
         long bytes = 0;
-        try (WalScanner s = wal.read(policy)) {
+        // The log is read ahead on a thread of its own, so the disk and the extensions work at the same time.
+        try (WalScanner s = wal.read(policy);
+             ReadAheadScanner records = new ReadAheadScanner(pchannel(), s, firstTick, Duration.ofSeconds(30), 64 << 20)) {
             while (true) {
-                LogRecord r = s.poll(Duration.ofSeconds(30));
-                if (r == null) {
-                    throw new StreamingException(ErrorCode.TIMEOUT, "pchannel " + pchannel()
-                            + ": replay did not reach the first TimeTick " + firstTick);
+                LogRecord r;
+                try {
+                    r = records.next();
+                } catch (StreamingException e) {
+                    throw new StreamingException(e.code(), "pchannel " + pchannel()
+                            + ": replay did not reach the first TimeTick " + firstTick + ": " + e.detail(), e);
                 }
                 boolean last = r.id().equals(firstTick);
                 ImmutableMessage m = ImmutableMessage.decode(r.id(), r.payload());
