@@ -33,6 +33,11 @@ final class GrowingSegment {
     long bytes;
     /** The time tick of the last insert published into it; 0 if none. */
     long lastInsertTimeTick;
+    /**
+     * Transactions with inserts published into it and no CommitTxn or RollbackTxn yet: its Flush waits for them,
+     * or a commit after the Flush would add rows to a segment already written out.
+     */
+    final java.util.Set<Long> openTxns = new java.util.HashSet<>();
     /** Rows and bytes of the inserts published into it (what a checkpoint records; rows/bytes count more). */
     long loggedRows;
     long loggedBytes;
@@ -91,9 +96,10 @@ final class GrowingSegment {
         return null;
     }
 
-    /** Sealed, no insert in flight, Flush not yet appended, CreateSegment durable. */
+    /** Sealed, no insert in flight, no transaction with inserts in it open, Flush not yet appended, CreateSegment durable. */
     boolean readyToFlush() {
-        return sealedBy != null && inFlight == 0 && flush == null && created.isDone() && !created.isCompletedExceptionally();
+        return sealedBy != null && inFlight == 0 && openTxns.isEmpty() && flush == null && created.isDone()
+                && !created.isCompletedExceptionally();
     }
 
     ShardSnapshot.Segment snapshot() {

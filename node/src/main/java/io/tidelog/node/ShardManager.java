@@ -81,7 +81,9 @@ import org.slf4j.LoggerFactory;
  * {@code CreateSegment} with {@link StreamingWal#appendSystem} and hands the insert on right after it, under
  * one lock, so the CreateSegment precedes every insert of its segment in the log and inserts keep their order. An insert larger
  * than a whole segment fails at once. A sealed segment takes no more inserts; its {@code Flush} is
- * appended once no insert assigned to it is in flight, so it follows every insert of its segment.
+ * appended once no insert assigned to it is in flight and no transaction with inserts in it is open, so it
+ * follows every insert of its segment, including those a later CommitTxn makes visible (DDL and ManualFlush
+ * flush at once: they abort the open transactions of their vchannel).
  * Seal policies, evaluated at each time tick ({@link #onTimeTick}) against the injected clock and the
  * physical part of the time ticks in the log: size, rows, lifetime, idle, and the node's growing bytes
  * over the high-water mark ({@link GrowingSegmentBytes}; the largest are sealed until the low-water
@@ -623,6 +625,7 @@ public final class ShardManager implements WalExtension {
                 case CREATE_SEGMENT -> applyCreateSegment(m);
                 case INSERT -> applyInsert(m, replay);
                 case FLUSH -> applyFlush(m);
+                case COMMIT_TXN, ROLLBACK_TXN -> applyTxnEnd(m);
                 default -> {
                 }
             }
@@ -743,6 +746,9 @@ public final class ShardManager implements WalExtension {
                 }
                 s.loggedRows += p.getRows();
                 s.loggedBytes += p.getBinarySize();
+                if (m.txn() != null) {
+                    s.openTxns.add(m.txn().getTxnId());
+                }
                 if (replay) {
                     s.rows += p.getRows();
                     s.bytes += p.getBinarySize();
@@ -751,6 +757,24 @@ public final class ShardManager implements WalExtension {
                     }
                 }
                 s.lastInsertTimeTick = m.timeTick();
+            }
+        }
+    }
+
+    /**
+     * A transaction ended: the segments it inserted into no longer wait for it (a sealed one is flushed at the next
+     * time tick). Its vchannel's segments are the only ones it can have touched.
+     */
+    private void applyTxnEnd(ImmutableMessage m) {
+        if (m.txn() == null) {
+            return;
+        }
+        synchronized (this) {
+            CollectionShard c = collections.get(m.vchannel());
+            if (c != null) {
+                for (GrowingSegment s : c.segments.values()) {
+                    s.openTxns.remove(m.txn().getTxnId());
+                }
             }
         }
     }
@@ -857,7 +881,7 @@ public final class ShardManager implements WalExtension {
                         .setCreateTimeTick(g.createTimeTick).setRows(g.loggedRows).setBytes(g.loggedBytes)
                         .setLastInsertTimeTick(g.lastInsertTimeTick)
                         .setSealedBy(g.sealedBy == null ? "" : g.sealedBy.name())
-                        .setActive(c.active.get(g.partitionId) == g));
+                        .setActive(c.active.get(g.partitionId) == g).addAllOpenTxns(g.openTxns));
             }
             b.addCollections(cb);
         }
@@ -898,6 +922,7 @@ public final class ShardManager implements WalExtension {
                 s.bytes = s.loggedBytes = g.getBytes();
                 s.lastInsertTimeTick = g.getLastInsertTimeTick();
                 s.sealedBy = g.getSealedBy().isEmpty() ? null : SealReason.valueOf(g.getSealedBy());
+                s.openTxns.addAll(g.getOpenTxnsList());
                 c.segments.put(s.id, s);
                 if (g.getActive()) {
                     c.active.put(s.partitionId, s);

@@ -11,6 +11,9 @@ import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.ImmutableMessage;
 import io.tidelog.message.MutableMessage;
+import io.tidelog.proto.BeginTxnHeader;
+import io.tidelog.proto.CommitTxnHeader;
+import io.tidelog.proto.MessageType;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.MetaStores;
 import io.tidelog.node.AppendResult;
@@ -205,6 +208,38 @@ class BoundedRecoveryTest {
         assertThat(copies).hasSize((int) (nextId - 1));
         assertThat(copies.values()).containsOnly(1);
         assertThat(deletedKeys()).isEqualTo(12);
+    }
+
+    @Test
+    void aTransactionCommittedBeforeACrashReachesParquetWholeAndOneOpenAtTheCrashNever() throws Exception {
+        open();
+        append(createCollection(V, 100, 1));
+        insertOne();
+        awaitCheckpointWithin(5);
+        long committed = append(MutableMessage.builder(MessageType.BEGIN_TXN, V)
+                .header(BeginTxnHeader.newBuilder().setKeepaliveMillis(60_000).build()).build()).txnId();
+        long firstInTxn = nextId;
+        for (int i = 0; i < 3; i++) {
+            append(insert(V, 100, rows(1, ROWS_PER_INSERT, nextId, 8)).withTxn(committed, 0));
+            nextId += ROWS_PER_INSERT;
+        }
+        append(MutableMessage.builder(MessageType.COMMIT_TXN, V).header(CommitTxnHeader.getDefaultInstance()).build()
+                .withTxn(committed, 0));
+        long open = append(MutableMessage.builder(MessageType.BEGIN_TXN, V)
+                .header(BeginTxnHeader.newBuilder().setKeepaliveMillis(60_000).build()).build()).txnId();
+        long neverVisible = 1_000_000;
+        append(insert(V, 100, rows(1, ROWS_PER_INSERT, neverVisible, 8)).withTxn(open, 0));
+
+        crashAndReopen();
+        append(manualFlush(V, 100, 0));
+
+        Map<Long, Integer> copies = rowCopies();
+        for (long id = firstInTxn; id < firstInTxn + 3 * ROWS_PER_INSERT; id++) {
+            assertThat(copies.get(id)).as("row %d of the committed transaction", id).isEqualTo(1);
+        }
+        assertThat(copies.keySet()).as("rows of the transaction open at the crash")
+                .noneMatch(id -> id >= neverVisible && id < neverVisible + ROWS_PER_INSERT);
+        assertThat(copies).hasSize((int) (nextId - 1));
     }
 
     /** Per row id, its copies in the collection's Parquet files (DuckDB reads them). */
