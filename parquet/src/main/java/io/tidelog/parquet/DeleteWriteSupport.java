@@ -3,53 +3,24 @@ package io.tidelog.parquet;
 import io.tidelog.proto.DeleteBody;
 import io.tidelog.proto.FieldSchema;
 import java.util.Map;
-import org.apache.parquet.conf.ParquetConfiguration;
-import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.io.api.Binary;
-import org.apache.parquet.io.api.RecordConsumer;
-import org.apache.parquet.schema.MessageType;
 
 /**
  * Feeds the keys of {@link DeletedKeys} to parquet-java as rows of a delete log ({@link ParquetLayout}):
  * {@link #bind} selects a delete, each {@code write(cursor)} writes its key at the cursor. The deletes must
  * have been checked against the primary key's type. Owned by one writer on one thread.
  */
-final class DeleteWriteSupport extends WriteSupport<RowCursor> {
-    private final MessageType parquetSchema;
-    private final Map<String, String> footer;
+final class DeleteWriteSupport extends RowCursorWriteSupport {
     private DeleteBody body;
     private long timeTick;
-    private RecordConsumer out;
 
     DeleteWriteSupport(FieldSchema primaryKey, Map<String, String> footer) {
-        this.parquetSchema = ParquetLayout.deleteLogSchema(primaryKey);
-        this.footer = Map.copyOf(footer);
+        super(ParquetLayout.deleteLogSchema(primaryKey), footer);
     }
 
     void bind(DeletedKeys delete) {
         this.body = delete.body();
         this.timeTick = delete.timeTick();
-    }
-
-    @Override
-    public WriteContext init(ParquetConfiguration configuration) {
-        return new WriteContext(parquetSchema, footer);
-    }
-
-    @Override
-    @SuppressWarnings("deprecation")
-    public WriteContext init(org.apache.hadoop.conf.Configuration configuration) {
-        return new WriteContext(parquetSchema, footer);
-    }
-
-    @Override
-    public String getName() {
-        return "tidelog";
-    }
-
-    @Override
-    public void prepareForWrite(RecordConsumer recordConsumer) {
-        this.out = recordConsumer;
     }
 
     @Override

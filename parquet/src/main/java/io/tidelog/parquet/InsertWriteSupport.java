@@ -15,11 +15,8 @@ import io.tidelog.proto.StringArray;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import org.apache.parquet.conf.ParquetConfiguration;
-import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.RecordConsumer;
-import org.apache.parquet.schema.MessageType;
 
 /**
  * Feeds the rows of {@link InsertedRows} to parquet-java straight from their protobuf columns, with no row
@@ -29,7 +26,7 @@ import org.apache.parquet.schema.MessageType;
  * <p>The inserts must have been checked against the schema ({@code RowValidator}): this class trusts
  * their shape. Owned by one writer on one thread.
  */
-final class InsertWriteSupport extends WriteSupport<RowCursor> {
+final class InsertWriteSupport extends RowCursorWriteSupport {
     /** Writes the value of one row of a bound column, which is known to be valid there. */
     private interface ValueWriter {
         void write(RecordConsumer out, int row);
@@ -37,26 +34,18 @@ final class InsertWriteSupport extends WriteSupport<RowCursor> {
 
     private final FieldSchema[] fields;
     private final Map<String, Integer> indexByName = new HashMap<>();
-    private final MessageType parquetSchema;
-    private final Map<String, String> footer;
     private final Column[] columns;
     private final ValueWriter[] writers;
     private long timeTick;
-    private RecordConsumer out;
 
     InsertWriteSupport(CollectionSchema schema, Map<String, String> footer) {
+        super(ParquetLayout.segmentSchema(schema), footer);
         this.fields = schema.getFieldsList().toArray(new FieldSchema[0]);
         for (int i = 0; i < fields.length; i++) {
             indexByName.put(fields[i].getName(), i);
         }
-        this.parquetSchema = ParquetLayout.segmentSchema(schema);
-        this.footer = Map.copyOf(footer);
         this.columns = new Column[fields.length];
         this.writers = new ValueWriter[fields.length];
-    }
-
-    MessageType parquetSchema() {
-        return parquetSchema;
     }
 
     /** Makes {@code insert} the one whose rows the cursor indexes. */
@@ -69,27 +58,6 @@ final class InsertWriteSupport extends WriteSupport<RowCursor> {
             writers[i] = writer(fields[i], c);
         }
         timeTick = insert.timeTick();
-    }
-
-    @Override
-    public WriteContext init(ParquetConfiguration configuration) {
-        return new WriteContext(parquetSchema, footer);
-    }
-
-    @Override
-    @SuppressWarnings("deprecation")
-    public WriteContext init(org.apache.hadoop.conf.Configuration configuration) {
-        return new WriteContext(parquetSchema, footer);
-    }
-
-    @Override
-    public String getName() {
-        return "tidelog";
-    }
-
-    @Override
-    public void prepareForWrite(RecordConsumer recordConsumer) {
-        this.out = recordConsumer;
     }
 
     @Override
