@@ -166,15 +166,11 @@ public final class DedupWindow implements WalExtension {
 
     @Override
     public synchronized void restore(com.google.protobuf.ByteString state) {
-        try {
-            published.clear();
-            for (DedupEntryProto e : DedupStateProto.parseFrom(state).getEntriesList()) {
-                remember(new Key(e.getVchannel(), e.getKey()), new AppendResult(MessageIds.fromProto(e.getId()),
-                        e.getTimeTick(), MessageIds.fromProto(e.getLastConfirmedId())).withTxnId(e.getTxnId()));
-            }
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            throw new StreamingException(io.tidelog.common.ErrorCode.DATA_CORRUPTED,
-                    "the persisted idempotency keys cannot be read", e);
+        DedupStateProto p = ExtensionState.parse(DedupStateProto.parser(), state, "the persisted idempotency keys");
+        published.clear();
+        for (DedupEntryProto e : p.getEntriesList()) {
+            remember(new Key(e.getVchannel(), e.getKey()), new AppendResult(MessageIds.fromProto(e.getId()),
+                    e.getTimeTick(), MessageIds.fromProto(e.getLastConfirmedId())).withTxnId(e.getTxnId()));
         }
     }
 

@@ -22,4 +22,18 @@ public record ExtensionState(ByteString state, Checkpoint replayFrom) {
     public static ExtensionState of(ByteString state) {
         return new ExtensionState(state, null);
     }
+
+    /**
+     * Decodes a persisted state for {@link WalExtension#restore}.
+     *
+     * @throws io.tidelog.common.StreamingException {@code DATA_CORRUPTED} naming {@code what} if it cannot be decoded
+     */
+    public static <T> T parse(com.google.protobuf.Parser<T> parser, ByteString state, String what) {
+        try {
+            return parser.parseFrom(state);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new io.tidelog.common.StreamingException(io.tidelog.common.ErrorCode.DATA_CORRUPTED,
+                    what + " cannot be read: " + e.getMessage(), e);
+        }
+    }
 }

@@ -16,7 +16,6 @@ import io.tidelog.proto.CreateSegmentHeader;
 import io.tidelog.proto.GrowingSegmentProto;
 import io.tidelog.proto.ShardStateProto;
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.tidelog.proto.DeleteBody;
 import io.tidelog.proto.DeleteHeader;
 import io.tidelog.proto.DropCollectionHeader;
@@ -891,13 +890,8 @@ public final class ShardManager implements WalExtension {
     /** Rebuilds the shards a checkpoint recorded; replay then applies the log after it. */
     @Override
     public synchronized void restore(ByteString state) {
-        ShardStateProto p;
-        try {
-            p = ShardStateProto.parseFrom(state);
-        } catch (InvalidProtocolBufferException e) {
-            throw new StreamingException(ErrorCode.DATA_CORRUPTED, "pchannel " + pchannel
-                    + ": the persisted collection shards cannot be read", e);
-        }
+        ShardStateProto p = ExtensionState.parse(ShardStateProto.parser(), state,
+                "pchannel " + pchannel + ": the persisted collection shards");
         collections.clear();
         dropped.clear();
         for (CollectionShardProto cp : p.getCollectionsList()) {

@@ -579,13 +579,10 @@ public final class TxnManager implements WalExtension {
 
     @Override
     public synchronized void restore(com.google.protobuf.ByteString state) {
-        try {
-            openInLog.clear();
-            for (OpenTxnProto t : TxnStateProto.parseFrom(state).getOpenList()) {
-                openInLog.put(t.getTxnId(), t.getVchannel());
-            }
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            throw new StreamingException(ErrorCode.DATA_CORRUPTED, "the persisted transactions cannot be read", e);
+        TxnStateProto p = ExtensionState.parse(TxnStateProto.parser(), state, "the persisted transactions");
+        openInLog.clear();
+        for (OpenTxnProto t : p.getOpenList()) {
+            openInLog.put(t.getTxnId(), t.getVchannel());
         }
     }
 

@@ -1,7 +1,6 @@
 package io.tidelog.recovery;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
@@ -573,13 +572,8 @@ public final class Flusher implements WalExtension {
 
     @Override
     public synchronized void restore(ByteString state) {
-        FlusherStateProto p;
-        try {
-            p = FlusherStateProto.parseFrom(state);
-        } catch (InvalidProtocolBufferException e) {
-            throw new StreamingException(ErrorCode.DATA_CORRUPTED, "pchannel " + pchannel
-                    + ": the persisted flusher state cannot be read", e);
-        }
+        FlusherStateProto p = ExtensionState.parse(FlusherStateProto.parser(), state,
+                "pchannel " + pchannel + ": the persisted flusher state");
         shards.clear();
         for (FlusherCollectionProto c : p.getCollectionsList()) {
             Shard s = new Shard(c.getCollectionId());
@@ -639,18 +633,10 @@ public final class Flusher implements WalExtension {
     }
 
     static InsertBody insertBody(Piece p) {
-        try {
-            return InsertBody.parseFrom(p.payload());
-        } catch (InvalidProtocolBufferException e) {
-            throw new StreamingException(ErrorCode.DATA_CORRUPTED, "an insert body in the log cannot be decoded", e);
-        }
+        return ExtensionState.parse(InsertBody.parser(), p.payload(), "an insert body in the log at " + p.id());
     }
 
     static DeleteBody deleteBody(Piece p) {
-        try {
-            return DeleteBody.parseFrom(p.payload());
-        } catch (InvalidProtocolBufferException e) {
-            throw new StreamingException(ErrorCode.DATA_CORRUPTED, "a delete body in the log cannot be decoded", e);
-        }
+        return ExtensionState.parse(DeleteBody.parser(), p.payload(), "a delete body in the log at " + p.id());
     }
 }

@@ -157,22 +157,9 @@ class BoundedRecoveryTest {
         nextId += ROWS_PER_INSERT;
     }
 
-    /** Records of earlier terms from {@code from} on, read straight from the backend. */
+    /** Records of earlier terms than the one served, from {@code from} on, read straight from the backend. */
     long recordsOfEarlierTermsFrom(Checkpoint from) throws Exception {
-        long n = 0;
-        try (Wal reader = backend.open(OpenOptions.readOnly(P));
-             WalScanner s = reader.read(DeliverPolicy.startFrom(from.messageId()))) {
-            while (true) {
-                LogRecord r = s.poll(Duration.ofSeconds(5));
-                if (r == null) {
-                    return n;
-                }
-                if (ImmutableMessage.decode(r.id(), r.payload()).term() == term) {
-                    return n;
-                }
-                n++;
-            }
-        }
+        return recordsFrom(from, term);
     }
 
     @Test
@@ -324,10 +311,17 @@ class BoundedRecoveryTest {
     }
 
     long recordsFrom(Checkpoint from) throws Exception {
+        return recordsFrom(from, Long.MAX_VALUE);
+    }
+
+    /** Records from {@code from} on, up to the first of term {@code stopAtTerm} or the end of the log. */
+    long recordsFrom(Checkpoint from, long stopAtTerm) throws Exception {
         long n = 0;
         try (Wal reader = backend.open(OpenOptions.readOnly(P));
              WalScanner s = reader.read(DeliverPolicy.startFrom(from.messageId()))) {
-            while (s.poll(Duration.ofMillis(200)) != null) {
+            LogRecord r;
+            while ((r = s.poll(Duration.ofMillis(200))) != null
+                    && ImmutableMessage.decode(r.id(), r.payload()).term() < stopAtTerm) {
                 n++;
             }
         }
