@@ -48,8 +48,14 @@ public final class ConsumeCommand implements Callable<Integer> {
     String vchannel;
 
     @Option(names = "--from", paramLabel = "POSITION", defaultValue = "earliest", converter = PositionConverter.class,
-            description = "earliest (default), latest, MAJOR:MINOR (from that message id) or after:MAJOR:MINOR.")
+            description = "earliest (default: the earliest message the WAL retains), latest, MAJOR:MINOR (from that "
+                    + "message id) or after:MAJOR:MINOR. With --subscription: where a new subscription starts.")
     StartPosition from;
+
+    @Option(names = "--subscription", paramLabel = "NAME",
+            description = "Read through this durable subscription: resume from its committed position (or create it "
+                    + "at --from), and commit what was printed every second and on exit. It holds the WAL's retention.")
+    String subscription;
 
     @Option(names = "--max", paramLabel = "N", description = "Exit after N messages.")
     Long max;
@@ -72,9 +78,13 @@ public final class ConsumeCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        ConsumerOptions options = ConsumerOptions.vchannel(vchannel).withStart(from);
+        if (subscription != null) {
+            options = options.withSubscription(subscription);
+        }
         try (StreamingClient client = ctx.connector().apply(server.server).build();
-                ResumableConsumer consumer = client.consumer(ConsumerOptions.vchannel(vchannel).withStart(from))) {
-            consume(consumer, out);
+                ResumableConsumer consumer = client.consumer(options)) {
+            consume(consumer, out, err);
             return ExitCodes.OK;
         } catch (StreamingException e) {
             out.flush();
@@ -82,10 +92,11 @@ public final class ConsumeCommand implements Callable<Integer> {
         }
     }
 
-    private void consume(ResumableConsumer consumer, PrintWriter out) {
+    private void consume(ResumableConsumer consumer, PrintWriter out, PrintWriter err) {
         long idleNanos = idleTimeoutSeconds == null ? Long.MAX_VALUE : (long) (idleTimeoutSeconds * 1e9);
         long lastActivity = System.nanoTime();
         long printed = 0;
+        boolean told = false;
         while (max == null || printed < max) {
             long idle = System.nanoTime() - lastActivity;
             if (idle >= idleNanos) {
@@ -93,6 +104,9 @@ public final class ConsumeCommand implements Callable<Integer> {
             }
             Duration wait = Duration.ofNanos(Math.min(POLL.toNanos(), idleNanos - idle));
             ImmutableMessage m = consumer.poll(wait);
+            if (!told) {
+                told = tellStart(consumer, err);
+            }
             if (m == null) {
                 continue;
             }
@@ -101,6 +115,28 @@ public final class ConsumeCommand implements Callable<Integer> {
             printed++;
             lastActivity = System.nanoTime();
         }
+    }
+
+    /** Says on standard error where reading starts, once the consumer knows; returns whether it said it. */
+    private boolean tellStart(ResumableConsumer consumer, PrintWriter err) {
+        if (subscription != null) {
+            var s = consumer.subscription();
+            s.ifPresent(sub -> err.println("subscription " + sub.name() + " of " + sub.vchannel() + ": "
+                    + (sub.created() ? "created at " : "resuming after ") + sub.positionId() + " (time tick "
+                    + Long.toUnsignedString(sub.positionTimeTick()) + (sub.positionTime() == null ? "" : ", " + sub.positionTime())
+                    + ")"));
+            err.flush();
+            return s.isPresent();
+        }
+        if (from.kind() != StartPosition.Kind.EARLIEST) {
+            return true;
+        }
+        var e = consumer.earliestRetained();
+        e.ifPresent(first -> err.println("reading " + vchannel + " from the earliest retained message " + first.getKey()
+                + " (time tick " + Long.toUnsignedString(first.getValue()) + ", "
+                + io.tidelog.client.TimeTicks.toInstant(first.getValue()) + ")"));
+        err.flush();
+        return e.isPresent();
     }
 
     static String json(ImmutableMessage m) {

@@ -15,8 +15,11 @@ import picocli.CommandLine.Spec;
 /** {@code status}: every pchannel with its owner, term, availability, last time tick and backlog; every node. */
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"Show every pchannel with its owner node, term, availability, last time tick (also as UTC "
-                + "time) and backlog (messages in flight, write-ahead buffer bytes, messages appended in the term), "
-                + "and every node. --json prints one object: {\"pchannels\":[...],\"nodes\":[...]}."},
+                + "time), backlog (messages in flight, write-ahead buffer bytes, messages appended in the term), the "
+                + "bytes its WAL retains, its earliest retained message (id and UTC time) and its durable subscriptions, "
+                + "and every node. --json prints one object: {\"pchannels\":[...],\"nodes\":[...]}, with also where "
+                + "the WAL was last truncated and which bound decided it (checkpoint, wal.retention.time, "
+                + "wal.retention.bytes or a subscription)."},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
 public final class StatusCommand implements Callable<Integer> {
@@ -55,6 +58,14 @@ public final class StatusCommand implements Callable<Integer> {
                     .string("lastMessageId", p.lastId() == null ? null : p.lastId().toString())
                     .number("inFlight", p.inFlight()).number("bufferBytes", p.bufferBytes())
                     .number("appended", p.appended()).number("retainedBytes", p.retainedBytes());
+            ClusterStatus.Retention r = p.retention();
+            j.string("earliestMessageId", r.earliestId() == null ? null : r.earliestId().toString())
+                    .unsigned("earliestTimeTick", r.earliestTimeTick())
+                    .string("earliestTime", r.earliestTime() == null ? null : r.earliestTime().toString())
+                    .string("truncatedBelow", r.truncatedBelow() == null ? null : r.truncatedBelow().toString())
+                    .string("truncationBound", r.bound().isEmpty() ? null : r.bound())
+                    .number("subscriptions", r.subscriptions()).number("subscriptionsLetGo", r.letGo())
+                    .string("checkpointMessageId", r.checkpointId() == null ? null : r.checkpointId().toString());
             pchannels.add(j.toString());
         }
         List<String> nodes = new ArrayList<>();
@@ -68,14 +79,17 @@ public final class StatusCommand implements Callable<Integer> {
 
     static String table(ClusterStatus s) {
         Table pchannels = new Table("PCHANNEL", "NODE", "TERM", "AVAILABLE", "LAST TIME TICK", "LAST TIME", "IN FLIGHT",
-                "BUFFER BYTES", "APPENDED", "WAL BYTES");
+                "BUFFER BYTES", "APPENDED", "WAL BYTES", "EARLIEST", "EARLIEST TIME", "SUBS");
         for (ClusterStatus.PchannelStatus p : s.pchannels()) {
             pchannels.row(p.pchannel(), p.nodeId().isEmpty() ? "-" : p.nodeId(), Long.toString(p.term()),
                     p.available() ? "yes" : "no",
                     p.lastTimeTick() == 0 ? "-" : Long.toUnsignedString(p.lastTimeTick()),
                     p.lastTime() == null ? "-" : p.lastTime().toString(),
                     Long.toString(p.inFlight()), Long.toString(p.bufferBytes()), Long.toString(p.appended()),
-                    p.retainedBytes() == 0 ? "-" : Long.toString(p.retainedBytes()));
+                    p.retainedBytes() == 0 ? "-" : Long.toString(p.retainedBytes()),
+                    p.retention().earliestId() == null ? "-" : p.retention().earliestId().toString(),
+                    p.retention().earliestTime() == null ? "-" : p.retention().earliestTime().toString(),
+                    Integer.toString(p.retention().subscriptions()));
         }
         Table nodes = new Table("NODE", "ADDRESS", "ALIVE");
         for (ClusterStatus.NodeStatus n : s.nodes()) {

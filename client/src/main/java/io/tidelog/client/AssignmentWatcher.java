@@ -34,6 +34,9 @@ final class AssignmentWatcher implements AutoCloseable {
     private volatile Map<String, Assignment> assignments = Map.of();
     /** Why the watch is down (null while it is up or was never tried). */
     private volatile StreamingException watchError;
+    /** Completes with the first accepted snapshot. */
+    private final java.util.concurrent.CompletableFuture<Map<String, Assignment>> first =
+            new java.util.concurrent.CompletableFuture<>();
 
     private ClientContext ctx;
     private Runnable listener;
@@ -58,6 +61,16 @@ final class AssignmentWatcher implements AutoCloseable {
     /** The current assignment of {@code pchannel}, or {@code null} if it has none (yet). */
     Assignment get(String pchannel) {
         return assignments.get(pchannel);
+    }
+
+    /** Every pchannel's current assignment (empty before the first snapshot). */
+    Map<String, Assignment> all() {
+        return assignments;
+    }
+
+    /** Completes with every pchannel's assignment once the first snapshot arrived. */
+    java.util.concurrent.CompletableFuture<Map<String, Assignment>> firstSnapshot() {
+        return first;
     }
 
     /** Why the watch is down, for error messages; {@code null} while it is up. */
@@ -130,6 +143,7 @@ final class AssignmentWatcher implements AutoCloseable {
             assignments = Map.copyOf(next);
             notify = listener;
         }
+        first.complete(assignments);
         notify.run();
     }
 

@@ -32,13 +32,37 @@ public record ClusterStatus(List<PchannelStatus> pchannels, List<NodeStatus> nod
      * @param appended      messages appended in this term (data and written TimeTicks)
      * @param bufferBytes   bytes held by its write-ahead buffer
      * @param retainedBytes bytes its WAL retains on storage (0 if the backend cannot tell)
+     * @param retention     what its WAL retains and why
      */
     public record PchannelStatus(String pchannel, String nodeId, long term, boolean available, long lastTimeTick,
-            MessageId lastId, long inFlight, long appended, long bufferBytes, long retainedBytes) {
+            MessageId lastId, long inFlight, long appended, long bufferBytes, long retainedBytes, Retention retention) {
 
         /** The wall-clock time of {@link #lastTimeTick()}, or {@code null} if there is none. */
         public Instant lastTime() {
             return lastTimeTick == 0 ? null : TimeTicks.toInstant(lastTimeTick);
+        }
+    }
+
+    /**
+     * What a pchannel's WAL retains.
+     *
+     * @param earliestId        the earliest message it retains; {@code null} if unknown
+     * @param earliestTimeTick  that message's time tick (0 if unknown)
+     * @param truncatedBelow    where it was last truncated below in this term; {@code null} if not yet
+     * @param bound             what keeps it from being truncated further: {@code checkpoint},
+     *                          {@code wal.retention.time}, {@code wal.retention.bytes} or
+     *                          {@code subscription NAME of VCHANNEL}; empty before the node's first retention pass
+     * @param subscriptions     its durable subscriptions
+     * @param letGo             subscriptions let go in this term for lagging beyond {@code wal.retention.max.lag}
+     * @param checkpointId      the last persisted recovery checkpoint (a restart replays from there); {@code null}
+     *                          if none yet
+     */
+    public record Retention(MessageId earliestId, long earliestTimeTick, MessageId truncatedBelow, String bound,
+            int subscriptions, long letGo, MessageId checkpointId) {
+
+        /** The wall-clock time of the earliest retained message, or {@code null} if unknown. */
+        public Instant earliestTime() {
+            return earliestTimeTick == 0 ? null : TimeTicks.toInstant(earliestTimeTick);
         }
     }
 
@@ -60,7 +84,11 @@ public record ClusterStatus(List<PchannelStatus> pchannels, List<NodeStatus> nod
 
     private static PchannelStatus pchannelFromProto(io.tidelog.proto.PchannelStatus s) {
         MessageId lastId = s.hasLastId() ? MessageIds.fromProto(s.getLastId()) : null;
+        Retention retention = new Retention(s.hasEarliestId() ? MessageIds.fromProto(s.getEarliestId()) : null,
+                s.getEarliestTimeTick(), s.hasTruncatedBelow() ? MessageIds.fromProto(s.getTruncatedBelow()) : null,
+                s.getTruncationBound(), s.getSubscriptions(), s.getSubscriptionsLetGo(),
+                s.hasCheckpointId() ? MessageIds.fromProto(s.getCheckpointId()) : null);
         return new PchannelStatus(s.getPchannel(), s.getNodeId(), s.getTerm(), s.getAvailable(), s.getLastTimeTick(),
-                lastId, s.getInFlight(), s.getAppended(), s.getBufferBytes(), s.getRetainedBytes());
+                lastId, s.getInFlight(), s.getAppended(), s.getBufferBytes(), s.getRetainedBytes(), retention);
     }
 }

@@ -11,6 +11,7 @@ import io.tidelog.message.MessageIds;
 import io.tidelog.message.MessageKind;
 import io.tidelog.proto.ConsumeRequest;
 import io.tidelog.proto.ConsumeResponse;
+import io.tidelog.proto.ConsumeStarted;
 import io.tidelog.proto.DeliverPolicyProto;
 import io.tidelog.proto.ImmutableMessageProto;
 import io.tidelog.proto.StreamingNodeGrpc;
@@ -18,6 +19,10 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -54,6 +59,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * the WAL no longer holds, {@code DATA_CORRUPTED}, {@code UNRECOVERABLE}, ...) ends the consumer: {@code poll}
  * returns the messages already buffered, then throws it.
  *
+ * <p><b>Durable subscriptions.</b> With {@link ConsumerOptions#subscription()} the consumer first asks the
+ * pchannel's owner for the subscription (creating it at {@link ConsumerOptions#start()} if it does not exist) and
+ * reads from its committed position exactly as it resumes a broken stream. Its <em>delivered position</em> is the
+ * resume point after the last message {@link #poll} returned, or after the last TimeTick or filtered message when
+ * nothing is buffered: committing it ({@link #commit()}, automatically every
+ * {@link ConsumerOptions#autoCommit()} and on {@link #close()}) means a consumer of the subscription started later
+ * sees exactly the messages this one did not return. A position the WAL no longer retains (the subscription lagged
+ * beyond the server's {@code wal.retention.max.lag} and was truncated past) fails the consumer with
+ * {@code OUT_OF_RANGE}; a deleted subscription fails it with {@code NOT_FOUND} at the next commit.
+ *
  * <p><b>Threads.</b> Thread-safe; meant for one polling thread. {@link #close()} from any thread wakes a
  * waiting {@code poll}.
  */
@@ -67,7 +82,39 @@ public final class ResumableConsumer implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
 
-    private final ArrayDeque<ImmutableMessage> buffer = new ArrayDeque<>();
+    private static final System.Logger LOG = System.getLogger(ResumableConsumer.class.getName());
+    /** Each attempt to resolve the subscription waits this long for the owner before it is retried. */
+    private static final Duration SUBSCRIBE_ATTEMPT = Duration.ofSeconds(30);
+    /** How long {@link #close()} waits for its final commit. */
+    private static final Duration CLOSE_COMMIT_WAIT = Duration.ofSeconds(5);
+
+    /** A resume point: read from {@code id}, skip time ticks at or below {@code timeTick}. */
+    private record Position(MessageId id, long timeTick) {
+    }
+
+    /** A message for the application, and the resume point after it (moved on by hidden messages behind it). */
+    private static final class Entry {
+        final ImmutableMessage message;
+        Position after;
+
+        Entry(ImmutableMessage message, Position after) {
+            this.message = message;
+            this.after = after;
+        }
+    }
+
+    private final ArrayDeque<Entry> buffer = new ArrayDeque<>();
+    /** The resume point after what the application has seen; null before anything (see the class comment). */
+    private Position delivered;
+    /** The position last committed (or the subscription's when it was resolved). */
+    private Position committed;
+    /** The resolved subscription; null before (or without one). */
+    private SubscriptionStatus subscription;
+    /** The pending subscribe call, to ignore stale answers. */
+    private Object subscribing;
+    private ScheduledFuture<?> commitTimer;
+    /** The earliest retained message when the first stream started: its id and time tick; null before. */
+    private Position earliest;
     /** The most messages the buffer ever held. */
     private int bufferHighWater;
     private State state = State.WAITING;
@@ -111,10 +158,11 @@ public final class ResumableConsumer implements AutoCloseable {
         lock.lock();
         try {
             while (true) {
-                ImmutableMessage m = buffer.poll();
-                if (m != null) {
+                Entry e = buffer.poll();
+                if (e != null) {
+                    delivered = e.after;
                     requestMore();
-                    return m;
+                    return e.message;
                 }
                 if (state == State.FAILED) {
                     throw new StreamingException(failure.code(), failure.detail(), failure);
@@ -156,9 +204,86 @@ public final class ResumableConsumer implements AutoCloseable {
         }
     }
 
-    /** Stops reading and cancels the stream; buffered messages are dropped. Idempotent. */
+    /**
+     * Commits the delivered position of the subscription (see the class comment); completes at once when it is
+     * already committed.
+     *
+     * @throws StreamingException {@code INVALID_ARGUMENT} if the consumer reads through no subscription
+     */
+    public CompletableFuture<SubscriptionStatus> commit() {
+        if (options.subscription() == null) {
+            throw StreamingException.invalidArgument("the consumer of " + options.channel() + " reads through no subscription");
+        }
+        Position p;
+        SubscriptionStatus s;
+        lock.lock();
+        try {
+            p = delivered;
+            s = subscription;
+            if (s == null || p == null || p.equals(committed)) {
+                return CompletableFuture.completedFuture(s);
+            }
+        } finally {
+            lock.unlock();
+        }
+        return new Subscriptions(ctx, Subscriptions.DEFAULT_TIMEOUT).commit(options.vchannel(), options.subscription(),
+                p.id(), p.timeTick()).whenComplete((r, err) -> {
+                    if (err == null) {
+                        committedAt(p, r);
+                    }
+                });
+    }
+
+    private void committedAt(Position p, SubscriptionStatus r) {
+        lock.lock();
+        try {
+            committed = p;
+            subscription = r;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The subscription as resolved when the consumer started reading through it; empty before, or without one. */
+    public Optional<SubscriptionStatus> subscription() {
+        lock.lock();
+        try {
+            return Optional.ofNullable(subscription);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The earliest message the WAL retained when the first stream started (id and time tick), which is where a
+     * reader from {@link StartPosition#earliest()} began; empty until then.
+     */
+    public Optional<Map.Entry<MessageId, Long>> earliestRetained() {
+        lock.lock();
+        try {
+            return earliest == null ? Optional.empty() : Optional.of(Map.entry(earliest.id(), earliest.timeTick()));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stops reading and cancels the stream; buffered messages are dropped. With a subscription and automatic
+     * commits, first commits the delivered position (waiting up to 5 s). Idempotent.
+     */
     @Override
     public void close() {
+        if (options.subscription() != null && !options.autoCommit().isZero()) {
+            try {
+                commit().get(CLOSE_COMMIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "the last commit of subscription " + options.subscription()
+                        + " of " + options.vchannel() + " failed: " + e);
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
         lock.lock();
         try {
             if (state == State.CLOSED) {
@@ -166,6 +291,7 @@ public final class ResumableConsumer implements AutoCloseable {
             }
             state = State.CLOSED;
             ClientContext.cancel(retryTimer);
+            ClientContext.cancel(commitTimer);
             if (stream != null) {
                 stream.call.cancel("consumer closed", null);
                 stream = null;
@@ -189,7 +315,8 @@ public final class ResumableConsumer implements AutoCloseable {
             if (state == State.WAITING && !now.equals(refused)) {
                 ClientContext.cancel(retryTimer);
                 connect();
-            } else if ((state == State.STARTING || state == State.STREAMING) && !now.equals(stream.assignment)) {
+            } else if ((state == State.STARTING || state == State.STREAMING) && stream != null
+                    && !now.equals(stream.assignment)) {
                 ConsumeStream s = stream;
                 stream = null;
                 s.call.cancel("pchannel " + options.pchannel() + " moved to " + now, null);
@@ -209,6 +336,10 @@ public final class ResumableConsumer implements AutoCloseable {
             state = State.WAITING;
             return;
         }
+        if (options.subscription() != null && subscription == null) {
+            subscribe(a);
+            return;
+        }
         ManagedChannel channel;
         try {
             channel = ctx.channels().get(a.address());
@@ -220,6 +351,70 @@ public final class ResumableConsumer implements AutoCloseable {
         stream = s;
         state = State.STARTING;
         StreamingNodeGrpc.newStub(channel).consume(request(a), s);
+    }
+
+    /** Resolves the subscription, then connects from its position. */
+    private void subscribe(Assignment a) {
+        state = State.STARTING;
+        Object token = new Object();
+        subscribing = token;
+        new Subscriptions(ctx, SUBSCRIBE_ATTEMPT).subscribe(options.vchannel(), options.subscription(), options.start())
+                .whenComplete((s, err) -> subscribed(token, a, s, err));
+    }
+
+    private void subscribed(Object token, Assignment a, SubscriptionStatus s, Throwable err) {
+        lock.lock();
+        try {
+            if (token != subscribing || state != State.STARTING) {
+                return;
+            }
+            subscribing = null;
+            if (err != null) {
+                ended(a, StreamingException.from(err));
+                return;
+            }
+            subscription = s;
+            Position p = new Position(s.positionId(), s.positionTimeTick());
+            resumeId = p.id();
+            resumeTimeTick = p.timeTick();
+            delivered = p;
+            committed = p;
+            if (!options.autoCommit().isZero()) {
+                commitTimer = ctx.schedule(this::autoCommit, options.autoCommit().toNanos());
+            }
+            connect();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void autoCommit() {
+        lock.lock();
+        try {
+            if (state == State.CLOSED || state == State.FAILED) {
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        commit().whenComplete((r, err) -> {
+            lock.lock();
+            try {
+                StreamingException e = err == null ? null : StreamingException.from(err);
+                if (e != null && e.code() == ErrorCode.NOT_FOUND && state != State.CLOSED) {
+                    fail(e);
+                    return;
+                }
+                if (e != null) {
+                    LOG.log(System.Logger.Level.DEBUG, "commit of " + options.subscription() + " failed: " + e);
+                }
+                if (state != State.CLOSED && state != State.FAILED) {
+                    commitTimer = ctx.schedule(this::autoCommit, options.autoCommit().toNanos());
+                }
+            } finally {
+                lock.unlock();
+            }
+        });
     }
 
     /** Whether the buffer has room for another response: see the flow control of the class comment. */
@@ -262,12 +457,17 @@ public final class ResumableConsumer implements AutoCloseable {
     private void received(ImmutableMessage m) {
         resumeId = m.lastConfirmedId() != null ? m.lastConfirmedId() : m.id();
         resumeTimeTick = m.timeTick();
+        Position after = new Position(resumeId, resumeTimeTick);
         boolean ours = options.vchannel() == null || MessageKind.isPchannelWide(m.type())
                 || options.vchannel().equals(m.vchannel());
         if (ours && options.delivers(m.type())) {
-            buffer.add(m);
+            buffer.add(new Entry(m, after));
             bufferHighWater = Math.max(bufferHighWater, buffer.size());
             changed.signalAll();
+        } else if (buffer.isEmpty()) {
+            delivered = after;
+        } else {
+            buffer.peekLast().after = after;
         }
     }
 
@@ -276,16 +476,32 @@ public final class ResumableConsumer implements AutoCloseable {
         if (state == State.CLOSED) {
             return;
         }
-        if (!error.isRetriable()) {
-            failure = error;
-            state = State.FAILED;
-            changed.signalAll();
-            return;
-        }
         if (error.isWrongNode()) {
             ctx.assignments().report(s.assignment, error);
         }
-        refused = s.assignment;
+        ended(s.assignment, error);
+    }
+
+    private void fail(StreamingException error) {
+        StreamingException e = error;
+        if (options.subscription() != null && error.code() == ErrorCode.OUT_OF_RANGE) {
+            e = new StreamingException(ErrorCode.OUT_OF_RANGE, "subscription " + options.subscription() + " of "
+                    + options.vchannel() + ": its position is no longer retained (it lagged beyond the server's "
+                    + "wal.retention.max.lag, or retention passed it); delete it to start again: " + error.detail(), error);
+        }
+        failure = e;
+        state = State.FAILED;
+        ClientContext.cancel(commitTimer);
+        changed.signalAll();
+    }
+
+    /** An attempt on {@code a} (a stream, or the subscribe call) failed: fail for good, or wait and retry. */
+    private void ended(Assignment a, StreamingException error) {
+        if (!error.isRetriable()) {
+            fail(error);
+            return;
+        }
+        refused = a;
         state = State.WAITING;
         Assignment now = ctx.assignments().get(options.pchannel());
         long delay = now != null && !now.equals(refused) ? 0 : backoff.nextNanos();
@@ -328,6 +544,9 @@ public final class ResumableConsumer implements AutoCloseable {
                 return;
             }
             s.requested--;
+            if (response.hasStarted()) {
+                started(response.getStarted());
+            }
             if (corrupt == null || !messages.isEmpty()) {
                 streaming(); // a corrupt message alone is no sign of a working stream: the backoff keeps growing
             }
@@ -342,6 +561,14 @@ public final class ResumableConsumer implements AutoCloseable {
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Notes where the log began when the first stream started. Under the lock. */
+    private void started(ConsumeStarted started) {
+        if (earliest == null && started.hasEarliestId()) {
+            earliest = new Position(MessageIds.fromProto(started.getEarliestId()), started.getEarliestTimeTick());
+            changed.signalAll();
         }
     }
 

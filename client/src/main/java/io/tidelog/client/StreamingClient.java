@@ -292,6 +292,11 @@ public final class StreamingClient implements AutoCloseable {
         return await(status());
     }
 
+    /** Durable subscriptions: list, delete, and commit or create them by hand. */
+    public Subscriptions subscriptions() {
+        return new Subscriptions(ctx, Subscriptions.DEFAULT_TIMEOUT);
+    }
+
     // ------------------------------------------------------------------ collections
 
     /** The collection catalog: DDL and reads, with deadlines of {@link Collections#DEFAULT_TIMEOUT}. */

@@ -24,15 +24,23 @@ class StatusTest {
             cluster.coordinator().setStatus(io.tidelog.proto.ClusterStatus.newBuilder()
                     .addPchannels(PchannelStatus.newBuilder().setPchannel("p-0").setNodeId("node-a").setTerm(3)
                             .setAvailable(true).setLastTimeTick(tt).setLastId(MessageIdProto.newBuilder().setMajor(1).setMinor(2))
-                            .setInFlight(4).setAppended(5).setBufferBytes(6).setRetainedBytes(7))
+                            .setInFlight(4).setAppended(5).setBufferBytes(6).setRetainedBytes(7)
+                            .setEarliestId(MessageIdProto.newBuilder().setMajor(1).setMinor(0)).setEarliestTimeTick(tt - 1)
+                            .setTruncatedBelow(MessageIdProto.newBuilder().setMajor(1).setMinor(0))
+                            .setTruncationBound("wal.retention.time").setSubscriptions(2).setSubscriptionsLetGo(1)
+                            .setCheckpointId(MessageIdProto.newBuilder().setMajor(1).setMinor(2)))
                     .addPchannels(PchannelStatus.newBuilder().setPchannel("p-1"))
                     .addNodes(NodeStatus.newBuilder().setNodeId("node-a").setAddress("h:1").setAlive(true))
                     .build());
 
             ClusterStatus s = client.statusBlocking();
             assertThat(s.pchannels()).containsExactly(
-                    new ClusterStatus.PchannelStatus("p-0", "node-a", 3, true, tt, MessageId.of(1, 2), 4, 5, 6, 7),
-                    new ClusterStatus.PchannelStatus("p-1", "", 0, false, 0, null, 0, 0, 0, 0));
+                    new ClusterStatus.PchannelStatus("p-0", "node-a", 3, true, tt, MessageId.of(1, 2), 4, 5, 6, 7,
+                            new ClusterStatus.Retention(MessageId.of(1, 0), tt - 1, MessageId.of(1, 0), "wal.retention.time", 2, 1,
+                                    MessageId.of(1, 2))),
+                    new ClusterStatus.PchannelStatus("p-1", "", 0, false, 0, null, 0, 0, 0, 0,
+                            new ClusterStatus.Retention(null, 0, null, "", 0, 0, null)));
+            assertThat(s.pchannels().get(0).retention().earliestTime()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_123L));
             assertThat(s.pchannels().get(0).lastTime()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_123L));
             assertThat(s.pchannels().get(1).lastTime()).isNull();
             assertThat(s.nodes()).containsExactly(new ClusterStatus.NodeStatus("node-a", "h:1", true));

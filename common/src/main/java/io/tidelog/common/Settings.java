@@ -14,8 +14,8 @@ import java.util.TreeSet;
  * to read its keys once. Every failure is {@code INVALID_ARGUMENT} naming the key and the value.
  *
  * <p>Sizes accept a plain byte count or a binary suffix ({@code 512KiB}, {@code 64MiB}, {@code 1GiB};
- * {@code k m g} are accepted as the same binary units). Durations accept {@code ms s m h} suffixes or a
- * plain number of milliseconds.
+ * {@code 1TiB}; {@code k m g t} are accepted as the same binary units). Durations accept {@code ms s m h d}
+ * suffixes or a plain number of milliseconds.
  */
 public final class Settings {
     private final Map<String, String> properties;
@@ -114,8 +114,8 @@ public final class Settings {
     static long parseBytes(String key, String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         long unit = 1;
-        String[][] suffixes = {{"kib", "1024"}, {"mib", "1048576"}, {"gib", "1073741824"},
-            {"k", "1024"}, {"m", "1048576"}, {"g", "1073741824"}, {"b", "1"}};
+        String[][] suffixes = {{"kib", "1024"}, {"mib", "1048576"}, {"gib", "1073741824"}, {"tib", "1099511627776"},
+            {"k", "1024"}, {"m", "1048576"}, {"g", "1073741824"}, {"t", "1099511627776"}, {"b", "1"}};
         for (String[] s : suffixes) {
             if (t.endsWith(s[0])) {
                 unit = Long.parseLong(s[1]);
@@ -145,9 +145,12 @@ public final class Settings {
             if (t.endsWith("h")) {
                 return Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1).trim()));
             }
+            if (t.endsWith("d")) {
+                return Duration.ofDays(Long.parseLong(t.substring(0, t.length() - 1).trim()));
+            }
             return Duration.ofMillis(Long.parseLong(t));
         } catch (NumberFormatException e) {
-            throw bad(key, text, "a duration such as 200ms, 10s, 5m or 1h");
+            throw bad(key, text, "a duration such as 200ms, 10s, 5m, 1h or 3d");
         }
     }
 

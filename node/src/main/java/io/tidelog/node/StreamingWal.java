@@ -6,6 +6,7 @@ import io.tidelog.common.StreamingException;
 import io.tidelog.message.ImmutableMessage;
 import io.tidelog.message.MessageKind;
 import io.tidelog.message.MutableMessage;
+import io.tidelog.message.Vchannels;
 import io.tidelog.proto.MessageType;
 import io.tidelog.proto.TimeTickHeader;
 import io.tidelog.tso.TimestampAllocator;
@@ -81,6 +82,7 @@ public final class StreamingWal implements AutoCloseable {
     private final AtomicLong appended = new AtomicLong();
     private final NodeConfig config;
     private final RecoveryStore recovery;
+    private final WalRetention retention;
     /** One checkpoint at a time. */
     private final Object checkpointing = new Object();
 
@@ -90,6 +92,8 @@ public final class StreamingWal implements AutoCloseable {
     private long lastStoredTimeTick;
     /** Guarded by checkpointing. */
     private long lastCheckpointNanos = System.nanoTime();
+    /** Guarded by checkpointing. */
+    private long lastRetentionNanos = System.nanoTime();
     private volatile Checkpoint savedCheckpoint;
     private volatile WalStatus.Replay replayed = new WalStatus.Replay(0, 0, 0, null);
 
@@ -122,11 +126,12 @@ public final class StreamingWal implements AutoCloseable {
     }
 
     private StreamingWal(Wal wal, TimestampAllocator tso, NodeConfig config, List<WalExtension> extensions,
-                         RecoveryStore recovery) {
+                         RecoveryStore recovery, Retention retention) {
         this.wal = wal;
         this.tso = tso;
         this.config = config;
         this.recovery = recovery;
+        this.retention = new WalRetention(wal.pchannel(), wal, retention);
         this.extensions = List.copyOf(extensions);
         this.buffer = new WriteAheadBuffer(config.bufferCapacity(), WriteAheadBuffer.nanos(config.bufferKeepalive()), System::nanoTime);
     }
@@ -147,13 +152,24 @@ public final class StreamingWal implements AutoCloseable {
      */
     public static StreamingWal start(Wal wal, TimestampAllocator tso, NodeConfig config, List<WalExtension> extensions,
                                      RecoveryStore recovery) {
-        StreamingWal w = new StreamingWal(wal, tso, config, extensions, recovery);
+        return start(wal, tso, config, extensions, recovery, Retention.untilCheckpoint());
+    }
+
+    /**
+     * Starts serving as {@link #start(Wal, TimestampAllocator, NodeConfig, List, RecoveryStore)} does, keeping the
+     * log as {@code retention} says: truncated after each checkpoint only below the checkpoint, the retention bound
+     * and every durable subscription within its maximum lag.
+     */
+    public static StreamingWal start(Wal wal, TimestampAllocator tso, NodeConfig config, List<WalExtension> extensions,
+                                     RecoveryStore recovery, Retention retention) {
+        StreamingWal w = new StreamingWal(wal, tso, config, extensions, recovery, retention);
         recovery.claim(wal.pchannel(), wal.term());
         MessageId firstTick = w.writeFirstTimeTick(config);
         w.replay(firstTick, recovery.load(wal.pchannel()).orElse(null));
         for (WalExtension e : w.extensions) {
             e.bind(w);
         }
+        w.retention.opened();
         return w;
     }
 
@@ -165,8 +181,12 @@ public final class StreamingWal implements AutoCloseable {
      * between the replayed state and the live one.
      */
     private void replay(MessageId firstTick, RecoverySnapshotProto snapshot) {
-        if (extensions.isEmpty()) {
+        if (extensions.isEmpty() && recovery == RecoveryStore.NONE) {
+            // Nothing needs the log's past: nothing will truncate it either (see checkpoint).
             return;
+        }
+        if (snapshot != null && snapshot.hasRetention()) {
+            retention.restore(snapshot.getRetention());
         }
         long started = System.nanoTime();
         MessageId position = null;
@@ -215,6 +235,9 @@ public final class StreamingWal implements AutoCloseable {
                 }
                 boolean last = r.id().equals(firstTick);
                 ImmutableMessage m = ImmutableMessage.decode(r.id(), r.payload());
+                if (position == null || r.id().isAfter(position)) {
+                    retention.observe(r.id(), m.timeTick(), r.payload().remaining());
+                }
                 for (WalExtension e : extensions) {
                     MessageId f = from.get(e);
                     if (last || position == null || (f != null ? !r.id().isBefore(f) : r.id().isAfter(position))) {
@@ -458,6 +481,7 @@ public final class StreamingWal implements AutoCloseable {
         lastTimeTick = e.timeTick;
         if (e.persisted) {
             MessageId confirmed = e.message.lastConfirmedId();
+            retention.observe(e.id, e.timeTick, e.bytes);
             lastConfirmed = e.id;
             lastStoredTimeTick = e.timeTick;
             if (e.message.type() != MessageType.TIME_TICK) {
@@ -497,15 +521,97 @@ public final class StreamingWal implements AutoCloseable {
         return availability() == null;
     }
 
-    /** Opens a scanner; see {@link ReadOptions}. Throws {@code OUT_OF_RANGE} for a truncated start. */
+    /**
+     * Opens a scanner; see {@link ReadOptions}. Throws {@code OUT_OF_RANGE} for a truncated start; its poll throws
+     * it if truncation passes it. Either names the earliest retained message.
+     */
     public MessageScanner read(ReadOptions options) {
+        SwitchableScanner s;
         synchronized (scanners) {
             if (closed) {
                 throw StreamingException.onShutdown("pchannel " + pchannel() + " is closed");
             }
-            SwitchableScanner s = new SwitchableScanner(wal, buffer, options, lastConfirmed, this::forget);
+            try {
+                s = new SwitchableScanner(wal, buffer, options, lastConfirmed, this::forget);
+            } catch (StreamingException e) {
+                throw retention.explain(e);
+            }
             scanners.add(s);
-            return s;
+        }
+        return new MessageScanner() {
+            @Override
+            public ImmutableMessage poll(Duration timeout) throws InterruptedException {
+                try {
+                    return s.poll(timeout);
+                } catch (StreamingException e) {
+                    throw retention.explain(e);
+                }
+            }
+
+            @Override
+            public void close() {
+                s.close();
+            }
+        };
+    }
+
+    /** The earliest message the log retains: its id and time tick (null if unknown). */
+    public Checkpoint earliest() {
+        return retention.earliest();
+    }
+
+    /**
+     * The durable subscription {@code name} of {@code vchannel} (a vchannel of this pchannel), created at
+     * {@code start} if it does not exist yet. From then on the WAL keeps its position (see {@link RetentionConfig}).
+     *
+     * @return the subscription, and whether this call created it
+     * @throws StreamingException {@code OUT_OF_RANGE} for a start below the retained log (naming the earliest);
+     *         {@code INVALID_ARGUMENT} for a vchannel of another pchannel or a bad name
+     */
+    public Subscribed subscribe(String vchannel, String name, DeliverPolicy start) {
+        checkOwn(vchannel);
+        Subscription.validateName(name);
+        WalRetention.Subscribed s = retention.subscribe(vchannel, name, start, latestPosition());
+        return new Subscribed(s.subscription(), s.created());
+    }
+
+    /** A subscription and whether the call that returned it created it. */
+    public record Subscribed(Subscription subscription, boolean created) {
+    }
+
+    /**
+     * Commits a subscription's position (the resume point after the last message its consumer processed).
+     *
+     * @throws StreamingException {@code NOT_FOUND} for a deleted subscription; {@code OUT_OF_RANGE} for a position
+     *         below the retained log; {@code INVALID_ARGUMENT} for one beyond its end
+     */
+    public Subscription commitSubscription(String vchannel, String name, Checkpoint position) {
+        checkOwn(vchannel);
+        return retention.commit(vchannel, name, position, new Checkpoint(lastConfirmed, lastTimeTick));
+    }
+
+    /** Whether {@code s} lags beyond {@code wal.retention.max.lag}, so that it no longer holds this WAL. */
+    public boolean isLetGo(Subscription s) {
+        return retention.isLetGo(s);
+    }
+
+    private void checkOwn(String vchannel) {
+        Vchannels.validateVchannel(vchannel);
+        if (!pchannel().equals(Vchannels.pchannelOf(vchannel))) {
+            throw StreamingException.invalidArgument("vchannel " + vchannel + " does not belong to pchannel " + pchannel());
+        }
+    }
+
+    /**
+     * Where a reader starting now resumes: the last-confirmed id it would be stamped with (held back before the
+     * BeginTxn of open transactions) and the last time tick published.
+     */
+    private Checkpoint latestPosition() {
+        appendLock.lock();
+        try {
+            return new Checkpoint(confirmedForStamp(), lastTimeTick);
+        } finally {
+            appendLock.unlock();
         }
     }
 
@@ -528,7 +634,8 @@ public final class StreamingWal implements AutoCloseable {
 
     /**
      * Persists the recovery state if it is due ({@code node.checkpoint.interval} passed and something changed,
-     * or {@code node.checkpoint.dirty.messages} were appended), then truncates the log below the checkpoint.
+     * or {@code node.checkpoint.dirty.messages} were appended), then truncates the log as far as retention allows
+     * (after a save, and every {@code node.checkpoint.interval}: messages age out of retention without appends).
      * Called by the node's checkpointing thread; blocks on the recovery store.
      *
      * @return whether a checkpoint was saved
@@ -537,7 +644,7 @@ public final class StreamingWal implements AutoCloseable {
         return checkpoint(false);
     }
 
-    /** Persists the recovery state now (if it changed) and truncates the log below the checkpoint. */
+    /** Persists the recovery state now (if it changed) and truncates the log as far as retention allows. */
     public boolean checkpointNow() {
         return checkpoint(true);
     }
@@ -547,64 +654,73 @@ public final class StreamingWal implements AutoCloseable {
             return false;
         }
         synchronized (checkpointing) {
+            boolean saved = save(force);
             long now = System.nanoTime();
-            boolean intervalPassed = now - lastCheckpointNanos >= config.checkpointInterval().toNanos();
-            RecoverySnapshotProto.Builder snapshot = RecoverySnapshotProto.newBuilder().setTerm(term());
-            Checkpoint position;
-            Checkpoint start;
-            long dirty;
-            synchronized (inFlight) {
-                dirty = sinceCheckpoint;
-                if (!force && dirty < config.checkpointDirtyMessages() && !intervalPassed) {
-                    return false;
-                }
-                position = new Checkpoint(lastConfirmed, lastStoredTimeTick);
-                start = position;
-                for (WalExtension x : extensions) {
-                    String name = x.stateName();
-                    ExtensionState state = name == null ? null : x.checkpointState();
-                    if (state == null) {
-                        continue;
-                    }
-                    ExtensionStateProto.Builder p = ExtensionStateProto.newBuilder().setState(state.state());
-                    if (state.replayFrom() != null) {
-                        Checkpoint f = state.replayFrom();
-                        p.setReplayFrom(MessageIds.toProto(f.messageId())).setReplayFromTimeTick(f.timeTick());
-                        start = new Checkpoint(Checkpoint.earlierId(start.messageId(), f.messageId()),
-                                Math.min(start.timeTick(), f.timeTick()));
-                    }
-                    snapshot.putExtensions(name, p.build());
-                }
-                sinceCheckpoint = 0;
-            }
-            lastCheckpointNanos = now;
-            if (dirty == 0 && start.equals(savedCheckpoint)) {
-                return false;
-            }
-            snapshot.setPosition(MessageIds.toProto(position.messageId())).setPositionTimeTick(position.timeTick());
-            try {
-                recovery.save(pchannel(), term(), snapshot.build(), start);
-            } catch (StreamingException e) {
-                synchronized (inFlight) {
-                    sinceCheckpoint += dirty;
-                }
-                if (e.isFenced()) {
-                    LOG.info("pchannel {} term {}: checkpoint not saved, a newer term owns the pchannel", pchannel(), term());
-                } else {
-                    LOG.warn("pchannel {} term {}: checkpoint not saved: {}", pchannel(), term(), e.getMessage());
-                }
-                return false;
-            }
-            savedCheckpoint = start;
-            if (!closed) {
+            if (!closed && (saved || force || now - lastRetentionNanos >= config.checkpointInterval().toNanos())) {
+                lastRetentionNanos = now;
                 try {
-                    wal.truncate(start.messageId());
+                    retention.pass(savedCheckpoint);
                 } catch (RuntimeException e) {
-                    LOG.warn("pchannel {} term {}: truncation below {} failed: {}", pchannel(), term(), start, e.toString());
+                    LOG.warn("pchannel {} term {}: truncation failed: {}", pchannel(), term(), e.toString());
                 }
             }
-            return true;
+            return saved;
         }
+    }
+
+    /** Saves the recovery state if due; called holding checkpointing. */
+    private boolean save(boolean force) {
+        long now = System.nanoTime();
+        boolean intervalPassed = now - lastCheckpointNanos >= config.checkpointInterval().toNanos();
+        RecoverySnapshotProto.Builder snapshot = RecoverySnapshotProto.newBuilder().setTerm(term());
+        Checkpoint position;
+        Checkpoint start;
+        long dirty;
+        synchronized (inFlight) {
+            dirty = sinceCheckpoint;
+            if (!force && dirty < config.checkpointDirtyMessages() && !intervalPassed) {
+                return false;
+            }
+            position = new Checkpoint(lastConfirmed, lastStoredTimeTick);
+            start = position;
+            for (WalExtension x : extensions) {
+                String name = x.stateName();
+                ExtensionState state = name == null ? null : x.checkpointState();
+                if (state == null) {
+                    continue;
+                }
+                ExtensionStateProto.Builder p = ExtensionStateProto.newBuilder().setState(state.state());
+                if (state.replayFrom() != null) {
+                    Checkpoint f = state.replayFrom();
+                    p.setReplayFrom(MessageIds.toProto(f.messageId())).setReplayFromTimeTick(f.timeTick());
+                    start = new Checkpoint(Checkpoint.earlierId(start.messageId(), f.messageId()),
+                            Math.min(start.timeTick(), f.timeTick()));
+                }
+                snapshot.putExtensions(name, p.build());
+            }
+            snapshot.setRetention(retention.snapshot());
+            sinceCheckpoint = 0;
+        }
+        lastCheckpointNanos = now;
+        if (dirty == 0 && start.equals(savedCheckpoint)) {
+            return false;
+        }
+        snapshot.setPosition(MessageIds.toProto(position.messageId())).setPositionTimeTick(position.timeTick());
+        try {
+            recovery.save(pchannel(), term(), snapshot.build(), start);
+        } catch (StreamingException e) {
+            synchronized (inFlight) {
+                sinceCheckpoint += dirty;
+            }
+            if (e.isFenced()) {
+                LOG.info("pchannel {} term {}: checkpoint not saved, a newer term owns the pchannel", pchannel(), term());
+            } else {
+                LOG.warn("pchannel {} term {}: checkpoint not saved: {}", pchannel(), term(), e.getMessage());
+            }
+            return false;
+        }
+        savedCheckpoint = start;
+        return true;
     }
 
     public WalStatus status() {
@@ -613,7 +729,8 @@ public final class StreamingWal implements AutoCloseable {
             pending = inFlight.size();
         }
         return new WalStatus(pchannel(), term(), isAvailable(), lastTimeTick, lastConfirmed, pending,
-                buffer.entries(), buffer.bytes(), appended.get(), savedCheckpoint, replayed, retainedBytes());
+                buffer.entries(), buffer.bytes(), appended.get(), savedCheckpoint, replayed, retainedBytes(),
+                retention.status());
     }
 
     private long retainedBytes() {

@@ -39,6 +39,7 @@ public final class WalManager implements AutoCloseable {
     private final NodeConfig config;
     private final Function<String, List<WalExtension>> extensions;
     private final RecoveryStore recovery;
+    private final Retention retention;
     private final Map<String, StreamingWal> wals = new TreeMap<>();
     private final ScheduledExecutorService ticker;
     private final ScheduledExecutorService checkpointer;
@@ -50,13 +51,21 @@ public final class WalManager implements AutoCloseable {
         this(backend, tso, config, extensions, RecoveryStore.NONE);
     }
 
+    /** A node that truncates its WALs right below their checkpoints. */
+    public WalManager(WalBackend backend, TimestampAllocator tso, NodeConfig config,
+                      Function<String, List<WalExtension>> extensions, RecoveryStore recovery) {
+        this(backend, tso, config, extensions, recovery, Retention.untilCheckpoint());
+    }
+
     /**
      * @param extensions the extensions of a pchannel's WAL, made anew for every open (every term)
      * @param recovery   where the pchannels' recovery state is persisted
+     * @param retention  how long the WALs keep their messages, and the durable subscriptions they honour
      */
     public WalManager(WalBackend backend, TimestampAllocator tso, NodeConfig config,
-                      Function<String, List<WalExtension>> extensions, RecoveryStore recovery) {
+                      Function<String, List<WalExtension>> extensions, RecoveryStore recovery, Retention retention) {
         this.backend = backend;
+        this.retention = retention;
         this.tso = tso;
         this.config = config;
         this.extensions = extensions;
@@ -99,7 +108,7 @@ public final class WalManager implements AutoCloseable {
         Wal wal = backend.open(OpenOptions.readWrite(pchannel, term));
         StreamingWal streaming;
         try {
-            streaming = StreamingWal.start(wal, tso, config, extensions.apply(pchannel), recovery);
+            streaming = StreamingWal.start(wal, tso, config, extensions.apply(pchannel), recovery, retention);
         } catch (RuntimeException e) {
             wal.close();
             throw e;

@@ -17,10 +17,25 @@ import io.tidelog.common.MessageId;
  * @param checkpoint     where a reopen would start replaying (the last persisted checkpoint), or null
  * @param replay         what opening this term replayed
  * @param retainedBytes  bytes the backend holds for the pchannel (-1 if it cannot tell)
+ * @param retention      what the WAL retains and why
  */
 public record WalStatus(String pchannel, long term, boolean available, long lastTimeTick, MessageId lastId,
                         int inFlight, int bufferEntries, long bufferBytes, long appended, Checkpoint checkpoint,
-                        Replay replay, long retainedBytes) {
+                        Replay replay, long retainedBytes, Retention retention) {
+
+    /**
+     * What the WAL retains.
+     *
+     * @param earliest        the earliest record retained: its id and time tick (null if unknown)
+     * @param truncatedBelow  where the log was last truncated below in this term (null if not yet)
+     * @param bound           what keeps the log from being truncated further, as of the last retention pass:
+     *                        {@code checkpoint}, {@code wal.retention.time}, {@code wal.retention.bytes} or
+     *                        {@code subscription NAME of VCHANNEL}; null before the first pass
+     * @param subscriptions   durable subscriptions of the pchannel at the last retention pass
+     * @param letGo           subscriptions let go in this term for lagging beyond {@code wal.retention.max.lag}
+     */
+    public record Retention(Checkpoint earliest, MessageId truncatedBelow, String bound, int subscriptions, long letGo) {
+    }
 
     /** What replay read when the pchannel opened: messages and bytes of the log before the term's first TimeTick. */
     public record Replay(long messages, long bytes, long millis, Checkpoint from) {

@@ -117,6 +117,21 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
                 if (s.lastId() != null) {
                     p.setLastId(MessageIds.toProto(s.lastId()));
                 }
+                WalStatus.Retention r = s.retention();
+                if (r.earliest() != null) {
+                    p.setEarliestId(MessageIds.toProto(r.earliest().messageId())).setEarliestTimeTick(r.earliest().timeTick());
+                }
+                if (r.truncatedBelow() != null) {
+                    p.setTruncatedBelow(MessageIds.toProto(r.truncatedBelow()));
+                }
+                if (r.bound() != null) {
+                    p.setTruncationBound(r.bound());
+                }
+                p.setSubscriptions(r.subscriptions()).setSubscriptionsLetGo(r.letGo());
+                if (s.checkpoint() != null) {
+                    p.setCheckpointId(MessageIds.toProto(s.checkpoint().messageId()))
+                            .setCheckpointTimeTick(s.checkpoint().timeTick());
+                }
             }
             b.addPchannels(p);
         }

@@ -16,6 +16,8 @@ import io.tidelog.node.DedupConfig;
 import io.tidelog.node.DedupWindow;
 import io.tidelog.node.GrowingSegmentBytes;
 import io.tidelog.node.NodeConfig;
+import io.tidelog.node.Retention;
+import io.tidelog.node.RetentionConfig;
 import io.tidelog.node.ShardConfig;
 import io.tidelog.node.ShardManager;
 import io.tidelog.node.TxnConfig;
@@ -28,6 +30,7 @@ import io.tidelog.parquet.ParquetConfig;
 import io.tidelog.recovery.Flusher;
 import io.tidelog.recovery.FlusherConfig;
 import io.tidelog.recovery.MetaRecoveryStore;
+import io.tidelog.recovery.MetaSubscriptionStore;
 import io.tidelog.recovery.SegmentUploader;
 import io.tidelog.tso.TimestampAllocator;
 import io.tidelog.tso.TsoConfig;
@@ -148,6 +151,9 @@ public final class StandaloneServer implements AutoCloseable {
                 InstantSource.system());
         started.push(catalog);
         Map<String, String> walProperties = only(p, "wal.");
+        walProperties.keySet().removeIf(k -> k.startsWith(RetentionConfig.PREFIX));
+        Retention retention = new Retention(RetentionConfig.from(only(p, RetentionConfig.PREFIX)),
+                new MetaSubscriptionStore(meta), InstantSource.system());
         // The WAL's record limit follows the message limit unless set: a message within the limit,
         // once the node adds its fields, must always fit.
         walProperties.putIfAbsent("wal.local.max.record.bytes", Integer.toString(limits.maxRecordBytes()));
@@ -189,7 +195,7 @@ public final class StandaloneServer implements AutoCloseable {
                     new VchannelLocks(),
                     new TxnManager(txnConfig, tso, txnContinuations),
                     shard);
-        }, new MetaRecoveryStore(meta));
+        }, new MetaRecoveryStore(meta), retention);
         started.push(wals);
 
 
@@ -205,7 +211,8 @@ public final class StandaloneServer implements AutoCloseable {
                 .maxInboundMessageSize(maxInbound)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
-                .addService(new StreamingNodeService(wals, limits, completions, consumers, config.maxConsumers()))
+                .addService(new StreamingNodeService(wals, limits, completions, consumers, config.maxConsumers(),
+                        new SubscriptionRpcs(wals, retention.subscriptions(), consumers)))
                 .addService(new CoordinatorService(coordinator, wals, config.nodeId(), this::address, completions))
                 .addService(new CollectionService(catalog, completions, new SegmentListing(shards, objects)))
                 .build()

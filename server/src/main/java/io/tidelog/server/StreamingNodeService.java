@@ -11,11 +11,19 @@ import io.tidelog.message.MessageLimits;
 import io.tidelog.message.MutableMessage;
 import io.tidelog.message.Vchannels;
 import io.tidelog.node.AppendResult;
+import io.tidelog.node.Checkpoint;
 import io.tidelog.node.MessageScanner;
 import io.tidelog.node.ReadOptions;
 import io.tidelog.node.StreamingWal;
 import io.tidelog.node.WalManager;
 import io.tidelog.proto.AppendResultProto;
+import io.tidelog.proto.CommitSubscriptionRequest;
+import io.tidelog.proto.DeleteSubscriptionRequest;
+import io.tidelog.proto.DeleteSubscriptionResponse;
+import io.tidelog.proto.ListSubscriptionsRequest;
+import io.tidelog.proto.ListSubscriptionsResponse;
+import io.tidelog.proto.SubscribeRequest;
+import io.tidelog.proto.SubscriptionInfo;
 import io.tidelog.proto.ConsumeBatch;
 import io.tidelog.proto.ConsumeRequest;
 import io.tidelog.proto.ConsumeResponse;
@@ -61,13 +69,38 @@ final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase
     private final Executor completions;
     private final ExecutorService consumers;
     private final Semaphore consumerSlots;
+    private final SubscriptionRpcs subscriptions;
 
-    StreamingNodeService(WalManager wals, MessageLimits limits, Executor completions, ExecutorService consumers, int maxConsumers) {
+    StreamingNodeService(WalManager wals, MessageLimits limits, Executor completions, ExecutorService consumers, int maxConsumers,
+                         SubscriptionRpcs subscriptions) {
         this.wals = wals;
         this.limits = limits;
         this.completions = completions;
         this.consumers = consumers;
         this.consumerSlots = new Semaphore(maxConsumers);
+        this.subscriptions = subscriptions;
+    }
+
+    // ------------------------------------------------------------------ durable subscriptions
+
+    @Override
+    public void subscribe(SubscribeRequest request, StreamObserver<SubscriptionInfo> responses) {
+        subscriptions.subscribe(request, responses);
+    }
+
+    @Override
+    public void commitSubscription(CommitSubscriptionRequest request, StreamObserver<SubscriptionInfo> responses) {
+        subscriptions.commit(request, responses);
+    }
+
+    @Override
+    public void listSubscriptions(ListSubscriptionsRequest request, StreamObserver<ListSubscriptionsResponse> responses) {
+        subscriptions.list(request, responses);
+    }
+
+    @Override
+    public void deleteSubscription(DeleteSubscriptionRequest request, StreamObserver<DeleteSubscriptionResponse> responses) {
+        subscriptions.delete(request, responses);
     }
 
     // ------------------------------------------------------------------ produce
@@ -263,8 +296,12 @@ final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase
             scanner.close();
             ready.release();
         });
-        out.onNext(ConsumeResponse.newBuilder().setStarted(ConsumeStarted.newBuilder()
-                .setPchannel(wal.pchannel()).setTerm(wal.term())).build());
+        ConsumeStarted.Builder started = ConsumeStarted.newBuilder().setPchannel(wal.pchannel()).setTerm(wal.term());
+        Checkpoint earliest = wal.earliest();
+        if (earliest != null) {
+            started.setEarliestId(MessageIds.toProto(earliest.messageId())).setEarliestTimeTick(earliest.timeTick());
+        }
+        out.onNext(ConsumeResponse.newBuilder().setStarted(started).build());
         consumers.execute(() -> {
             try {
                 pump(scanner, out, ready);
@@ -325,23 +362,23 @@ final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase
     }
 
     static ReadOptions readOptions(ConsumeRequest r) {
-        DeliverPolicyProto p = r.getPolicy();
-        DeliverPolicy policy;
-        switch (p.getPolicyCase()) {
-            case LATEST:
-                policy = DeliverPolicy.latest();
-                break;
-            case START_FROM:
-                policy = DeliverPolicy.startFrom(MessageIds.fromProto(p.getStartFrom()));
-                break;
-            case START_AFTER:
-                policy = DeliverPolicy.startAfter(MessageIds.fromProto(p.getStartAfter()));
-                break;
-            default:
-                policy = DeliverPolicy.all();
-        }
+        DeliverPolicy policy = policy(r.getPolicy());
         Set<MessageType> types = r.getTypesList().isEmpty() ? Set.of() : EnumSet.copyOf(r.getTypesList());
         return new ReadOptions(policy, r.getVchannel().isEmpty() ? null : r.getVchannel(),
                 r.getTimeTickGt(), r.getTimeTickGe(), types);
+    }
+
+    /** The deliver policy a request names (ALL when it names none). */
+    static DeliverPolicy policy(DeliverPolicyProto p) {
+        switch (p.getPolicyCase()) {
+            case LATEST:
+                return DeliverPolicy.latest();
+            case START_FROM:
+                return DeliverPolicy.startFrom(MessageIds.fromProto(p.getStartFrom()));
+            case START_AFTER:
+                return DeliverPolicy.startAfter(MessageIds.fromProto(p.getStartAfter()));
+            default:
+                return DeliverPolicy.all();
+        }
     }
 }

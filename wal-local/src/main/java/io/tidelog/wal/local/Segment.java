@@ -18,6 +18,8 @@ final class Segment {
     /** The file's size: segments are preallocated, so it never changes while open. */
     final long capacity;
     private final BatchIndex batches;
+    /** Where its data ends once sealed by this process (-1: not sealed here, or still written). */
+    volatile long dataEnd = -1;
     /** Every batch before this position is in {@link #batches}; guarded by {@code this}. */
     private long indexedUpTo;
 

@@ -184,6 +184,7 @@ final class SegmentLog implements AutoCloseable {
             writeFully(last.channel, SegmentFormat.sealHeader(last.index, tornAt, term), tornAt);
             last.channel.force(false);
             lastSealed = true;
+            last.dataEnd = tornAt;
             tornAt = -1;
         }
     }
@@ -264,6 +265,9 @@ final class SegmentLog implements AutoCloseable {
         if (current != null && !lastSealed) {
             writeFully(current.channel, SegmentFormat.sealHeader(current.index, at.offset(), term), at.offset());
             current.channel.force(false);
+        }
+        if (current != null) {
+            current.dataEnd = at.offset();
         }
         lastSealed = true;
         long index = current == null ? at.segment() : current.index + 1;
@@ -359,11 +363,16 @@ final class SegmentLog implements AutoCloseable {
         return end;
     }
 
-    /** The size of the retained segment files (preallocated: whole segments, written or not). */
+    /**
+     * The bytes of data the retained segments hold: up to the durable end in the last segment, up to the seal in
+     * segments sealed by this process, and the whole file for older segments (sealed when full, so nearly so).
+     * Preallocated room the log has not written is not counted.
+     */
     long retainedBytes() {
+        Position e = end;
         long bytes = 0;
         for (Segment s : segments.values()) {
-            bytes += s.capacity;
+            bytes += s.index == e.segment() ? e.offset() : s.dataEnd >= 0 ? s.dataEnd : s.capacity;
         }
         return bytes;
     }

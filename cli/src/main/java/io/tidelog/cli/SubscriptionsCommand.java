@@ -1,0 +1,137 @@
+package io.tidelog.cli;
+
+import io.tidelog.client.StreamingClient;
+import io.tidelog.client.SubscriptionStatus;
+import io.tidelog.common.ErrorCode;
+import io.tidelog.common.StreamingException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code subscriptions [--vchannel V]} lists durable subscriptions with their lag; {@code subscriptions delete NAME
+ * [--vchannel V]} removes one.
+ */
+@Command(name = "subscriptions", mixinStandardHelpOptions = true,
+        description = {"List the durable subscriptions (made by 'consume --subscription NAME'), of one vchannel or of",
+                "all, with their committed position and lag: messages of the vchannel after the position ('>=' when",
+                "counting took too long) and time behind the pchannel's last time tick. A subscription holds the WAL",
+                "until it lags beyond the server's wal.retention.max.lag; then it is LET GO and the WAL may be",
+                "truncated past it.",
+                "--json: one object per line {\"vchannel\",\"name\",\"messageId\",\"timeTick\",\"time\",\"lagMessages\",",
+                "\"lagExact\",\"lagMillis\",\"letGo\",\"createdAt\",\"committedAt\"}."},
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
+public final class SubscriptionsCommand extends ClientCommand {
+    @Option(names = "--vchannel", paramLabel = "VCHANNEL", description = "Only this vchannel's subscriptions.")
+    String vchannel;
+
+    SubscriptionsCommand(CommandContext ctx) {
+        super(ctx);
+    }
+
+    /** The command with its {@code delete} subcommand, for a root command to register. */
+    static CommandLine commandLine(CommandContext ctx) {
+        return new CommandLine(new SubscriptionsCommand(ctx)).addSubcommand(new Delete(ctx));
+    }
+
+    @Override
+    int run(StreamingClient client, PrintWriter out, PrintWriter err) {
+        List<SubscriptionStatus> subs = StreamingClientCalls.await(
+                vchannel == null ? client.subscriptions().list() : client.subscriptions().list(vchannel));
+        if (server.json) {
+            subs.forEach(s -> out.println(json(s)));
+        } else if (subs.isEmpty()) {
+            out.println(vchannel == null ? "no subscriptions" : "vchannel " + vchannel + " has no subscriptions");
+        } else {
+            out.print(table(subs));
+        }
+        return ExitCodes.OK;
+    }
+
+    static String json(SubscriptionStatus s) {
+        return new Json().string("vchannel", s.vchannel()).string("name", s.name())
+                .string("messageId", s.positionId().toString()).unsigned("timeTick", s.positionTimeTick())
+                .string("time", s.positionTime() == null ? null : s.positionTime().toString())
+                .number("lagMessages", s.lagMessages()).bool("lagExact", s.lagExact())
+                .number("lagMillis", s.lag().toMillis()).bool("letGo", s.letGo())
+                .string("createdAt", s.createdAt().toString()).string("committedAt", s.committedAt().toString())
+                .toString();
+    }
+
+    static String table(List<SubscriptionStatus> subs) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"VCHANNEL", "NAME", "POSITION", "POSITION TIME", "LAG MESSAGES", "LAG TIME", "STATE"});
+        for (SubscriptionStatus s : subs) {
+            rows.add(new String[] {s.vchannel(), s.name(), s.positionId().toString(),
+                    s.positionTime() == null ? "-" : s.positionTime().toString(),
+                    (s.lagExact() ? "" : ">=") + s.lagMessages(), seconds(s.lag().toMillis()),
+                    s.letGo() ? "LET GO" : "HOLDING"});
+        }
+        int[] widths = new int[rows.get(0).length];
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) {
+                widths[i] = Math.max(widths[i], r[i].length());
+            }
+        }
+        StringBuilder b = new StringBuilder();
+        for (String[] r : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < r.length; i++) {
+                line.append(String.format("%-" + widths[i] + "s", r[i])).append(i < r.length - 1 ? "  " : "");
+            }
+            b.append(line.toString().stripTrailing()).append(System.lineSeparator());
+        }
+        return b.toString();
+    }
+
+    private static String seconds(long millis) {
+        return String.format("%.1fs", millis / 1000.0);
+    }
+
+    /** {@code subscriptions delete NAME [--vchannel V]}. */
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = {"Delete a durable subscription: it no longer holds the WAL, and a consumer of it fails",
+                    "with NOT_FOUND at its next commit. Without --vchannel the name must be unique across vchannels."},
+            exitCodeListHeading = ExitCodes.HEADING,
+            exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
+    static final class Delete extends ClientCommand {
+        @Parameters(index = "0", paramLabel = "NAME", description = "The subscription.")
+        String name;
+
+        @Option(names = "--vchannel", paramLabel = "VCHANNEL", description = "The vchannel it reads.")
+        String vchannel;
+
+        Delete(CommandContext ctx) {
+            super(ctx);
+        }
+
+        @Override
+        int run(StreamingClient client, PrintWriter out, PrintWriter err) {
+            String v = vchannel != null ? vchannel : onlyVchannelOf(client);
+            if (!StreamingClientCalls.await(client.subscriptions().delete(v, name))) {
+                throw new StreamingException(ErrorCode.NOT_FOUND, "subscription " + name + " of " + v + " does not exist");
+            }
+            out.println(server.json ? new Json().string("vchannel", v).string("name", name).bool("deleted", true)
+                    : "deleted subscription " + name + " of " + v);
+            return ExitCodes.OK;
+        }
+
+        private String onlyVchannelOf(StreamingClient client) {
+            List<String> vchannels = StreamingClientCalls.await(client.subscriptions().list()).stream()
+                    .filter(s -> s.name().equals(name)).map(SubscriptionStatus::vchannel).toList();
+            if (vchannels.isEmpty()) {
+                throw new StreamingException(ErrorCode.NOT_FOUND, "no vchannel has a subscription named " + name);
+            }
+            if (vchannels.size() > 1) {
+                throw StreamingException.invalidArgument("subscriptions named " + name + " exist on " + vchannels
+                        + "; name one with --vchannel");
+            }
+            return vchannels.get(0);
+        }
+    }
+}
