@@ -180,6 +180,27 @@ class RetainedLogTest {
     }
 
     @Test
+    void withExplicitCommitsASubscriptionResumesRightAfterTheLastCommitAndNotAfterWhatWasOnlyPolled() {
+        start(Map.of());
+        wave(V, 0, 30);
+        ConsumerOptions explicit = ConsumerOptions.vchannel(V).withSubscription("manual").withAutoCommit(Duration.ZERO);
+        try (ResumableConsumer c = client.consumer(explicit)) {
+            for (int i = 0; i < 5; i++) {
+                assertThat(name(c.poll(Duration.ofSeconds(10)))).isEqualTo(V + "#" + i);
+            }
+            SubscriptionStatus committed = c.commit().join();
+            assertThat(committed.name()).isEqualTo("manual");
+            for (int i = 5; i < 12; i++) {
+                assertThat(name(c.poll(Duration.ofSeconds(10)))).isEqualTo(V + "#" + i);
+            }
+        } // closing commits nothing: commits are explicit
+
+        assertThat(consumeAll(explicit, 25)).isEqualTo(names(V, 5, 30));
+        assertThatThrownBy(() -> client.consumer(ConsumerOptions.vchannel(V)).commit())
+                .isInstanceOfSatisfying(StreamingException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+    }
+
+    @Test
     void onceItsSubscriptionIsDeletedTheHeldWalIsTruncatedAndAReaderFromThereIsToldTheEarliest() {
         // a small write-ahead buffer: the reader below finds the truncated messages in memory no more
         start(Map.of("wal.retention.time", "0", "node.buffer.capacity", "64KiB"));
