@@ -184,7 +184,13 @@ class ProduceBatchingTest {
     static final class GateExecutor implements Executor {
         private final ExecutorService pool = Executors.newCachedThreadPool();
         private final List<Runnable> kept = new ArrayList<>();
+        private final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
         private boolean paused;
+
+        /** Whether no task handed to the pool is queued or running. */
+        boolean idle() {
+            return running.get() == 0;
+        }
 
         synchronized void pause() {
             paused = true;
@@ -197,7 +203,18 @@ class ProduceBatchingTest {
                 run = new ArrayList<>(kept);
                 kept.clear();
             }
-            run.forEach(pool::execute);
+            run.forEach(this::submit);
+        }
+
+        private void submit(Runnable task) {
+            running.incrementAndGet();
+            pool.execute(() -> {
+                try {
+                    task.run();
+                } finally {
+                    running.decrementAndGet();
+                }
+            });
         }
 
         @Override
@@ -208,7 +225,7 @@ class ProduceBatchingTest {
                     return;
                 }
             }
-            pool.execute(task);
+            submit(task);
         }
 
         void shutdown() {
@@ -226,6 +243,8 @@ class ProduceBatchingTest {
             client(b -> b.executor(gate));
             List<CompletableFuture<Appended>> futures = new ArrayList<>(appendMany(1));
             Await.until("the first append is in flight", () -> nodeA.heldCount() == 1);
+            // the task that sent it may still be looking for more to send: let it finish first
+            Await.until("the client's tasks are done", gate::idle);
 
             gate.pause(); // holds the task that sends what queues up from now on
             for (int i = 1; i < 200; i++) {
