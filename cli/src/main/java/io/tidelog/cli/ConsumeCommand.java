@@ -122,9 +122,8 @@ public final class ConsumeCommand implements Callable<Integer> {
         if (subscription != null) {
             var s = consumer.subscription();
             s.ifPresent(sub -> err.println("subscription " + sub.name() + " of " + sub.vchannel() + ": "
-                    + (sub.created() ? "created at " : "resuming after ") + sub.positionId() + " (time tick "
-                    + Long.toUnsignedString(sub.positionTimeTick()) + (sub.positionTime() == null ? "" : ", " + sub.positionTime())
-                    + ")"));
+                    + (sub.created() ? "created; reading from " : "resuming from ") + sub.positionId() + " after time tick "
+                    + Long.toUnsignedString(sub.positionTimeTick()) + (sub.positionTime() == null ? "" : " (" + sub.positionTime() + ")")));
             err.flush();
             return s.isPresent();
         }

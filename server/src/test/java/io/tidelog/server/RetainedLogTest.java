@@ -231,13 +231,13 @@ class RetainedLogTest {
         Run one = run("consume", "--vchannel", V, "--subscription", "cli", "--max", "10", "--json");
         assertThat(one.status()).as(one.err()).isZero();
         assertThat(one.out().lines()).hasSize(10);
-        assertThat(one.err()).contains("subscription cli of " + V + ": created at ");
+        assertThat(one.err()).contains("subscription cli of " + V + ": created; reading from ");
 
         Run two = run("consume", "--vchannel", V, "--subscription", "cli", "--idle-timeout", "1");
         assertThat(two.status()).as(two.err()).isZero();
         assertThat(two.out().lines()).hasSize(20);
         assertThat(two.out().lines().findFirst().orElseThrow()).contains(V + "#10#");
-        assertThat(two.err()).contains("subscription cli of " + V + ": resuming");
+        assertThat(two.err()).contains("subscription cli of " + V + ": resuming from ");
 
         Run listed = run("subscriptions", "--json");
         assertThat(listed.status()).as(listed.err()).isZero();
