@@ -80,29 +80,11 @@ final class CollectionText {
         if (all.isEmpty()) {
             return "no collections" + System.lineSeparator();
         }
-        List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"NAME", "ID", "STATE", "SHARDS", "PARTITIONS", "FIELDS"});
+        TextTable table = new TextTable("NAME", "ID", "STATE", "SHARDS", "PARTITIONS", "FIELDS");
         for (CollectionDescription c : all) {
-            rows.add(new String[] {c.name(), Long.toString(c.id()), c.state().name(), Integer.toString(c.shards()),
-                Integer.toString(c.partitions().size()), Integer.toString(c.schema().getFieldsCount())});
+            table.row(c.name(), Long.toString(c.id()), c.state().name(), Integer.toString(c.shards()),
+                Integer.toString(c.partitions().size()), Integer.toString(c.schema().getFieldsCount()));
         }
-        int[] widths = new int[rows.get(0).length];
-        for (String[] r : rows) {
-            for (int i = 0; i < r.length; i++) {
-                widths[i] = Math.max(widths[i], r[i].length());
-            }
-        }
-        StringBuilder b = new StringBuilder();
-        for (String[] r : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < r.length; i++) {
-                line.append(String.format("%-" + widths[i] + "s", r[i]));
-                if (i < r.length - 1) {
-                    line.append("  ");
-                }
-            }
-            b.append(line.toString().stripTrailing()).append(System.lineSeparator());
-        }
-        return b.toString();
+        return table.toString();
     }
 }

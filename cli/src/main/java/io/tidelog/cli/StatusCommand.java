@@ -78,7 +78,7 @@ public final class StatusCommand implements Callable<Integer> {
     }
 
     static String table(ClusterStatus s) {
-        Table pchannels = new Table("PCHANNEL", "NODE", "TERM", "AVAILABLE", "LAST TIME TICK", "LAST TIME", "IN FLIGHT",
+        TextTable pchannels = new TextTable("PCHANNEL", "NODE", "TERM", "AVAILABLE", "LAST TIME TICK", "LAST TIME", "IN FLIGHT",
                 "BUFFER BYTES", "APPENDED", "WAL BYTES", "EARLIEST", "EARLIEST TIME", "SUBS");
         for (ClusterStatus.PchannelStatus p : s.pchannels()) {
             pchannels.row(p.pchannel(), p.nodeId().isEmpty() ? "-" : p.nodeId(), Long.toString(p.term()),
@@ -91,47 +91,12 @@ public final class StatusCommand implements Callable<Integer> {
                     p.retention().earliestTime() == null ? "-" : p.retention().earliestTime().toString(),
                     Integer.toString(p.retention().subscriptions()));
         }
-        Table nodes = new Table("NODE", "ADDRESS", "ALIVE");
+        TextTable nodes = new TextTable("NODE", "ADDRESS", "ALIVE");
         for (ClusterStatus.NodeStatus n : s.nodes()) {
             nodes.row(n.nodeId(), n.address(), n.alive() ? "yes" : "no");
         }
         return (s.pchannels().isEmpty() ? "no pchannels" + System.lineSeparator() : pchannels.toString())
                 + System.lineSeparator()
                 + (s.nodes().isEmpty() ? "no nodes" + System.lineSeparator() : nodes.toString());
-    }
-
-    /** Columns padded to their widest cell. */
-    private static final class Table {
-        private final List<String[]> rows = new ArrayList<>();
-
-        Table(String... header) {
-            rows.add(header);
-        }
-
-        void row(String... cells) {
-            rows.add(cells);
-        }
-
-        @Override
-        public String toString() {
-            int[] widths = new int[rows.get(0).length];
-            for (String[] r : rows) {
-                for (int i = 0; i < r.length; i++) {
-                    widths[i] = Math.max(widths[i], r[i].length());
-                }
-            }
-            StringBuilder b = new StringBuilder();
-            for (String[] r : rows) {
-                StringBuilder line = new StringBuilder();
-                for (int i = 0; i < r.length; i++) {
-                    line.append(String.format("%-" + widths[i] + "s", r[i]));
-                    if (i < r.length - 1) {
-                        line.append("  ");
-                    }
-                }
-                b.append(line.toString().stripTrailing()).append(System.lineSeparator());
-            }
-            return b.toString();
-        }
     }
 }

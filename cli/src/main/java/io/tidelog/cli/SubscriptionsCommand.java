@@ -5,7 +5,6 @@ import io.tidelog.client.SubscriptionStatus;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -64,29 +63,14 @@ public final class SubscriptionsCommand extends ClientCommand {
     }
 
     static String table(List<SubscriptionStatus> subs) {
-        List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"VCHANNEL", "NAME", "POSITION", "POSITION TIME", "LAG MESSAGES", "LAG TIME", "STATE"});
+        TextTable table = new TextTable("VCHANNEL", "NAME", "POSITION", "POSITION TIME", "LAG MESSAGES", "LAG TIME", "STATE");
         for (SubscriptionStatus s : subs) {
-            rows.add(new String[] {s.vchannel(), s.name(), s.positionId().toString(),
+            table.row(s.vchannel(), s.name(), s.positionId().toString(),
                     s.positionTime() == null ? "-" : s.positionTime().toString(),
                     (s.lagExact() ? "" : ">=") + s.lagMessages(), seconds(s.lag().toMillis()),
-                    s.letGo() ? "LET GO" : "HOLDING"});
+                    s.letGo() ? "LET GO" : "HOLDING");
         }
-        int[] widths = new int[rows.get(0).length];
-        for (String[] r : rows) {
-            for (int i = 0; i < r.length; i++) {
-                widths[i] = Math.max(widths[i], r[i].length());
-            }
-        }
-        StringBuilder b = new StringBuilder();
-        for (String[] r : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < r.length; i++) {
-                line.append(String.format("%-" + widths[i] + "s", r[i])).append(i < r.length - 1 ? "  " : "");
-            }
-            b.append(line.toString().stripTrailing()).append(System.lineSeparator());
-        }
-        return b.toString();
+        return table.toString();
     }
 
     private static String seconds(long millis) {

@@ -5,21 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tidelog.client.CollectionDescription;
 import io.tidelog.client.StreamingClient;
 import io.tidelog.message.PrimaryKeyHash;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The collection commands of {@code tidelog} against a standalone server in this process: what they print. */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
@@ -44,23 +38,8 @@ class CollectionCommandsTest {
         server.close();
     }
 
-    record Run(int status, String out, String err) {
-        List<String> lines() {
-            return out.isEmpty() ? List.of() : Arrays.asList(out.split("\\R"));
-        }
-    }
-
-    Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        List<String> all = new ArrayList<>(List.of(args));
-        all.add("--server");
-        all.add(server.address());
-        int status = cl.execute(all.toArray(String[]::new));
-        return new Run(status, out.toString(), err.toString());
+    CommandRun run(String... args) {
+        return CommandRun.against(server.address(), args);
     }
 
     Path file(String name, String content) throws Exception {
@@ -72,33 +51,33 @@ class CollectionCommandsTest {
     @Test
     void collectionCreateListDescribeAndDropPrintTextAndJson() throws Exception {
         Path schema = file("schema.json", SCHEMA);
-        Run created = run("collection", "create", "--name", "books", "--schema", schema.toString(), "--shards", "2");
+        CommandRun created = run("collection", "create", "--name", "books", "--schema", schema.toString(), "--shards", "2");
         assertThat(created.status()).as(created.err()).isZero();
         assertThat(created.lines().get(0)).matches("collection books \\(id \\d+\\): COLLECTION_CREATED, 2 shards");
         assertThat(created.out()).contains("    id     INT64 primary key  (field 100)", "    emb    FLOAT_VECTOR(4)  (field 103)",
                 "partitions: _default (id ");
 
-        Run list = run("collection", "list");
+        CommandRun list = run("collection", "list");
         assertThat(list.lines()).hasSize(2);
         assertThat(list.lines().get(0)).isEqualTo("NAME   ID  STATE               SHARDS  PARTITIONS  FIELDS");
         assertThat(list.lines().get(1)).startsWith("books").contains("COLLECTION_CREATED").endsWith("1           4");
 
-        Run json = run("collection", "describe", "books", "--json");
+        CommandRun json = run("collection", "describe", "books", "--json");
         assertThat(json.lines()).singleElement().satisfies(l -> assertThat(l)
                 .startsWith("{\"name\":\"books\",\"collectionId\":")
                 .contains("\"state\":\"COLLECTION_CREATED\",\"shards\":2,\"vchannels\":[\"pchannel-0_",
                         "\"partitions\":[{\"id\":", "\"name\":\"_default\",\"state\":\"PARTITION_CREATED\"}]",
                         "\"schema\":{\"fields\":[{\"name\":\"id\",\"type\":\"INT64\",\"fieldId\":100,\"primaryKey\":true}"));
 
-        Run again = run("collection", "create", "--name", "books", "--schema", schema.toString());
+        CommandRun again = run("collection", "create", "--name", "books", "--schema", schema.toString());
         assertThat(again.status()).isEqualTo(1);
         assertThat(again.err()).startsWith("error: ALREADY_EXISTS: collection 'books' already exists");
 
-        Run dropped = run("collection", "drop", "books", "--json");
+        CommandRun dropped = run("collection", "drop", "books", "--json");
         assertThat(dropped.lines()).singleElement().satisfies(l -> assertThat(l).matches(
                 "\\{\"name\":\"books\",\"collectionId\":\\d+,\"dropped\":true}"));
         assertThat(run("collection", "list").out()).isEqualTo("no collections" + System.lineSeparator());
-        Run missing = run("collection", "describe", "books");
+        CommandRun missing = run("collection", "describe", "books");
         assertThat(missing.status()).isEqualTo(1);
         assertThat(missing.err()).startsWith("error: NOT_FOUND: collection 'books' does not exist");
     }
@@ -107,7 +86,7 @@ class CollectionCommandsTest {
     void aBadSchemaFileFailsNamingTheField() throws Exception {
         Path schema = file("bad.json", "{\"fields\": [{\"name\": \"id\", \"type\": \"INT64\", \"primaryKey\": true},"
                 + " {\"name\": \"t\", \"type\": \"VARCHAR\"}]}");
-        Run r = run("collection", "create", "--name", "books", "--schema", schema.toString());
+        CommandRun r = run("collection", "create", "--name", "books", "--schema", schema.toString());
         assertThat(r.status()).isEqualTo(1);
         assertThat(r.err()).startsWith("error: INVALID_ARGUMENT: field 't'").contains("max_length");
     }
@@ -120,32 +99,32 @@ class CollectionCommandsTest {
             rows.append("{\"id\": ").append(i).append(", \"title\": \"book ").append(i)
                     .append("\", \"emb\": [0.1, 0.2, 0.3, 0.4]}\n");
         }
-        Run inserted = run("insert", "--collection", "books", "--file", file("rows.jsonl", rows.toString()).toString(),
+        CommandRun inserted = run("insert", "--collection", "books", "--file", file("rows.jsonl", rows.toString()).toString(),
                 "--batch-rows", "10", "--json");
         assertThat(inserted.status()).as(inserted.err()).isZero();
         assertThat(inserted.lines()).singleElement().satisfies(l -> assertThat(l)
                 .matches("\\{\"collection\":\"books\",\"collectionId\":\\d+,\"rows\":25,\"messages\":6}"));
 
-        Run bad = run("insert", "--collection", "books", "--file",
+        CommandRun bad = run("insert", "--collection", "books", "--file",
                 file("bad.jsonl", "{\"id\": 100, \"title\": \"x\", \"emb\": [1, 2, 3, 4]}\n\n{\"id\": 101, \"title\": 5, \"emb\": [1, 2, 3, 4]}\n")
                         .toString());
         assertThat(bad.status()).isEqualTo(1);
         assertThat(bad.err()).contains("error: INVALID_ARGUMENT: row 3: field 'title' expected a string, got a number 5")
                 .contains("1 rows were inserted before the error");
 
-        Run deleted = run("delete", "--collection", "books", "--pks", "1,2,3");
+        CommandRun deleted = run("delete", "--collection", "books", "--pks", "1,2,3");
         assertThat(deleted.out()).startsWith("deleted 3 primary keys from books (");
-        Run badPk = run("delete", "--collection", "books", "--pks", "1,x");
+        CommandRun badPk = run("delete", "--collection", "books", "--pks", "1,x");
         assertThat(badPk.status()).isEqualTo(1);
         assertThat(badPk.err()).contains("primary key 'x' is not an INT64");
 
-        Run flushed = run("flush", "--collection", "books", "--json");
+        CommandRun flushed = run("flush", "--collection", "books", "--json");
         assertThat(flushed.status()).as(flushed.err()).isZero();
         assertThat(flushed.lines()).singleElement().satisfies(l -> assertThat(l)
                 .matches("\\{\"collection\":\"books\",\"collectionId\":\\d+,\"flushTimeTick\":\\d+,\"segmentIds\":\\[[0-9,]*]}"));
         assertThat(run("flush", "--collection", "books").out()).startsWith("flushed collection books up to tt=");
 
-        Run created = run("partition", "create", "--collection", "books", "--name", "p2", "--json");
+        CommandRun created = run("partition", "create", "--collection", "books", "--name", "p2", "--json");
         assertThat(created.lines()).singleElement().satisfies(l -> assertThat(l).matches(
                 "\\{\"collection\":\"books\",\"collectionId\":\\d+,\"partition\":\"p2\",\"partitionId\":\\d+,\"state\":\"PARTITION_CREATED\"}"));
         assertThat(run("partition", "drop", "--collection", "books", "--name", "p2").out())
@@ -156,14 +135,14 @@ class CollectionCommandsTest {
             c = client.collections().describeBlocking("books");
         }
         String v = c.vchannelOf(1L);
-        Run consumed = run("consume", "--vchannel", v, "--json", "--max", "3");
+        CommandRun consumed = run("consume", "--vchannel", v, "--json", "--max", "3");
         assertThat(consumed.lines()).hasSize(3);
         assertThat(consumed.lines().get(0)).contains("\"type\":\"CREATE_COLLECTION\"", "\"name\":\"books\"");
         assertThat(consumed.lines().get(1)).contains("\"type\":\"CREATE_SEGMENT\"", "\"collectionId\":" + c.id());
         String segment = consumed.lines().get(1).replaceAll(".*\"segmentId\":(\\d+).*", "$1");
         assertThat(consumed.lines().get(2)).contains("\"type\":\"INSERT\"", "\"collectionId\":" + c.id(),
                 "\"segmentId\":" + segment, "{\"id\":1,\"title\":\"book 1\",\"price\":null,\"emb\":[0.1,0.2,0.3,0.4]}");
-        Run text = run("consume", "--vchannel", v, "--max", "3");
+        CommandRun text = run("consume", "--vchannel", v, "--max", "3");
         assertThat(text.lines().get(2)).contains(" INSERT collection=" + c.id() + " partition=")
                 .contains(" segment=" + segment + " ");
         assertThat(PrimaryKeyHash.shardOf(1L, 2)).isEqualTo(c.vchannels().indexOf(v));

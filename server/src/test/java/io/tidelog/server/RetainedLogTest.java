@@ -15,8 +15,6 @@ import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.ImmutableMessage;
 import io.tidelog.testing.Await;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,7 +28,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Nothing acknowledged disappears before retention says so: on a standalone server with 1 MiB WAL segments and
@@ -228,48 +225,36 @@ class RetainedLogTest {
     void theCommandLineConsumesThroughASubscriptionListsAndDeletesIt() {
         start(Map.of());
         wave(V, 0, 30);
-        Run one = run("consume", "--vchannel", V, "--subscription", "cli", "--max", "10", "--json");
+        CommandRun one = run("consume", "--vchannel", V, "--subscription", "cli", "--max", "10", "--json");
         assertThat(one.status()).as(one.err()).isZero();
-        assertThat(one.out().lines()).hasSize(10);
+        assertThat(one.lines()).hasSize(10);
         assertThat(one.err()).contains("subscription cli of " + V + ": created; reading from ");
 
-        Run two = run("consume", "--vchannel", V, "--subscription", "cli", "--idle-timeout", "1");
+        CommandRun two = run("consume", "--vchannel", V, "--subscription", "cli", "--idle-timeout", "1");
         assertThat(two.status()).as(two.err()).isZero();
-        assertThat(two.out().lines()).hasSize(20);
-        assertThat(two.out().lines().findFirst().orElseThrow()).contains(V + "#10#");
+        assertThat(two.lines()).hasSize(20);
+        assertThat(two.lines().get(0)).contains(V + "#10#");
         assertThat(two.err()).contains("subscription cli of " + V + ": resuming from ");
 
-        Run listed = run("subscriptions", "--json");
+        CommandRun listed = run("subscriptions", "--json");
         assertThat(listed.status()).as(listed.err()).isZero();
         assertThat(listed.out().strip()).startsWith("{\"vchannel\":\"" + V + "\",\"name\":\"cli\"")
                 .contains("\"lagMessages\":0,\"lagExact\":true").contains("\"letGo\":false");
-        Run table = run("subscriptions", "--vchannel", V);
+        CommandRun table = run("subscriptions", "--vchannel", V);
         assertThat(table.out()).startsWith("VCHANNEL").contains("cli").contains("HOLDING");
 
-        Run earliest = run("consume", "--vchannel", V, "--max", "1");
+        CommandRun earliest = run("consume", "--vchannel", V, "--max", "1");
         assertThat(earliest.err()).contains("reading " + V + " from the earliest retained message "
                 + status().retention().earliestId());
 
         assertThat(run("subscriptions", "delete", "cli").status()).isZero();
-        Run again = run("subscriptions", "delete", "cli");
+        CommandRun again = run("subscriptions", "delete", "cli");
         assertThat(again.status()).isEqualTo(1);
         assertThat(again.err()).startsWith("error: NOT_FOUND: ");
         assertThat(run("subscriptions").out()).contains("no subscriptions");
     }
 
-    record Run(int status, String out, String err) {
-    }
-
-    Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        List<String> all = new ArrayList<>(List.of(args));
-        all.add("--server");
-        all.add(server.address());
-        int status = cl.execute(all.toArray(String[]::new));
-        return new Run(status, out.toString(), err.toString());
+    CommandRun run(String... args) {
+        return CommandRun.against(server.address(), args);
     }
 }
