@@ -177,22 +177,30 @@ public final class CollectionCatalog implements AutoCloseable {
     // ------------------------------------------------------------------ DDL
 
     /**
-     * Creates a collection of {@code shards} shards (0: {@code catalog.default.shards}) and returns it, in
-     * state {@code COLLECTION_CREATED}, once every vchannel has its CreateCollection.
+     * Creates a collection of {@code catalog.default.shards} shards and returns it, in state
+     * {@code COLLECTION_CREATED}, once every vchannel has its CreateCollection.
+     */
+    public CompletableFuture<CollectionInfo> createCollection(String name, CollectionSchema schema) {
+        return createCollection(name, schema, config.defaultShards());
+    }
+
+    /**
+     * Creates a collection of {@code shards} shards, 1 to {@code catalog.max.shards} ({@code INVALID_ARGUMENT}
+     * otherwise, 0 included), and returns it, in state {@code COLLECTION_CREATED}, once every vchannel has its
+     * CreateCollection.
      */
     public CompletableFuture<CollectionInfo> createCollection(String name, CollectionSchema schema, int shards) {
-        int shardCount = shards == 0 ? config.defaultShards() : shards;
         try {
             CatalogRules.validateName("collection", name);
             CatalogRules.validateSchema(schema);
-            if (shardCount < 1 || shardCount > config.maxShards()) {
+            if (shards < 1 || shards > config.maxShards()) {
                 throw StreamingException.invalidArgument("a collection has 1 to " + config.maxShards() + " shards ("
                         + CatalogConfig.MAX_SHARDS + "), got " + shards);
             }
         } catch (StreamingException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return ddl(name, () -> prepareCreate(name, schema, shardCount)).thenApply(done -> describe(name));
+        return ddl(name, () -> prepareCreate(name, schema, shards)).thenApply(done -> describe(name));
     }
 
     private BroadcastTaskMeta prepareCreate(String name, CollectionSchema schema, int shards) {
