@@ -121,11 +121,9 @@ public final class DroppedCollectionCollector implements AutoCloseable {
                 }
                 long n = sweep(d);
                 removed += n;
-                if (swept) {
-                    forget(kv, d, n);
+                if (swept && forget(kv, d, n)) {
                     forgotten.add(d.getCollectionId());
-                } else {
-                    markCollected(kv, d, now, n);
+                } else if (!swept && markCollected(kv, d, now, n)) {
                     collected.add(d.getCollectionId());
                 }
             } catch (RuntimeException e) {
@@ -169,21 +167,25 @@ public final class DroppedCollectionCollector implements AutoCloseable {
                 + MAX_PASSES + " passes (a node still uploading?)");
     }
 
-    private void markCollected(KeyValue kv, DroppedCollectionMeta d, long now, long removed) {
+    /** Records the sweep; false if another collector changed the record meanwhile. */
+    private boolean markCollected(KeyValue kv, DroppedCollectionMeta d, long now, long removed) {
         byte[] marked = d.toBuilder().setCollectedMillis(now).build().toByteArray();
-        if (meta.compareAndPut(kv.key(), kv.modRevision(), marked)) {
-            LOG.info("collection {} (id {}), dropped {}: removed its {} objects from {}", d.getName(),
-                    d.getCollectionId(), Instant.ofEpochMilli(d.getDroppedMillis()), removed, objects.describe());
+        if (!meta.compareAndPut(kv.key(), kv.modRevision(), marked)) {
+            return false;
         }
+        LOG.info("collection {} (id {}), dropped {}: removed its {} objects from {}", d.getName(),
+                d.getCollectionId(), Instant.ofEpochMilli(d.getDroppedMillis()), removed, objects.describe());
+        return true;
     }
 
-    private void forget(KeyValue kv, DroppedCollectionMeta d, long removed) {
+    /** Deletes the record after the last sweep; false if another collector changed it meanwhile. */
+    private boolean forget(KeyValue kv, DroppedCollectionMeta d, long removed) {
         if (removed > 0) {
             LOG.warn("collection {} (id {}): {} objects arrived after its files were removed {} (uploads later than {}"
                     + " after the drop); removed them too", d.getName(), d.getCollectionId(), removed,
                     Instant.ofEpochMilli(d.getCollectedMillis()), config.droppedRetention());
         }
-        meta.compareAndDelete(kv.key(), kv.modRevision());
+        return meta.compareAndDelete(kv.key(), kv.modRevision());
     }
 
     private static DroppedCollectionMeta parse(KeyValue kv) {

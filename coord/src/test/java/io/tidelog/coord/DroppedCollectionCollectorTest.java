@@ -8,6 +8,7 @@ import io.tidelog.meta.KeyValue;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.MetaStores;
 import io.tidelog.meta.testing.ManualClock;
+import io.tidelog.objectstore.InterceptedObjectStore;
 import io.tidelog.objectstore.ObjectInfo;
 import io.tidelog.objectstore.ObjectStore;
 import io.tidelog.objectstore.ObjectStores;
@@ -257,72 +258,24 @@ class DroppedCollectionCollectorTest {
     }
 
     /** A real store whose process dies (every call fails) after a number of deletes. */
-    static final class DyingObjectStore implements ObjectStore {
-        private final ObjectStore store;
+    static final class DyingObjectStore extends InterceptedObjectStore {
         private final AtomicInteger deletesLeft;
 
         DyingObjectStore(ObjectStore store, int deletes) {
-            this.store = store;
+            super(store);
             this.deletesLeft = new AtomicInteger(deletes);
         }
 
-        private void alive() {
-            if (deletesLeft.get() < 0) {
+        @Override
+        protected void before(String operation) {
+            if ((operation.equals("delete") ? deletesLeft.decrementAndGet() : deletesLeft.get()) < 0) {
                 throw new StreamingException(ErrorCode.INNER, "the collector died (test)");
             }
-        }
-
-        @Override
-        public void put(String key, byte[] data) {
-            alive();
-            store.put(key, data);
-        }
-
-        @Override
-        public void put(String key, Path file) {
-            alive();
-            store.put(key, file);
-        }
-
-        @Override
-        public boolean createIfAbsent(String key, byte[] data) {
-            alive();
-            return store.createIfAbsent(key, data);
-        }
-
-        @Override
-        public Optional<byte[]> get(String key) {
-            alive();
-            return store.get(key);
-        }
-
-        @Override
-        public byte[] getRange(String key, long offset, int length) {
-            alive();
-            return store.getRange(key, offset, length);
-        }
-
-        @Override
-        public List<ObjectInfo> list(String prefix) {
-            alive();
-            return store.list(prefix);
-        }
-
-        @Override
-        public boolean delete(String key) {
-            if (deletesLeft.decrementAndGet() < 0) {
-                throw new StreamingException(ErrorCode.INNER, "the collector died (test)");
-            }
-            return store.delete(key);
-        }
-
-        @Override
-        public String describe() {
-            return "dying " + store.describe();
         }
 
         @Override
         public void close() {
+            // the test's store outlives the dead collector
         }
     }
 }
