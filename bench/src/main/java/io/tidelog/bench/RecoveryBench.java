@@ -94,8 +94,9 @@ import picocli.CommandLine.Spec;
 final class RecoveryBench implements Callable<Integer> {
     static final double GOAL = 1.5;
     static final String PCHANNEL = "bench";
-    static final String VCHANNEL = PCHANNEL + "_bench";
     private static final long COLLECTION = 1;
+    /** The collection's one shard: named for it, as the node requires of a CreateCollection. */
+    static final String VCHANNEL = PCHANNEL + "_" + COLLECTION + "v0";
     private static final long PARTITION = 1;
     private static final int DIM = 128;
     private static final int READ_BUFFER = 1 << 20;

@@ -60,9 +60,10 @@ public final class CollectionCommand implements Runnable {
         @Option(names = "--schema", required = true, paramLabel = "FILE", description = "The schema, a JSON file.")
         Path schemaFile;
 
-        @Option(names = "--shards", paramLabel = "N", defaultValue = "0",
-                description = "Shards (vchannels); default: the server's (catalog.default.shards).")
-        int shards;
+        @Option(names = "--shards", paramLabel = "N",
+                description = "Shards (vchannels), at least 1 and at most the server's catalog.max.shards;"
+                        + " default: the server's catalog.default.shards.")
+        Integer shards;
 
         Create(CommandContext ctx) {
             super(ctx);
@@ -70,11 +71,15 @@ public final class CollectionCommand implements Runnable {
 
         @Override
         int run(StreamingClient client, PrintWriter out, PrintWriter err) {
-            if (shards < 0) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--shards must be at least 1, got " + shards);
+            if (shards != null && shards < 1) {
+                // one line, as a script reads it; the upper bound is the server's to check (catalog.max.shards)
+                err.println("error: --shards must be at least 1, got " + shards);
+                err.flush();
+                return ExitCodes.USAGE;
             }
             CollectionSchema schema = SchemaJson.parseJson(read(schemaFile));
-            CollectionDescription c = client.collections().createBlocking(name, schema, shards);
+            CollectionDescription c = shards == null ? client.collections().createBlocking(name, schema)
+                    : client.collections().createBlocking(name, schema, shards);
             out.print(server.json ? CollectionText.json(c) + System.lineSeparator() : CollectionText.human(c));
             return ExitCodes.OK;
         }

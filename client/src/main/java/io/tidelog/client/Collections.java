@@ -51,10 +51,20 @@ public final class Collections {
         return new Collections(ctx, deadline);
     }
 
-    /** Creates a collection of {@code shards} shards (0: the coordinator's default). */
+    /** Creates a collection of the coordinator's default number of shards ({@code catalog.default.shards}). */
+    public CompletableFuture<CollectionDescription> create(String name, CollectionSchema schema) {
+        return create(CreateCollectionRequest.newBuilder().setName(name).setSchema(schema).build());
+    }
+
+    /**
+     * Creates a collection of {@code shards} shards: 1 to the coordinator's {@code catalog.max.shards}, else the
+     * call fails with {@code INVALID_ARGUMENT}.
+     */
     public CompletableFuture<CollectionDescription> create(String name, CollectionSchema schema, int shards) {
-        CreateCollectionRequest r = CreateCollectionRequest.newBuilder().setName(name).setSchema(schema)
-                .setShards(shards).build();
+        return create(CreateCollectionRequest.newBuilder().setName(name).setSchema(schema).setShards(shards).build());
+    }
+
+    private CompletableFuture<CollectionDescription> create(CreateCollectionRequest r) {
         return this.<io.tidelog.proto.CollectionInfo, CollectionDescription>call((stub, out) -> stub.createCollection(r, out), CollectionDescription::fromProto);
     }
 
@@ -115,6 +125,10 @@ public final class Collections {
     }
 
     // ---- blocking conveniences: wait for the future; throw what it fails with ----
+
+    public CollectionDescription createBlocking(String name, CollectionSchema schema) {
+        return StreamingClient.await(create(name, schema));
+    }
 
     public CollectionDescription createBlocking(String name, CollectionSchema schema, int shards) {
         return StreamingClient.await(create(name, schema, shards));

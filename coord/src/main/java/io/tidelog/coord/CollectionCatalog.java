@@ -22,6 +22,7 @@ import io.tidelog.proto.CreatePartitionBody;
 import io.tidelog.proto.CreatePartitionHeader;
 import io.tidelog.proto.DropCollectionHeader;
 import io.tidelog.proto.DropPartitionHeader;
+import io.tidelog.proto.DroppedCollectionMeta;
 import io.tidelog.proto.FieldSchema;
 import io.tidelog.proto.ManualFlushHeader;
 import io.tidelog.proto.MessageEnvelope;
@@ -55,6 +56,8 @@ import org.slf4j.LoggerFactory;
  * meta store
  * coord/catalog/next-id                  the next id (collections, partitions, broadcast tasks share it)
  * coord/catalog/collection/&lt;name&gt;       CollectionInfo: id, schema, vchannels (shard i = vchannels[i]), partitions, state
+ * coord/catalog/dropped/&lt;id&gt;           DroppedCollectionMeta: a dropped collection and when, until its files are
+ *                                        removed ({@link DroppedCollectionCollector})
  * coord/broadcast/...                    the DDL being broadcast ({@link Broadcaster})
  *
  * a DDL on collection C:
@@ -62,7 +65,7 @@ import org.slf4j.LoggerFactory;
  *   check against the catalog, allocate ids
  *   one transaction: the catalog's intermediate state (CREATING, DROPPING, ...) + the task PENDING
  *   broadcast to every vchannel of C                                 (retried until each has it)
- *   one transaction: the task DONE + the catalog's final state       (CREATED, gone, ...)
+ *   one transaction: the task DONE + the catalog's final state       (CREATED, gone + dropped record, ...)
  *   release the keys; the call returns
  * </pre>
  *
@@ -98,6 +101,7 @@ public final class CollectionCatalog implements AutoCloseable {
     private final List<String> pchannels;
     private final CatalogConfig config;
     private final TimestampOracle tso;
+    private final InstantSource clock;
     private final ScheduledThreadPoolExecutor thread;
     private final IdAllocator ids;
     private final ResourceKeyLocks locks = new ResourceKeyLocks();
@@ -111,6 +115,7 @@ public final class CollectionCatalog implements AutoCloseable {
      *
      * @param pchannels the cluster's pchannels, in order (where vchannels are placed)
      * @param tso       the cluster's timestamps (the time tick a ManualFlush seals up to)
+     * @param clock     when broadcast tasks finish and collections are dropped
      */
     public CollectionCatalog(MetaStore meta, List<String> pchannels, CatalogConfig config, TimestampOracle tso,
                              InstantSource clock) {
@@ -118,6 +123,7 @@ public final class CollectionCatalog implements AutoCloseable {
         this.pchannels = List.copyOf(pchannels);
         this.config = config;
         this.tso = tso;
+        this.clock = clock;
         this.thread = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "tidelog-catalog");
             t.setDaemon(true);
@@ -177,22 +183,30 @@ public final class CollectionCatalog implements AutoCloseable {
     // ------------------------------------------------------------------ DDL
 
     /**
-     * Creates a collection of {@code shards} shards (0: {@code catalog.default.shards}) and returns it, in
-     * state {@code COLLECTION_CREATED}, once every vchannel has its CreateCollection.
+     * Creates a collection of {@code catalog.default.shards} shards and returns it, in state
+     * {@code COLLECTION_CREATED}, once every vchannel has its CreateCollection.
+     */
+    public CompletableFuture<CollectionInfo> createCollection(String name, CollectionSchema schema) {
+        return createCollection(name, schema, config.defaultShards());
+    }
+
+    /**
+     * Creates a collection of {@code shards} shards, 1 to {@code catalog.max.shards} ({@code INVALID_ARGUMENT}
+     * otherwise, 0 included), and returns it, in state {@code COLLECTION_CREATED}, once every vchannel has its
+     * CreateCollection.
      */
     public CompletableFuture<CollectionInfo> createCollection(String name, CollectionSchema schema, int shards) {
-        int shardCount = shards == 0 ? config.defaultShards() : shards;
         try {
             CatalogRules.validateName("collection", name);
             CatalogRules.validateSchema(schema);
-            if (shardCount < 1 || shardCount > config.maxShards()) {
+            if (shards < 1 || shards > config.maxShards()) {
                 throw StreamingException.invalidArgument("a collection has 1 to " + config.maxShards() + " shards ("
                         + CatalogConfig.MAX_SHARDS + "), got " + shards);
             }
         } catch (StreamingException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return ddl(name, () -> prepareCreate(name, schema, shardCount)).thenApply(done -> describe(name));
+        return ddl(name, () -> prepareCreate(name, schema, shards)).thenApply(done -> describe(name));
     }
 
     private BroadcastTaskMeta prepareCreate(String name, CollectionSchema schema, int shards) {
@@ -438,7 +452,10 @@ public final class CollectionCatalog implements AutoCloseable {
                 info.setState(CollectionState.COLLECTION_CREATED);
                 break;
             case DROP_COLLECTION:
-                return List.of(Op.delete(key(name)));
+                return List.of(Op.delete(key(name)), Op.put(DroppedCollectionCollector.droppedKey(collectionId),
+                        DroppedCollectionMeta.newBuilder().setCollectionId(collectionId).setName(name)
+                                .addAllVchannels(current.get().getVchannelsList()).setDroppedMillis(clock.millis())
+                                .build().toByteArray()));
             case CREATE_PARTITION:
                 setPartitionState(info, m.getHeader().getCreatePartition().getPartitionId(), PartitionState.PARTITION_CREATED);
                 break;

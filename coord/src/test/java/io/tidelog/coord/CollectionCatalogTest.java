@@ -142,9 +142,23 @@ class CollectionCatalogTest {
         CollectionSchema badDim = BOOKS.toBuilder().setFields(3, BOOKS.getFields(3).toBuilder().setDim(0)).build();
         assertThatThrownBy(() -> c.createCollection("books", badDim, 1).join()).hasMessageContaining("field 'emb'");
         assertThatThrownBy(() -> c.createCollection("bad name", BOOKS, 1).join()).hasMessageContaining("collection name");
-        assertThat(codeOf(c.createCollection("books", BOOKS, 17))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
         assertThat(c.list()).isEmpty();
         assertThat(vchannels.calls()).isZero();
+    }
+
+    @Test
+    void aShardCountBelowOneOrAboveTheMaximumIsRejectedAndNothingIsCreated() throws Exception {
+        CollectionCatalog c = catalog(Map.of("catalog.max.shards", "8", "catalog.default.shards", "3"));
+        for (int shards : new int[] {0, -1, Integer.MIN_VALUE, 9, Integer.MAX_VALUE}) {
+            CompletableFuture<CollectionInfo> f = c.createCollection("books", BOOKS, shards);
+            assertThat(codeOf(f)).as("%d shards", shards).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+            assertThatThrownBy(f::join).hasMessageContaining("a collection has 1 to 8 shards (catalog.max.shards), got "
+                    + shards);
+        }
+        assertThat(c.list()).isEmpty();
+        assertThat(vchannels.calls()).isZero();
+        assertThat(await(c.createCollection("books", BOOKS, 8)).getVchannelsCount()).isEqualTo(8);
+        assertThat(await(c.createCollection("films", BOOKS)).getVchannelsCount()).as("the default").isEqualTo(3);
     }
 
     @Test

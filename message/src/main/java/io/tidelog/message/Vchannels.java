@@ -2,6 +2,7 @@ package io.tidelog.message;
 
 import io.tidelog.common.Names;
 import io.tidelog.common.StreamingException;
+import java.util.OptionalLong;
 
 /**
  * vchannel names: {@code <pchannel>_<suffix>}.
@@ -10,7 +11,13 @@ import io.tidelog.common.StreamingException;
  * a vchannel is everything before its first {@code _}, and nothing else needs to be known to route it.
  * The suffix is non-empty: ASCII letters, digits, {@code -}, {@code .} and {@code _}. A collection's
  * shard is {@code <pchannel>_<collectionId>v<shardIndex>} (for example {@code pchannel-3_1001v0}); a
- * {@code Raw} vchannel may use any suffix. The whole name has at most {@value #MAX_LENGTH} characters.
+ * {@code Raw} vchannel may use any other suffix. The whole name has at most {@value #MAX_LENGTH} characters.
+ *
+ * <p><b>The collection form.</b> Every name whose suffix is decimal digits, {@code v}, decimal digits
+ * ({@link #isCollectionVchannel}) belongs to collections, whether or not a collection of that id exists,
+ * existed or will: a collection's shards are only ever named so, and the node refuses {@code Raw} messages
+ * on such names. So the question "may this vchannel carry Raw?" is answered by the name alone, the same
+ * on every node, before and after a restart, and a Raw producer can never take the name of a future shard.
  */
 public final class Vchannels {
     /** The longest vchannel name accepted. */
@@ -59,6 +66,44 @@ public final class Vchannels {
                     + collectionId + " and " + shardIndex);
         }
         return pchannel + Names.VCHANNEL_SEPARATOR + collectionId + 'v' + shardIndex;
+    }
+
+    /**
+     * Whether {@code vchannel} has the collection form {@code <pchannel>_<digits>v<digits>} (see the class
+     * comment); {@code false} for any other or malformed name.
+     */
+    public static boolean isCollectionVchannel(String vchannel) {
+        if (!isValidVchannel(vchannel)) {
+            return false;
+        }
+        String suffix = vchannel.substring(vchannel.indexOf(Names.VCHANNEL_SEPARATOR) + 1);
+        int v = suffix.indexOf('v');
+        return v > 0 && v < suffix.length() - 1 && digits(suffix, 0, v) && digits(suffix, v + 1, suffix.length());
+    }
+
+    /**
+     * The collection id a vchannel of the collection form names ({@code 1001} for {@code pchannel-3_1001v0});
+     * empty for a name of another form, or whose id does not fit a {@code long}.
+     */
+    public static OptionalLong collectionIdOf(String vchannel) {
+        if (!isCollectionVchannel(vchannel)) {
+            return OptionalLong.empty();
+        }
+        String suffix = vchannel.substring(vchannel.indexOf(Names.VCHANNEL_SEPARATOR) + 1);
+        try {
+            return OptionalLong.of(Long.parseLong(suffix.substring(0, suffix.indexOf('v'))));
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    private static boolean digits(String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** What is wrong with {@code name} as a vchannel name, or {@code null} if nothing. */

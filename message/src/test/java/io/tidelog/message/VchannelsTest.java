@@ -64,6 +64,24 @@ class VchannelsTest {
         String vchannel = Vchannels.collectionVchannel(pchannel, collectionId, shard);
         assertThat(Vchannels.isValidVchannel(vchannel)).isTrue();
         assertThat(Vchannels.pchannelOf(vchannel)).isEqualTo(pchannel);
+        assertThat(Vchannels.isCollectionVchannel(vchannel)).isTrue();
+        assertThat(Vchannels.collectionIdOf(vchannel)).hasValue(collectionId);
+    }
+
+    @Test
+    void onlyDigitsVDigitsIsTheCollectionForm() {
+        assertThat(Vchannels.isCollectionVchannel("pchannel-3_1001v0")).isTrue();
+        assertThat(Vchannels.isCollectionVchannel("p_007v12")).isTrue();
+        for (String other : new String[] {"p_x", "p_v0", "p_1001v", "p_1001", "p_1001v0_x", "p_1001V0", "p_a1v0",
+                "p_1v0v1", "p_1_v0", "nounderscore", "", "p_1001v0 "}) {
+            assertThat(Vchannels.isCollectionVchannel(other)).as(other).isFalse();
+            assertThat(Vchannels.collectionIdOf(other)).as(other).isEmpty();
+        }
+        assertThat(Vchannels.isCollectionVchannel(null)).isFalse();
+        assertThat(Vchannels.collectionIdOf("p_007v12")).hasValue(7);
+        // the form is reserved even when the id is too large to be any collection's
+        assertThat(Vchannels.isCollectionVchannel("p_99999999999999999999v0")).isTrue();
+        assertThat(Vchannels.collectionIdOf("p_99999999999999999999v0")).isEmpty();
     }
 
     @Provide

@@ -6,6 +6,7 @@ import io.tidelog.message.CollectionSchemas;
 import io.tidelog.message.ImmutableMessage;
 import io.tidelog.message.MutableMessage;
 import io.tidelog.message.RowValidator;
+import io.tidelog.message.Vchannels;
 import io.tidelog.proto.AlterCollectionBody;
 import io.tidelog.proto.AlterCollectionHeader;
 import io.tidelog.proto.CreateCollectionBody;
@@ -36,6 +37,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongPredicate;
@@ -59,11 +61,18 @@ import org.slf4j.LoggerFactory;
  *   <li>Insert and Delete only into a collection created and not dropped on their vchannel, naming it;
  *       an Insert only into a partition that exists, with rows matching the current schema
  *       ({@link RowValidator}); a Delete with primary keys of the key's type;</li>
- *   <li>CreateCollection only on a vchannel that never held a collection, with a valid schema and at
- *       least one partition; CreatePartition of a new id; DropPartition of an existing partition other
- *       than the default; AlterCollection only to a compatible schema
- *       ({@link CollectionSchemas#validateChange}); every DDL only on a live collection.</li>
+ *   <li>CreateCollection only on a vchannel named for it ({@code <pchannel>_<collectionId>v<shard>}) that
+ *       never held a collection, with a valid schema and at least one partition; CreatePartition of a new id;
+ *       DropPartition of an existing partition other than the default; AlterCollection only to a compatible
+ *       schema ({@link CollectionSchemas#validateChange}); every DDL only on a live collection;</li>
+ *   <li>Raw (also as the body of a transaction) only on a vchannel that is not a collection's: neither of the
+ *       collection form ({@link Vchannels#isCollectionVchannel}: the name decides, whatever the state, so a
+ *       dropped collection's vchannel, one whose state was forgotten or never seen, and one of a collection not
+ *       created yet all refuse it, identically after a restart) nor holding or having held a collection (a
+ *       collection the log created under another name, before this rule).</li>
  * </ul>
+ * Together they keep a vchannel's contents one kind: a collection's shard carries no Raw message, and a
+ * vchannel that carries Raw never becomes a collection's shard (its name is not of the collection form).
  * These checks read state that the log defines: the extension must run inside {@link VchannelLocks}
  * (after it in the chain), which holds a DDL until the DML before it is published and the DML after
  * it until the DDL is published, so each check sees exactly the messages before it.
@@ -169,6 +178,9 @@ public final class ShardManager implements WalExtension {
                     return appendDropCollection(m, next);
                 case MANUAL_FLUSH:
                     return appendManualFlush(m, next);
+                case RAW:
+                    checkRaw(m);
+                    return next.append(m);
                 default:
                     return next.append(m);
             }
@@ -462,11 +474,32 @@ public final class ShardManager implements WalExtension {
         return m.withHeader(h.toBuilder().setRows(keys).build());
     }
 
+    /** A Raw message goes to a vchannel that is not a collection's, by name or by state. */
+    private void checkRaw(MutableMessage m) {
+        if (Vchannels.isCollectionVchannel(m.vchannel())) {
+            throw invalid("vchannel " + m.vchannel() + ": a RAW message cannot go to a collection's vchannel (names"
+                    + " <pchannel>_<collection id>v<shard> are reserved for collection shards); use another suffix,"
+                    + " such as " + pchannel + "_events");
+        }
+        synchronized (this) {
+            CollectionShard c = collections.get(m.vchannel());
+            if (c != null) {
+                throw invalid(c.where() + ": a RAW message cannot go to a vchannel that holds or held a collection ("
+                        + c.state + ")");
+            }
+        }
+    }
+
     private void checkCreateCollection(MutableMessage m) {
         CreateCollectionHeader h = m.header(CreateCollectionHeader.class);
         String where = "vchannel " + m.vchannel() + ", collection " + h.getCollectionId();
         if (h.getCollectionId() <= 0) {
             throw invalid(where + ": a collection id is positive");
+        }
+        OptionalLong named = Vchannels.collectionIdOf(m.vchannel());
+        if (named.isEmpty() || named.getAsLong() != h.getCollectionId()) {
+            throw invalid(where + ": the shards of collection " + h.getCollectionId() + " are named <pchannel>_"
+                    + h.getCollectionId() + "v<shard>, and " + m.vchannel() + " is not");
         }
         CreateCollectionBody body = m.body(CreateCollectionBody.parser());
         checkPartitionIds(where, h.getPartitionIdsList(), body);

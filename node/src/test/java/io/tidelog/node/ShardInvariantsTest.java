@@ -147,8 +147,21 @@ class ShardInvariantsTest {
         f.rejected(createCollection(V, 100, 1), "already holds collection 100 (NORMAL)");
         f.append(dropCollection(V, 100));
         f.rejected(createCollection(V, 100, 1), "already holds collection 100 (DROPPED)");
-        f.rejected(createCollection(V, 200, 1), "vchannel " + V + ", collection 200", "already holds collection 100");
         assertThat(f.types(V)).containsExactly("CREATE_COLLECTION", "DROP_COLLECTION");
+    }
+
+    @Test
+    void createCollectionGoesOnlyToAVchannelNamedForTheCollection() {
+        f.open(P);
+        f.rejected(createCollection(V, 200, 1), "vchannel " + V + ", collection 200",
+                "the shards of collection 200 are named <pchannel>_200v<shard>");
+        f.rejected(createCollection(P + "_orders", 100, 1), "vchannel pch-1_orders", "<pchannel>_100v<shard>");
+        f.append(raw(P + "_events", "a raw vchannel"));
+        f.rejected(createCollection(P + "_events", 100, 1), "vchannel pch-1_events, collection 100");
+        f.append(createCollection(P + "_100v3", 100, 1));
+        assertThat(f.types(V)).isEmpty();
+        assertThat(f.types(P + "_orders")).isEmpty();
+        assertThat(f.types(P + "_events")).containsExactly("RAW");
     }
 
     @Test
@@ -209,13 +222,42 @@ class ShardInvariantsTest {
     }
 
     @Test
-    void rawMessagesPassUntouchedOnAnyVchannel() {
+    void aRawMessageOnACollectionsVchannelIsRejectedBeforeDuringAndAfterTheCollectionAndNothingIsWritten() {
         f.open(P);
-        f.append(raw(V, "before any collection"));
+        f.rejected(raw(V, "before any collection"), "vchannel " + V, "a RAW message cannot go to a collection's"
+                + " vchannel", "reserved for collection shards", "such as pch-1_events");
         f.append(createCollection(V, 100, 1));
+        f.rejected(raw(V, "while it lives"), "a RAW message cannot go to a collection's vchannel");
         f.append(dropCollection(V, 100));
-        f.append(raw(V, "after the drop"));
-        assertThat(f.types(V)).containsExactly("RAW", "CREATE_COLLECTION", "DROP_COLLECTION", "RAW");
+        f.rejected(raw(V, "after the drop"), "a RAW message cannot go to a collection's vchannel");
+        f.rejected(raw(P + "_999v7", "a collection that never was"), "vchannel pch-1_999v7");
+        assertThat(f.types(V)).containsExactly("CREATE_COLLECTION", "DROP_COLLECTION");
+        assertThat(f.types(P + "_999v7")).isEmpty();
+
+        f.append(raw(P + "_events", "any other name"));
+        f.append(raw(P + "_100v0x", "not the collection form"));
+        assertThat(f.types(P + "_events")).containsExactly("RAW");
+        assertThat(f.types(P + "_100v0x")).containsExactly("RAW");
+    }
+
+    @Test
+    void aRawMessageIsRejectedOnAVchannelThatHeldACollectionUnderAnotherNameAlsoAfterARestart() {
+        String legacy = P + "_legacy";
+        f.recovery = new MapRecoveryStore();
+        StreamingWal unchecked = f.openWithoutExtensions(P);
+        ShardFixture.await(unchecked.append(createCollection(legacy, 100, 1))); // written before the naming rule
+        f.open(P);
+        f.rejected(raw(legacy, "x"), "vchannel " + legacy + ", collection 100",
+                "cannot go to a vchannel that holds or held a collection (NORMAL)");
+        f.append(dropCollection(legacy, 100));
+        f.rejected(raw(legacy, "x"), "holds or held a collection (DROPPED)");
+        assertThat(f.types(legacy)).containsExactly("CREATE_COLLECTION", "DROP_COLLECTION");
+        assertThat(f.wal(P).checkpointNow()).isTrue(); // the restart restores the shards from here
+        f.crashAndRestart();
+        f.rejected(raw(legacy, "x"), "holds or held a collection (DROPPED)");
+        f.rejected(raw(V, "x"), "a RAW message cannot go to a collection's vchannel");
+        // the log before the checkpoint is gone: what refused the RAW came from the checkpointed shard state
+        assertThat(f.types(legacy)).isEmpty();
     }
 
     @Test

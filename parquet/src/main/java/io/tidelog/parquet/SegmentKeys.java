@@ -60,6 +60,15 @@ public final class SegmentKeys {
         return deletesPrefix(collectionId, vchannel) + range(firstTimeTick, lastTimeTick) + ".json";
     }
 
+    /**
+     * Whether {@code key} is a manifest (of a segment or of a delete log): the object that makes its data file part
+     * of the history, written after it. Every manifest ends with {@code .json}, every data file with
+     * {@code .parquet}.
+     */
+    public static boolean isManifest(String key) {
+        return key.startsWith("collections/") && key.endsWith(".json");
+    }
+
     private static String range(long first, long last) {
         if (first < 0 || last < first) {
             throw StreamingException.invalidArgument("a delete log's time ticks need 0 <= first <= last, got "

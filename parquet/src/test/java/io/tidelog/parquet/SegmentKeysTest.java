@@ -36,6 +36,14 @@ class SegmentKeysTest {
     }
 
     @Test
+    void manifestsAreTellApartFromTheDataFilesTheyName() {
+        assertThat(SegmentKeys.isManifest(SegmentKeys.segmentManifest(1001, 7))).isTrue();
+        assertThat(SegmentKeys.isManifest(SegmentKeys.deleteManifest(1001, "p0_1001v0", 5, 9))).isTrue();
+        assertThat(SegmentKeys.isManifest(SegmentKeys.segmentData(1001, 7))).isFalse();
+        assertThat(SegmentKeys.isManifest(SegmentKeys.deleteLog(1001, "p0_1001v0", 5, 9))).isFalse();
+    }
+
+    @Test
     void theSameInputsAlwaysGiveTheSameKeys() {
         assertThat(SegmentKeys.deleteLog(3, "p_s", 10, 20)).isEqualTo(SegmentKeys.deleteLog(3, "p_s", 10, 20));
         assertThat(SegmentKeys.segmentData(3, 4)).isEqualTo(SegmentKeys.segmentData(3, 4));

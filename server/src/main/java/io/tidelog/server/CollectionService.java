@@ -45,7 +45,9 @@ final class CollectionService extends CollectionServiceGrpc.CollectionServiceImp
 
     @Override
     public void createCollection(CreateCollectionRequest request, StreamObserver<CollectionInfo> out) {
-        answer(() -> catalog.createCollection(request.getName(), request.getSchema(), request.getShards()), out);
+        answer(() -> request.hasShards()
+                ? catalog.createCollection(request.getName(), request.getSchema(), request.getShards())
+                : catalog.createCollection(request.getName(), request.getSchema()), out);
     }
 
     @Override

@@ -34,7 +34,7 @@ final class SegmentListing {
         List<SegmentInfo> out = new ArrayList<>();
         Set<Long> flushed = new HashSet<>();
         for (ObjectInfo o : objects.list(SegmentKeys.collectionPrefix(collectionId))) {
-            if (!o.key().endsWith(".json")) {
+            if (!SegmentKeys.isManifest(o.key())) {
                 continue;
             }
             byte[] json = objects.get(o.key()).orElse(null);

@@ -8,6 +8,8 @@ import io.tidelog.client.StreamingClient;
 import io.tidelog.coord.CatalogConfig;
 import io.tidelog.coord.CollectionCatalog;
 import io.tidelog.coord.CoordConfig;
+import io.tidelog.coord.DroppedCollectionCollector;
+import io.tidelog.coord.GcConfig;
 import io.tidelog.coord.StreamingCoordinator;
 import io.tidelog.message.MessageLimits;
 import io.tidelog.meta.MetaStore;
@@ -67,7 +69,8 @@ import org.slf4j.LoggerFactory;
  * &lt;data dir&gt;/flush-scratch  files being written before their upload
  * </pre>
  *
- * Start order: meta store, coordinator (TSO), collection catalog, WAL backend, node, gRPC server, then
+ * Start order: meta store, coordinator (TSO), collection catalog, WAL backend, object store with the coordinator's
+ * garbage collector of dropped collections, node, gRPC server, then
  * the coordinator assigns every pchannel to the node at a new term, then a streaming client aimed at this
  * server is made for the catalog, which starts broadcasting DDL through it (resuming the DDL a previous run
  * left unfinished). {@link #close()} stops in reverse order.
@@ -77,7 +80,7 @@ public final class StandaloneServer implements AutoCloseable {
     /** Configuration key prefixes a standalone server understands. */
     static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, NodeConfig.PREFIX, CoordConfig.PREFIX,
             CatalogConfig.PREFIX, MessageLimits.PREFIX, DedupConfig.PREFIX, ShardConfig.PREFIX, TxnConfig.PREFIX,
-            FlusherConfig.PREFIX, ParquetConfig.PREFIX, "tso.", "wal.", "meta.", "objectstore.");
+            FlusherConfig.PREFIX, ParquetConfig.PREFIX, "tso.", "wal.", "meta.", "objectstore.", GcConfig.PREFIX);
     /** Where flushed segments go: {@code file:DIR} or {@code s3://bucket/prefix}. */
     static final String OBJECT_STORE_URI = "objectstore.uri";
 
@@ -102,7 +105,7 @@ public final class StandaloneServer implements AutoCloseable {
     /**
      * Starts a standalone server over {@code dataDir}. {@code properties} may hold any component's keys
      * ({@code server.*}, {@code node.*}, {@code dedup.*}, {@code txn.*}, {@code shard.*}, {@code coord.*},
-     * {@code catalog.*}, {@code message.*}, {@code tso.*}, {@code wal.local.*}, {@code meta.embedded.*}); unknown
+     * {@code catalog.*}, {@code gc.*}, {@code message.*}, {@code tso.*}, {@code wal.local.*}, {@code meta.embedded.*}); unknown
      * keys fail with {@code INVALID_ARGUMENT}.
      */
     public static StandaloneServer start(Path dataDir, Map<String, String> properties) {
@@ -174,6 +177,11 @@ public final class StandaloneServer implements AutoCloseable {
         String objectStoreUri = objectStoreSettings.remove(OBJECT_STORE_URI);
         objects = ObjectStores.open(objectStoreUri, objectStoreSettings);
         started.push(objects);
+        // The coordinator removes the files of dropped collections once gc.dropped.retention has passed.
+        DroppedCollectionCollector gc = new DroppedCollectionCollector(meta, objects, new SegmentObjectLayout(),
+                GcConfig.from(only(p, GcConfig.PREFIX)), InstantSource.system());
+        started.push(gc);
+        gc.start();
         FlusherConfig flusherConfig = FlusherConfig.from(only(p, FlusherConfig.PREFIX));
         SegmentUploader uploader = new SegmentUploader(objects, dataDir.resolve("flush-scratch"),
                 ParquetConfig.from(only(p, ParquetConfig.PREFIX)));

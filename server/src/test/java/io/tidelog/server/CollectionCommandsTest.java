@@ -8,6 +8,7 @@ import io.tidelog.message.PrimaryKeyHash;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -80,6 +81,50 @@ class CollectionCommandsTest {
         CommandRun missing = run("collection", "describe", "books");
         assertThat(missing.status()).isEqualTo(1);
         assertThat(missing.err()).startsWith("error: NOT_FOUND: collection 'books' does not exist");
+    }
+
+    @Test
+    void collectionCreateRefusesAShardCountBelowOneWithOneLineAndExitStatus2AndTheServerOneAboveItsMaximum()
+            throws Exception {
+        Path schema = file("schema.json", SCHEMA);
+        for (String shards : List.of("0", "-3")) {
+            CommandRun r = run("collection", "create", "--name", "books", "--schema", schema.toString(), "--shards", shards);
+            assertThat(r.status()).as(r.err()).isEqualTo(2);
+            assertThat(r.err()).isEqualTo("error: --shards must be at least 1, got " + shards + System.lineSeparator());
+            assertThat(r.out()).isEmpty();
+        }
+        CommandRun tooMany = run("collection", "create", "--name", "books", "--schema", schema.toString(), "--shards", "17");
+        assertThat(tooMany.status()).isEqualTo(1);
+        assertThat(tooMany.err()).isEqualTo("error: INVALID_ARGUMENT: a collection has 1 to 16 shards"
+                + " (catalog.max.shards), got 17" + System.lineSeparator());
+        assertThat(run("collection", "list").out()).isEqualTo("no collections" + System.lineSeparator());
+
+        CommandRun byDefault = run("collection", "create", "--name", "books", "--schema", schema.toString());
+        assertThat(byDefault.status()).as(byDefault.err()).isZero();
+        assertThat(byDefault.lines().get(0)).endsWith("COLLECTION_CREATED, 1 shard");
+    }
+
+    @Test
+    void produceToACollectionsVchannelFailsWithInvalidArgumentAndExitStatus1() throws Exception {
+        run("collection", "create", "--name", "books", "--schema", file("schema.json", SCHEMA).toString());
+        String v;
+        try (StreamingClient client = StreamingClient.builder().target(server.address()).build()) {
+            v = client.collections().describeBlocking("books").vchannels().get(0);
+        }
+        CommandRun r = run("produce", "--vchannel", v, "--count", "3");
+        assertThat(r.status()).as(r.err()).isEqualTo(1);
+        assertThat(r.err()).startsWith("error: INVALID_ARGUMENT: vchannel " + v
+                + ": a RAW message cannot go to a collection's vchannel");
+        assertThat(r.out()).isEmpty();
+        run("collection", "drop", "books");
+        CommandRun dropped = run("produce", "--vchannel", v, "--count", "1");
+        assertThat(dropped.status()).isEqualTo(1);
+        assertThat(dropped.err()).startsWith("error: INVALID_ARGUMENT: vchannel " + v);
+
+        CommandRun consumed = run("consume", "--vchannel", v, "--json", "--max", "2");
+        assertThat(consumed.lines()).hasSize(2);
+        assertThat(consumed.lines().get(0)).contains("\"type\":\"CREATE_COLLECTION\"");
+        assertThat(consumed.lines().get(1)).contains("\"type\":\"DROP_COLLECTION\"");
     }
 
     @Test

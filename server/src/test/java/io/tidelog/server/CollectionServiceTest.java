@@ -15,7 +15,9 @@ import io.tidelog.message.PrimaryKeyHash;
 import io.tidelog.message.Rows;
 import io.tidelog.message.SchemaJson;
 import io.tidelog.proto.CollectionSchema;
+import io.tidelog.proto.CollectionServiceGrpc;
 import io.tidelog.proto.CollectionState;
+import io.tidelog.proto.CreateCollectionRequest;
 import io.tidelog.proto.CreateSegmentHeader;
 import io.tidelog.proto.DeleteBody;
 import io.tidelog.proto.InsertBody;
@@ -109,6 +111,29 @@ class CollectionServiceTest {
                 .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.NOT_FOUND));
         assertThatThrownBy(() -> collections.dropBlocking("nope"))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.NOT_FOUND));
+    }
+
+    /** A shard count that is sent is checked, 0 included; one left out is the coordinator's default. */
+    @Test
+    void aShardCountBelowOneOrAboveTheMaximumFailsWithInvalidArgumentAndALeftOutOneIsTheDefault() {
+        io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forTarget(server.address()).usePlaintext().build();
+        CollectionServiceGrpc.CollectionServiceBlockingStub stub = CollectionServiceGrpc.newBlockingStub(channel);
+        try {
+            for (int shards : new int[] {0, -1, 17}) {
+                assertThatThrownBy(() -> stub.createCollection(CreateCollectionRequest.newBuilder().setName("books")
+                        .setSchema(BOOKS).setShards(shards).build()))
+                        .satisfies(e -> assertThat(StandaloneServerTest.code(e)).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+                        .hasMessageContaining("a collection has 1 to 16 shards (catalog.max.shards), got " + shards);
+            }
+            assertThat(collections.listBlocking()).isEmpty();
+            assertThat(stub.createCollection(CreateCollectionRequest.newBuilder().setName("books").setSchema(BOOKS)
+                    .build()).getVchannelsCount()).as("catalog.default.shards").isEqualTo(1);
+        } finally {
+            channel.shutdownNow();
+        }
+        assertThatThrownBy(() -> collections.createBlocking("films", BOOKS, 0))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+        assertThat(collections.createBlocking("films", BOOKS).vchannels()).hasSize(1);
     }
 
     @Test
@@ -287,5 +312,36 @@ class CollectionServiceTest {
                     assertThat(dir.resolve("objects").resolve(k)).isRegularFile());
         }
         assertThat(after).noneMatch(s -> s.getState() == io.tidelog.proto.SegmentState.SEGMENT_GROWING);
+    }
+
+    /**
+     * The node refuses RAW on a collection's vchannel, from before the collection exists to after its drop,
+     * alone or as a transaction's body, and writes nothing; a vchannel of another name takes RAW.
+     */
+    @Test
+    void aRawMessageOnACollectionsVchannelFailsWithInvalidArgumentAndNothingIsWritten() throws Exception {
+        String future = "pchannel-0_" + (1L << 40) + "v0";
+        assertThatThrownBy(() -> client.appendRawBlocking(future, new byte[] {1}))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+                .hasMessageContaining("a RAW message cannot go to a collection's vchannel");
+        CollectionDescription c = collections.createBlocking("books", BOOKS, 1);
+        String v = c.vchannels().get(0);
+        assertThatThrownBy(() -> client.appendRawBlocking(v, new byte[] {2}))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+                .hasMessageContaining("vchannel " + v + ": a RAW message cannot go to a collection's vchannel");
+        try (io.tidelog.client.Txn txn = client.txn(v)) {
+            assertThatThrownBy(() -> txn.appendRawBlocking(new byte[] {3}))
+                    .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+        }
+        collections.dropBlocking("books");
+        assertThatThrownBy(() -> client.appendRawBlocking(v, new byte[] {4}))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+        String other = io.tidelog.message.Vchannels.pchannelOf(v) + "_events";
+        client.appendRawBlocking(other, new byte[] {5});
+
+        assertThat(types(VchannelHistory.of(client, v))).doesNotContain(MessageType.RAW)
+                .startsWith(MessageType.CREATE_COLLECTION).endsWith(MessageType.DROP_COLLECTION);
+        assertThat(types(VchannelHistory.of(client, future))).isEmpty();
+        assertThat(types(VchannelHistory.of(client, other))).containsExactly(MessageType.RAW);
     }
 }

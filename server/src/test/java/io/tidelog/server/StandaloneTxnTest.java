@@ -19,7 +19,10 @@ import io.tidelog.proto.CreateCollectionHeader;
 import io.tidelog.proto.CreatePartitionBody;
 import io.tidelog.proto.CreatePartitionHeader;
 import io.tidelog.proto.DataType;
+import io.tidelog.proto.DeleteBody;
+import io.tidelog.proto.DeleteHeader;
 import io.tidelog.proto.FieldSchema;
+import io.tidelog.proto.Int64Array;
 import io.tidelog.proto.Partition;
 import io.tidelog.proto.MessageType;
 import java.nio.file.Path;
@@ -120,7 +123,7 @@ class StandaloneTxnTest {
     }
 
     @Test
-    void aTransactionOverItsByteLimitOrAbortedByADdlIsNeverVisible() throws Exception {
+    void aTransactionOverItsByteLimitIsNeverVisible() throws Exception {
         try (Txn big = client.txn(V)) {
             big.appendRaw(new byte[40 << 10]);
             CompletableFuture<Appended> over = big.appendRaw(new byte[40 << 10]);
@@ -128,23 +131,39 @@ class StandaloneTxnTest {
                     e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
             assertThat(over).isCompletedExceptionally();
         }
-        // a DDL needs a collection on the vchannel: the node checks DDL against the collection state
-        client.appendBlocking(MutableMessage.builder(MessageType.CREATE_COLLECTION, V)
+        assertThat(consumeAll(Set.of())).isEmpty();
+    }
+
+    @Test
+    void aTransactionAbortedByADdlIsNeverVisible() {
+        // a DDL needs a collection on the vchannel (named for it): the node checks DDL against the collection state
+        String c = "pchannel-1_1v0";
+        client.appendBlocking(MutableMessage.builder(MessageType.CREATE_COLLECTION, c)
                 .header(CreateCollectionHeader.newBuilder().setCollectionId(1).addPartitionIds(1).build())
-                .payload(CreateCollectionBody.newBuilder().setName("orders").addVchannels(V)
+                .payload(CreateCollectionBody.newBuilder().setName("orders").addVchannels(c)
                         .addPartitions(Partition.newBuilder().setId(1).setName("_default"))
                         .setSchema(CollectionSchema.newBuilder().setVersion(1).addFields(FieldSchema.newBuilder()
                                 .setFieldId(100).setName("id").setType(DataType.INT64).setPrimaryKey(true)))
                         .build())
                 .build());
-        Txn aborted = client.txn(V);
-        aborted.appendRawBlocking("before the DDL".getBytes(UTF_8));
-        client.appendBlocking(MutableMessage.builder(MessageType.CREATE_PARTITION, V)
+        Txn aborted = client.txn(c);
+        aborted.appendBlocking(MutableMessage.builder(MessageType.DELETE, c)
+                .header(DeleteHeader.newBuilder().setCollectionId(1).build())
+                .payload(DeleteBody.newBuilder().setIntPks(Int64Array.newBuilder().addValues(7)).build()).build());
+        Appended ddl = client.appendBlocking(MutableMessage.builder(MessageType.CREATE_PARTITION, c)
                 .header(CreatePartitionHeader.newBuilder().setCollectionId(1).setPartitionId(2).build())
                 .payload(CreatePartitionBody.newBuilder().setName("p2").build()).build());
         assertThatThrownBy(aborted::commitBlocking).isInstanceOfSatisfying(StreamingException.class,
                 e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_TRANSACTION_STATE));
-        assertThat(consumeAll(Set.of())).extracting(ImmutableMessage::type)
+        List<ImmutableMessage> got = new ArrayList<>();
+        try (ResumableConsumer consumer = client.consumer(ConsumerOptions.vchannel(c))) {
+            while (got.isEmpty() || !got.get(got.size() - 1).id().equals(ddl.id())) {
+                ImmutableMessage m = consumer.poll(WAIT);
+                assertThat(m).as("a message up to the CreatePartition").isNotNull();
+                got.add(m);
+            }
+        }
+        assertThat(got).extracting(ImmutableMessage::type)
                 .containsExactly(MessageType.CREATE_COLLECTION, MessageType.CREATE_PARTITION);
     }
 
