@@ -22,9 +22,13 @@ import java.util.Map;
  *                        room before failing with {@code RESOURCE_EXHAUSTED}
  * @param spareSegments   {@code wal.local.spare.segments} (2): preallocated spare segment files kept
  *                        ready for all pchannels of the directory
+ * @param diskReserveBytes {@code wal.local.disk.reserve.bytes} (256MiB): a spare is preallocated only
+ *                        while at least this much stays usable on the disk after it, so spares never
+ *                        take the room that appends into sparse segments and the other stores on the
+ *                        disk need; appends themselves use the disk to its last byte
  */
 public record LocalWalConfig(Path dir, long segmentBytes, int batchMaxBytes, int maxRecordBytes,
-                             long queueMaxBytes, Duration appendTimeout, int spareSegments) {
+                             long queueMaxBytes, Duration appendTimeout, int spareSegments, long diskReserveBytes) {
     public static final String PREFIX = "wal.local.";
     public static final String DIR = PREFIX + "dir";
     public static final String SEGMENT_BYTES = PREFIX + "segment.bytes";
@@ -33,6 +37,7 @@ public record LocalWalConfig(Path dir, long segmentBytes, int batchMaxBytes, int
     public static final String QUEUE_MAX_BYTES = PREFIX + "queue.max.bytes";
     public static final String APPEND_TIMEOUT = PREFIX + "append.timeout";
     public static final String SPARE_SEGMENTS = PREFIX + "spare.segments";
+    public static final String DISK_RESERVE_BYTES = PREFIX + "disk.reserve.bytes";
 
     public LocalWalConfig {
         long smallest = SegmentFormat.SEGMENT_HEADER_BYTES
@@ -57,7 +62,8 @@ public record LocalWalConfig(Path dir, long segmentBytes, int batchMaxBytes, int
                 (int) s.bytes(MAX_RECORD_BYTES, 16 << 20, 1, 1 << 30),
                 s.bytes(QUEUE_MAX_BYTES, 64L << 20, 64 << 10, 1L << 40),
                 s.duration(APPEND_TIMEOUT, Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1)),
-                s.integer(SPARE_SEGMENTS, 2, 0, 64));
+                s.integer(SPARE_SEGMENTS, 2, 0, 64),
+                s.bytes(DISK_RESERVE_BYTES, 256L << 20, 0, 1L << 50));
         s.rejectUnknown(PREFIX);
         return c;
     }
