@@ -17,10 +17,18 @@ import io.tidelog.common.MessageId;
  * @param checkpoint     where a reopen would start replaying (the last persisted checkpoint), or null
  * @param replay         what opening this term replayed
  * @param retainedBytes  bytes the backend holds for the pchannel (-1 if it cannot tell)
+ * @param unavailableReason why appends are refused ({@code CODE: message}, and how reopening it goes), or
+ *                       null while they are accepted
  */
 public record WalStatus(String pchannel, long term, boolean available, long lastTimeTick, MessageId lastId,
                         int inFlight, int bufferEntries, long bufferBytes, long appended, Checkpoint checkpoint,
-                        Replay replay, long retainedBytes) {
+                        Replay replay, long retainedBytes, String unavailableReason) {
+
+    /** This status with another unavailability reason. */
+    public WalStatus withUnavailableReason(String reason) {
+        return new WalStatus(pchannel, term, available, lastTimeTick, lastId, inFlight, bufferEntries, bufferBytes,
+                appended, checkpoint, replay, retainedBytes, reason);
+    }
 
     /** What replay read when the pchannel opened: messages and bytes of the log before the term's first TimeTick. */
     public record Replay(long messages, long bytes, long millis, Checkpoint from) {
