@@ -232,7 +232,8 @@ class ClientCommandsTest {
                 .addPchannels(PchannelStatus.newBuilder().setPchannel("p-0").setNodeId("node-a").setTerm(3)
                         .setAvailable(true).setLastTimeTick(tt).setLastId(MessageIdProto.newBuilder().setMinor(9))
                         .setInFlight(4).setAppended(5).setBufferBytes(6))
-                .addPchannels(PchannelStatus.newBuilder().setPchannel("p-1"))
+                .addPchannels(PchannelStatus.newBuilder().setPchannel("p-1")
+                        .setUnavailableReason("RESOURCE_EXHAUSTED: the disk /d (tmpfs) is full"))
                 .addNodes(NodeStatus.newBuilder().setNodeId("node-a").setAddress("h:1").setAlive(true))
                 .build());
 
@@ -243,14 +244,17 @@ class ClientCommandsTest {
                 .contains("2023-11-14T22:13:20.123Z");
         assertThat(table.lines().get(2)).startsWith("p-1       -       0     no         -");
         assertThat(table.out()).contains("NODE    ADDRESS  ALIVE").contains("node-a  h:1      yes");
+        assertThat(table.lines()).endsWith("p-1 is unavailable: RESOURCE_EXHAUSTED: the disk /d (tmpfs) is full")
+                .filteredOn(l -> l.contains("is unavailable")).hasSize(1);
 
         Run json = run("", "status", "--json");
         assertThat(json.lines()).singleElement().asString().isEqualTo("{\"pchannels\":["
                 + "{\"pchannel\":\"p-0\",\"nodeId\":\"node-a\",\"term\":3,\"available\":true,\"lastTimeTick\":" + tt
                 + ",\"lastTime\":\"2023-11-14T22:13:20.123Z\",\"lastMessageId\":\"0:9\",\"inFlight\":4,\"bufferBytes\":6,"
-                + "\"appended\":5,\"retainedBytes\":0},"
+                + "\"appended\":5,\"retainedBytes\":0,\"unavailableReason\":null},"
                 + "{\"pchannel\":\"p-1\",\"nodeId\":\"\",\"term\":0,\"available\":false,\"lastTimeTick\":0,\"lastTime\":null,"
-                + "\"lastMessageId\":null,\"inFlight\":0,\"bufferBytes\":0,\"appended\":0,\"retainedBytes\":0}],"
+                + "\"lastMessageId\":null,\"inFlight\":0,\"bufferBytes\":0,\"appended\":0,\"retainedBytes\":0,"
+                + "\"unavailableReason\":\"RESOURCE_EXHAUSTED: the disk /d (tmpfs) is full\"}],"
                 + "\"nodes\":[{\"nodeId\":\"node-a\",\"address\":\"h:1\",\"alive\":true}]}");
     }
 

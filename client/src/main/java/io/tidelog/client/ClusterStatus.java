@@ -32,9 +32,12 @@ public record ClusterStatus(List<PchannelStatus> pchannels, List<NodeStatus> nod
      * @param appended      messages appended in this term (data and written TimeTicks)
      * @param bufferBytes   bytes held by its write-ahead buffer
      * @param retainedBytes bytes its WAL retains on storage (0 if the backend cannot tell)
+     * @param unavailableReason why its WAL refuses appends ({@code CODE: message}, and how reopening it goes, for
+     *                      example a full disk); empty while it accepts them or when its node does not say
      */
     public record PchannelStatus(String pchannel, String nodeId, long term, boolean available, long lastTimeTick,
-            MessageId lastId, long inFlight, long appended, long bufferBytes, long retainedBytes) {
+            MessageId lastId, long inFlight, long appended, long bufferBytes, long retainedBytes,
+            String unavailableReason) {
 
         /** The wall-clock time of {@link #lastTimeTick()}, or {@code null} if there is none. */
         public Instant lastTime() {
@@ -61,6 +64,6 @@ public record ClusterStatus(List<PchannelStatus> pchannels, List<NodeStatus> nod
     private static PchannelStatus pchannelFromProto(io.tidelog.proto.PchannelStatus s) {
         MessageId lastId = s.hasLastId() ? MessageIds.fromProto(s.getLastId()) : null;
         return new PchannelStatus(s.getPchannel(), s.getNodeId(), s.getTerm(), s.getAvailable(), s.getLastTimeTick(),
-                lastId, s.getInFlight(), s.getAppended(), s.getBufferBytes(), s.getRetainedBytes());
+                lastId, s.getInFlight(), s.getAppended(), s.getBufferBytes(), s.getRetainedBytes(), s.getUnavailableReason());
     }
 }

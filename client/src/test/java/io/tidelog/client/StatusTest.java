@@ -25,14 +25,14 @@ class StatusTest {
                     .addPchannels(PchannelStatus.newBuilder().setPchannel("p-0").setNodeId("node-a").setTerm(3)
                             .setAvailable(true).setLastTimeTick(tt).setLastId(MessageIdProto.newBuilder().setMajor(1).setMinor(2))
                             .setInFlight(4).setAppended(5).setBufferBytes(6).setRetainedBytes(7))
-                    .addPchannels(PchannelStatus.newBuilder().setPchannel("p-1"))
+                    .addPchannels(PchannelStatus.newBuilder().setPchannel("p-1").setUnavailableReason("RESOURCE_EXHAUSTED: full"))
                     .addNodes(NodeStatus.newBuilder().setNodeId("node-a").setAddress("h:1").setAlive(true))
                     .build());
 
             ClusterStatus s = client.statusBlocking();
             assertThat(s.pchannels()).containsExactly(
-                    new ClusterStatus.PchannelStatus("p-0", "node-a", 3, true, tt, MessageId.of(1, 2), 4, 5, 6, 7),
-                    new ClusterStatus.PchannelStatus("p-1", "", 0, false, 0, null, 0, 0, 0, 0));
+                    new ClusterStatus.PchannelStatus("p-0", "node-a", 3, true, tt, MessageId.of(1, 2), 4, 5, 6, 7, ""),
+                    new ClusterStatus.PchannelStatus("p-1", "", 0, false, 0, null, 0, 0, 0, 0, "RESOURCE_EXHAUSTED: full"));
             assertThat(s.pchannels().get(0).lastTime()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_123L));
             assertThat(s.pchannels().get(1).lastTime()).isNull();
             assertThat(s.nodes()).containsExactly(new ClusterStatus.NodeStatus("node-a", "h:1", true));

@@ -117,6 +117,9 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
                 if (s.lastId() != null) {
                     p.setLastId(MessageIds.toProto(s.lastId()));
                 }
+                if (s.unavailableReason() != null) {
+                    p.setUnavailableReason(s.unavailableReason());
+                }
             }
             b.addPchannels(p);
         }
