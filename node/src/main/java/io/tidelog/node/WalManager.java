@@ -246,7 +246,7 @@ public final class WalManager implements AutoCloseable {
             return "reopening it: " + next;
         }
         return "reopening it: " + r.attempts + " attempt" + (r.attempts == 1 ? "" : "s") + " failed, the last with "
-                + r.last.getMessage() + "; " + next;
+                + (r.last.code() == r.failed.failure().code() ? r.last.code() : r.last.getMessage()) + "; " + next;
     }
 
     /**
