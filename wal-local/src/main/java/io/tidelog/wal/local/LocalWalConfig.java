@@ -40,9 +40,7 @@ public record LocalWalConfig(Path dir, long segmentBytes, int batchMaxBytes, int
     public static final String DISK_RESERVE_BYTES = PREFIX + "disk.reserve.bytes";
 
     public LocalWalConfig {
-        long smallest = SegmentFormat.SEGMENT_HEADER_BYTES
-                + SegmentFormat.batchBytes(SegmentFormat.RECORD_HEADER_BYTES + Math.max(maxRecordBytes, batchMaxBytes))
-                + SegmentFormat.BATCH_HEADER_BYTES;
+        long smallest = smallestSegmentBytes(maxRecordBytes, batchMaxBytes);
         if (segmentBytes < smallest) {
             throw StreamingException.invalidArgument(SEGMENT_BYTES + " = " + segmentBytes
                     + " cannot hold the largest batch; it must be at least " + smallest
@@ -53,13 +51,37 @@ public record LocalWalConfig(Path dir, long segmentBytes, int batchMaxBytes, int
         }
     }
 
+    /**
+     * The smallest segment that holds the largest batch: a record of {@code maxRecordBytes} alone, or
+     * {@code batchMaxBytes} of records, with the segment header and the seal after it.
+     */
+    public static long smallestSegmentBytes(int maxRecordBytes, int batchMaxBytes) {
+        return SegmentFormat.SEGMENT_HEADER_BYTES
+                + SegmentFormat.batchBytes(SegmentFormat.RECORD_HEADER_BYTES + Math.max(maxRecordBytes, batchMaxBytes))
+                + SegmentFormat.BATCH_HEADER_BYTES;
+    }
+
+    /** {@link #smallestSegmentBytes(int, int)} for the limits {@code properties} set, or their defaults. */
+    public static long smallestSegmentBytes(Map<String, String> properties) {
+        Settings s = new Settings(properties);
+        return smallestSegmentBytes(maxRecordBytes(s), batchMaxBytes(s));
+    }
+
+    private static int batchMaxBytes(Settings s) {
+        return (int) s.bytes(BATCH_MAX_BYTES, 1 << 20, 4 << 10, 256 << 20);
+    }
+
+    private static int maxRecordBytes(Settings s) {
+        return (int) s.bytes(MAX_RECORD_BYTES, 16 << 20, 1, 1 << 30);
+    }
+
     public static LocalWalConfig from(Map<String, String> properties) {
         Settings s = new Settings(properties);
         LocalWalConfig c = new LocalWalConfig(
                 Path.of(s.requiredString(DIR)),
                 s.bytes(SEGMENT_BYTES, 64L << 20, 64 << 10, 1L << 40),
-                (int) s.bytes(BATCH_MAX_BYTES, 1 << 20, 4 << 10, 256 << 20),
-                (int) s.bytes(MAX_RECORD_BYTES, 16 << 20, 1, 1 << 30),
+                batchMaxBytes(s),
+                maxRecordBytes(s),
                 s.bytes(QUEUE_MAX_BYTES, 64L << 20, 64 << 10, 1L << 40),
                 s.duration(APPEND_TIMEOUT, Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1)),
                 s.integer(SPARE_SEGMENTS, 2, 0, 64),

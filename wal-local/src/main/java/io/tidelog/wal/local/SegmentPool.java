@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * back here instead of being deleted.
  *
  * <p>Spares never fill the disk: one is preallocated only while the disk keeps at least
- * {@code wal.local.disk.reserve.bytes} usable after it. Short of that the pool stays smaller (or empty,
- * and new segments start sparse); this is logged when it happens (at most every
+ * {@code wal.local.disk.reserve.bytes} usable after it, and a truncated segment is kept as one only while the
+ * disk keeps the reserve usable. Short of that the pool stays smaller (or empty, and new segments start
+ * sparse); a stop of preallocation is logged when it happens (at most every
  * {@value #NO_ROOM_LOG_INTERVAL_MINUTES} minutes) and when preallocation resumes.
  *
  * <p>Threads: one daemon thread ({@code wal-local-preallocate}) fills the pool in the background. Files
@@ -86,10 +87,15 @@ final class SegmentPool implements AutoCloseable {
         return p;
     }
 
-    /** Takes back a segment file no longer needed; deletes it if the pool is full. */
+    /**
+     * Takes back a segment file no longer needed; deletes it if the pool is full, or if the disk keeps less
+     * than the reserve usable (a spare would hold room that appends need).
+     */
     void recycle(Path file) throws IOException {
+        long usable = DiskSpace.usableBytes(dir);
+        boolean room = usable < 0 || usable >= reserveBytes;
         synchronized (this) {
-            if (!closed && ready.size() + preparing < target * 2 && Files.size(file) == segmentBytes) {
+            if (!closed && room && ready.size() + preparing < target * 2 && Files.size(file) == segmentBytes) {
                 Path spare = dir.resolve("spare-" + System.nanoTime() + "-" + names.incrementAndGet() + ".seg");
                 Files.move(file, spare, StandardCopyOption.ATOMIC_MOVE);
                 ready.add(spare);
