@@ -3,11 +3,9 @@ package io.tidelog.node;
 import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
 import io.tidelog.wal.AccessMode;
-import io.tidelog.wal.DeliverPolicy;
 import io.tidelog.wal.OpenOptions;
 import io.tidelog.wal.Wal;
 import io.tidelog.wal.WalBackend;
-import io.tidelog.wal.WalScanner;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,46 +45,11 @@ final class FailingBackend implements WalBackend {
         if (options.mode() == AccessMode.READ_WRITE) {
             opens.incrementAndGet();
         }
-        return new Wal() {
-            @Override
-            public String pchannel() {
-                return wal.pchannel();
-            }
-
-            @Override
-            public long term() {
-                return wal.term();
-            }
-
-            @Override
-            public AccessMode accessMode() {
-                return wal.accessMode();
-            }
-
-            @Override
-            public int maxRecordBytes() {
-                return wal.maxRecordBytes();
-            }
-
+        return new ForwardingWal(wal) {
             @Override
             public CompletableFuture<MessageId> append(ByteBuffer record) {
                 StreamingException e = appendFailure;
-                return e != null ? CompletableFuture.failedFuture(e) : wal.append(record);
-            }
-
-            @Override
-            public WalScanner read(DeliverPolicy policy) {
-                return wal.read(policy);
-            }
-
-            @Override
-            public void truncate(MessageId upTo) {
-                wal.truncate(upTo);
-            }
-
-            @Override
-            public void close() {
-                wal.close();
+                return e != null ? CompletableFuture.failedFuture(e) : delegate.append(record);
             }
         };
     }

@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,15 +35,6 @@ class MetaStoreDiskFullTest {
     @TempDir
     Path tmp;
 
-    private Tmpfs disk;
-
-    @AfterEach
-    void unmount() throws Exception {
-        if (disk != null) {
-            disk.close();
-        }
-    }
-
     private MvStoreMetaStore open(Path dir) {
         return new MvStoreMetaStore(EmbeddedMetaStoreConfig.from(Map.of(EmbeddedMetaStoreConfig.DIR, dir.toString())));
     }
@@ -57,7 +47,12 @@ class MetaStoreDiskFullTest {
 
     @Test
     void aCommitTheFullDiskRefusesFailsWithResourceExhaustedLeavesNoTraceAndWritesResumeOnceThereIsRoom() throws Exception {
-        disk = Tmpfs.mount(tmp.resolve("disk"), 4 << 20);
+        try (Tmpfs disk = Tmpfs.mount(tmp.resolve("disk"), 4 << 20)) {
+            commitOnAFullDisk(disk);
+        }
+    }
+
+    private void commitOnAFullDisk(Tmpfs disk) throws Exception {
         Path dir = disk.dir().resolve("meta");
         Map<String, Long> acked = new LinkedHashMap<>();
         RecordingListener watch = new RecordingListener();

@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,15 +39,6 @@ class LocalWalDiskFullTest {
 
     @TempDir
     Path tmp;
-
-    private Tmpfs disk;
-
-    @AfterEach
-    void unmount() throws Exception {
-        if (disk != null) {
-            disk.close();
-        }
-    }
 
     private SegmentFileWalBackend backend(Path walDir) {
         return new SegmentFileWalBackend(LocalWalConfig.from(Map.of(
@@ -67,7 +57,12 @@ class LocalWalDiskFullTest {
 
     @Test
     void appendsOnAFullDiskFailWithResourceExhaustedNamingItAndSucceedAgainOnceThereIsRoom() throws Exception {
-        disk = Tmpfs.mount(tmp.resolve("disk"), 16 << 20);
+        try (Tmpfs disk = Tmpfs.mount(tmp.resolve("disk"), 16 << 20)) {
+            appendOnAFullDisk(disk);
+        }
+    }
+
+    private void appendOnAFullDisk(Tmpfs disk) throws Exception {
         Path walDir = disk.dir().resolve("wal");
         Map<Integer, MessageId> acked = Collections.synchronizedMap(new TreeMap<>());
         List<StreamingException> refusals = Collections.synchronizedList(new ArrayList<>());

@@ -88,6 +88,15 @@ class WriteFailureTest {
         }
     }
 
+    /** Opens p at {@code term}, appends {@code tag}, and checks that the log holds exactly {@code expected}. */
+    private static void appendAfterReopen(SegmentFileWalBackend b, long term, int tag, Integer... expected)
+            throws Exception {
+        try (Wal again = b.open(OpenOptions.readWrite("p", term))) {
+            append(again, tag);
+            assertThat(tags(again)).containsExactly(expected);
+        }
+    }
+
     private void assertNamesTheDisk(StreamingException e) {
         assertThat(e.getMessage()).contains("the disk " + DiskSpace.diskOf(dir))
                 .contains(dir.resolve("p").toAbsolutePath().toString()).containsPattern("\\d+ bytes usable");
@@ -164,10 +173,7 @@ class WriteFailureTest {
             assertThat(StreamingException.from(failed.getCause()).code()).isEqualTo(ErrorCode.INNER);
             faults.clear();
             wal.close();
-            try (Wal again = b.open(OpenOptions.readWrite("p", 2))) {
-                append(again, 3);
-                assertThat(tags(again)).containsExactly(1, 3);
-            }
+            appendAfterReopen(b, 2, 3, 1, 3);
         }
         assertThat(tagsAfterRestart()).containsExactly(1, 3);
     }
@@ -188,10 +194,7 @@ class WriteFailureTest {
                         assertNamesTheDisk(e);
                     });
             faults.clear();
-            try (Wal again = b.open(OpenOptions.readWrite("p", 1))) {
-                append(again, 3);
-                assertThat(tags(again)).containsExactly(1, 3);
-            }
+            appendAfterReopen(b, 1, 3, 1, 3);
         }
         assertThat(tagsAfterRestart()).containsExactly(1, 3);
     }
