@@ -226,9 +226,10 @@ final class GroupCommitWriter implements Runnable {
         if (failed != null) {
             StreamingException f = failed;
             batch.forEach(r -> r.done.completeExceptionally(f));
-        } else {
-            batch.forEach(Request::complete);
+            dispatcher.wake();
+            return;
         }
+        batch.forEach(Request::complete);
         dispatcher.wake();
         housekeeping();
     }
