@@ -17,9 +17,10 @@ import picocli.CommandLine.Spec;
         description = {"Show every pchannel with its owner node, term, availability, last time tick (also as UTC "
                 + "time), backlog (messages in flight, write-ahead buffer bytes, messages appended in the term), the "
                 + "bytes its WAL retains, its earliest retained message (id and UTC time) and its durable subscriptions, "
-                + "and every node. --json prints one object: {\"pchannels\":[...],\"nodes\":[...]}, with also where "
-                + "the WAL was last truncated and which bound decided it (checkpoint, wal.retention.time, "
-                + "wal.retention.bytes or a subscription)."},
+                + "and every node; then, for each unavailable pchannel, why (for example a full disk). --json prints one "
+                + "object: {\"pchannels\":[...],\"nodes\":[...]}, the reason as \"unavailableReason\", with also where the "
+                + "WAL was last truncated, its checkpoint, and what keeps it from being truncated further (checkpoint, "
+                + "wal.retention.time, wal.retention.bytes or a subscription)."},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
 public final class StatusCommand implements Callable<Integer> {
@@ -57,7 +58,8 @@ public final class StatusCommand implements Callable<Integer> {
                     .string("lastTime", p.lastTime() == null ? null : p.lastTime().toString())
                     .string("lastMessageId", p.lastId() == null ? null : p.lastId().toString())
                     .number("inFlight", p.inFlight()).number("bufferBytes", p.bufferBytes())
-                    .number("appended", p.appended()).number("retainedBytes", p.retainedBytes());
+                    .number("appended", p.appended()).number("retainedBytes", p.retainedBytes())
+                    .string("unavailableReason", p.unavailableReason().isEmpty() ? null : p.unavailableReason());
             ClusterStatus.Retention r = p.retention();
             j.string("earliestMessageId", r.earliestId() == null ? null : r.earliestId().toString())
                     .unsigned("earliestTimeTick", r.earliestTimeTick())
@@ -97,6 +99,19 @@ public final class StatusCommand implements Callable<Integer> {
         }
         return (s.pchannels().isEmpty() ? "no pchannels" + System.lineSeparator() : pchannels.toString())
                 + System.lineSeparator()
-                + (s.nodes().isEmpty() ? "no nodes" + System.lineSeparator() : nodes.toString());
+                + (s.nodes().isEmpty() ? "no nodes" + System.lineSeparator() : nodes.toString())
+                + reasons(s);
+    }
+
+    /** One paragraph per unavailable pchannel that says why: too long for a table cell. */
+    private static String reasons(ClusterStatus s) {
+        StringBuilder b = new StringBuilder();
+        for (ClusterStatus.PchannelStatus p : s.pchannels()) {
+            if (!p.unavailableReason().isEmpty()) {
+                b.append(System.lineSeparator()).append(p.pchannel()).append(" is unavailable: ")
+                        .append(p.unavailableReason()).append(System.lineSeparator());
+            }
+        }
+        return b.toString();
     }
 }

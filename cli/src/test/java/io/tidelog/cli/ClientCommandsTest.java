@@ -235,7 +235,8 @@ class ClientCommandsTest {
                         .setEarliestId(MessageIdProto.newBuilder().setMinor(2)).setEarliestTimeTick(tt - 3)
                         .setTruncatedBelow(MessageIdProto.newBuilder().setMinor(2)).setTruncationBound("subscription s of p-0_v")
                         .setSubscriptions(1).setCheckpointId(MessageIdProto.newBuilder().setMinor(8)))
-                .addPchannels(PchannelStatus.newBuilder().setPchannel("p-1"))
+                .addPchannels(PchannelStatus.newBuilder().setPchannel("p-1")
+                        .setUnavailableReason("RESOURCE_EXHAUSTED: the disk /d (tmpfs) is full"))
                 .addNodes(NodeStatus.newBuilder().setNodeId("node-a").setAddress("h:1").setAlive(true))
                 .build());
 
@@ -246,17 +247,20 @@ class ClientCommandsTest {
                 .contains("2023-11-14T22:13:20.123Z").endsWith("0:2       2023-11-14T22:13:20.123Z  1");
         assertThat(table.lines().get(2)).startsWith("p-1       -       0     no         -");
         assertThat(table.out()).contains("NODE    ADDRESS  ALIVE").contains("node-a  h:1      yes");
+        assertThat(table.lines()).endsWith("p-1 is unavailable: RESOURCE_EXHAUSTED: the disk /d (tmpfs) is full")
+                .filteredOn(l -> l.contains("is unavailable")).hasSize(1);
 
         Run json = run("", "status", "--json");
         assertThat(json.lines()).singleElement().asString().isEqualTo("{\"pchannels\":["
                 + "{\"pchannel\":\"p-0\",\"nodeId\":\"node-a\",\"term\":3,\"available\":true,\"lastTimeTick\":" + tt
                 + ",\"lastTime\":\"2023-11-14T22:13:20.123Z\",\"lastMessageId\":\"0:9\",\"inFlight\":4,\"bufferBytes\":6,"
-                + "\"appended\":5,\"retainedBytes\":0,\"earliestMessageId\":\"0:2\",\"earliestTimeTick\":" + (tt - 3)
+                + "\"appended\":5,\"retainedBytes\":0,\"unavailableReason\":null,\"earliestMessageId\":\"0:2\",\"earliestTimeTick\":" + (tt - 3)
                 + ",\"earliestTime\":\"2023-11-14T22:13:20.123Z\",\"truncatedBelow\":\"0:2\","
                 + "\"truncationBound\":\"subscription s of p-0_v\",\"subscriptions\":1,\"subscriptionsLetGo\":0,"
                 + "\"checkpointMessageId\":\"0:8\"},"
                 + "{\"pchannel\":\"p-1\",\"nodeId\":\"\",\"term\":0,\"available\":false,\"lastTimeTick\":0,\"lastTime\":null,"
                 + "\"lastMessageId\":null,\"inFlight\":0,\"bufferBytes\":0,\"appended\":0,\"retainedBytes\":0,"
+                + "\"unavailableReason\":\"RESOURCE_EXHAUSTED: the disk /d (tmpfs) is full\","
                 + "\"earliestMessageId\":null,\"earliestTimeTick\":0,\"earliestTime\":null,\"truncatedBelow\":null,"
                 + "\"truncationBound\":null,\"subscriptions\":0,\"subscriptionsLetGo\":0,\"checkpointMessageId\":null}],"
                 + "\"nodes\":[{\"nodeId\":\"node-a\",\"address\":\"h:1\",\"alive\":true}]}");

@@ -33,9 +33,12 @@ public record ClusterStatus(List<PchannelStatus> pchannels, List<NodeStatus> nod
      * @param bufferBytes   bytes held by its write-ahead buffer
      * @param retainedBytes bytes its WAL retains on storage (0 if the backend cannot tell)
      * @param retention     what its WAL retains and why
+     * @param unavailableReason why its WAL refuses appends ({@code CODE: message}, and how reopening it goes, for
+     *                      example a full disk); empty while it accepts them or when its node does not say
      */
     public record PchannelStatus(String pchannel, String nodeId, long term, boolean available, long lastTimeTick,
-            MessageId lastId, long inFlight, long appended, long bufferBytes, long retainedBytes, Retention retention) {
+            MessageId lastId, long inFlight, long appended, long bufferBytes, long retainedBytes, Retention retention,
+            String unavailableReason) {
 
         /** The wall-clock time of {@link #lastTimeTick()}, or {@code null} if there is none. */
         public Instant lastTime() {
@@ -89,6 +92,7 @@ public record ClusterStatus(List<PchannelStatus> pchannels, List<NodeStatus> nod
                 s.getTruncationBound(), s.getSubscriptions(), s.getSubscriptionsLetGo(),
                 s.hasCheckpointId() ? MessageIds.fromProto(s.getCheckpointId()) : null);
         return new PchannelStatus(s.getPchannel(), s.getNodeId(), s.getTerm(), s.getAvailable(), s.getLastTimeTick(),
-                lastId, s.getInFlight(), s.getAppended(), s.getBufferBytes(), s.getRetainedBytes(), retention);
+                lastId, s.getInFlight(), s.getAppended(), s.getBufferBytes(), s.getRetainedBytes(), retention,
+                s.getUnavailableReason());
     }
 }

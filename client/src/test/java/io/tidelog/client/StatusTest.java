@@ -29,7 +29,7 @@ class StatusTest {
                             .setTruncatedBelow(MessageIdProto.newBuilder().setMajor(1).setMinor(0))
                             .setTruncationBound("wal.retention.time").setSubscriptions(2).setSubscriptionsLetGo(1)
                             .setCheckpointId(MessageIdProto.newBuilder().setMajor(1).setMinor(2)))
-                    .addPchannels(PchannelStatus.newBuilder().setPchannel("p-1"))
+                    .addPchannels(PchannelStatus.newBuilder().setPchannel("p-1").setUnavailableReason("RESOURCE_EXHAUSTED: full"))
                     .addNodes(NodeStatus.newBuilder().setNodeId("node-a").setAddress("h:1").setAlive(true))
                     .build());
 
@@ -37,9 +37,9 @@ class StatusTest {
             assertThat(s.pchannels()).containsExactly(
                     new ClusterStatus.PchannelStatus("p-0", "node-a", 3, true, tt, MessageId.of(1, 2), 4, 5, 6, 7,
                             new ClusterStatus.Retention(MessageId.of(1, 0), tt - 1, MessageId.of(1, 0), "wal.retention.time", 2, 1,
-                                    MessageId.of(1, 2))),
+                                    MessageId.of(1, 2)), ""),
                     new ClusterStatus.PchannelStatus("p-1", "", 0, false, 0, null, 0, 0, 0, 0,
-                            new ClusterStatus.Retention(null, 0, null, "", 0, 0, null)));
+                            new ClusterStatus.Retention(null, 0, null, "", 0, 0, null), "RESOURCE_EXHAUSTED: full"));
             assertThat(s.pchannels().get(0).retention().earliestTime()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_123L));
             assertThat(s.pchannels().get(0).lastTime()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_123L));
             assertThat(s.pchannels().get(1).lastTime()).isNull();

@@ -61,9 +61,13 @@ import org.slf4j.LoggerFactory;
  * written to the backend only if data was appended since the last written one; otherwise it only
  * enters the write-ahead buffer, for tailing readers.
  *
- * <p><b>Failure.</b> An append whose outcome is unknown, or a fence by a newer term, makes the WAL
- * unavailable: every later append fails with the same error and the write-ahead buffer closes, so
- * readers go back to the backend, which holds the truth.
+ * <p><b>Failure.</b> A backend failure of an append other than {@code INVALID_ARGUMENT} (a fence by a newer
+ * term, a full disk, an outcome unknown) makes the WAL unavailable for good: every later append fails at once
+ * with the reason ({@link #failure()}; a retriable code unless fenced, since the node reopens such a WAL at the
+ * same term, see {@link WalManager}). After an unknown outcome the write-ahead buffer also closes and appends
+ * still in flight fail "outcome unknown" even if they became durable, so readers go back to the backend,
+ * which holds the truth; after a failure that wrote nothing ({@code RESOURCE_EXHAUSTED}, {@code ON_SHUTDOWN})
+ * appends already in flight are acknowledged as usual.
  *
  * <p><b>Threads.</b> {@link #append} and {@link #read} from any thread; acknowledgements run on the
  * backend's thread and complete result futures there (callers move heavy work elsewhere); {@link #tick}
@@ -102,7 +106,10 @@ public final class StreamingWal implements AutoCloseable {
     /** Written under the in-flight monitor, read under appendLock. */
     private volatile MessageId lastConfirmed;
     private volatile long lastTimeTick;
+    /** The backend failure that made the WAL unavailable (null while it is not); set once. */
     private volatile StreamingException unavailable;
+    /** Set after an append of unknown outcome: what later results fail with. Guarded by the in-flight monitor. */
+    private StreamingException orderLost;
     private volatile boolean closed;
 
     /** An append on its way to the backend, or a TimeTick that only goes to the buffer. */
@@ -452,7 +459,7 @@ public final class StreamingWal implements AutoCloseable {
     private void publish(InFlight e, List<Runnable> completions) {
         if (e.error != null) {
             StreamingException cause = StreamingException.from(e.error);
-            if (!nothingWritten(cause.code())) {
+            if (cause.code() != ErrorCode.INVALID_ARGUMENT) {
                 becomeUnavailable(cause);
             }
             if (e.result != null) {
@@ -460,10 +467,10 @@ public final class StreamingWal implements AutoCloseable {
             }
             return;
         }
-        if (unavailable != null) {
+        if (orderLost != null) {
             // After an unknown outcome the buffer is closed and later results must not pretend order.
             if (e.result != null) {
-                StreamingException down = unavailable;
+                StreamingException down = orderLost;
                 completions.add(() -> e.result.completeExceptionally(down));
             }
             return;
@@ -495,24 +502,44 @@ public final class StreamingWal implements AutoCloseable {
         }
     }
 
+    /** The backend's failures that mean nothing of the append was written (see {@link Wal}). */
     private static boolean nothingWritten(ErrorCode code) {
         return code == ErrorCode.INVALID_ARGUMENT || code == ErrorCode.RESOURCE_EXHAUSTED
-                || code == ErrorCode.READ_ONLY;
+                || code == ErrorCode.READ_ONLY || code == ErrorCode.ON_SHUTDOWN;
     }
 
+    /** Called in log order under the in-flight monitor. */
     private void becomeUnavailable(StreamingException cause) {
         if (unavailable == null) {
-            unavailable = cause.isFenced() ? cause : new StreamingException(cause.code(), "pchannel " + pchannel()
-                    + " at term " + term() + " stopped after a failed append: " + cause.detail(), cause);
+            unavailable = cause;
             LOG.warn("pchannel {} term {}: unavailable: {}", pchannel(), term(), cause.getMessage());
+        }
+        if (!nothingWritten(cause.code()) && orderLost == null) {
+            orderLost = cause.isFenced() ? cause : new StreamingException(cause.code(), "pchannel " + pchannel()
+                    + " at term " + term() + " stopped after a failed append: " + cause.detail(), cause);
             buffer.close();
         }
     }
 
+    /** Why appends are refused now (null if they are not): the failure that stopped the WAL, or its close. */
     private StreamingException availability() {
+        StreamingException failure = unavailable;
+        if (failure != null) {
+            return failure.isFenced() ? failure : new StreamingException(failure.isRetriable() ? failure.code()
+                    : ErrorCode.INNER, "pchannel " + pchannel() + " at term " + term() + " is unavailable: "
+                    + failure.detail() + " (the node reopens it; retry later)", failure);
+        }
         if (closed) {
             return StreamingException.onShutdown("pchannel " + pchannel() + " at term " + term() + " is closed");
         }
+        return null;
+    }
+
+    /**
+     * The backend failure that made this WAL unavailable for good, or null: {@code CHANNEL_FENCED} (a newer term
+     * owns the pchannel), or any other (a full disk, an outcome unknown), which a reopen at the same term mends.
+     */
+    public StreamingException failure() {
         return unavailable;
     }
 
@@ -728,9 +755,10 @@ public final class StreamingWal implements AutoCloseable {
         synchronized (inFlight) {
             pending = inFlight.size();
         }
-        return new WalStatus(pchannel(), term(), isAvailable(), lastTimeTick, lastConfirmed, pending,
+        StreamingException down = availability();
+        return new WalStatus(pchannel(), term(), down == null, lastTimeTick, lastConfirmed, pending,
                 buffer.entries(), buffer.bytes(), appended.get(), savedCheckpoint, replayed, retainedBytes(),
-                retention.status());
+                retention.status(), down == null ? null : down.getMessage());
     }
 
     private long retainedBytes() {

@@ -7,9 +7,12 @@ import io.tidelog.wal.OpenOptions;
 import io.tidelog.wal.Wal;
 import io.tidelog.wal.WalBackend;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -26,13 +29,26 @@ import org.slf4j.LoggerFactory;
  * {@code IGNORED_OPERATION}. Lookups check the term: {@code CHANNEL_NOT_EXIST} if the pchannel is not
  * served here, {@code UNMATCHED_CHANNEL_TERM} if it is served at another term.
  *
+ * <p><b>Reopening.</b> A WAL that failed for any reason but a fence ({@link StreamingWal#failure()}: a full
+ * disk, an append of unknown outcome) is closed and opened again by the node at the same term, which is
+ * recovery from the log (the backend repairs its tail, then {@link StreamingWal#start} replays from the
+ * checkpoint), first {@code node.reopen.backoff} after it failed, then with doubling pauses up to
+ * {@code node.reopen.max.backoff}, until it serves again or the pchannel is removed or opened at another term.
+ * Meanwhile lookups return the failed WAL, whose appends fail at once with the reason, and {@link #status()}
+ * says why it is unavailable and how reopening goes. Logged: the failure (by the WAL), each new reason a
+ * reopen fails with, and when it serves again.
+ *
  * <p>Threads: one ticker thread ({@code node-timetick}) calls {@link StreamingWal#tick()} on every
  * open WAL each {@code node.timetick.interval}; one checkpointing thread ({@code node-checkpoint}) persists
  * their recovery state when due ({@link StreamingWal#checkpointIfDue()}), so a slow recovery store never
- * delays time ticks. Opens and removes are serialised.
+ * delays time ticks; one reopening thread ({@code node-reopen}) looks for failed WALs every
+ * {@value #REOPEN_CHECK_MILLIS} ms and reopens them. Opens, removes and reopens are serialised by this
+ * manager's monitor, which is the only lock here; lookups, status and the other threads read the map of
+ * WALs (a concurrent map written only under the monitor) without it.
  */
 public final class WalManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WalManager.class);
+    static final long REOPEN_CHECK_MILLIS = 100;
 
     private final WalBackend backend;
     private final TimestampAllocator tso;
@@ -40,10 +56,33 @@ public final class WalManager implements AutoCloseable {
     private final Function<String, List<WalExtension>> extensions;
     private final RecoveryStore recovery;
     private final Retention retention;
-    private final Map<String, StreamingWal> wals = new TreeMap<>();
+    /** The WAL serving each pchannel; written under the monitor, read anywhere. */
+    private final ConcurrentNavigableMap<String, StreamingWal> wals = new ConcurrentSkipListMap<>();
+    /** Failed WALs being reopened, by pchannel; under the monitor. */
+    private final Map<String, Reopening> reopening = new HashMap<>();
+    /** What {@link #status()} says about each of them; written under the monitor, read anywhere. */
+    private final Map<String, String> reopenProgress = new ConcurrentHashMap<>();
     private final ScheduledExecutorService ticker;
     private final ScheduledExecutorService checkpointer;
+    private final ScheduledExecutorService reopener;
     private boolean closed;
+
+    /** A failed WAL waiting to be reopened: when to try next, and how the tries went. Under the monitor. */
+    private static final class Reopening {
+        final StreamingWal failed;
+        final long sinceNanos;
+        long pauseNanos;
+        long nextNanos;
+        int attempts;
+        StreamingException last;
+
+        Reopening(StreamingWal failed, long now, long pauseNanos) {
+            this.failed = failed;
+            this.sinceNanos = now;
+            this.pauseNanos = pauseNanos;
+            this.nextNanos = now + pauseNanos;
+        }
+    }
 
     /** A node without recovery storage: every open replays the whole log. */
     public WalManager(WalBackend backend, TimestampAllocator tso, NodeConfig config,
@@ -72,8 +111,10 @@ public final class WalManager implements AutoCloseable {
         this.recovery = recovery;
         this.ticker = daemon("node-timetick");
         this.checkpointer = daemon("node-checkpoint");
+        this.reopener = daemon("node-reopen");
         long every = config.timeTickInterval().toNanos();
         ticker.scheduleAtFixedRate(this::tickAll, every, every, TimeUnit.NANOSECONDS);
+        reopener.scheduleWithFixedDelay(this::reopenFailed, REOPEN_CHECK_MILLIS, REOPEN_CHECK_MILLIS, TimeUnit.MILLISECONDS);
         if (recovery != RecoveryStore.NONE) {
             checkpointer.scheduleWithFixedDelay(this::checkpointAll, every, every, TimeUnit.NANOSECONDS);
         }
@@ -98,35 +139,123 @@ public final class WalManager implements AutoCloseable {
                 throw new StreamingException(ErrorCode.IGNORED_OPERATION, "pchannel " + pchannel
                         + " is served at term " + current.term() + "; open at older term " + term + " ignored");
             }
-            if (current.term() == term && current.isAvailable()) {
-                return current;
+            if (current.term() == term && (current.isAvailable() || reopenable(current))) {
+                return current; // a failed one is being reopened at this term already
             }
-            wals.remove(pchannel);
+            forget(pchannel);
             current.close();
         }
         long started = System.nanoTime();
-        Wal wal = backend.open(OpenOptions.readWrite(pchannel, term));
-        StreamingWal streaming;
-        try {
-            streaming = StreamingWal.start(wal, tso, config, extensions.apply(pchannel), recovery, retention);
-        } catch (RuntimeException e) {
-            wal.close();
-            throw e;
-        }
+        StreamingWal streaming = start(pchannel, term);
         wals.put(pchannel, streaming);
         LOG.info("pchannel {} open at term {} in {} ms", pchannel, term,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         return streaming;
     }
 
+    /** Opens the backend read-write at {@code term} and starts serving it (recovery from the log). Under the monitor. */
+    private StreamingWal start(String pchannel, long term) {
+        Wal wal = backend.open(OpenOptions.readWrite(pchannel, term));
+        try {
+            return StreamingWal.start(wal, tso, config, extensions.apply(pchannel), recovery, retention);
+        } catch (RuntimeException e) {
+            wal.close();
+            throw e;
+        }
+    }
+
+    private static boolean reopenable(StreamingWal w) {
+        StreamingException failure = w.failure();
+        return failure != null && !failure.isFenced();
+    }
+
     /** Stops serving {@code pchannel} if it is served at {@code term} or older; idempotent. */
     public synchronized void remove(String pchannel, long term) {
         StreamingWal current = wals.get(pchannel);
         if (current != null && current.term() <= term) {
-            wals.remove(pchannel);
+            forget(pchannel);
             current.close();
             LOG.info("pchannel {} at term {} removed", pchannel, current.term());
         }
+    }
+
+    /** Under the monitor. */
+    private void forget(String pchannel) {
+        wals.remove(pchannel);
+        reopening.remove(pchannel);
+        reopenProgress.remove(pchannel);
+    }
+
+    /** On the reopening thread: reopens every failed WAL whose pause is over. */
+    private void reopenFailed() {
+        for (StreamingWal w : wals.values()) {
+            if (reopenable(w)) {
+                try {
+                    reopen(w);
+                } catch (RuntimeException e) {
+                    LOG.error("pchannel {}: reopening failed unexpectedly", w.pchannel(), e);
+                }
+            }
+        }
+    }
+
+    /** Test support: one look for failed WALs on the caller's thread, as the reopening thread does. */
+    void reopenFailedForTesting() {
+        reopenFailed();
+    }
+
+    private synchronized void reopen(StreamingWal failed) {
+        String pchannel = failed.pchannel();
+        if (closed || wals.get(pchannel) != failed) {
+            return; // removed, or opened at another term, meanwhile
+        }
+        long now = System.nanoTime();
+        Reopening r = reopening.computeIfAbsent(pchannel,
+                p -> new Reopening(failed, now, config.reopenBackoff().toNanos()));
+        if (now - r.nextNanos < 0) {
+            reopenProgress.put(pchannel, progress(r, now));
+            return;
+        }
+        failed.close();
+        r.attempts++;
+        try {
+            StreamingWal fresh = start(pchannel, failed.term());
+            forget(pchannel);
+            wals.put(pchannel, fresh);
+            LOG.info("pchannel {} term {} serves again: reopened after {} ms unavailable ({} attempts)", pchannel,
+                    failed.term(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - r.sinceNanos), r.attempts);
+        } catch (RuntimeException e) {
+            failedAgain(r, StreamingException.from(e));
+        }
+    }
+
+    /** A reopen failed: try again after a longer pause, or give the pchannel up if a newer term owns it. */
+    private void failedAgain(Reopening r, StreamingException why) {
+        String pchannel = r.failed.pchannel();
+        if (why.isFenced()) {
+            forget(pchannel);
+            LOG.info("pchannel {} term {}: not reopened, a newer term owns it ({}); no longer served here", pchannel,
+                    r.failed.term(), why.getMessage());
+            return;
+        }
+        if (r.last == null || r.last.code() != why.code()) {
+            LOG.warn("pchannel {} term {}: reopening failed: {}; retrying with pauses up to {}", pchannel,
+                    r.failed.term(), why.getMessage(), config.reopenMaxBackoff());
+        }
+        long now = System.nanoTime();
+        r.last = why;
+        r.pauseNanos = Math.min(r.pauseNanos * 2, config.reopenMaxBackoff().toNanos());
+        r.nextNanos = now + r.pauseNanos;
+        reopenProgress.put(pchannel, progress(r, now));
+    }
+
+    private static String progress(Reopening r, long now) {
+        String next = "next attempt in " + Math.max(0, TimeUnit.NANOSECONDS.toMillis(r.nextNanos - now)) + " ms";
+        if (r.attempts == 0) {
+            return "reopening it: " + next;
+        }
+        return "reopening it: " + r.attempts + " attempt" + (r.attempts == 1 ? "" : "s") + " failed, the last with "
+                + (r.last.code() == r.failed.failure().code() ? r.last.code() : r.last.getMessage()) + "; " + next;
     }
 
     /**
@@ -134,7 +263,7 @@ public final class WalManager implements AutoCloseable {
      *
      * @throws StreamingException {@code CHANNEL_NOT_EXIST}, {@code UNMATCHED_CHANNEL_TERM}
      */
-    public synchronized StreamingWal get(String pchannel, long term) {
+    public StreamingWal get(String pchannel, long term) {
         StreamingWal w = wals.get(pchannel);
         if (w == null) {
             throw new StreamingException(ErrorCode.CHANNEL_NOT_EXIST, "pchannel " + pchannel + " is not served by this node");
@@ -146,15 +275,19 @@ public final class WalManager implements AutoCloseable {
         return w;
     }
 
-    public synchronized List<WalStatus> status() {
+    /** Every pchannel served, by name; a failed one says why it is unavailable and how reopening it goes. */
+    public List<WalStatus> status() {
         List<WalStatus> out = new ArrayList<>();
         for (StreamingWal w : wals.values()) {
-            out.add(w.status());
+            WalStatus s = w.status();
+            String progress = reopenProgress.get(w.pchannel());
+            out.add(progress == null || s.unavailableReason() == null ? s
+                    : s.withUnavailableReason(s.unavailableReason() + "; " + progress));
         }
         return out;
     }
 
-    private synchronized List<StreamingWal> serving() {
+    private List<StreamingWal> serving() {
         return new ArrayList<>(wals.values());
     }
 
@@ -189,8 +322,10 @@ public final class WalManager implements AutoCloseable {
             closed = true;
             open = new ArrayList<>(wals.values());
             wals.clear();
+            reopening.clear();
+            reopenProgress.clear();
         }
-        for (ScheduledExecutorService s : List.of(ticker, checkpointer)) {
+        for (ScheduledExecutorService s : List.of(reopener, ticker, checkpointer)) {
             s.shutdownNow();
             try {
                 s.awaitTermination(10, TimeUnit.SECONDS);

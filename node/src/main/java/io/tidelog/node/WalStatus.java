@@ -18,10 +18,18 @@ import io.tidelog.common.MessageId;
  * @param replay         what opening this term replayed
  * @param retainedBytes  bytes the backend holds for the pchannel (-1 if it cannot tell)
  * @param retention      what the WAL retains and why
+ * @param unavailableReason why appends are refused ({@code CODE: message}, and how reopening it goes), or
+ *                       null while they are accepted
  */
 public record WalStatus(String pchannel, long term, boolean available, long lastTimeTick, MessageId lastId,
                         int inFlight, int bufferEntries, long bufferBytes, long appended, Checkpoint checkpoint,
-                        Replay replay, long retainedBytes, Retention retention) {
+                        Replay replay, long retainedBytes, Retention retention, String unavailableReason) {
+
+    /** This status with another unavailability reason. */
+    public WalStatus withUnavailableReason(String reason) {
+        return new WalStatus(pchannel, term, available, lastTimeTick, lastId, inFlight, bufferEntries, bufferBytes,
+                appended, checkpoint, replay, retainedBytes, retention, reason);
+    }
 
     /**
      * What the WAL retains.

@@ -2,10 +2,7 @@ package io.tidelog.node;
 
 import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
-import io.tidelog.wal.AccessMode;
-import io.tidelog.wal.DeliverPolicy;
 import io.tidelog.wal.Wal;
-import io.tidelog.wal.WalScanner;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,8 +13,7 @@ import java.util.concurrent.CompletableFuture;
  * wrapped log, until {@link #release()} passes them on or {@link #failHeld} fails them (nothing written).
  * Lets a test keep messages in flight for as long as it likes.
  */
-final class HoldingWal implements Wal {
-    private final Wal delegate;
+final class HoldingWal extends ForwardingWal {
     private final List<Held> held = new ArrayList<>();
     private boolean holding;
 
@@ -25,7 +21,7 @@ final class HoldingWal implements Wal {
     }
 
     HoldingWal(Wal delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     synchronized void hold() {
@@ -77,36 +73,6 @@ final class HoldingWal implements Wal {
             }
         }
         return delegate.append(record);
-    }
-
-    @Override
-    public String pchannel() {
-        return delegate.pchannel();
-    }
-
-    @Override
-    public long term() {
-        return delegate.term();
-    }
-
-    @Override
-    public AccessMode accessMode() {
-        return delegate.accessMode();
-    }
-
-    @Override
-    public int maxRecordBytes() {
-        return delegate.maxRecordBytes();
-    }
-
-    @Override
-    public WalScanner read(DeliverPolicy policy) {
-        return delegate.read(policy);
-    }
-
-    @Override
-    public void truncate(MessageId upTo) {
-        delegate.truncate(upTo);
     }
 
     @Override

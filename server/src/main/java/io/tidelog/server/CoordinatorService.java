@@ -132,6 +132,9 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
                     p.setCheckpointId(MessageIds.toProto(s.checkpoint().messageId()))
                             .setCheckpointTimeTick(s.checkpoint().timeTick());
                 }
+                if (s.unavailableReason() != null) {
+                    p.setUnavailableReason(s.unavailableReason());
+                }
             }
             b.addPchannels(p);
         }

@@ -38,6 +38,7 @@ import io.tidelog.tso.TimestampAllocator;
 import io.tidelog.tso.TsoConfig;
 import io.tidelog.wal.WalBackend;
 import io.tidelog.wal.WalBackends;
+import io.tidelog.wal.local.LocalWalConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -84,7 +85,7 @@ public final class StandaloneServer implements AutoCloseable {
     /** Where flushed segments go: {@code file:DIR} or {@code s3://bucket/prefix}. */
     static final String OBJECT_STORE_URI = "objectstore.uri";
 
-    static final String STANDALONE_SEGMENT_BYTES = "16MiB";
+    static final long STANDALONE_SEGMENT_BYTES = 16 << 20;
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final ServerConfig config;
@@ -111,7 +112,7 @@ public final class StandaloneServer implements AutoCloseable {
     public static StandaloneServer start(Path dataDir, Map<String, String> properties) {
         checkPrefixes(properties);
         Map<String, String> p = new HashMap<>(properties);
-        p.putIfAbsent("wal.local.dir", dataDir.resolve("wal").toString());
+        p.putIfAbsent(LocalWalConfig.DIR, dataDir.resolve("wal").toString());
         p.putIfAbsent("meta.embedded.dir", dataDir.resolve("meta").toString());
         p.putIfAbsent(OBJECT_STORE_URI, "file:" + dataDir.resolve("objects").toAbsolutePath());
         StandaloneServer s = new StandaloneServer(ServerConfig.from(only(p, ServerConfig.PREFIX)));
@@ -145,6 +146,8 @@ public final class StandaloneServer implements AutoCloseable {
         TsoConfig tsoConfig = TsoConfig.from(only(p, "tso."));
         CatalogConfig catalogConfig = CatalogConfig.from(only(p, CatalogConfig.PREFIX));
         dedupConfig = DedupConfig.from(only(p, DedupConfig.PREFIX));
+        StandaloneDisk.checkRoomToStart(Path.of(p.get("meta.embedded.dir")), Path.of(p.get(LocalWalConfig.DIR)),
+                coordConfig.pchannelCount());
 
         MetaStore meta = MetaStores.create("embedded", only(p, "meta."));
         started.push(meta);
@@ -159,10 +162,14 @@ public final class StandaloneServer implements AutoCloseable {
                 new MetaSubscriptionStore(meta), InstantSource.system());
         // The WAL's record limit follows the message limit unless set: a message within the limit,
         // once the node adds its fields, must always fit.
-        walProperties.putIfAbsent("wal.local.max.record.bytes", Integer.toString(limits.maxRecordBytes()));
-        // Every pchannel holds at least one preallocated segment: standalone keeps them small so a
-        // fresh data directory of 16 pchannels stays around 300 MiB (set the key for bulk throughput).
-        walProperties.putIfAbsent("wal.local.segment.bytes", STANDALONE_SEGMENT_BYTES);
+        walProperties.putIfAbsent(LocalWalConfig.MAX_RECORD_BYTES, Integer.toString(limits.maxRecordBytes()));
+        if (!walProperties.containsKey(LocalWalConfig.SEGMENT_BYTES)) {
+            // Standalone keeps segments small (truncation frees whole segments; set the key for bulk
+            // throughput), smaller still on a small disk, never too small for the largest record.
+            long fitted = StandaloneDisk.segmentBytes(Path.of(walProperties.get(LocalWalConfig.DIR)),
+                    coordConfig.pchannelCount(), STANDALONE_SEGMENT_BYTES, walProperties);
+            walProperties.put(LocalWalConfig.SEGMENT_BYTES, Long.toString(fitted));
+        }
         WalBackend backend = WalBackends.create("local", walProperties);
         started.push(backend);
         ShardConfig shardConfig = ShardConfig.from(only(p, ShardConfig.PREFIX));

@@ -24,10 +24,15 @@ final class StandaloneProcess implements AutoCloseable {
     private Process process;
 
     StandaloneProcess(Path dataDir, List<String> extraArgs) throws IOException {
+        this(dataDir, dataDir.getParent(), extraArgs);
+    }
+
+    /** A server whose log (its standard error) goes to {@code logDir}, for data on a disk that fills up. */
+    StandaloneProcess(Path dataDir, Path logDir, List<String> extraArgs) throws IOException {
         this.dataDir = dataDir;
         this.extraArgs = extraArgs;
         this.port = freePort();
-        this.log = Files.createTempFile(dataDir.getParent(), "standalone", ".log");
+        this.log = Files.createTempFile(logDir, "standalone", ".log");
     }
 
     static int freePort() throws IOException {
@@ -48,15 +53,7 @@ final class StandaloneProcess implements AutoCloseable {
 
     /** Starts the server with {@code moreArgs} after the constructor's, and waits until it listens. */
     void start(List<String> moreArgs) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "standalone", "--data-dir", dataDir.toString(), "--port", Integer.toString(port)));
-        cmd.addAll(extraArgs);
-        cmd.addAll(moreArgs);
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        process = pb.start();
+        launch(moreArgs);
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
             try {
@@ -75,6 +72,28 @@ final class StandaloneProcess implements AutoCloseable {
         if (line == null) {
             throw new IllegalStateException("standalone server did not start; its log:\n" + Files.readString(log));
         }
+    }
+
+    /** Starts the server expecting it to fail: waits for it to exit and returns its exit status. */
+    int startAndAwaitExit() throws Exception {
+        launch(List.of());
+        process.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("standalone server did not exit within 60 s; its log:\n" + log());
+        }
+        return process.exitValue();
+    }
+
+    private void launch(List<String> moreArgs) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "standalone", "--data-dir", dataDir.toString(), "--port", Integer.toString(port)));
+        cmd.addAll(extraArgs);
+        cmd.addAll(moreArgs);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        process = pb.start();
     }
 
     /** SIGKILL, and wait for the process to be gone. */

@@ -19,7 +19,10 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p><b>Failure.</b> A future failed with {@code INVALID_ARGUMENT}, {@code READ_ONLY},
  * {@code ON_SHUTDOWN} or {@code RESOURCE_EXHAUSTED} means nothing was written. Any other failure means
- * the outcome is unknown: the record may or may not appear in the log, whole, never torn.
+ * the outcome is unknown: the record may or may not appear in the log, whole, never torn. A backend
+ * whose disk is full fails with {@code RESOURCE_EXHAUSTED} only when nothing of the record can ever be
+ * read. After a failure the log may refuse every later append too (for example after an unknown
+ * outcome); closing it and opening the pchannel again at the same term repairs what the failure left.
  *
  * <p><b>Fencing.</b> Opening the same pchannel read-write at a higher term fences this log at the
  * storage: from then on every append of this log fails with {@code CHANNEL_FENCED} (and nothing of it

@@ -19,7 +19,9 @@ public interface WalBackend extends AutoCloseable {
      * this returns, so that every log of an older term is fenced, including one in another process. It
      * fails with {@code CHANNEL_FENCED} if a term newer than {@code t} was already opened. Opening the
      * same term again is allowed only after the previous log of that term was closed (or its process
-     * died). Any torn tail left by a crash is repaired before this returns.
+     * died). Any torn tail left by a crash, or by a failed write of an earlier log, is repaired before
+     * this returns; if that repair cannot be written (a full disk) the open fails with
+     * {@code RESOURCE_EXHAUSTED} and may be retried.
      *
      * <p>{@link AccessMode#READ_ONLY}: no side effect on the storage.
      */

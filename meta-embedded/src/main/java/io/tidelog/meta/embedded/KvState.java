@@ -1,5 +1,6 @@
 package io.tidelog.meta.embedded;
 
+import io.tidelog.common.DiskSpace;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.meta.Compare;
@@ -55,6 +56,11 @@ import org.slf4j.LoggerFactory;
  * (callers' reads and the watch dispatcher's history reads) happens under the store's read lock, never
  * during a commit, and every commit is fsynced before the next one may reuse space, so the retention
  * time is 0: dead chunks are reused at once (beyond the last few versions MVStore keeps anyway).
+ *
+ * <p><b>Failed commits.</b> When a commit fails (a full disk), MVStore closes itself, and its maps hold the
+ * failed batch's changes in memory. {@link #reopen} drops all of that and opens the file again at its last
+ * committed chunk (a torn chunk is ignored); the {@code batches} counter, written with every commit, tells
+ * whether the failed batch reached the file after all.
  */
 final class KvState {
     private static final Logger LOG = LoggerFactory.getLogger(KvState.class);
@@ -62,19 +68,22 @@ final class KvState {
     private static final String COMPACTED = "compacted";
     private static final String NEXT_LEASE = "nextLease";
     private static final String FORMAT = "format";
+    private static final String BATCHES = "batches";
     private static final long FORMAT_VERSION = 1;
     /** Every this many commits the writer asks MVStore to rewrite sparsely used chunks. */
     private static final int COMMITS_PER_HOUSEKEEPING = 1024;
     private static final int HOUSEKEEPING_FILL_RATE = 50;
     private static final int HOUSEKEEPING_WRITE_BYTES = 1 << 20;
 
-    private final MVStore store;
-    private final MVMap<String, byte[]> kv;
-    private final MVMap<Long, byte[]> history;
-    private final MVMap<Long, Long> leaseTtls;
-    private final MVMap<String, Long> state;
+    private final EmbeddedMetaStoreConfig config;
     private final LeaseTable leases;
     private final int historyRevisions;
+    /** The open file and its maps: replaced by {@link #reopen}, under the write lock; null while it failed. */
+    private MVStore store;
+    private MVMap<String, byte[]> kv;
+    private MVMap<Long, byte[]> history;
+    private MVMap<Long, Long> leaseTtls;
+    private MVMap<String, Long> state;
 
     /** Writer thread: the revision of the latest applied change. */
     private long revision;
@@ -83,13 +92,19 @@ final class KvState {
     /** Writer thread: whether the current batch changed anything. */
     private boolean dirty;
     private long commits;
+    /** Writer thread: batches committed to the file, ever (persisted with each). */
+    private long batches;
     private volatile long durableRevision;
     private volatile long compactedRevision;
 
-    private KvState(MVStore store, LeaseTable leases, int historyRevisions) {
-        this.store = store;
+    private KvState(EmbeddedMetaStoreConfig config, LeaseTable leases) {
+        this.config = config;
         this.leases = leases;
-        this.historyRevisions = historyRevisions;
+        this.historyRevisions = config.historyRevisions();
+    }
+
+    private void bind(MVStore store) {
+        this.store = store;
         this.kv = store.openMap("kv", new MVMap.Builder<String, byte[]>()
                 .keyType(CodePointKeyType.INSTANCE).valueType(ByteArrayDataType.INSTANCE));
         this.history = store.openMap("history", new MVMap.Builder<Long, byte[]>()
@@ -102,33 +117,68 @@ final class KvState {
 
     /** Opens (or creates) the store file and restores the leases with a full time to live from now. */
     static KvState open(EmbeddedMetaStoreConfig config, LeaseTable leases) {
-        MVStore store;
+        KvState s = new KvState(config, leases);
+        s.openFile();
+        return s;
+    }
+
+    /**
+     * After a failed commit, on the writer thread under the write lock: forgets every change not in the
+     * file and opens it again, at its last committed chunk. A lease still in the file keeps its deadline.
+     *
+     * @return whether the file holds changes of the batch that failed (its commit landed after all)
+     * @throws StreamingException if the file cannot be opened ({@code RESOURCE_EXHAUSTED} for a full disk);
+     *         then the store stays closed and this may be called again
+     */
+    boolean reopen() {
+        long committed = batches;
+        boolean changed = dirty;
+        closeImmediately();
+        store = null;
+        dirty = false;
+        openFile();
+        return changed && batches > committed;
+    }
+
+    /** Whether the file is open (false after a failed {@link #reopen}). */
+    boolean isOpen() {
+        return store != null;
+    }
+
+    private void openFile() {
+        MVStore opened;
         try {
             Files.createDirectories(config.dir());
-            store = new MVStore.Builder()
+            opened = new MVStore.Builder()
                     .fileName(config.file().toString())
                     .autoCommitDisabled()
                     .autoCommitBufferSize(0)
                     .open();
-            store.setRetentionTime(0);
+            opened.setRetentionTime(0);
         } catch (IOException e) {
-            throw StreamingException.inner("cannot create the meta store directory " + config.dir(), e);
+            throw failure("cannot create the meta store directory " + config.dir(), e, ErrorCode.INNER);
         } catch (MVStoreException e) {
             if (e.getErrorCode() == DataUtils.ERROR_FILE_LOCKED) {
                 throw StreamingException.invalidArgument("meta store " + config.file()
                         + " is in use by another process (or another store in this one)");
             }
-            throw new StreamingException(ErrorCode.DATA_CORRUPTED, "cannot open meta store " + config.file(), e);
+            throw failure("cannot open meta store " + config.file(), e, ErrorCode.DATA_CORRUPTED);
         }
         try {
-            KvState s = new KvState(store, leases, config.historyRevisions());
-            s.restore();
-            return s;
+            bind(opened);
+            restore();
         } catch (RuntimeException e) {
-            store.closeImmediately();
-            throw e instanceof StreamingException ? e
-                    : new StreamingException(ErrorCode.DATA_CORRUPTED, "cannot read meta store " + config.file(), e);
+            opened.closeImmediately();
+            store = null;
+            throw e instanceof StreamingException ? e : failure("cannot read meta store " + config.file(), e,
+                    ErrorCode.DATA_CORRUPTED);
         }
+    }
+
+    /** {@code RESOURCE_EXHAUSTED} naming the disk if it is full, else {@code code}. */
+    private StreamingException failure(String what, Exception e, ErrorCode code) {
+        return DiskSpace.isNoSpace(e, config.dir()) ? DiskSpace.exhausted(what, config.dir(), e)
+                : new StreamingException(code, what, e);
     }
 
     private void restore() {
@@ -143,14 +193,13 @@ final class KvState {
         revision = state.getOrDefault(REVISION, 0L);
         compactedRevision = state.getOrDefault(COMPACTED, 0L);
         nextLeaseId = state.getOrDefault(NEXT_LEASE, 1L);
+        batches = state.getOrDefault(BATCHES, 0L);
         Long lastHistory = history.lastKey();
         if (lastHistory != null && lastHistory > revision) {
             throw StreamingException.corrupted("meta store history reaches revision " + lastHistory
                     + " beyond the store revision " + revision);
         }
-        for (Map.Entry<Long, Long> e : leaseTtls.entrySet()) {
-            leases.add(e.getKey(), e.getValue());
-        }
+        leases.reset(new java.util.HashMap<>(leaseTtls));
         Cursor<String, byte[]> c = kv.cursor(null);
         while (c.hasNext()) {
             String key = c.next();
@@ -362,10 +411,19 @@ final class KvState {
         compactHistory();
         state.put(REVISION, revision);
         state.put(NEXT_LEASE, nextLeaseId);
+        state.put(BATCHES, batches + 1);
         store.commit();
         store.sync();
+        batches++;
         dirty = false;
         durableRevision = revision;
+    }
+
+    /**
+     * Every so many commits, rewrites sparsely used chunks (on the writer thread, under the write lock,
+     * after a commit). Changes nothing a reader sees; if it fails, {@link #reopen} as after a commit.
+     */
+    void housekeeping() {
         if (++commits % COMMITS_PER_HOUSEKEEPING == 0 && store.compact(HOUSEKEEPING_FILL_RATE, HOUSEKEEPING_WRITE_BYTES)) {
             store.commit();
             store.sync();
@@ -388,11 +446,15 @@ final class KvState {
 
     /** A clean close: everything is committed already; MVStore writes its header. */
     void close() {
-        store.close();
+        if (store != null) {
+            store.close();
+        }
     }
 
-    /** An abrupt stop, as in a crash: nothing more is written. */
+    /** An abrupt stop, as in a crash (or after a failed commit, when MVStore closed itself): nothing more is written. */
     void closeImmediately() {
-        store.closeImmediately();
+        if (store != null) {
+            store.closeImmediately();
+        }
     }
 }

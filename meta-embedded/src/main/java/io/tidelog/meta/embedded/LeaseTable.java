@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -60,6 +61,23 @@ final class LeaseTable {
         Lease l = new Lease(id, ttlMillis, saturatedAdd(now(), ttlMillis));
         leases.put(id, l);
         return l;
+    }
+
+    /**
+     * Makes the table hold exactly the leases of {@code ttls} (id to time to live), with no keys attached
+     * yet: a lease already here keeps its deadline, any other gets its full time to live from now. Used when
+     * the store (re)opens its file; writer thread.
+     */
+    void reset(Map<Long, Long> ttls) {
+        leases.keySet().retainAll(ttls.keySet());
+        ttls.forEach((id, ttl) -> {
+            Lease l = leases.get(id);
+            if (l == null) {
+                add(id, ttl);
+            } else {
+                l.keys.clear();
+            }
+        });
     }
 
     /** Refreshes a live lease; false if it does not exist, has ended, or its deadline passed. */

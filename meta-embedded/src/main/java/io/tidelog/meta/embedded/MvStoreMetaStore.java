@@ -66,7 +66,8 @@ public final class MvStoreMetaStore implements MetaStore {
         this.leases = new LeaseTable(Objects.requireNonNull(clock, "clock"));
         this.state = KvState.open(config, leases);
         this.dispatcher = new WatchDispatcher(state, lock);
-        this.writer = new GroupCommitWriter(state, leases, lock, dispatcher, config.leaseCheckInterval().toNanos());
+        this.writer = new GroupCommitWriter(state, config.dir(), leases, lock, dispatcher,
+                config.leaseCheckInterval().toNanos());
         dispatcher.start();
         writer.start();
     }

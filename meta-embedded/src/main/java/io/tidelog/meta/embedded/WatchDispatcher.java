@@ -153,6 +153,9 @@ final class WatchDispatcher implements Runnable {
         List<byte[]> entries = new ArrayList<>((int) (to - from + 1));
         lock.readLock().lock();
         try {
+            if (!state.isOpen()) {
+                return false; // the file could not be opened again after a failed commit; woken when it is
+            }
             for (long r = from; r <= to && r > state.compactedRevision(); r++) {
                 entries.add(state.historyEntry(r));
             }

@@ -3,7 +3,6 @@ package io.tidelog.wal.local;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -18,6 +17,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * writer thread takes whatever has gathered, writes it with one write and one fdatasync, and only then
  * completes the appenders' futures. While one batch syncs, the next fills: the batch size follows the
  * load, with no timer.
+ *
+ * <p>Failures: a batch refused by a full disk ({@code RESOURCE_EXHAUSTED}: nothing of it is in the log)
+ * fails alone, and the next batch tries again, so appends succeed again as soon as there is room. Any
+ * other failure (fenced, closed, a write or sync of unknown outcome) fails the batch and everything
+ * queued, and every later append with it: the writer is terminal, and the pchannel must be reopened.
  *
  * <p>Threads: appenders on any thread; one writer thread ({@code wal-local-writer-<pchannel>-t<term>}),
  * the only thread that writes this pchannel's files for this term (asserted). Futures complete on it.
@@ -168,13 +172,12 @@ final class GroupCommitWriter implements AutoCloseable {
             at = log.writeBatch(term, b, batch.futures.size());
         } catch (StreamingException e) {
             failure = e;
-        } catch (IOException e) {
-            failure = new StreamingException(ErrorCode.UNRECOVERABLE, "pchannel " + log.pchannel
-                    + ": write or sync failed; the outcome of this batch is unknown", e);
         }
         if (failure != null) {
             failAll(batch, failure);
-            becomeTerminal(failure);
+            if (failure.code() != ErrorCode.RESOURCE_EXHAUSTED) {
+                becomeTerminal(failure);
+            }
         } else {
             for (int i = 0; i < batch.futures.size(); i++) {
                 batch.futures.get(i).complete(MessageId.of(at.segment(), at.offset() + batch.offsets[i]));

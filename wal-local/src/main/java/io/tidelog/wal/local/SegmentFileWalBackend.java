@@ -1,6 +1,7 @@
 package io.tidelog.wal.local;
 
 import io.tidelog.common.Closeables;
+import io.tidelog.common.DiskSpace;
 import io.tidelog.common.StreamingException;
 import io.tidelog.wal.AccessMode;
 import io.tidelog.wal.OpenOptions;
@@ -34,6 +35,7 @@ public final class SegmentFileWalBackend implements WalBackend {
     public static final String NAME = "local";
 
     private final LocalWalConfig config;
+    private final SegmentLog.SegmentChannels channels;
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final SegmentPool pool;
@@ -42,7 +44,13 @@ public final class SegmentFileWalBackend implements WalBackend {
     private boolean closed;
 
     public SegmentFileWalBackend(LocalWalConfig config) {
+        this(config, SegmentLog.SegmentChannels.FILES);
+    }
+
+    /** Test support: a backend whose segment files are opened through {@code channels} (to inject faults). */
+    SegmentFileWalBackend(LocalWalConfig config, SegmentLog.SegmentChannels channels) {
         this.config = config;
+        this.channels = channels;
         FileChannel ch = null;
         try {
             Files.createDirectories(config.dir());
@@ -59,10 +67,13 @@ public final class SegmentFileWalBackend implements WalBackend {
             }
             this.lockChannel = ch;
             this.lock = l;
-            this.pool = new SegmentPool(config.dir(), config.segmentBytes(), config.spareSegments());
+            this.pool = new SegmentPool(config.dir(), config.segmentBytes(), config.spareSegments(),
+                    config.diskReserveBytes());
         } catch (IOException e) {
             Closeables.closeQuietly(ch, e);
-            throw StreamingException.inner("cannot open WAL data directory " + config.dir(), e);
+            String what = "cannot open WAL data directory " + config.dir();
+            throw DiskSpace.isNoSpace(e, config.dir()) ? DiskSpace.exhausted(what, config.dir(), e)
+                    : StreamingException.inner(what, e);
         } catch (RuntimeException e) {
             Closeables.closeQuietly(ch, e);
             throw e;
@@ -88,10 +99,12 @@ public final class SegmentFileWalBackend implements WalBackend {
             log = logs.get(options.pchannel());
             if (log == null) {
                 try {
-                    log = SegmentLog.load(options.pchannel(), config.dir().resolve(options.pchannel()), config, pool);
+                    log = SegmentLog.load(options.pchannel(), config.dir().resolve(options.pchannel()), config, pool,
+                            channels);
                 } catch (IOException e) {
                     throw StreamingException.inner("cannot load pchannel " + options.pchannel(), e);
                 }
+                // Loaded once for the backend's life: where a failed write began is known only here (SegmentLog).
                 logs.put(options.pchannel(), log);
             }
         }
@@ -107,6 +120,11 @@ public final class SegmentFileWalBackend implements WalBackend {
             wals.add(wal);
         }
         return wal;
+    }
+
+    /** Test support: the spare segments. */
+    SegmentPool poolForTesting() {
+        return pool;
     }
 
     /** Test support: the shared state of a pchannel opened before. */

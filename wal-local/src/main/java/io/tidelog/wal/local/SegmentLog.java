@@ -1,5 +1,7 @@
 package io.tidelog.wal.local;
 
+import io.tidelog.common.Closeables;
+import io.tidelog.common.DiskSpace;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
@@ -35,6 +37,15 @@ import org.slf4j.LoggerFactory;
  * is written only while its writer's term is the current term, under this lock, so a fenced writer can
  * never get a byte onto the disk after the fence. {@code endLock} guards only the published durable
  * end, which scanners wait on; it is taken inside {@code writeLock}, never the other way round.
+ *
+ * <p><b>Failed writes.</b> A write or fdatasync that fails leaves the bytes from the durable end on
+ * unknown: any part of the batch may have reached the file. The end stays where it was, and nothing is
+ * written behind it again before a seal goes there (by the next batch, or by the next writer's claim),
+ * so the failed batch is never read, whatever of it reached the disk. A batch that a full disk refused
+ * and that provably cannot read back whole fails with {@code RESOURCE_EXHAUSTED} and the writer goes on;
+ * any other failure has an unknown outcome ({@code INNER}) and its writer stops (see
+ * {@link GroupCommitWriter}); the next claim of the pchannel, at the same term or a newer one, seals the
+ * failed tail before it returns.
  */
 final class SegmentLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentLog.class);
@@ -43,6 +54,7 @@ final class SegmentLog implements AutoCloseable {
     final Path dir;
     private final LocalWalConfig config;
     private final SegmentPool pool;
+    private final SegmentChannels channels;
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
 
     private final ReentrantLock writeLock = new ReentrantLock();
@@ -52,7 +64,8 @@ final class SegmentLog implements AutoCloseable {
     private boolean lastSealed;
     private boolean lastNeedsHeader;
     private long tornAt = -1;
-    private boolean broken;
+    /** A write at the durable end failed: what lies from there on is unknown, and is sealed off before the next write. */
+    private boolean failedTail;
 
     private final ReentrantLock endLock = new ReentrantLock();
     private final Condition endAdvanced = endLock.newCondition();
@@ -60,16 +73,26 @@ final class SegmentLog implements AutoCloseable {
     private volatile long firstIndex;
     private volatile boolean closed;
 
-    private SegmentLog(String pchannel, Path dir, LocalWalConfig config, SegmentPool pool) {
+    /** Opens a segment file for reading and writing: the files in production; tests inject faults. */
+    @FunctionalInterface
+    interface SegmentChannels {
+        SegmentChannels FILES = f -> FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE);
+
+        FileChannel open(Path segmentFile) throws IOException;
+    }
+
+    private SegmentLog(String pchannel, Path dir, LocalWalConfig config, SegmentPool pool, SegmentChannels channels) {
         this.pchannel = pchannel;
         this.dir = dir;
         this.config = config;
         this.pool = pool;
+        this.channels = channels;
     }
 
     /** Loads a pchannel's state from disk without writing anything; a missing directory is an empty log. */
-    static SegmentLog load(String pchannel, Path dir, LocalWalConfig config, SegmentPool pool) throws IOException {
-        SegmentLog log = new SegmentLog(pchannel, dir, config, pool);
+    static SegmentLog load(String pchannel, Path dir, LocalWalConfig config, SegmentPool pool, SegmentChannels channels)
+            throws IOException {
+        SegmentLog log = new SegmentLog(pchannel, dir, config, pool, channels);
         log.loadSegments();
         return log;
     }
@@ -102,7 +125,7 @@ final class SegmentLog implements AutoCloseable {
         long last = indexes.get(indexes.size() - 1);
         for (long index : indexes) {
             Path path = dir.resolve(Segment.fileName(index));
-            FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileChannel ch = channels.open(path);
             if (index < last) {
                 segments.put(index, new Segment(pchannel, index, path, ch, new BatchIndex(),
                         SegmentFormat.SEGMENT_HEADER_BYTES));
@@ -136,12 +159,17 @@ final class SegmentLog implements AutoCloseable {
 
     /**
      * Makes {@code wal} the writer at {@code newTerm}: records the term durably (fencing every older
-     * writer, whose next batch fails its term check), and repairs a torn tail left by a crash.
+     * writer, whose next batch fails its term check), and repairs a torn tail left by a crash or by a
+     * failed write of an earlier writer in this process. The writer slot is taken only once that is
+     * done, so a claim that failed can be retried.
+     *
+     * @throws StreamingException {@code RESOURCE_EXHAUSTED} if the disk is too full for the term or the
+     *         repair (retry once there is room), {@code CHANNEL_FENCED} for an older term
      */
     void claimWriter(long newTerm, Object wal) {
         writeLock.lock();
         try {
-            checkUsable();
+            checkOpen();
             if (termFile == null) {
                 Files.createDirectories(dir);
                 Fsync.directory(dir.getParent());
@@ -159,10 +187,14 @@ final class SegmentLog implements AutoCloseable {
                 termFile.write(newTerm);
             }
             term = newTerm;
-            writer = wal;
             repairTail();
+            writer = wal;
         } catch (IOException e) {
-            throw StreamingException.inner("pchannel " + pchannel + ": cannot record term " + newTerm, e);
+            String what = "pchannel " + pchannel + ": cannot open it for writing at term " + newTerm;
+            if (DiskSpace.isNoSpace(e, dir)) {
+                throw DiskSpace.exhausted(what, dir, e);
+            }
+            throw StreamingException.inner(what + " (recording the term or repairing the log's tail failed)", e);
         } finally {
             writeLock.unlock();
         }
@@ -181,12 +213,32 @@ final class SegmentLog implements AutoCloseable {
         }
         if (tornAt >= 0) {
             // Seal the segment where valid data ends: the torn bytes behind the seal are never read again.
-            writeFully(last.channel, SegmentFormat.sealHeader(last.index, tornAt, term), tornAt);
-            last.channel.force(false);
-            lastSealed = true;
-            last.dataEnd = tornAt;
+            seal(last, tornAt);
             tornAt = -1;
         }
+        if (failedTail && !lastSealed && end.segment() == last.index) {
+            seal(last, end.offset());
+            LOG.info("pchannel {}: sealed segment {} at {}, where the write that failed began; it is never read",
+                    pchannel, last.index, end.offset());
+        }
+        failedTail = false;
+    }
+
+    /**
+     * Ends {@code seg} at {@code offset}, durably: readers move on to the next segment there, and nothing
+     * behind it is read again. A failed attempt leaves a failed tail (the seal may be half written).
+     */
+    private void seal(Segment seg, long offset) throws IOException {
+        try {
+            writeFully(seg.channel, SegmentFormat.sealHeader(seg.index, offset, term), offset);
+            seg.channel.force(false);
+        } catch (IOException e) {
+            failedTail = true;
+            throw e;
+        }
+        lastSealed = true;
+        failedTail = false;
+        seg.dataEnd = offset;
     }
 
     /**
@@ -197,7 +249,7 @@ final class SegmentLog implements AutoCloseable {
         writeLock.lock();
         try {
             Segment last = segments.isEmpty() ? null : segments.lastEntry().getValue();
-            if (closed || broken || writerTerm != term || writer != wal || lastSealed || last == null
+            if (closed || failedTail || writerTerm != term || writer != wal || lastSealed || last == null
                     || end.segment() != last.index || end.offset() + SegmentFormat.BATCH_HEADER_BYTES > last.capacity) {
                 return;
             }
@@ -230,27 +282,35 @@ final class SegmentLog implements AutoCloseable {
      * rolling to a new segment first if it does not fit.
      *
      * @return where the batch was written
-     * @throws StreamingException {@code CHANNEL_FENCED} if a newer term was opened (nothing written)
+     * @throws StreamingException {@code CHANNEL_FENCED} if a newer term was opened, {@code RESOURCE_EXHAUSTED}
+     *         if the disk is full (in both cases nothing of the batch is in the log, now or after a crash);
+     *         {@code INNER} if a write or sync failed otherwise: the outcome is unknown, and the writer must
+     *         stop (the next claim seals the failed batch off)
      */
-    Position writeBatch(long writerTerm, ByteBuffer batch, int recordCount) throws IOException {
+    Position writeBatch(long writerTerm, ByteBuffer batch, int recordCount) {
         writeLock.lock();
         try {
             checkWriter(writerTerm);
             int length = SegmentFormat.align(batch.position());
-            Position at = end;
-            Segment seg = segments.get(at.segment());
-            if (seg == null || lastSealed || at.offset() + length + SegmentFormat.BATCH_HEADER_BYTES > seg.capacity) {
-                seg = roll(seg, at);
-                at = new Position(seg.index, SegmentFormat.SEGMENT_HEADER_BYTES);
+            Segment seg;
+            try {
+                seg = segmentFor(length);
+            } catch (IOException e) {
+                throw notWritten(recordCount, e);
             }
+            Position at = end;
             SegmentFormat.finishBatch(batch, seg.index, at.offset(), recordCount, term);
             try {
                 writeFully(seg.channel, batch, at.offset());
+            } catch (IOException e) {
+                throw writeFailed(seg, at, batch, recordCount, e);
+            }
+            try {
                 seg.channel.force(false);
             } catch (IOException e) {
-                // After a failed write or sync the file's state is unknown: stop writing to it.
-                broken = true;
-                throw e;
+                failedTail = true;
+                throw outcomeUnknown("pchannel " + pchannel + ": the fdatasync of a batch of " + recordCount
+                        + " records failed", e);
             }
             seg.indexed(at.offset(), length);
             publishEnd(new Position(seg.index, at.offset() + length));
@@ -260,14 +320,69 @@ final class SegmentLog implements AutoCloseable {
         }
     }
 
+    /**
+     * The segment a batch of {@code length} bytes goes to, at the durable end: the last one, or a new
+     * one after sealing the last (it is full, or a failed write left its tail unknown).
+     */
+    private Segment segmentFor(int length) throws IOException {
+        Position at = end;
+        Segment seg = segments.get(at.segment());
+        if (failedTail || seg == null || lastSealed
+                || at.offset() + length + SegmentFormat.BATCH_HEADER_BYTES > seg.capacity) {
+            seg = roll(seg, at);
+        }
+        return seg;
+    }
+
+    /** Nothing of a batch reached the file: the failure came before its write. */
+    private StreamingException notWritten(int recordCount, IOException e) {
+        String what = "pchannel " + pchannel + ": a batch of " + recordCount + " records was not written (no room "
+                + "for its segment)";
+        if (DiskSpace.isNoSpace(e, dir)) {
+            return DiskSpace.exhausted(what, dir, e);
+        }
+        return outcomeUnknown(what, e);
+    }
+
+    /**
+     * The write of a batch failed after {@code batch.position()} of its bytes reached the file. A full disk
+     * that left the batch torn (it does not read back whole, so no later scan takes it for data, and the
+     * seal of the failed tail makes sure of it) means nothing was written; anything else is unknown.
+     */
+    private StreamingException writeFailed(Segment seg, Position at, ByteBuffer batch, int recordCount, IOException e) {
+        boolean touched = batch.position() > 0;
+        failedTail |= touched;
+        String what = "pchannel " + pchannel + ": the write of a batch of " + recordCount + " records failed";
+        if (DiskSpace.isNoSpace(e, dir) && (!touched || !readsBackWhole(seg, at))) {
+            return DiskSpace.exhausted(what, dir, e);
+        }
+        return outcomeUnknown(what, e);
+    }
+
+    /** Whether the bytes at {@code at} read back as a whole, valid batch; true when that cannot be told. */
+    private static boolean readsBackWhole(Segment seg, Position at) {
+        try {
+            return Batch.read(new ReadAhead(seg.source, 64 << 10), seg.index, at.offset(), seg.capacity).kind
+                    == Batch.Kind.RECORDS;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    private StreamingException outcomeUnknown(String what, IOException e) {
+        String disk = DiskSpace.isNoSpace(e, dir) ? " (" + DiskSpace.describeFull(dir) + ")" : "";
+        return StreamingException.inner(what + disk + ": " + e.getMessage() + "; the outcome of its appends is "
+                + "unknown, and this writer stops: reopen the pchannel to go on (the failed batch is sealed off "
+                + "and never read)", e);
+    }
+
     /** Seals {@code current} at {@code at} (unless sealed already) and creates the next segment. */
     private Segment roll(Segment current, Position at) throws IOException {
         if (current != null && !lastSealed) {
-            writeFully(current.channel, SegmentFormat.sealHeader(current.index, at.offset(), term), at.offset());
-            current.channel.force(false);
+            seal(current, at.offset());
         }
-        if (current != null) {
-            current.dataEnd = at.offset();
+        if (current != null && current.dataEnd < 0) {
+            current.dataEnd = at.offset(); // sealed before this process: its data ends where the log went on
         }
         lastSealed = true;
         long index = current == null ? at.segment() : current.index + 1;
@@ -288,14 +403,20 @@ final class SegmentLog implements AutoCloseable {
             Files.deleteIfExists(spare);
             SegmentPool.createSparse(spare, config.segmentBytes());
         }
+        // A target left by a failed attempt (no valid header, not in the log) is replaced.
         Files.move(spare, target, StandardCopyOption.ATOMIC_MOVE);
         Fsync.directory(dir);
-        FileChannel ch = FileChannel.open(target, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        writeFully(ch, SegmentFormat.segmentHeader(index, term), 0);
-        ch.force(false);
-        Segment seg = new Segment(pchannel, index, target, ch, new BatchIndex(), SegmentFormat.SEGMENT_HEADER_BYTES);
-        segments.put(index, seg);
-        return seg;
+        FileChannel ch = channels.open(target);
+        try {
+            writeFully(ch, SegmentFormat.segmentHeader(index, term), 0);
+            ch.force(false);
+            Segment seg = new Segment(pchannel, index, target, ch, new BatchIndex(), SegmentFormat.SEGMENT_HEADER_BYTES);
+            segments.put(index, seg);
+            return seg;
+        } catch (IOException | RuntimeException e) {
+            Closeables.closeQuietly(ch, e);
+            throw e;
+        }
     }
 
     /**
@@ -333,20 +454,16 @@ final class SegmentLog implements AutoCloseable {
 
     /** The fence: only the writer of the current term may change the files. Called under writeLock. */
     private void checkWriter(long writerTerm) {
-        checkUsable();
+        checkOpen();
         if (writerTerm != term) {
             throw StreamingException.fenced("pchannel " + pchannel + " was opened at term " + term
                     + "; the writer of term " + writerTerm + " is fenced");
         }
     }
 
-    private void checkUsable() {
+    private void checkOpen() {
         if (closed) {
             throw StreamingException.onShutdown("pchannel " + pchannel + " is closed");
-        }
-        if (broken) {
-            throw new StreamingException(ErrorCode.UNRECOVERABLE, "pchannel " + pchannel
-                    + ": an earlier write or sync failed; restart to recover from the durable data");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.tidelog.wal.local;
 
+import io.tidelog.common.DiskSpace;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -23,27 +24,41 @@ import org.slf4j.LoggerFactory;
  * and an fdatasync that must also commit size and extent changes costs more. Truncated segments come
  * back here instead of being deleted.
  *
- * <p>Threads: one daemon thread ({@code wal-local-preallocate}) fills the pool in the background; a
- * writer that finds the pool empty preallocates on its own thread. Files live in {@code <dir>/.spare}.
+ * <p>Spares never fill the disk: one is preallocated only while the disk keeps at least
+ * {@code wal.local.disk.reserve.bytes} usable after it, and a truncated segment is kept as one only while the
+ * disk keeps the reserve usable. Short of that the pool stays smaller (or empty, and new segments start
+ * sparse); a stop of preallocation is logged when it happens (at most every
+ * {@value #NO_ROOM_LOG_INTERVAL_MINUTES} minutes) and when preallocation resumes.
+ *
+ * <p>Threads: one daemon thread ({@code wal-local-preallocate}) fills the pool in the background. Files
+ * live in {@code <dir>/.spare}.
  */
 final class SegmentPool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentPool.class);
     static final String DIR = ".spare";
     private static final long PREALLOCATION_SYNC_BYTES = 4 << 20;
+    static final int NO_ROOM_LOG_INTERVAL_MINUTES = 10;
 
     private final Path dir;
     private final long segmentBytes;
     private final int target;
+    private final long reserveBytes;
     private final Deque<Path> ready = new ArrayDeque<>();
     private final AtomicLong names = new AtomicLong();
     private final ExecutorService preallocator;
     private int preparing;
     private boolean closed;
+    /** Preallocation stopped for lack of room; guarded by this. */
+    private boolean outOfRoom;
+    /** When a stop was last logged (System.nanoTime), or 0, and whether the current stop was; guarded by this. */
+    private long stopLoggedAt;
+    private boolean stopLogged;
 
-    SegmentPool(Path root, long segmentBytes, int target) throws IOException {
+    SegmentPool(Path root, long segmentBytes, int target, long reserveBytes) throws IOException {
         this.dir = root.resolve(DIR);
         this.segmentBytes = segmentBytes;
         this.target = target;
+        this.reserveBytes = reserveBytes;
         Files.createDirectories(dir);
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
@@ -72,10 +87,15 @@ final class SegmentPool implements AutoCloseable {
         return p;
     }
 
-    /** Takes back a segment file no longer needed; deletes it if the pool is full. */
+    /**
+     * Takes back a segment file no longer needed; deletes it if the pool is full, or if the disk keeps less
+     * than the reserve usable (a spare would hold room that appends need).
+     */
     void recycle(Path file) throws IOException {
+        long usable = DiskSpace.usableBytes(dir);
+        boolean room = usable < 0 || usable >= reserveBytes;
         synchronized (this) {
-            if (!closed && ready.size() + preparing < target * 2 && Files.size(file) == segmentBytes) {
+            if (!closed && room && ready.size() + preparing < target * 2 && Files.size(file) == segmentBytes) {
                 Path spare = dir.resolve("spare-" + System.nanoTime() + "-" + names.incrementAndGet() + ".seg");
                 Files.move(file, spare, StandardCopyOption.ATOMIC_MOVE);
                 ready.add(spare);
@@ -103,7 +123,13 @@ final class SegmentPool implements AutoCloseable {
     private void prepareOne() {
         Path tmp = dir.resolve("prep-" + names.incrementAndGet() + ".tmp");
         try {
+            long usable = DiskSpace.usableBytes(dir);
+            if (usable >= 0 && usable - segmentBytes < reserveBytes) {
+                noteRoom(false, usable);
+                return;
+            }
             preallocate(tmp, segmentBytes);
+            noteRoom(true, usable);
             Path spare = dir.resolve("spare-" + System.nanoTime() + "-" + names.incrementAndGet() + ".seg");
             Files.move(tmp, spare, StandardCopyOption.ATOMIC_MOVE);
             Fsync.directory(dir);
@@ -115,13 +141,15 @@ final class SegmentPool implements AutoCloseable {
             }
             Files.deleteIfExists(spare);
         } catch (IOException e) {
-            if (!isClosed()) {
-                LOG.warn("could not preallocate a spare segment in {}: {}", dir, e.toString());
-            }
             try {
                 Files.deleteIfExists(tmp);
             } catch (IOException ignored) {
                 // best effort
+            }
+            if (DiskSpace.isNoSpace(e, dir)) {
+                noteRoom(false, DiskSpace.usableBytes(dir));
+            } else if (!isClosed()) {
+                LOG.warn("could not preallocate a spare segment in {}: {}", dir, e.toString());
             }
         } finally {
             synchronized (this) {
@@ -130,8 +158,45 @@ final class SegmentPool implements AutoCloseable {
         }
     }
 
+    /** Logs when preallocation stops for lack of room (at most every few minutes) and when it resumes. */
+    private void noteRoom(boolean room, long usable) {
+        boolean log;
+        synchronized (this) {
+            if (room != outOfRoom) {
+                return;
+            }
+            outOfRoom = !room;
+            long now = System.nanoTime();
+            if (room) {
+                log = stopLogged;
+                stopLogged = false;
+            } else {
+                log = stopLoggedAt == 0 || now - stopLoggedAt >= TimeUnit.MINUTES.toNanos(NO_ROOM_LOG_INTERVAL_MINUTES);
+                stopLogged = log;
+                stopLoggedAt = log ? now : stopLoggedAt;
+            }
+        }
+        if (!log) {
+            return;
+        }
+        if (room) {
+            LOG.info("preallocating spare WAL segments in {} again: the disk {} has {} bytes usable", dir,
+                    DiskSpace.diskOf(dir), usable);
+        } else {
+            LOG.warn("stopped preallocating spare WAL segments in {}: the disk {} has {} bytes usable, less than a "
+                    + "segment ({} bytes) plus the reserve {} ({} bytes); new segments start sparse and take room "
+                    + "as they are written", dir, DiskSpace.diskOf(dir), usable, segmentBytes,
+                    LocalWalConfig.DISK_RESERVE_BYTES, reserveBytes);
+        }
+    }
+
     private synchronized boolean isClosed() {
         return closed;
+    }
+
+    /** Whether preallocation stopped for lack of room (test support). */
+    synchronized boolean isOutOfRoom() {
+        return outOfRoom;
     }
 
     synchronized int readyCount() {
