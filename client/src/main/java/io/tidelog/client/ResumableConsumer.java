@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -41,7 +42,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Waiting.</b> While the pchannel has no assignment, or after a node refused it as a wrong node (the
  * consumer reports that to the coordinator), it waits for the next assignment snapshot or a backoff
  * (100 ms doubling to 5 s by default), whichever comes first. A consumer waits for as long as it takes: a
- * {@link #poll} that times out returns {@code null}.
+ * {@link #poll} that times out returns {@code null} ({@link #notStreamingReason()} says why nothing comes, so a
+ * caller may bound the wait). A pchannel the cluster does not have (the assignment snapshots list every
+ * pchannel) fails the consumer with {@code NOT_FOUND} as soon as a snapshot says so; before the first snapshot
+ * that is not known, and it waits.
  *
  * <p><b>Flow control.</b> A response carries one message or a batch of them (as many as the node had ready, up
  * to its size bound), so the consumer counts messages, not responses: it asks gRPC for one response at a
@@ -78,6 +82,8 @@ public final class ResumableConsumer implements AutoCloseable {
     private MessageId resumeId;
     private long resumeTimeTick;
     private StreamingException failure;
+    /** Why the last attempt to read failed (a retriable error), while no stream runs; null once one starts. */
+    private StreamingException lastError;
 
     ResumableConsumer(ConsumerOptions options, ClientContext ctx, Runnable onClose) {
         this.options = options;
@@ -136,6 +142,29 @@ public final class ResumableConsumer implements AutoCloseable {
         }
     }
 
+    /**
+     * Why the consumer does not read now: the retriable failure of its last attempt, or why the pchannel has no
+     * assignment (with the assignment watch's failure when the coordinator cannot be reached); empty while its
+     * stream runs, and once it failed or was closed ({@link #poll} says why). The consumer keeps retrying by
+     * itself; this lets a caller bound how long it waits for the server.
+     */
+    public Optional<String> notStreamingReason() {
+        lock.lock();
+        try {
+            if (state == State.STREAMING || state == State.FAILED || state == State.CLOSED) {
+                return Optional.empty();
+            }
+            if (lastError != null) {
+                return Optional.of(lastError.getMessage());
+            }
+            return Optional.of(ctx.assignments().get(options.pchannel()) == null
+                    ? ctx.assignments().whyUnassigned(options.pchannel())
+                    : "the node of pchannel " + options.pchannel() + " has not started the stream yet");
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Messages received and not yet polled; never more than the buffer size plus one batch. */
     int buffered() {
         lock.lock();
@@ -184,6 +213,7 @@ public final class ResumableConsumer implements AutoCloseable {
         try {
             Assignment now = ctx.assignments().get(options.pchannel());
             if (now == null) {
+                failIfMissing();
                 return;
             }
             if (state == State.WAITING && !now.equals(refused)) {
@@ -207,6 +237,7 @@ public final class ResumableConsumer implements AutoCloseable {
         Assignment a = ctx.assignments().get(options.pchannel());
         if (a == null) {
             state = State.WAITING;
+            failIfMissing();
             return;
         }
         ManagedChannel channel;
@@ -214,12 +245,23 @@ public final class ResumableConsumer implements AutoCloseable {
             channel = ctx.channels().get(a.address());
         } catch (StreamingException e) {
             state = State.WAITING;
+            lastError = e;
             return;
         }
         ConsumeStream s = new ConsumeStream(a, wantsMore() ? 1 : 0);
         stream = s;
         state = State.STARTING;
         StreamingNodeGrpc.newStub(channel).consume(request(a), s);
+    }
+
+    /** A waiting consumer of a pchannel the cluster does not have fails with {@code NOT_FOUND}. */
+    private void failIfMissing() {
+        if (state == State.WAITING && ctx.assignments().isMissing(options.pchannel())) {
+            ClientContext.cancel(retryTimer);
+            failure = ctx.assignments().notFound(options.pchannel());
+            state = State.FAILED;
+            changed.signalAll();
+        }
     }
 
     /** Whether the buffer has room for another response: see the flow control of the class comment. */
@@ -254,6 +296,7 @@ public final class ResumableConsumer implements AutoCloseable {
     private void streaming() {
         if (state == State.STARTING) {
             state = State.STREAMING;
+            lastError = null;
             backoff.reset();
             refused = null;
         }
@@ -285,6 +328,7 @@ public final class ResumableConsumer implements AutoCloseable {
         if (error.isWrongNode()) {
             ctx.assignments().report(s.assignment, error);
         }
+        lastError = error;
         refused = s.assignment;
         state = State.WAITING;
         Assignment now = ctx.assignments().get(options.pchannel());
