@@ -33,9 +33,9 @@ import picocli.CommandLine.TypeConversionException;
                 "RAW shows its payload; a payload that is not valid UTF-8 shows as base64 (text: base64:..., json:",
                 "\"encoding\":\"base64\"). DDL and DML show their collection, partition, segment, rows or keys;",
                 "a TXN shows its parts (text: one indented line each; json: \"messages\").",
-                "Runs until --max messages, --idle-timeout, or SIGTERM or Ctrl-C (then exit 0). When it cannot read",
-                "for --timeout (the server is down or unreachable) it fails with TIMEOUT, exit status 3; a pchannel",
-                "the cluster does not have fails with NOT_FOUND, exit status 1."},
+                "Runs until --max messages, --idle-timeout, SIGTERM or Ctrl-C, or its output is closed (then exit 0).",
+                "When it cannot read for --timeout (the server is down or unreachable) it fails with TIMEOUT, exit",
+                "status 3; a pchannel the cluster does not have fails with NOT_FOUND, exit status 1."},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
 public final class ConsumeCommand implements Callable<Integer> {
@@ -106,7 +106,9 @@ public final class ConsumeCommand implements Callable<Integer> {
             long now = System.nanoTime();
             if (m != null) {
                 out.println(server.json ? json(m) : human(m));
-                out.flush();
+                if (out.checkError()) {
+                    return; // standard output is closed (| head): whoever read it has what it wanted
+                }
                 printed++;
                 idleSince = now;
                 continue;

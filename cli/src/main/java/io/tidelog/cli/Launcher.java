@@ -1,8 +1,9 @@
 package io.tidelog.cli;
 
 import io.tidelog.common.StreamingException;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.OutputStreamWriter;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -17,7 +18,8 @@ import picocli.CommandLine.ParseResult;
 /**
  * How the {@code tidelog} binary runs its command line, so that scripts can trust what it does:
  * <ul>
- *   <li>output and errors are UTF-8 whatever the locale (a payload printed as text comes back byte for byte);</li>
+ *   <li>output and errors are UTF-8 whatever the locale (a payload printed as text comes back byte for byte), and
+ *       a command notices when its output is closed ({@code | head});</li>
  *   <li>a wrong command line (unknown option, malformed value) is one line on standard error naming the option,
  *       and exit status 2; any other failure is one line {@code error: CODE: detail} with its status
  *       ({@link ExitCodes}), never a stack trace;</li>
@@ -39,8 +41,8 @@ public final class Launcher {
      * after adding them).
      */
     public static CommandLine configure(CommandLine root) {
-        root.setOut(utf8(System.out));
-        root.setErr(utf8(System.err));
+        root.setOut(utf8(FileDescriptor.out));
+        root.setErr(utf8(FileDescriptor.err));
         root.setParameterExceptionHandler(Launcher::wrongCommandLine);
         root.setExecutionExceptionHandler(Launcher::failed);
         return root;
@@ -107,7 +109,11 @@ public final class Launcher {
         return String.valueOf(s).strip().replaceAll("\\s*\\R\\s*", " ");
     }
 
-    private static PrintWriter utf8(PrintStream stream) {
-        return new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), true);
+    /**
+     * A writer straight onto the file descriptor: {@link System#out} would swallow a failed write (a closed pipe),
+     * and the commands could not notice ({@link PrintWriter#checkError()}) that nobody reads what they print.
+     */
+    private static PrintWriter utf8(FileDescriptor fd) {
+        return new PrintWriter(new OutputStreamWriter(new FileOutputStream(fd), StandardCharsets.UTF_8), true);
     }
 }

@@ -2,6 +2,7 @@ package io.tidelog.cli;
 
 import io.tidelog.client.Appended;
 import io.tidelog.client.StreamingClient;
+import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -168,6 +169,10 @@ public final class ProduceCommand implements Callable<Integer> {
                     .unsigned("timeTick", a.timeTick()));
         } else {
             out.println(a.vchannel() + " " + a.id() + " tt=" + Long.toUnsignedString(a.timeTick()));
+        }
+        if (outcome.firstFailure == null && out.checkError()) {
+            outcome.failed(new StreamingException(ErrorCode.UNRECOVERABLE, "standard output is closed: acknowledgements "
+                    + "cannot be printed; nothing more is sent"), err);
         }
     }
 

@@ -48,10 +48,8 @@ final class StandaloneProcess implements AutoCloseable {
 
     /** Starts the server with {@code moreArgs} after the constructor's, and waits until it listens. */
     void start(List<String> moreArgs) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "standalone", "--data-dir", dataDir.toString(), "--port", Integer.toString(port)));
+        List<String> cmd = tidelog(List.of("-Xmx512m"), List.of("standalone", "--data-dir", dataDir.toString(), "--port",
+                Integer.toString(port)));
         cmd.addAll(extraArgs);
         cmd.addAll(moreArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd);
@@ -75,6 +73,20 @@ final class StandaloneProcess implements AutoCloseable {
         if (line == null) {
             throw new IllegalStateException("standalone server did not start; its log:\n" + Files.readString(log));
         }
+    }
+
+    /** The command line of {@code tidelog ARGS} in a JVM with {@code jvmOptions} and the test's class path. */
+    static List<String> tidelog(List<String> jvmOptions, List<String> args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(args);
+        return cmd;
+    }
+
+    int port() {
+        return port;
     }
 
     /** SIGKILL, and wait for the process to be gone. */
