@@ -35,8 +35,8 @@ import picocli.CommandLine.ParameterException;
         description = {"Insert rows from a JSON lines file (one JSON object per line; blank lines are skipped), e.g.",
                 "  {\"id\": 1, \"title\": \"first\", \"price\": 9.5, \"emb\": [0.1, 0.2, 0.3, 0.4]}",
                 "Rows go to the shard of their primary key. An error names the line and the field; the rows of",
-                "earlier batches stay inserted. Progress goes to standard error at a terminal. SIGTERM or Ctrl-C stops",
-                "reading: the rows read so far are inserted and counted, then exit 0.",
+                "earlier batches stay inserted. Progress goes to standard error at a terminal.",
+                "SIGTERM or Ctrl-C stops reading: the rows read so far are inserted and counted, then exit 0.",
                 "Prints a summary; --json: {\"collection\",\"collectionId\",\"rows\",\"messages\"}."},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})

@@ -26,19 +26,20 @@ import picocli.CommandLine.Spec;
  * exits with the first failure's status. A stop request (SIGTERM, Ctrl-C) ends it like the end of its input.
  */
 @Command(name = "produce", mixinStandardHelpOptions = true,
-        description = {"Append RAW messages to a vchannel: from standard input (see --input), or --count generated "
-                + "ones. Prints one acknowledgement per message, in input order:",
+        description = {"Append RAW messages to a vchannel: from standard input (see --input), or --count",
+                "generated ones. Prints one acknowledgement per message, in input order:",
                 "  text:  VCHANNEL MESSAGE_ID tt=TIME_TICK",
                 "  json:  {\"vchannel\":...,\"messageId\":\"3:1024\",\"timeTick\":...}",
                 "Standard input becomes messages byte for byte, as --input says:",
-                "  lines   (default) one message per line, the bytes before each \\n exactly as read (a \\r, NUL or",
-                "          invalid UTF-8 is part of the message); a last line without a final \\n is a message too",
+                "  lines   (default) one message per line: the bytes before each \\n exactly as",
+                "          read (a \\r, NUL or invalid UTF-8 is part of the message); a last",
+                "          line without a final \\n is a message too",
                 "  binary  all of standard input is one message",
-                "  base64  one message per line, decoded from base64 (a \\r before the \\n is ignored); a line that",
-                "          is not base64 fails with status 1, naming its number; the lines before it are sent,",
-                "          nothing from it on",
-                "SIGTERM or Ctrl-C stops reading: the acknowledgements still due are printed, then exit 0.",
-                "Progress goes to standard error when run at a terminal."},
+                "  base64  one message per line, decoded from base64 (a \\r before the \\n is",
+                "          ignored); a line that is not base64 fails with status 1, naming",
+                "          its number: the lines before it are sent, nothing from it on",
+                "SIGTERM or Ctrl-C stops reading: the acknowledgements still due are printed,",
+                "then exit 0. Progress goes to standard error when run at a terminal."},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
 public final class ProduceCommand implements Callable<Integer> {
