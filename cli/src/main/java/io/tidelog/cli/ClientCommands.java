@@ -17,21 +17,32 @@ public final class ClientCommands {
     private ClientCommands() {
     }
 
-    /** The commands, talking plaintext gRPC to {@code --server} and reading {@link System#in}. */
-    public static List<Object> all() {
-        return all(server -> StreamingClient.builder().target(server), System.in);
+    /**
+     * The commands, talking plaintext gRPC to {@code --server} and reading {@link System#in}.
+     *
+     * @param stop set on SIGTERM or Ctrl-C ({@link Launcher#run}): long-running commands then end cleanly
+     */
+    public static List<Object> all(StopRequest stop) {
+        return all(server -> StreamingClient.builder().target(server), System.in, stop);
+    }
+
+    /** {@link #all(Function, InputStream, StopRequest)} with a stop request nothing makes. */
+    public static List<Object> all(Function<String, StreamingClient.Builder> connector, InputStream stdin) {
+        return all(connector, stdin, new StopRequest());
     }
 
     /**
-     * The commands with another way to connect (for example in-process channels in tests) and another
-     * standard input.
+     * The commands with another way to connect (for example in-process channels in tests), another standard
+     * input and a stop request of the caller's.
      *
      * @param connector a client builder aimed at the {@code --server} value; commands set their own options on it
-     * @param stdin     where {@code produce} reads its lines
+     * @param stdin     where {@code produce} reads its messages
+     * @param stop      long-running commands end cleanly once it is requested
      */
-    public static List<Object> all(Function<String, StreamingClient.Builder> connector, InputStream stdin) {
+    public static List<Object> all(Function<String, StreamingClient.Builder> connector, InputStream stdin,
+                                   StopRequest stop) {
         CommandContext ctx = new CommandContext(Objects.requireNonNull(connector, "connector"),
-                Objects.requireNonNull(stdin, "stdin"));
+                Objects.requireNonNull(stdin, "stdin"), Objects.requireNonNull(stop, "stop"));
         return List.of(new ProduceCommand(ctx), new ConsumeCommand(ctx), new StatusCommand(ctx),
                 CollectionCommand.commandLine(ctx), PartitionCommand.commandLine(ctx), new InsertCommand(ctx),
                 new DeleteCommand(ctx), new FlushCommand(ctx), new SegmentsCommand(ctx), SubscriptionsCommand.commandLine(ctx));

@@ -6,6 +6,7 @@ import io.tidelog.common.StreamingException;
 import io.tidelog.message.Rows;
 import io.tidelog.message.SchemaJson;
 import io.tidelog.proto.CollectionSchema;
+import io.tidelog.proto.FieldSchema;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -57,7 +58,8 @@ public final class CollectionCommand implements Runnable {
         @Option(names = "--name", required = true, paramLabel = "NAME", description = "The collection's name.")
         String name;
 
-        @Option(names = "--schema", required = true, paramLabel = "FILE", description = "The schema, a JSON file.")
+        @Option(names = "--schema", required = true, paramLabel = "FILE", converter = Flags.ReadableFile.class,
+                description = "The schema, a JSON file.")
         Path schemaFile;
 
         @Option(names = "--shards", paramLabel = "N",
@@ -156,8 +158,9 @@ public final class CollectionCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "NAME", description = "The collection.")
         String name;
 
-        @Option(names = "--add-field", required = true, paramLabel = "JSON", description = "The field, as in a schema.")
-        String field;
+        @Option(names = "--add-field", required = true, paramLabel = "JSON", converter = FieldJson.class,
+                description = "The field, as in a schema.")
+        FieldSchema field;
 
         Alter(CommandContext ctx) {
             super(ctx);
@@ -165,9 +168,21 @@ public final class CollectionCommand implements Runnable {
 
         @Override
         int run(StreamingClient client, PrintWriter out, PrintWriter err) {
-            CollectionDescription c = StreamingClientCalls.await(client.collections().addField(name, SchemaJson.parseFieldJson(field)));
+            CollectionDescription c = StreamingClientCalls.await(client.collections().addField(name, field));
             out.print(server.json ? CollectionText.json(c) + System.lineSeparator() : CollectionText.human(c));
             return ExitCodes.OK;
+        }
+    }
+
+    /** Reads {@code --add-field}: a field as in a schema file; malformed JSON or an unknown type is a wrong command line. */
+    static final class FieldJson implements CommandLine.ITypeConverter<FieldSchema> {
+        @Override
+        public FieldSchema convert(String value) {
+            try {
+                return SchemaJson.parseFieldJson(value);
+            } catch (StreamingException e) {
+                throw new CommandLine.TypeConversionException(e.detail());
+            }
         }
     }
 

@@ -7,12 +7,14 @@ import java.io.PrintWriter;
 import java.util.function.Function;
 
 /**
- * What the client commands share: how a {@code --server} becomes a client, and standard input.
+ * What the client commands share: how a {@code --server} becomes a client, standard input, and the request to
+ * stop.
  *
  * @param connector makes a client builder aimed at a {@code host:port}
- * @param stdin     where {@code produce} reads lines
+ * @param stdin     where {@code produce} reads its messages
+ * @param stop      set by SIGTERM or Ctrl-C: long-running commands end cleanly
  */
-record CommandContext(Function<String, StreamingClient.Builder> connector, InputStream stdin) {
+record CommandContext(Function<String, StreamingClient.Builder> connector, InputStream stdin, StopRequest stop) {
 
     /** Prints {@code error: CODE: detail} and returns the exit status for it. */
     static int fail(PrintWriter err, StreamingException e) {

@@ -4,10 +4,12 @@ import io.tidelog.client.ConsumerOptions;
 import io.tidelog.client.ResumableConsumer;
 import io.tidelog.client.StartPosition;
 import io.tidelog.client.StreamingClient;
+import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.ImmutableMessage;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -20,21 +22,28 @@ import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code consume}: prints a vchannel's messages in time-tick order, resuming across server restarts and
- * moves of the pchannel with no gap and no duplicate, until {@code --max} messages, {@code --idle-timeout},
- * or interruption.
+ * moves of the pchannel with no gap and no duplicate, until {@code --max} messages, {@code --idle-timeout}
+ * (counted while it reads), or a stop request (SIGTERM, Ctrl-C); fails with {@code TIMEOUT} when it cannot read
+ * for {@code --timeout} (the server is down or unreachable).
  */
 @Command(name = "consume", mixinStandardHelpOptions = true,
         description = {"Print the messages of a vchannel in time-tick order, one per line:",
-                "  text:  VCHANNEL MESSAGE_ID tt=TIME_TICK TIME TYPE [{PROPERTIES}] PAYLOAD | FIELD=VALUE...",
+                "  text:  VCHANNEL MESSAGE_ID tt=TIME_TICK TIME TYPE [{PROPERTIES}]",
+                "         PAYLOAD | FIELD=VALUE...",
                 "  json:  {\"vchannel\",\"messageId\",\"timeTick\",\"type\",...,\"properties\"}",
-                "RAW shows its payload; a payload that is not valid UTF-8 shows as base64 (text: base64:..., json:",
-                "\"encoding\":\"base64\"). DDL and DML show their collection, partition, segment, rows or keys;",
-                "a TXN shows its parts (text: one indented line each; json: \"messages\").",
-                "Runs until --max messages, --idle-timeout, or interruption."},
+                "RAW shows its payload; a payload that is not valid UTF-8 shows as base64",
+                "(text: base64:..., json: \"encoding\":\"base64\"). DDL and DML show their",
+                "collection, partition, segment, rows or keys; a TXN shows its parts (text: one",
+                "indented line each; json: \"messages\").",
+                "Runs until --max messages, --idle-timeout, SIGTERM or Ctrl-C, or its output is",
+                "closed (then exit 0). When it cannot read for --timeout (the server is down or",
+                "unreachable) it fails with TIMEOUT, exit status 3; a pchannel the cluster does",
+                "not have fails with NOT_FOUND, exit status 1."},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
 public final class ConsumeCommand implements Callable<Integer> {
-    private static final Duration POLL = Duration.ofSeconds(1);
+    /** The longest wait for a message before the stop request and the timeouts are looked at again. */
+    private static final Duration POLL = Duration.ofMillis(200);
 
     private final CommandContext ctx;
 
@@ -44,7 +53,8 @@ public final class ConsumeCommand implements Callable<Integer> {
     @Mixin
     ServerOptions server = new ServerOptions();
 
-    @Option(names = "--vchannel", required = true, paramLabel = "VCHANNEL", description = "The vchannel to read.")
+    @Option(names = "--vchannel", required = true, paramLabel = "VCHANNEL", converter = Flags.Vchannel.class,
+            description = "The vchannel to read.")
     String vchannel;
 
     @Option(names = "--from", paramLabel = "POSITION", defaultValue = "earliest", converter = PositionConverter.class,
@@ -60,9 +70,14 @@ public final class ConsumeCommand implements Callable<Integer> {
     @Option(names = "--max", paramLabel = "N", description = "Exit after N messages.")
     Long max;
 
-    @Option(names = "--idle-timeout", paramLabel = "SECONDS",
-            description = "Exit when no message arrived for this long (default: never).")
-    Double idleTimeoutSeconds;
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", converter = Flags.Seconds.class,
+            description = "Exit when no message arrived for this long while reading (default: never).")
+    Duration idleTimeout;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30", converter = Flags.Seconds.class,
+            description = "Fail (exit status 3) when it cannot read for this long: at the start, or after losing the "
+                    + "server (default ${DEFAULT-VALUE}).")
+    Duration timeout;
 
     ConsumeCommand(CommandContext ctx) {
         this.ctx = ctx;
@@ -72,9 +87,6 @@ public final class ConsumeCommand implements Callable<Integer> {
     public Integer call() {
         if (max != null && max < 0) {
             throw new ParameterException(spec.commandLine(), "--max must be at least 0, got " + max);
-        }
-        if (idleTimeoutSeconds != null && !(idleTimeoutSeconds > 0)) {
-            throw new ParameterException(spec.commandLine(), "--idle-timeout must be positive, got " + idleTimeoutSeconds);
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -92,28 +104,46 @@ public final class ConsumeCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Prints messages until {@code --max}, {@code --idle-timeout} or a stop request. The idle time runs only while
+     * the consumer reads; while it cannot (no server, no node for the pchannel) {@code --timeout} runs instead.
+     * Says once on standard error where reading starts.
+     */
     private void consume(ResumableConsumer consumer, PrintWriter out, PrintWriter err) {
-        long idleNanos = idleTimeoutSeconds == null ? Long.MAX_VALUE : (long) (idleTimeoutSeconds * 1e9);
-        long lastActivity = System.nanoTime();
+        long idleNanos = idleTimeout == null ? Long.MAX_VALUE : idleTimeout.toNanos();
+        long idleSince = System.nanoTime();
+        long unreadableSince = idleSince;
         long printed = 0;
         boolean told = false;
-        while (max == null || printed < max) {
-            long idle = System.nanoTime() - lastActivity;
-            if (idle >= idleNanos) {
-                return;
-            }
-            Duration wait = Duration.ofNanos(Math.min(POLL.toNanos(), idleNanos - idle));
-            ImmutableMessage m = consumer.poll(wait);
+        while ((max == null || printed < max) && !ctx.stop().isRequested()) {
+            ImmutableMessage m = consumer.poll(Duration.ofNanos(Math.min(POLL.toNanos(),
+                    Math.max(1, idleNanos - (System.nanoTime() - idleSince)))));
             if (!told) {
                 told = tellStart(consumer, err);
             }
-            if (m == null) {
+            long now = System.nanoTime();
+            if (m != null) {
+                out.println(server.json ? json(m) : human(m));
+                if (out.checkError()) {
+                    return; // standard output is closed (| head): whoever read it has what it wanted
+                }
+                printed++;
+                idleSince = now;
                 continue;
             }
-            out.println(server.json ? json(m) : human(m));
-            out.flush();
-            printed++;
-            lastActivity = System.nanoTime();
+            Optional<String> unreadable = consumer.notStreamingReason();
+            if (unreadable.isEmpty()) {
+                unreadableSince = now;
+                if (now - idleSince >= idleNanos) {
+                    return;
+                }
+            } else {
+                idleSince = now;
+                if (now - unreadableSince >= timeout.toNanos()) {
+                    throw new StreamingException(ErrorCode.TIMEOUT, "could not read " + vchannel + " for "
+                            + Flags.seconds(timeout) + " s (--timeout): " + unreadable.get());
+                }
+            }
         }
     }
 

@@ -7,9 +7,9 @@ import io.tidelog.common.StreamingException;
  * are the lines of each command's help.
  */
 public final class ExitCodes {
-    /** Done. */
+    /** Done; also a long-running command stopped cleanly by SIGTERM or Ctrl-C ({@link Launcher}). */
     public static final int OK = 0;
-    /** Failed, and the same command would fail again (INVALID_ARGUMENT, OUT_OF_RANGE, UNRECOVERABLE, ...). */
+    /** Failed, and the same command would fail again (INVALID_ARGUMENT, NOT_FOUND, OUT_OF_RANGE, UNRECOVERABLE, ...). */
     public static final int FAILED = 1;
     /** The command line is wrong. */
     public static final int USAGE = 2;
@@ -17,8 +17,8 @@ public final class ExitCodes {
     public static final int RETRIABLE = 3;
 
     static final String HEADING = "%nExit status:%n";
-    static final String OK_LINE = "0:done";
-    static final String FAILED_LINE = "1:failed; the same command would fail again (INVALID_ARGUMENT, ...)";
+    static final String OK_LINE = "0:done; also after a clean stop on SIGTERM or Ctrl-C";
+    static final String FAILED_LINE = "1:failed; the same command would fail again (INVALID_ARGUMENT, NOT_FOUND, ...)";
     static final String USAGE_LINE = "2:wrong command line";
     static final String RETRIABLE_LINE = "3:failed for a reason that may pass; retry later (TIMEOUT, ON_SHUTDOWN, ...)";
 

@@ -36,6 +36,7 @@ import picocli.CommandLine.ParameterException;
                 "  {\"id\": 1, \"title\": \"first\", \"price\": 9.5, \"emb\": [0.1, 0.2, 0.3, 0.4]}",
                 "Rows go to the shard of their primary key. An error names the line and the field; the rows of",
                 "earlier batches stay inserted. Progress goes to standard error at a terminal.",
+                "SIGTERM or Ctrl-C stops reading: the rows read so far are inserted and counted, then exit 0.",
                 "Prints a summary; --json: {\"collection\",\"collectionId\",\"rows\",\"messages\"}."},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
@@ -52,7 +53,8 @@ public final class InsertCommand extends ClientCommand {
             description = "The partition (default: ${DEFAULT-VALUE}).")
     String partition;
 
-    @Option(names = "--file", required = true, paramLabel = "FILE", description = "The rows, JSON lines; - for standard input.")
+    @Option(names = "--file", required = true, paramLabel = "FILE", converter = Flags.ReadableFileOrStdin.class,
+            description = "The rows, JSON lines; - for standard input.")
     String file;
 
     @Option(names = "--batch-rows", paramLabel = "N", defaultValue = "1000",
@@ -80,7 +82,7 @@ public final class InsertCommand extends ClientCommand {
             long batchBytes = 0;
             long line = 0;
             String text;
-            while ((text = in.readLine()) != null) {
+            while (!ctx.stop().isRequested() && (text = in.readLine()) != null) {
                 line++;
                 if (text.isBlank()) {
                     if (!batch.isEmpty()) { // a batch numbers its rows consecutively: it ends at a blank line
@@ -118,6 +120,9 @@ public final class InsertCommand extends ClientCommand {
             throw e;
         }
         progress.finish(done[0]);
+        if (ctx.stop().isRequested()) {
+            err.println("stopped before the end of " + ("-".equals(file) ? "standard input" : file) + " (SIGTERM or Ctrl-C)");
+        }
         if (server.json) {
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("collection", collection);

@@ -14,6 +14,9 @@ import io.tidelog.proto.MessageType;
 import io.tidelog.proto.NodeStatus;
 import io.tidelog.proto.PchannelStatus;
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Arrays;
@@ -31,6 +34,7 @@ import picocli.CommandLine.Command;
 class ClientCommandsTest {
     final FakeCluster cluster = FakeCluster.start("node-a");
     Function<String, StreamingClient.Builder> connector = server -> cluster.clientBuilder().target(server);
+    StopRequest stop = new StopRequest();
 
     @AfterEach
     void close() {
@@ -52,8 +56,14 @@ class ClientCommandsTest {
     }
 
     Run run(String stdin, String... args) {
+        return run(new ByteArrayInputStream(stdin.getBytes(UTF_8)), args);
+    }
+
+    /** Runs a client command as the {@code tidelog} binary does ({@link Launcher#configure}), with {@code --server}. */
+    Run run(InputStream stdin, String... args) {
         CommandLine root = new CommandLine(new Root());
-        ClientCommands.all(connector, new ByteArrayInputStream(stdin.getBytes(UTF_8))).forEach(root::addSubcommand);
+        ClientCommands.all(connector, stdin, stop).forEach(root::addSubcommand);
+        Launcher.configure(root);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         root.setOut(new PrintWriter(out));
@@ -188,15 +198,16 @@ class ClientCommandsTest {
         Run r = run("", "produce", "--vchannel", "p-1_v", "--count", "1", "--size", "2000");
 
         assertThat(r.status()).isEqualTo(ExitCodes.FAILED);
-        assertThat(r.err()).startsWith("error: INVALID_ARGUMENT: message of ").contains("exceeds");
+        assertThat(r.err()).startsWith("error: INVALID_ARGUMENT: --size 2000 exceeds the largest message, 1024 bytes");
         assertThat(stored("p-1_v")).isEmpty();
     }
 
     @Test
-    void aMalformedVchannelFailsWithInvalidArgument() {
+    void aMalformedVchannelIsAWrongCommandLine() {
         Run r = run("x\n", "produce", "--vchannel", "no-separator");
-        assertThat(r.status()).isEqualTo(ExitCodes.FAILED);
-        assertThat(r.err()).startsWith("error: INVALID_ARGUMENT: ");
+        assertThat(r.status()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).isEqualTo("error: Invalid value for option '--vchannel': vchannel name must look like "
+                + "<pchannel>_<suffix>, 'no-separator' has no '_' (see 'tidelog produce --help')" + System.lineSeparator());
     }
 
     @Test
@@ -272,5 +283,149 @@ class ClientCommandsTest {
         Run r = run("", "status");
         assertThat(r.status()).isEqualTo(ExitCodes.RETRIABLE);
         assertThat(r.err()).startsWith("error: ON_SHUTDOWN: ");
+    }
+
+    @Test
+    void produceSendsEachLinesBytesExactlyAndConsumeJsonShowsThemBackAsTextOrBase64() {
+        cluster.assign("p-1", 1, "node-a");
+        byte[] input = {'a', '\r', '\n', 'b', (byte) 0xff, (byte) 0xfe, 0, '\n', 'l', 'a', 's', 't'};
+        Run r = run(new ByteArrayInputStream(input), "produce", "--vchannel", "p-1_v");
+
+        assertThat(r.status()).as(r.err()).isEqualTo(ExitCodes.OK);
+        assertThat(stored("p-1_v")).extracting(m -> m.getMessage().getPayload().toByteArray()).containsExactly(
+                new byte[] {'a', '\r'}, new byte[] {'b', (byte) 0xff, (byte) 0xfe, 0}, "last".getBytes(UTF_8));
+        Run json = run("", "consume", "--vchannel", "p-1_v", "--max", "3", "--json");
+        assertThat(json.lines().get(0)).contains("\"payload\":\"a\\r\",\"properties\"");
+        assertThat(json.lines().get(1)).contains("\"payload\":\"Yv/+AA==\",\"encoding\":\"base64\"");
+    }
+
+    @Test
+    void binaryInputIsOneMessageAndBase64InputIsDecodedLineByLine() {
+        cluster.assign("p-1", 1, "node-a");
+        byte[] blob = {'x', '\n', '\r', (byte) 0x80, '\n'};
+        assertThat(run(new ByteArrayInputStream(blob), "produce", "--vchannel", "p-1_bin", "--input", "binary").status())
+                .isEqualTo(ExitCodes.OK);
+        assertThat(run("/w==\r\n\naGk=\n", "produce", "--vchannel", "p-1_b64", "--input", "base64").status())
+                .isEqualTo(ExitCodes.OK);
+
+        assertThat(stored("p-1_bin")).singleElement().satisfies(m ->
+                assertThat(m.getMessage().getPayload().toByteArray()).isEqualTo(blob));
+        assertThat(stored("p-1_b64")).extracting(m -> m.getMessage().getPayload().toByteArray())
+                .containsExactly(new byte[] {(byte) 0xff}, new byte[0], "hi".getBytes(UTF_8));
+    }
+
+    @Test
+    void aLineThatIsNotBase64FailsWithStatusOneAfterTheLinesBeforeItAndSendsNothingFromIt() {
+        cluster.assign("p-1", 1, "node-a");
+        Run r = run("aGk=\nYWdhaW4=\n*bad*\nbGF0ZXI=\n", "produce", "--vchannel", "p-1_v", "--input", "base64");
+
+        assertThat(r.status()).isEqualTo(ExitCodes.FAILED);
+        assertThat(r.lines()).hasSize(2);
+        assertThat(r.err()).startsWith("error: INVALID_ARGUMENT: line 3 of standard input is not base64");
+        assertThat(stored("p-1_v")).extracting(m -> m.getMessage().getPayload().toStringUtf8()).containsExactly("hi", "again");
+    }
+
+    @Test
+    void aPchannelTheClusterDoesNotHaveIsNotFoundWithStatusOneForProduceAndConsume() {
+        cluster.coordinator().declarePchannels("p-0", "p-1");
+        cluster.assign("p-1", 1, "node-a");
+
+        Run produce = run("x\n", "produce", "--vchannel", "p-7_v", "--timeout", "600");
+        Run consume = run("", "consume", "--vchannel", "p-7_v", "--timeout", "600");
+
+        for (Run r : List.of(produce, consume)) {
+            assertThat(r.status()).as(r.err()).isEqualTo(ExitCodes.FAILED);
+            assertThat(r.err()).isEqualTo("error: NOT_FOUND: pchannel p-7 does not exist: the cluster at " + cluster.target()
+                    + " has 2 pchannels, p-0 to p-1" + System.lineSeparator());
+            assertThat(r.out()).isEmpty();
+        }
+    }
+
+    @Test
+    void consumeOfAnUnreachableServerFailsWithStatusThreeOnceItsTimeoutRanOutWhateverItsIdleTimeout() {
+        connector = server -> cluster.clientBuilder().target("nobody-" + server);
+        Run r = run("", "consume", "--vchannel", "p-1_v", "--idle-timeout", "0.1", "--timeout", "0.5");
+
+        assertThat(r.status()).isEqualTo(ExitCodes.RETRIABLE);
+        assertThat(r.err()).startsWith("error: TIMEOUT: could not read p-1_v for 0.5 s (--timeout): pchannel p-1 has no "
+                + "assignment; the assignment watch on the coordinator at nobody-" + cluster.target() + " failed: ON_SHUTDOWN");
+        assertThat(r.err().lines()).hasSize(1);
+    }
+
+    @Test
+    void consumeOfAPchannelNoNodeServesFailsWithStatusThreeInsteadOfLookingIdle() {
+        cluster.coordinator().declarePchannels("p-0", "p-1");
+        Run r = run("", "consume", "--vchannel", "p-1_v", "--idle-timeout", "0.1", "--timeout", "0.5");
+        assertThat(r.status()).isEqualTo(ExitCodes.RETRIABLE);
+        assertThat(r.err()).contains("pchannel p-1 has no assignment");
+    }
+
+    @Test
+    void aStopRequestEndsProduceCleanlyWithStatusZeroWhileItWaitsForInput() throws Exception {
+        cluster.assign("p-1", 1, "node-a");
+        PipedOutputStream typing = new PipedOutputStream();
+        PipedInputStream stdin = new PipedInputStream(typing);
+        CompletableFuture<Run> running = CompletableFuture.supplyAsync(() -> run(stdin, "produce", "--vchannel", "p-1_v"));
+        typing.write("a\nb\n".getBytes(UTF_8));
+        typing.flush();
+        Await.until("both lines are in the log", () -> stored("p-1_v").size() == 2);
+
+        stop.request();
+
+        Run r = running.get(10, TimeUnit.SECONDS);
+        typing.close();
+        assertThat(r.status()).as(r.err()).isEqualTo(ExitCodes.OK);
+        assertThat(r.lines()).hasSize(2);
+        assertThat(r.err()).isEmpty();
+    }
+
+    @Test
+    void aStopRequestEndsConsumeCleanlyWithStatusZero() throws Exception {
+        cluster.assign("p-1", 1, "node-a");
+        write("p-1_v", "first".getBytes(UTF_8), Map.of());
+        CompletableFuture<Run> running = CompletableFuture.supplyAsync(() -> run("", "consume", "--vchannel", "p-1_v"));
+        Await.until("the consumer reads", () -> !cluster.node("node-a").consumeRequests().isEmpty());
+
+        stop.request();
+
+        Run r = running.get(10, TimeUnit.SECONDS);
+        assertThat(r.status()).as(r.err()).isEqualTo(ExitCodes.OK);
+        assertThat(r.lines()).singleElement().asString().endsWith(" RAW first");
+    }
+
+    @Test
+    void everyMalformedOptionValueOfEveryClientCommandIsOneLineNamingTheOptionAndStatusTwo() throws Exception {
+        java.nio.file.Path schema = java.nio.file.Files.createTempFile("schema", ".json");
+        try {
+            List<List<String>> cases = List.of(
+                    List.of("--server", "status", "--server", "::bad"),
+                    List.of("--server", "status", "--server", "host:notaport"),
+                    List.of("--server", "consume", "--vchannel", "p-1_v", "--server", "host:99999"),
+                    List.of("--vchannel", "produce", "--vchannel", "p-1 v"),
+                    List.of("--vchannel", "consume", "--vchannel", "nounderscore"),
+                    List.of("--input", "produce", "--vchannel", "p-1_v", "--input", "text"),
+                    List.of("--timeout", "produce", "--vchannel", "p-1_v", "--timeout", "NaN"),
+                    List.of("--timeout", "produce", "--vchannel", "p-1_v", "--timeout", "1e30"),
+                    List.of("--count", "produce", "--vchannel", "p-1_v", "--count", "many"),
+                    List.of("--size", "produce", "--vchannel", "p-1_v", "--count", "1", "--size", "-1"),
+                    List.of("--from", "consume", "--vchannel", "p-1_v", "--from", "yesterday"),
+                    List.of("--max", "consume", "--vchannel", "p-1_v", "--max", "-1"),
+                    List.of("--idle-timeout", "consume", "--vchannel", "p-1_v", "--idle-timeout", "0"),
+                    List.of("--timeout", "consume", "--vchannel", "p-1_v", "--timeout", "-3"),
+                    List.of("--schema", "collection", "create", "--name", "c", "--schema", schema + ".missing"),
+                    List.of("--shards", "collection", "create", "--name", "c", "--schema", schema.toString(), "--shards", "two"),
+                    List.of("--add-field", "collection", "alter", "c", "--add-field", "{\"name\": "),
+                    List.of("--file", "insert", "--collection", "c", "--file", schema + ".missing"),
+                    List.of("--batch-rows", "insert", "--collection", "c", "--file", schema.toString(), "--batch-rows", "x"));
+            for (List<String> c : cases) {
+                Run r = run("", c.subList(1, c.size()).toArray(String[]::new));
+                assertThat(r.status()).as("%s: %s", c, r.err()).isEqualTo(ExitCodes.USAGE);
+                assertThat(r.err().lines()).as("%s", c).singleElement().asString()
+                        .startsWith("error: ").contains(c.get(0)).doesNotContain("Exception");
+                assertThat(r.out()).as("%s", c).isEmpty();
+            }
+        } finally {
+            java.nio.file.Files.delete(schema);
+        }
     }
 }

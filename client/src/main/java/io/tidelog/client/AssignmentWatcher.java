@@ -11,8 +11,12 @@ import io.tidelog.proto.PchannelAssignment;
 import io.tidelog.proto.ReportAssignmentErrorRequest;
 import io.tidelog.proto.ReportAssignmentErrorResponse;
 import io.tidelog.proto.WatchAssignmentsRequest;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -23,8 +27,12 @@ import java.util.concurrent.TimeUnit;
  * greater than the last is stale and dropped; the first snapshot of a new stream is always taken, since a
  * restarted coordinator may count versions anew.
  *
- * <p>Also sends {@code ReportAssignmentError} when a node refused the client. Thread-safe: lookups read a
- * volatile immutable map; the stream's state is guarded by {@code this}.
+ * <p>A snapshot also lists every pchannel of the cluster, served or not: a pchannel not in that list does not
+ * exist ({@link #isMissing}), and producers and consumers of it fail with {@code NOT_FOUND} instead of
+ * waiting for an assignment that can never come.
+ *
+ * <p>Also sends {@code ReportAssignmentError} when a node refused the client. Thread-safe: lookups read
+ * volatile immutable collections; the stream's state is guarded by {@code this}.
  */
 final class AssignmentWatcher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AssignmentWatcher.class.getName());
@@ -32,6 +40,11 @@ final class AssignmentWatcher implements AutoCloseable {
 
     private final String target;
     private volatile Map<String, Assignment> assignments = Map.of();
+    /**
+     * Every pchannel of the cluster, from the last snapshot that listed them; {@code null} before the first
+     * such snapshot (a coordinator that does not list them leaves it unknown).
+     */
+    private volatile Set<String> pchannels;
     /** Why the watch is down (null while it is up or was never tried). */
     private volatile StreamingException watchError;
     /** Completes with the first accepted snapshot. */
@@ -80,6 +93,32 @@ final class AssignmentWatcher implements AutoCloseable {
 
     String target() {
         return target;
+    }
+
+    /**
+     * Whether {@code pchannel} is known not to exist: a snapshot listed every pchannel of the cluster and
+     * not this one. The set is fixed for the life of the data ({@code coord.pchannel.count}), so no wait
+     * makes it appear. Before the first snapshot nothing is known and the answer is {@code false}.
+     */
+    boolean isMissing(String pchannel) {
+        Set<String> all = pchannels;
+        return all != null && !all.contains(pchannel);
+    }
+
+    /** The {@code NOT_FOUND} failure for a pchannel {@link #isMissing} says does not exist. */
+    StreamingException notFound(String pchannel) {
+        List<String> all = new ArrayList<>(pchannels);
+        all.sort(Comparator.comparingInt(String::length).thenComparing(Comparator.naturalOrder()));
+        String which = all.size() == 1 ? all.get(0) : all.get(0) + " to " + all.get(all.size() - 1);
+        return new StreamingException(ErrorCode.NOT_FOUND, "pchannel " + pchannel + " does not exist: the cluster at "
+                + target + " has " + all.size() + (all.size() == 1 ? " pchannel, " : " pchannels, ") + which);
+    }
+
+    /** Why {@code pchannel} has no assignment, for error messages: none yet, or the watch failed and why. */
+    String whyUnassigned(String pchannel) {
+        StreamingException watch = watchError;
+        return "pchannel " + pchannel + " has no assignment" + (watch == null ? ""
+                : "; the assignment watch on the coordinator at " + target + " failed: " + watch.getMessage());
     }
 
     /** Tells the coordinator that the node of {@code refused} refused the client with {@code error}; fire and forget. */
@@ -141,6 +180,9 @@ final class AssignmentWatcher implements AutoCloseable {
                 next.put(a.getPchannel(), Assignment.fromProto(a));
             }
             assignments = Map.copyOf(next);
+            if (snapshot.getPchannelsCount() > 0) {
+                pchannels = Set.copyOf(snapshot.getPchannelsList());
+            }
             notify = listener;
         }
         first.complete(assignments);

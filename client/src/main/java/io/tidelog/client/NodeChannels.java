@@ -5,6 +5,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.tidelog.common.HostPort;
 import io.tidelog.common.StreamingException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,7 +41,8 @@ final class NodeChannels implements AutoCloseable {
     /**
      * The channel to {@code address}, opened on first use.
      *
-     * @throws StreamingException {@code ON_SHUTDOWN} after {@link #close()}
+     * @throws StreamingException {@code ON_SHUTDOWN} after {@link #close()}; {@code INVALID_ARGUMENT} for an
+     *         address gRPC cannot dial
      */
     synchronized ManagedChannel get(String address) {
         if (closed) {
@@ -50,6 +52,7 @@ final class NodeChannels implements AutoCloseable {
     }
 
     private ManagedChannel open(String address) {
+        HostPort.parse(address); // gRPC would fail on a malformed one later, on one of its own threads
         ManagedChannelBuilder<?> b;
         if (builders != null) {
             b = builders.apply(address);
@@ -61,7 +64,11 @@ final class NodeChannels implements AutoCloseable {
         }
         // Retries are the client's business: a transparent retry must never stand between an append and
         // the knowledge whether it was sent.
-        return b.executor(executor).maxInboundMessageSize(maxInboundMessageBytes).disableRetry().build();
+        try {
+            return b.executor(executor).maxInboundMessageSize(maxInboundMessageBytes).disableRetry().build();
+        } catch (IllegalArgumentException e) {
+            throw StreamingException.invalidArgument("cannot dial '" + address + "': " + e.getMessage());
+        }
     }
 
     /** Shuts every channel down, waiting a moment for calls to finish, then forcefully. */

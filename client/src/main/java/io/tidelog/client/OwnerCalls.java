@@ -13,7 +13,8 @@ import java.util.function.BiConsumer;
  * A unary call to the node that owns a pchannel, with wait-for-ready: it waits for the pchannel's assignment,
  * calls its node, and after a retriable failure (a wrong node is reported to the coordinator first) tries again
  * with backoff, until it succeeds, fails for good, or the deadline passes ({@code TIMEOUT}, naming the last
- * failure). Only for calls that may be repeated (reads, idempotent writes).
+ * failure). A pchannel the cluster does not have fails with {@code NOT_FOUND} as soon as an assignment snapshot
+ * says so. Only for calls that may be repeated (reads, idempotent writes).
  */
 final class OwnerCalls<R> {
     private final ClientContext ctx;
@@ -50,7 +51,11 @@ final class OwnerCalls<R> {
         }
         Assignment a = ctx.assignments().get(pchannel);
         if (a == null) {
-            retryLater();
+            if (ctx.assignments().isMissing(pchannel)) {
+                result.completeExceptionally(ctx.assignments().notFound(pchannel));
+            } else {
+                retryLater();
+            }
             return;
         }
         CompletableFuture<R> one = new CompletableFuture<>();

@@ -46,7 +46,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Waiting.</b> While the pchannel has no assignment, or after a node refused it as a wrong node (the
  * consumer reports that to the coordinator), it waits for the next assignment snapshot or a backoff
  * (100 ms doubling to 5 s by default), whichever comes first. A consumer waits for as long as it takes: a
- * {@link #poll} that times out returns {@code null}.
+ * {@link #poll} that times out returns {@code null} ({@link #notStreamingReason()} says why nothing comes, so a
+ * caller may bound the wait). A pchannel the cluster does not have (the assignment snapshots list every
+ * pchannel) fails the consumer with {@code NOT_FOUND} as soon as a snapshot says so; before the first snapshot
+ * that is not known, and it waits.
  *
  * <p><b>Flow control.</b> A response carries one message or a batch of them (as many as the node had ready, up
  * to its size bound), so the consumer counts messages, not responses: it asks gRPC for one response at a
@@ -125,6 +128,8 @@ public final class ResumableConsumer implements AutoCloseable {
     private MessageId resumeId;
     private long resumeTimeTick;
     private StreamingException failure;
+    /** Why the last attempt to read failed (a retriable error), while no stream runs; null once one starts. */
+    private StreamingException lastError;
 
     ResumableConsumer(ConsumerOptions options, ClientContext ctx, Runnable onClose) {
         this.options = options;
@@ -179,6 +184,29 @@ public final class ResumableConsumer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw StreamingException.onShutdown("interrupted while polling " + options.channel());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Why the consumer does not read now: the retriable failure of its last attempt, or why the pchannel has no
+     * assignment (with the assignment watch's failure when the coordinator cannot be reached); empty while its
+     * stream runs, and once it failed or was closed ({@link #poll} says why). The consumer keeps retrying by
+     * itself; this lets a caller bound how long it waits for the server.
+     */
+    public Optional<String> notStreamingReason() {
+        lock.lock();
+        try {
+            if (state == State.STREAMING || state == State.FAILED || state == State.CLOSED) {
+                return Optional.empty();
+            }
+            if (lastError != null) {
+                return Optional.of(lastError.getMessage());
+            }
+            return Optional.of(ctx.assignments().get(options.pchannel()) == null
+                    ? ctx.assignments().whyUnassigned(options.pchannel())
+                    : "the node of pchannel " + options.pchannel() + " has not started the stream yet");
         } finally {
             lock.unlock();
         }
@@ -310,6 +338,7 @@ public final class ResumableConsumer implements AutoCloseable {
         try {
             Assignment now = ctx.assignments().get(options.pchannel());
             if (now == null) {
+                failIfMissing();
                 return;
             }
             if (state == State.WAITING && !now.equals(refused)) {
@@ -334,6 +363,7 @@ public final class ResumableConsumer implements AutoCloseable {
         Assignment a = ctx.assignments().get(options.pchannel());
         if (a == null) {
             state = State.WAITING;
+            failIfMissing();
             return;
         }
         if (options.subscription() != null && subscription == null) {
@@ -345,6 +375,7 @@ public final class ResumableConsumer implements AutoCloseable {
             channel = ctx.channels().get(a.address());
         } catch (StreamingException e) {
             state = State.WAITING;
+            lastError = e;
             return;
         }
         ConsumeStream s = new ConsumeStream(a, wantsMore() ? 1 : 0);
@@ -417,6 +448,14 @@ public final class ResumableConsumer implements AutoCloseable {
         });
     }
 
+    /** A waiting consumer of a pchannel the cluster does not have fails with {@code NOT_FOUND}. */
+    private void failIfMissing() {
+        if (state == State.WAITING && ctx.assignments().isMissing(options.pchannel())) {
+            ClientContext.cancel(retryTimer);
+            fail(ctx.assignments().notFound(options.pchannel()));
+        }
+    }
+
     /** Whether the buffer has room for another response: see the flow control of the class comment. */
     private boolean wantsMore() {
         return buffer.size() < options.bufferSize();
@@ -449,6 +488,7 @@ public final class ResumableConsumer implements AutoCloseable {
     private void streaming() {
         if (state == State.STARTING) {
             state = State.STREAMING;
+            lastError = null;
             backoff.reset();
             refused = null;
         }
@@ -501,6 +541,7 @@ public final class ResumableConsumer implements AutoCloseable {
             fail(error);
             return;
         }
+        lastError = error;
         refused = a;
         state = State.WAITING;
         Assignment now = ctx.assignments().get(options.pchannel());

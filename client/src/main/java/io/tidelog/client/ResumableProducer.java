@@ -61,7 +61,9 @@ import java.util.concurrent.ScheduledFuture;
  * "not sent"). An append sent on a stream that then breaks, or unanswered at its timeout, has an unknown
  * outcome: it fails with {@code ON_SHUTDOWN} (or {@code TIMEOUT}) saying "outcome unknown", and is never
  * re-sent, since a retry could write it twice; a broken stream fails every unanswered append of every batch
- * sent on it that way. A message the node refuses as a wrong node was not written:
+ * sent on it that way. An append to a pchannel the cluster does not have (the assignment snapshot lists every
+ * pchannel) fails with {@code NOT_FOUND} as soon as that is known, and nothing of it is sent. A message the node
+ * refuses as a wrong node was not written:
  * it goes back to the queue. A stream that ends with a non-retriable error (say {@code UNRECOVERABLE}: the
  * address serves no Tidelog) fails every waiting append with that error.
  *
@@ -156,10 +158,16 @@ final class ResumableProducer implements AutoCloseable {
         }
     }
 
-    /** The assignment snapshot changed: a waiting producer tries again; an open one follows a moved pchannel. */
+    /**
+     * The assignment snapshot changed: a waiting producer tries again (or fails its appends if the pchannel
+     * does not exist); an open one follows a moved pchannel.
+     */
     synchronized void assignmentsChanged() {
         Assignment now = ctx.assignments().get(pchannel);
         if (now == null) {
+            if (ctx.assignments().isMissing(pchannel)) {
+                ctx.dispatch(this::failMissing);
+            }
             return;
         }
         if (state == State.WAITING && !now.equals(refused)) {
@@ -190,6 +198,9 @@ final class ResumableProducer implements AutoCloseable {
         Assignment a = ctx.assignments().get(pchannel);
         if (a == null) {
             state = State.WAITING;
+            if (ctx.assignments().isMissing(pchannel)) {
+                ctx.dispatch(this::failMissing);
+            }
             return;
         }
         ManagedChannel channel;
@@ -398,6 +409,25 @@ final class ResumableProducer implements AutoCloseable {
         }
     }
 
+    /**
+     * Fails every queued append with {@code NOT_FOUND} (none was sent) while the producer waits for an
+     * assignment of a pchannel the cluster does not have; runs on the executor, so the futures complete
+     * outside the lock.
+     */
+    private void failMissing() {
+        List<Runnable> done = new ArrayList<>();
+        synchronized (this) {
+            if (state != State.WAITING || !ctx.assignments().isMissing(pchannel)) {
+                return;
+            }
+            ClientContext.cancel(retryTimer);
+            retryTimer = null;
+            failQueued(ctx.assignments().notFound(pchannel), done);
+            state = State.IDLE;
+        }
+        done.forEach(Runnable::run);
+    }
+
     private ProduceStream detach() {
         ProduceStream s = stream;
         stream = null;
@@ -496,10 +526,7 @@ final class ResumableProducer implements AutoCloseable {
     private String whyNotReady() {
         Assignment a = ctx.assignments().get(pchannel);
         if (a == null) {
-            StreamingException watch = ctx.assignments().watchError();
-            return "the pchannel has no assignment" + (watch == null ? ""
-                    : "; the assignment watch on the coordinator at " + ctx.assignments().target() + " failed: "
-                            + watch.getMessage());
+            return ctx.assignments().whyUnassigned(pchannel);
         }
         String where = "assigned to " + a;
         if (state == State.OPENING) {

@@ -3,6 +3,7 @@ package io.tidelog.client;
 import io.grpc.ManagedChannelBuilder;
 import io.tidelog.common.Closeables;
 import io.tidelog.common.ErrorCode;
+import io.tidelog.common.HostPort;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.MessageKind;
 import io.tidelog.message.MessageLimits;
@@ -49,6 +50,8 @@ import java.util.function.Function;
  * timeout. The future of an append fails with:
  * <ul>
  *   <li>{@code INVALID_ARGUMENT}: the message was rejected, by the client or the node; nothing was written;</li>
+ *   <li>{@code NOT_FOUND}: the cluster has no such pchannel (its assignment snapshots list every pchannel);
+ *       nothing was sent. Until the first snapshot arrives this is not known, and the append waits;</li>
  *   <li>{@code RESOURCE_EXHAUSTED}: too many appends wait to be sent on the pchannel; nothing was sent;</li>
  *   <li>{@code TIMEOUT}: not sent within the append timeout (nothing written), or sent and not answered
  *       ("outcome unknown");</li>
@@ -139,6 +142,9 @@ public final class StreamingClient implements AutoCloseable {
         }
         if (closed) {
             return CompletableFuture.failedFuture(StreamingException.onShutdown("the client is closed"));
+        }
+        if (assignments.isMissing(pchannel)) {
+            return CompletableFuture.failedFuture(assignments.notFound(pchannel));
         }
         ResumableProducer p = producers.computeIfAbsent(pchannel, pc -> new ResumableProducer(pc, ctx));
         if (closed) {
@@ -514,9 +520,14 @@ public final class StreamingClient implements AutoCloseable {
         private Builder() {
         }
 
-        /** {@code host:port} of the coordinator (in standalone: the one server). Required. */
+        /**
+         * {@code host:port} of the coordinator (in standalone: the one server); an IPv6 address goes in
+         * brackets. Required.
+         *
+         * @throws StreamingException {@code INVALID_ARGUMENT} if it is not {@code host:port} ({@link HostPort})
+         */
         public Builder target(String hostPort) {
-            this.target = Objects.requireNonNull(hostPort, "target");
+            this.target = HostPort.parse(Objects.requireNonNull(hostPort, "target")).toString();
             return this;
         }
 

@@ -25,6 +25,7 @@ import io.tidelog.proto.ReportAssignmentErrorResponse;
 import io.tidelog.proto.WatchAssignmentsRequest;
 import io.tidelog.tso.TimestampOracle;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 
@@ -58,7 +59,7 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
                 // views may race past each other on their way here: never send an older one
                 if (view.version() > sent[0] && !out.isCancelled()) {
                     sent[0] = view.version();
-                    out.onNext(toProto(view));
+                    out.onNext(toProto(view, coordinator.pchannels()));
                 }
             }
         });
@@ -77,8 +78,9 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
         }
     }
 
-    static AssignmentSnapshot toProto(AssignmentView view) {
-        AssignmentSnapshot.Builder b = AssignmentSnapshot.newBuilder().setVersion(view.version());
+    /** The served pchannels of {@code view}, and every pchannel of the cluster. */
+    static AssignmentSnapshot toProto(AssignmentView view, List<String> pchannels) {
+        AssignmentSnapshot.Builder b = AssignmentSnapshot.newBuilder().setVersion(view.version()).addAllPchannels(pchannels);
         for (Assignment a : view.assignments()) {
             if (a.state() == PchannelState.ASSIGNED) {
                 b.addAssignments(PchannelAssignment.newBuilder().setPchannel(a.pchannel()).setTerm(a.term())

@@ -1,28 +1,39 @@
 package io.tidelog.server;
 
 import io.tidelog.cli.ClientCommands;
+import io.tidelog.cli.Launcher;
+import io.tidelog.cli.StopRequest;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code tidelog} command: every role and every client command of Tidelog. */
+/**
+ * The {@code tidelog} command: every role and every client command of Tidelog. Run by {@link Launcher}: UTF-8
+ * output, one-line errors with the documented exit statuses, and SIGTERM or Ctrl-C as a request to stop cleanly.
+ */
 @Command(name = "tidelog", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Tidelog: a WAL-centred streaming service.",
-        subcommands = {StandaloneCommand.class})
+        description = "Tidelog: a WAL-centred streaming service.")
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        StopRequest stop = new StopRequest();
+        System.exit(Launcher.run(commandLine(stop), args, stop));
     }
 
-    /** The command line with every subcommand registered. */
+    /** The command line with every subcommand registered, stopped by nothing. */
     public static CommandLine commandLine() {
+        return commandLine(new StopRequest());
+    }
+
+    /** The command line with every subcommand registered; long-running commands end cleanly once {@code stop} is requested. */
+    public static CommandLine commandLine(StopRequest stop) {
         CommandLine cl = new CommandLine(new Main());
-        for (Object command : ClientCommands.all()) {
+        cl.addSubcommand(new StandaloneCommand(stop));
+        for (Object command : ClientCommands.all(stop)) {
             cl.addSubcommand(command);
         }
-        return cl;
+        return Launcher.configure(cl);
     }
 
     @Override

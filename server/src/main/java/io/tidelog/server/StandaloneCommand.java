@@ -1,6 +1,8 @@
 package io.tidelog.server;
 
+import io.tidelog.cli.StopRequest;
 import io.tidelog.common.StreamingException;
+import io.tidelog.coord.CoordConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -9,16 +11,28 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-/** {@code tidelog standalone}: the coordinator and one node in this process, until SIGTERM or Ctrl-C. */
+/**
+ * {@code tidelog standalone}: the coordinator and one node in this process, until a stop request (SIGTERM or
+ * Ctrl-C through {@link io.tidelog.cli.Launcher}); then it shuts down cleanly and exits 0.
+ */
 @Command(name = "standalone", mixinStandardHelpOptions = true,
         description = {"Runs Tidelog in one process: coordinator and one streaming node, the embedded meta store "
-                + "and the local WAL under one data directory.",
-            "Exit status: 0 after a clean shutdown, 2 for bad configuration, 1 for any other failure."})
+                + "and the local WAL under one data directory, until SIGTERM or Ctrl-C.",
+            "Exit status: 0 after a clean shutdown (also on SIGTERM or Ctrl-C), 2 for a wrong command line or bad "
+                + "configuration, 1 for any other failure."})
 public final class StandaloneCommand implements Callable<Integer> {
+    private final StopRequest stop;
+
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--data-dir", defaultValue = "data", description = "Data directory (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
@@ -42,16 +56,23 @@ public final class StandaloneCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, description = "A configuration key, KEY=VALUE (repeatable; wins over the file).")
     Map<String, String> config = new HashMap<>();
 
+    StandaloneCommand(StopRequest stop) {
+        this.stop = stop;
+    }
+
     @Override
     public Integer call() throws Exception {
+        checkFlag("--port", port, ServerConfig.PORT, ServerConfig::from);
+        checkFlag("--pchannels", pchannels, CoordConfig.PCHANNEL_COUNT, CoordConfig::from);
+        checkFlag("--pchannel-prefix", pchannelPrefix, CoordConfig.PCHANNEL_PREFIX, CoordConfig::from);
         Map<String, String> p = new HashMap<>();
         if (configFile != null) {
             Properties file = new Properties();
             try (InputStream in = Files.newInputStream(configFile)) {
                 file.load(in);
             } catch (IOException e) {
-                System.err.println("error: INVALID_ARGUMENT: cannot read " + configFile + ": " + e.getMessage());
-                return 2;
+                throw new ParameterException(spec.commandLine(), "Invalid value for option '--config-file': cannot read "
+                        + configFile + ": " + e.getMessage());
             }
             file.stringPropertyNames().forEach(k -> p.put(k, file.getProperty(k)));
         }
@@ -60,33 +81,40 @@ public final class StandaloneCommand implements Callable<Integer> {
             p.put(ServerConfig.PORT, port.toString());
         }
         if (pchannels != null) {
-            p.put("coord.pchannel.count", pchannels.toString());
+            p.put(CoordConfig.PCHANNEL_COUNT, pchannels.toString());
         }
         if (objectStore != null) {
             p.put(StandaloneServer.OBJECT_STORE_URI, objectStore);
         }
         if (pchannelPrefix != null) {
-            p.put("coord.pchannel.prefix", pchannelPrefix);
+            p.put(CoordConfig.PCHANNEL_PREFIX, pchannelPrefix);
         }
         StandaloneServer server;
         try {
             server = StandaloneServer.start(dataDir, p);
         } catch (StreamingException e) {
-            System.err.println("error: " + e.getMessage());
+            spec.commandLine().getErr().println("error: " + e.getMessage());
+            spec.commandLine().getErr().flush();
             return e.code() == io.tidelog.common.ErrorCode.INVALID_ARGUMENT ? 2 : 1;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            System.err.println("tidelog: shutting down");
-            server.close();
-            stopped.countDown();
-        }, "shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
         System.out.println("Tidelog standalone listening on " + server.address() + " (data dir "
                 + dataDir.toAbsolutePath() + ")");
         System.out.flush();
-        server.awaitTermination();
-        stopped.await();
+        stop.await();
+        System.err.println("tidelog: shutting down");
+        server.close();
         return 0;
+    }
+
+    /** A flag's value checked by the configuration it sets, so the error names the flag: a wrong command line. */
+    private <T> void checkFlag(String flag, Object value, String key, Function<Map<String, String>, T> config) {
+        if (value == null) {
+            return;
+        }
+        try {
+            config.apply(Map.of(key, value.toString()));
+        } catch (StreamingException e) {
+            throw new ParameterException(spec.commandLine(), "Invalid value for option '" + flag + "': " + e.detail());
+        }
     }
 }

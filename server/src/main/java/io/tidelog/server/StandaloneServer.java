@@ -219,6 +219,7 @@ public final class StandaloneServer implements AutoCloseable {
         ExecutorService consumers = Executors.newCachedThreadPool(daemon("consume"));
         started.push(() -> shutdown(consumers));
 
+        ConnectionFailureLog.install(); // a connection that is not gRPC: one short line, not a stack trace
         InetSocketAddress bind = new InetSocketAddress(config.host(), config.port());
         // One whole produce request may carry the largest message; anything larger is refused early.
         int maxInbound = limits.maxRecordBytes() + (1 << 20);

@@ -252,6 +252,13 @@ class RetainedLogTest {
         assertThat(again.status()).isEqualTo(1);
         assertThat(again.err()).startsWith("error: NOT_FOUND: ");
         assertThat(run("subscriptions").out()).contains("no subscriptions");
+
+        CommandRun missing = run("subscriptions", "--vchannel", "pchannel-9_x");
+        assertThat(missing.status()).isEqualTo(1);
+        assertThat(missing.err()).startsWith("error: NOT_FOUND: ");
+        CommandRun missingConsume = run("consume", "--vchannel", "pchannel-9_x", "--subscription", "cli");
+        assertThat(missingConsume.status()).isEqualTo(1);
+        assertThat(missingConsume.err()).contains("NOT_FOUND");
     }
 
     CommandRun run(String... args) {

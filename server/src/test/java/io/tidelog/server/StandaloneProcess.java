@@ -85,15 +85,27 @@ final class StandaloneProcess implements AutoCloseable {
     }
 
     private void launch(List<String> moreArgs) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "standalone", "--data-dir", dataDir.toString(), "--port", Integer.toString(port)));
+        List<String> cmd = tidelog(List.of("-Xmx512m"), List.of("standalone", "--data-dir", dataDir.toString(), "--port",
+                Integer.toString(port)));
         cmd.addAll(extraArgs);
         cmd.addAll(moreArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         process = pb.start();
+    }
+
+    /** The command line of {@code tidelog ARGS} in a JVM with {@code jvmOptions} and the test's class path. */
+    static List<String> tidelog(List<String> jvmOptions, List<String> args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(args);
+        return cmd;
+    }
+
+    int port() {
+        return port;
     }
 
     /** SIGKILL, and wait for the process to be gone. */

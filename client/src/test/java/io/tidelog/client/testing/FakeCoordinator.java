@@ -14,6 +14,7 @@ import io.tidelog.proto.ReportAssignmentErrorRequest;
 import io.tidelog.proto.ReportAssignmentErrorResponse;
 import io.tidelog.proto.WatchAssignmentsRequest;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -33,6 +34,10 @@ public final class FakeCoordinator extends CoordinatorGrpc.CoordinatorImplBase {
     private final AtomicLong timestamps = new AtomicLong(1);
     private volatile ClusterStatus status = ClusterStatus.getDefaultInstance();
     private long version;
+    /** Every pchannel of the cluster, listed in snapshots; empty: not listed (a coordinator that does not say). */
+    private List<String> pchannels = List.of();
+    /** While true no snapshot is sent: watchers wait for their first one. */
+    private boolean silent;
 
     FakeCoordinator() {
     }
@@ -47,6 +52,23 @@ public final class FakeCoordinator extends CoordinatorGrpc.CoordinatorImplBase {
     /** Removes {@code pchannel}'s assignment and pushes the new snapshot. */
     public synchronized void unassign(String pchannel) {
         assignments.remove(pchannel);
+        push();
+    }
+
+    /** Lists {@code all} as every pchannel of the cluster in the snapshots from now on, and pushes one. */
+    public synchronized void declarePchannels(String... all) {
+        pchannels = List.of(all);
+        push();
+    }
+
+    /** Sends no snapshot (not even a watch's first) until {@link #speak()}. */
+    public synchronized void silence() {
+        silent = true;
+    }
+
+    /** Ends {@link #silence()}: every watcher gets the current snapshot. */
+    public synchronized void speak() {
+        silent = false;
         push();
     }
 
@@ -73,6 +95,9 @@ public final class FakeCoordinator extends CoordinatorGrpc.CoordinatorImplBase {
 
     private void push() {
         version++;
+        if (silent) {
+            return;
+        }
         AssignmentSnapshot s = snapshot();
         for (ServerCallStreamObserver<AssignmentSnapshot> w : watchers) {
             w.onNext(s);
@@ -80,7 +105,8 @@ public final class FakeCoordinator extends CoordinatorGrpc.CoordinatorImplBase {
     }
 
     private AssignmentSnapshot snapshot() {
-        return AssignmentSnapshot.newBuilder().setVersion(version).addAllAssignments(assignments.values()).build();
+        return AssignmentSnapshot.newBuilder().setVersion(version).addAllAssignments(assignments.values())
+                .addAllPchannels(pchannels).build();
     }
 
     @Override
@@ -92,7 +118,9 @@ public final class FakeCoordinator extends CoordinatorGrpc.CoordinatorImplBase {
             }
         });
         watchers.add(w);
-        w.onNext(snapshot());
+        if (!silent) {
+            w.onNext(snapshot());
+        }
     }
 
     @Override
