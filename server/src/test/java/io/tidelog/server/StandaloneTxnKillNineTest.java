@@ -171,12 +171,20 @@ class StandaloneTxnKillNineTest {
         });
     }
 
+    private static String describe(ImmutableMessage m) {
+        return m.type() + (m.txn() == null ? "" : " of txn " + m.txn().getTxnId()) + " at " + m.id() + " tt "
+                + m.timeTick() + " term " + m.term() + " lastConfirmed " + m.lastConfirmedId();
+    }
+
     private void check(List<ImmutableMessage> read) {
         Set<Long> seen = new HashSet<>();
-        long lastTt = 0;
+        ImmutableMessage previous = null;
         for (ImmutableMessage m : read) {
-            assertThat(m.timeTick()).isGreaterThan(lastTt);
-            lastTt = m.timeTick();
+            if (previous != null) {
+                assertThat(m.timeTick()).as("time tick of %s after %s", describe(m), describe(previous))
+                        .isGreaterThan(previous.timeTick());
+            }
+            previous = m;
             if (m.type() == MessageType.RAW && m.txn() == null) {
                 assertThat(m.payload().toString(UTF_8)).startsWith("round-");
                 continue;
