@@ -5,15 +5,12 @@ import io.tidelog.common.MessageId;
 import io.tidelog.message.MutableMessage;
 import io.tidelog.node.AppendResult;
 import io.tidelog.node.DedupConfig;
-import io.tidelog.node.DedupWindow;
+import io.tidelog.node.ExtensionChain;
 import io.tidelog.node.GrowingSegmentBytes;
 import io.tidelog.node.NodeConfig;
 import io.tidelog.node.ShardConfig;
-import io.tidelog.node.ShardManager;
 import io.tidelog.node.StreamingWal;
 import io.tidelog.node.TxnConfig;
-import io.tidelog.node.TxnManager;
-import io.tidelog.node.VchannelLocks;
 import io.tidelog.node.WalExtension;
 import io.tidelog.node.WalStatus;
 import io.tidelog.objectstore.ObjectStore;
@@ -73,7 +70,7 @@ import picocli.CommandLine.Spec;
  * segment files.
  *
  * <p>Setup (untimed, once): a {@code local} WAL with one pchannel, opened at term 1 as a
- * {@link StreamingWal} with the node's extensions in the standalone order (dedup window, flusher, vchannel
+ * {@link StreamingWal} with the node's extensions as {@code ExtensionChain} orders them (dedup window, flusher, vchannel
  * locks, transactions, shards) and no recovery store, so that every reopen replays the whole log. One
  * CreateCollection, then Inserts of about 16 KiB until {@code --bytes} of payload is written; the shard
  * limits are set above the data so that nothing is sealed or flushed.
@@ -328,12 +325,9 @@ final class RecoveryBench implements Callable<Integer> {
                 FlusherConfig flusher = FlusherConfig.defaults();
                 SegmentUploader uploader = new SegmentUploader(objects, root.resolve("flush-scratch"),
                         ParquetConfig.defaults());
-                List<WalExtension> extensions = List.of(
-                        new DedupWindow(DedupConfig.defaults()),
-                        new Flusher(PCHANNEL, flusher, uploader, flushThreads),
-                        new VchannelLocks(),
-                        new TxnManager(TxnConfig.defaults(), tso, txnThread),
-                        new ShardManager(PCHANNEL, shards, tso, InstantSource.system(), new GrowingSegmentBytes(shards)));
+                List<WalExtension> extensions = new ExtensionChain(new ExtensionChain.Shared(DedupConfig.defaults(),
+                        TxnConfig.defaults(), shards, tso, InstantSource.system(), new GrowingSegmentBytes(shards), txnThread),
+                        p -> new Flusher(p, flusher, uploader, flushThreads)).forPchannel(PCHANNEL).inOrder();
                 wal = StreamingWal.start(backend.open(OpenOptions.readWrite(PCHANNEL, ++term)), tso,
                         NodeConfig.defaults(), extensions);
                 return wal;

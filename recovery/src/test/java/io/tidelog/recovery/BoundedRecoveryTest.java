@@ -19,15 +19,12 @@ import io.tidelog.meta.MetaStores;
 import io.tidelog.node.AppendResult;
 import io.tidelog.node.Checkpoint;
 import io.tidelog.node.DedupConfig;
-import io.tidelog.node.DedupWindow;
+import io.tidelog.node.ExtensionChain;
 import io.tidelog.node.GrowingSegmentBytes;
 import io.tidelog.node.NodeConfig;
 import io.tidelog.node.ShardConfig;
-import io.tidelog.node.ShardManager;
 import io.tidelog.node.StreamingWal;
 import io.tidelog.node.TxnConfig;
-import io.tidelog.node.TxnManager;
-import io.tidelog.node.VchannelLocks;
 import io.tidelog.node.WalStatus;
 import io.tidelog.objectstore.ObjectStore;
 import io.tidelog.objectstore.ObjectStores;
@@ -50,7 +47,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -127,12 +123,10 @@ class BoundedRecoveryTest {
         flaky = new FlakyObjectStore(objects);
         SegmentUploader uploader = new SegmentUploader(flaky, dir.resolve("scratch"), ParquetConfig.defaults());
         flusher = new Flusher(P, flusherConfig, uploader, io);
-        wal = StreamingWal.start(backend.open(OpenOptions.readWrite(P, term)), tso, NodeConfig.defaults(), List.of(
-                new DedupWindow(DedupConfig.defaults()),
-                flusher,
-                new VchannelLocks(),
-                new TxnManager(TxnConfig.defaults(), tso, continuations),
-                new ShardManager(P, shardConfig, tso, InstantSource.system(), new GrowingSegmentBytes(shardConfig))),
+        wal = StreamingWal.start(backend.open(OpenOptions.readWrite(P, term)), tso, NodeConfig.defaults(),
+                new ExtensionChain(new ExtensionChain.Shared(DedupConfig.defaults(), TxnConfig.defaults(), shardConfig, tso,
+                        InstantSource.system(), new GrowingSegmentBytes(shardConfig), continuations), p -> flusher)
+                        .forPchannel(P).inOrder(),
                 new MetaRecoveryStore(meta));
         return wal;
     }

@@ -15,7 +15,7 @@ import io.tidelog.message.MessageLimits;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.MetaStores;
 import io.tidelog.node.DedupConfig;
-import io.tidelog.node.DedupWindow;
+import io.tidelog.node.ExtensionChain;
 import io.tidelog.node.GrowingSegmentBytes;
 import io.tidelog.node.NodeConfig;
 import io.tidelog.node.Retention;
@@ -23,8 +23,6 @@ import io.tidelog.node.RetentionConfig;
 import io.tidelog.node.ShardConfig;
 import io.tidelog.node.ShardManager;
 import io.tidelog.node.TxnConfig;
-import io.tidelog.node.TxnManager;
-import io.tidelog.node.VchannelLocks;
 import io.tidelog.node.WalManager;
 import io.tidelog.objectstore.ObjectStore;
 import io.tidelog.objectstore.ObjectStores;
@@ -195,21 +193,14 @@ public final class StandaloneServer implements AutoCloseable {
         // Uploads of every pchannel's flusher; they outlive the WALs (which stop handing them work first).
         ScheduledExecutorService flushThreads = Executors.newScheduledThreadPool(flusherConfig.threads(), daemon("flush"));
         started.push(() -> shutdown(flushThreads));
-        // The node's extensions of each pchannel's WAL, outermost first: a recognised retry of an
-        // idempotent append returns before anything else; the flusher makes a ManualFlush wait until its
-        // segments are in object storage (outside the locks: nothing waits for it); the vchannel locks order
-        // DDL with DML before anything checks a message against the state; transactions come after them, so
-        // a DDL reaches the transaction manager only when no step of a transaction of its vchannel is in
-        // flight; the shard manager checks DML against the collection state last.
+        // Each pchannel's WAL carries the node's extensions in their one order (ExtensionChain says why).
+        ExtensionChain chain = new ExtensionChain(new ExtensionChain.Shared(dedupConfig, txnConfig, shardConfig, tso,
+                InstantSource.system(), growing, txnContinuations),
+                pchannel -> new Flusher(pchannel, flusherConfig, uploader, flushThreads));
         wals = new WalManager(backend, tso, nodeConfig, pchannel -> {
-            ShardManager shard = new ShardManager(pchannel, shardConfig, tso, InstantSource.system(), growing);
-            shards.put(pchannel, shard);
-            return List.of(
-                    new DedupWindow(dedupConfig),
-                    new Flusher(pchannel, flusherConfig, uploader, flushThreads),
-                    new VchannelLocks(),
-                    new TxnManager(txnConfig, tso, txnContinuations),
-                    shard);
+            ExtensionChain.Extensions extensions = chain.forPchannel(pchannel);
+            shards.put(pchannel, extensions.shards());
+            return extensions.inOrder();
         }, new MetaRecoveryStore(meta), retention);
         started.push(wals);
 
