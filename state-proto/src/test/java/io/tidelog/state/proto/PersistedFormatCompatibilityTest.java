@@ -2,6 +2,7 @@ package io.tidelog.state.proto;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Message;
 import io.tidelog.proto.CollectionSchema;
 import io.tidelog.proto.DataType;
 import io.tidelog.proto.DropCollectionHeader;
@@ -11,7 +12,10 @@ import io.tidelog.proto.MessageHeader;
 import io.tidelog.proto.MessageIdProto;
 import io.tidelog.proto.MessageType;
 import java.util.HexFormat;
-import org.junit.jupiter.api.Test;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every persisted record, fully populated, as the bytes the classes of package {@code io.tidelog.proto}
@@ -59,54 +63,28 @@ class PersistedFormatCompatibilityTest {
             "080c120e08061a0432020809588a96acdb011a07702d315f39763022130a0f636f6c6c656374696f6e2f676f6e6510012802"
             + "3080d8c1a28c343a1a0a07702d315f3976301205080310d201188b96acdb012202bc054204676f6e65";
 
-    @Test
-    void shardStateProtoWrittenByTheWireArtifactReadsTheSame() throws Exception {
-        assertThat(ShardStateProto.parseFrom(bytes(SHARDS))).isEqualTo(shards());
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("records")
+    void bytesWrittenByTheWireArtifactParseToTheSameRecord(String type, String hex, Message expected) throws Exception {
+        assertThat(expected.getParserForType().parseFrom(bytes(hex))).isEqualTo(expected);
     }
 
-    @Test
-    void txnStateProtoWrittenByTheWireArtifactReadsTheSame() throws Exception {
-        assertThat(TxnStateProto.parseFrom(bytes(TXNS))).isEqualTo(txns());
+    static Stream<Arguments> records() {
+        return Stream.of(
+                golden(SHARDS, shards()),
+                golden(TXNS, txns()),
+                golden(DEDUP, dedup()),
+                golden(FLUSHER, flusher()),
+                golden(SNAPSHOT, snapshot()),
+                golden(POINTER, pointer()),
+                golden(SUBSCRIPTION, subscription()),
+                golden(PCHANNEL, pchannel()),
+                golden(DROPPED, dropped()),
+                golden(BROADCAST, broadcast()));
     }
 
-    @Test
-    void dedupStateProtoWrittenByTheWireArtifactReadsTheSame() throws Exception {
-        assertThat(DedupStateProto.parseFrom(bytes(DEDUP))).isEqualTo(dedup());
-    }
-
-    @Test
-    void flusherStateProtoWrittenByTheWireArtifactReadsTheSame() throws Exception {
-        assertThat(FlusherStateProto.parseFrom(bytes(FLUSHER))).isEqualTo(flusher());
-    }
-
-    @Test
-    void recoverySnapshotProtoWrittenByTheWireArtifactReadsTheSame() throws Exception {
-        assertThat(RecoverySnapshotProto.parseFrom(bytes(SNAPSHOT))).isEqualTo(snapshot());
-    }
-
-    @Test
-    void recoveryPointerProtoWrittenByTheWireArtifactReadsTheSame() throws Exception {
-        assertThat(RecoveryPointerProto.parseFrom(bytes(POINTER))).isEqualTo(pointer());
-    }
-
-    @Test
-    void subscriptionProtoWrittenByTheWireArtifactReadsTheSame() throws Exception {
-        assertThat(SubscriptionProto.parseFrom(bytes(SUBSCRIPTION))).isEqualTo(subscription());
-    }
-
-    @Test
-    void pchannelMetaWrittenByTheWireArtifactReadsTheSame() throws Exception {
-        assertThat(PchannelMeta.parseFrom(bytes(PCHANNEL))).isEqualTo(pchannel());
-    }
-
-    @Test
-    void droppedCollectionMetaWrittenByTheWireArtifactReadsTheSame() throws Exception {
-        assertThat(DroppedCollectionMeta.parseFrom(bytes(DROPPED))).isEqualTo(dropped());
-    }
-
-    @Test
-    void broadcastTaskMetaWrittenByTheWireArtifactReadsTheSame() throws Exception {
-        assertThat(BroadcastTaskMeta.parseFrom(bytes(BROADCAST))).isEqualTo(broadcast());
+    private static Arguments golden(String hex, Message expected) {
+        return Arguments.of(expected.getDescriptorForType().getName(), hex, expected);
     }
 
     private static byte[] bytes(String hex) {
