@@ -1,7 +1,7 @@
 package io.tidelog.coord;
 
-import io.tidelog.proto.PchannelMeta;
-import io.tidelog.proto.PchannelState;
+import io.tidelog.state.proto.PchannelMeta;
+import io.tidelog.state.proto.PchannelState;
 
 /**
  * Where a pchannel is served: by which node, at which term, in which state.

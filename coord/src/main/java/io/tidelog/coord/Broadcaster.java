@@ -1,9 +1,9 @@
 package io.tidelog.coord;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.tidelog.client.Appended;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
+import io.tidelog.coord.VchannelAppender.Ack;
 import io.tidelog.message.MessageIds;
 import io.tidelog.message.MessageLimits;
 import io.tidelog.message.MutableMessage;
@@ -11,10 +11,10 @@ import io.tidelog.meta.Compare;
 import io.tidelog.meta.KeyValue;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.Op;
-import io.tidelog.proto.BroadcastAck;
-import io.tidelog.proto.BroadcastState;
-import io.tidelog.proto.BroadcastTaskMeta;
 import io.tidelog.proto.MessageEnvelope;
+import io.tidelog.state.proto.BroadcastAck;
+import io.tidelog.state.proto.BroadcastState;
+import io.tidelog.state.proto.BroadcastTaskMeta;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -183,7 +183,7 @@ final class Broadcaster implements AutoCloseable {
         }
         appendsSent++;
         boolean pauseWhenAppended = pauseAfter > 0 && appendsSent == pauseAfter;
-        CompletableFuture<Appended> f;
+        CompletableFuture<Ack> f;
         try {
             f = appender.append(message(r.task, vchannel));
         } catch (RuntimeException e) {
@@ -192,7 +192,7 @@ final class Broadcaster implements AutoCloseable {
         f.whenComplete((a, err) -> onThread(() -> appended(r, vchannel, a, err, pauseWhenAppended)));
     }
 
-    private void appended(Running r, String vchannel, Appended a, Throwable err, boolean pauseNow) {
+    private void appended(Running r, String vchannel, Ack a, Throwable err, boolean pauseNow) {
         if (closed || r.done.isDone()) {
             return;
         }

@@ -7,7 +7,7 @@ import io.tidelog.meta.KeyValue;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.objectstore.ObjectInfo;
 import io.tidelog.objectstore.ObjectStore;
-import io.tidelog.proto.DroppedCollectionMeta;
+import io.tidelog.state.proto.DroppedCollectionMeta;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package io.tidelog.coord;
 
-import io.tidelog.proto.ResourceKeyProto;
+import io.tidelog.state.proto.ResourceKeyProto;
 
 /**
  * A lock a DDL holds while it is broadcast (Milvus' broadcaster resource keys): DDLs whose keys conflict

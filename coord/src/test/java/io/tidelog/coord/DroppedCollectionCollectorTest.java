@@ -13,7 +13,7 @@ import io.tidelog.objectstore.ObjectInfo;
 import io.tidelog.objectstore.ObjectStore;
 import io.tidelog.objectstore.ObjectStores;
 import io.tidelog.proto.CollectionInfo;
-import io.tidelog.proto.DroppedCollectionMeta;
+import io.tidelog.state.proto.DroppedCollectionMeta;
 import io.tidelog.testing.Await;
 import io.tidelog.tso.TsoConfig;
 import java.nio.charset.StandardCharsets;

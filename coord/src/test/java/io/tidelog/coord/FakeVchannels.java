@@ -1,9 +1,9 @@
 package io.tidelog.coord;
 
-import io.tidelog.client.Appended;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
+import io.tidelog.coord.VchannelAppender.Ack;
 import io.tidelog.message.MutableMessage;
 import io.tidelog.proto.MessageType;
 import java.util.ArrayList;
@@ -14,14 +14,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.BiFunction;
 
 /**
- * Vchannels in memory, as the broadcaster sees them through the client: appends land in a per-vchannel list,
+ * Vchannels in memory, as the broadcaster sees them through its appender: appends land in a per-vchannel list,
  * a retried idempotency key returns the original result and writes nothing (the node's contract), failures
  * can be injected, and appends can be held unanswered. Thread-safe (one monitor).
  */
 final class FakeVchannels implements VchannelAppender {
     private final Map<String, List<MutableMessage>> logs = new HashMap<>();
-    private final Map<String, Appended> byKey = new HashMap<>();
-    private final List<CompletableFuture<Appended>> held = new ArrayList<>();
+    private final Map<String, Ack> byKey = new HashMap<>();
+    private final List<CompletableFuture<Ack>> held = new ArrayList<>();
     private final List<Runnable> heldWork = new ArrayList<>();
     private final Map<String, List<Long>> flushedSegments = new HashMap<>();
     private BiFunction<MutableMessage, Integer, StreamingException> failure = (m, attempt) -> null;
@@ -31,7 +31,7 @@ final class FakeVchannels implements VchannelAppender {
     private int calls;
 
     @Override
-    public synchronized CompletableFuture<Appended> append(MutableMessage m) {
+    public synchronized CompletableFuture<Ack> append(MutableMessage m) {
         calls++;
         int attempt = attempts.merge(m.idempotencyKey() == null ? m.vchannel() : m.idempotencyKey(), 1, Integer::sum);
         StreamingException e = failure.apply(m, attempt);
@@ -39,7 +39,7 @@ final class FakeVchannels implements VchannelAppender {
             return CompletableFuture.failedFuture(e);
         }
         if (hold) {
-            CompletableFuture<Appended> f = new CompletableFuture<>();
+            CompletableFuture<Ack> f = new CompletableFuture<>();
             held.add(f);
             heldWork.add(() -> f.complete(write(m)));
             return f;
@@ -47,7 +47,7 @@ final class FakeVchannels implements VchannelAppender {
         return CompletableFuture.completedFuture(write(m));
     }
 
-    private synchronized Appended write(MutableMessage m) {
+    private synchronized Ack write(MutableMessage m) {
         String key = m.idempotencyKey();
         if (key != null && byKey.containsKey(key)) {
             return byKey.get(key);
@@ -56,7 +56,7 @@ final class FakeVchannels implements VchannelAppender {
         long offset = nextOffset++;
         List<Long> flushed = m.type() == MessageType.MANUAL_FLUSH
                 ? flushedSegments.getOrDefault(m.vchannel(), List.of()) : List.of();
-        Appended a = new Appended(m.vchannel(), new MessageId(0, offset), offset + 1, new MessageId(0, offset), 0, flushed);
+        Ack a = new Ack(new MessageId(0, offset), offset + 1, flushed);
         if (key != null) {
             byKey.put(key, a);
         }

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.MetaStores;
-import io.tidelog.proto.PchannelState;
+import io.tidelog.state.proto.PchannelState;
 import io.tidelog.tso.TsoConfig;
 import java.nio.file.Path;
 import java.time.Instant;

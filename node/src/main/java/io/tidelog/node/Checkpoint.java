@@ -2,7 +2,7 @@ package io.tidelog.node;
 
 import io.tidelog.common.MessageId;
 import io.tidelog.message.MessageIds;
-import io.tidelog.proto.CheckpointProto;
+import io.tidelog.state.proto.CheckpointProto;
 import java.util.Objects;
 
 /**

@@ -1,6 +1,6 @@
 package io.tidelog.node;
 
-import io.tidelog.proto.RecoverySnapshotProto;
+import io.tidelog.state.proto.RecoverySnapshotProto;
 import java.util.Optional;
 
 /**

@@ -2,8 +2,8 @@ package io.tidelog.node;
 
 import io.tidelog.common.MessageId;
 import io.tidelog.message.MessageIds;
-import io.tidelog.proto.RetentionIndexProto;
-import io.tidelog.proto.RetentionSampleProto;
+import io.tidelog.state.proto.RetentionIndexProto;
+import io.tidelog.state.proto.RetentionSampleProto;
 import io.tidelog.tso.HybridTimestamps;
 import java.util.ArrayList;
 import java.util.List;

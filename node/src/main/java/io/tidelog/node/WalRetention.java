@@ -4,7 +4,7 @@ import io.tidelog.common.ErrorCode;
 import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.ImmutableMessage;
-import io.tidelog.proto.RetentionIndexProto;
+import io.tidelog.state.proto.RetentionIndexProto;
 import io.tidelog.tso.HybridTimestamps;
 import io.tidelog.wal.DeliverPolicy;
 import io.tidelog.wal.LogRecord;

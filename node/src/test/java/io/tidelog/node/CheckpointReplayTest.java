@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
-import io.tidelog.proto.RecoverySnapshotProto;
+import io.tidelog.state.proto.RecoverySnapshotProto;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;

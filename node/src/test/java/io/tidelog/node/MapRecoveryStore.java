@@ -1,7 +1,7 @@
 package io.tidelog.node;
 
 import io.tidelog.common.StreamingException;
-import io.tidelog.proto.RecoverySnapshotProto;
+import io.tidelog.state.proto.RecoverySnapshotProto;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;

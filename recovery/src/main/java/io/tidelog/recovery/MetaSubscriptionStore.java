@@ -11,7 +11,7 @@ import io.tidelog.meta.Op;
 import io.tidelog.node.Checkpoint;
 import io.tidelog.node.Subscription;
 import io.tidelog.node.SubscriptionStore;
-import io.tidelog.proto.SubscriptionProto;
+import io.tidelog.state.proto.SubscriptionProto;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;

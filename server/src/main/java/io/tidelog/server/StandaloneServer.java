@@ -11,6 +11,7 @@ import io.tidelog.coord.CoordConfig;
 import io.tidelog.coord.DroppedCollectionCollector;
 import io.tidelog.coord.GcConfig;
 import io.tidelog.coord.StreamingCoordinator;
+import io.tidelog.coord.VchannelAppender;
 import io.tidelog.message.MessageLimits;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.MetaStores;
@@ -236,7 +237,8 @@ public final class StandaloneServer implements AutoCloseable {
         // The catalog broadcasts DDL like any producer: through a client of this very server.
         StreamingClient self = StreamingClient.builder().target(address).messageLimits(limits).build();
         started.push(self);
-        catalog.start(self::append);
+        catalog.start(m -> self.append(m)
+                .thenApply(a -> new VchannelAppender.Ack(a.id(), a.timeTick(), a.flushedSegmentIds())));
         LOG.info("Tidelog standalone serving {} pchannels on {}", coordinator.pchannels().size(), address);
     }
 
