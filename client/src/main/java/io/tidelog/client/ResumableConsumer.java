@@ -3,6 +3,7 @@ package io.tidelog.client;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.tidelog.common.Backoff;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;

@@ -4,6 +4,7 @@ import com.google.protobuf.CodedOutputStream;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.tidelog.common.Backoff;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.proto.MessageEnvelope;
