@@ -60,6 +60,9 @@ import java.util.function.Function;
  *   <li>{@code ON_SHUTDOWN}: the client was closed before sending it;</li>
  *   <li>any other code the node answered for this message.</li>
  * </ul>
+ * Judge a failure by {@link ErrorCode#isNothingWritten()}: it holds only where nothing can have been written, so
+ * the append may be retried as it is; otherwise ({@link ErrorCode#isOutcomeUnknown()}, {@code ON_SHUTDOWN} and
+ * {@code TIMEOUT} included, whatever the message says) only a retry with the same idempotency key is safe.
  * Appends to one pchannel are sent in the order {@code append} accepted them; results may arrive in any order.
  *
  * <p><b>Transactions.</b> {@link #txn} starts a transaction on one vchannel ({@link Txn}); {@link #appendAll}
