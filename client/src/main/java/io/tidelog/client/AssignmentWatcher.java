@@ -6,6 +6,7 @@ import io.grpc.stub.StreamObserver;
 import io.tidelog.common.Backoff;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
+import io.tidelog.message.GrpcErrors;
 import io.tidelog.proto.AssignmentSnapshot;
 import io.tidelog.proto.CoordinatorGrpc;
 import io.tidelog.proto.PchannelAssignment;

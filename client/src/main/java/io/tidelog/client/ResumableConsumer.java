@@ -7,6 +7,7 @@ import io.tidelog.common.Backoff;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
+import io.tidelog.message.GrpcErrors;
 import io.tidelog.message.ImmutableMessage;
 import io.tidelog.message.MessageIds;
 import io.tidelog.message.MessageKind;

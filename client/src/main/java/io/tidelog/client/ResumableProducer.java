@@ -7,6 +7,7 @@ import io.grpc.stub.ClientResponseObserver;
 import io.tidelog.common.Backoff;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
+import io.tidelog.message.GrpcErrors;
 import io.tidelog.proto.MessageEnvelope;
 import io.tidelog.proto.ProduceBatch;
 import io.tidelog.proto.ProduceMessage;

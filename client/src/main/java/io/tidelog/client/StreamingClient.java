@@ -71,7 +71,7 @@ import java.util.function.Function;
  *
  * <p><b>Errors on the wire.</b> A call-level gRPC error carrying the {@code tidelog-error-code} trailer maps to
  * that code; a transport failure ({@code UNAVAILABLE}, a reset connection) maps to {@code ON_SHUTDOWN}, which is
- * retriable (see {@code GrpcErrors} for the whole table).
+ * retriable (see {@link io.tidelog.message.GrpcErrors} for the whole table).
  *
  * <p><b>Threads.</b> Thread-safe. gRPC callbacks run on the client's executor (see {@link Builder#executor}),
  * and futures complete there, or on the calling thread for immediate failures: callbacks attached to them
