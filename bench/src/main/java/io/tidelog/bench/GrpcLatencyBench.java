@@ -289,52 +289,54 @@ final class GrpcLatencyBench implements Callable<Integer> {
 
     private String json(MachineFacts facts, List<PairedRun.Pair<Sample>> pairs, PairedRun.Summary p50,
                         PairedRun.Summary p99, Histogram afterAck, Histogram afterIntended, long seenFirst, long missing) {
-        Json j = new Json().beginObject()
-                .field("bench", "grpc-latency")
-                .field("rate", rate)
-                .field("payload_bytes", size)
-                .field("pchannels", pchannels)
-                .field("pair_seconds", seconds)
-                .name("machine");
-        facts.writeJson(j);
-        j.name("results").beginArray();
-        j.beginObject().field("metric", "p50_ratio");
-        Report.writeJson(j, p50, Double.NaN, false);
-        j.endObject();
-        j.beginObject().field("metric", "p99_ratio");
-        Report.writeJson(j, p99, Double.NaN, false);
-        j.endObject();
-        j.endArray();
-        if (afterAck != null) {
-            j.name("tail").beginObject()
-                    .field("messages", afterAck.getTotalCount())
-                    .field("after_ack_p50_us", us(afterAck, 50))
-                    .field("after_ack_p99_us", us(afterAck, 99))
-                    .field("after_ack_p999_us", us(afterAck, 99.9))
-                    .field("after_ack_max_us", afterAck.getMaxValue() / 1e3)
-                    .field("after_intended_p50_us", us(afterIntended, 50))
-                    .field("after_intended_p99_us", us(afterIntended, 99))
-                    .field("after_intended_max_us", afterIntended.getMaxValue() / 1e3)
-                    .field("seen_before_ack", seenFirst)
-                    .field("never_seen", missing)
-                    .endObject();
-        }
-        j.name("pairs").beginArray();
-        for (PairedRun.Pair<Sample> p : pairs) {
-            WalLatencyBench.Latency b = p.baseline().latency();
-            WalLatencyBench.Latency s = p.sut().latency();
+        return BenchJson.write(j -> {
             j.beginObject()
-                    .field("baseline_count", b.count()).field("baseline_p50_us", b.p50())
-                    .field("baseline_p99_us", b.p99()).field("baseline_p999_us", b.p999())
-                    .field("baseline_max_us", b.max())
-                    .field("sut_count", s.count()).field("sut_p50_us", s.p50()).field("sut_p99_us", s.p99())
-                    .field("sut_p999_us", s.p999()).field("sut_max_us", s.max());
-            if (p.sut().afterAck() != null) {
-                j.field("tail_after_ack_p50_us", us(p.sut().afterAck(), 50))
-                        .field("tail_after_ack_p99_us", us(p.sut().afterAck(), 99));
-            }
+                    .name("bench").value("grpc-latency")
+                    .name("rate").value(rate)
+                    .name("payload_bytes").value(size)
+                    .name("pchannels").value(pchannels)
+                    .name("pair_seconds").value(seconds)
+                    .name("machine");
+            facts.writeJson(j);
+            j.name("results").beginArray();
+            j.beginObject().name("metric").value("p50_ratio");
+            Report.writeJson(j, p50, Double.NaN, false);
             j.endObject();
-        }
-        return j.endArray().endObject().toString();
+            j.beginObject().name("metric").value("p99_ratio");
+            Report.writeJson(j, p99, Double.NaN, false);
+            j.endObject();
+            j.endArray();
+            if (afterAck != null) {
+                j.name("tail").beginObject()
+                        .name("messages").value(afterAck.getTotalCount())
+                        .name("after_ack_p50_us").value(us(afterAck, 50))
+                        .name("after_ack_p99_us").value(us(afterAck, 99))
+                        .name("after_ack_p999_us").value(us(afterAck, 99.9))
+                        .name("after_ack_max_us").value(afterAck.getMaxValue() / 1e3)
+                        .name("after_intended_p50_us").value(us(afterIntended, 50))
+                        .name("after_intended_p99_us").value(us(afterIntended, 99))
+                        .name("after_intended_max_us").value(afterIntended.getMaxValue() / 1e3)
+                        .name("seen_before_ack").value(seenFirst)
+                        .name("never_seen").value(missing)
+                        .endObject();
+            }
+            j.name("pairs").beginArray();
+            for (PairedRun.Pair<Sample> p : pairs) {
+                WalLatencyBench.Latency b = p.baseline().latency();
+                WalLatencyBench.Latency s = p.sut().latency();
+                j.beginObject()
+                        .name("baseline_count").value(b.count()).name("baseline_p50_us").value(b.p50())
+                        .name("baseline_p99_us").value(b.p99()).name("baseline_p999_us").value(b.p999())
+                        .name("baseline_max_us").value(b.max())
+                        .name("sut_count").value(s.count()).name("sut_p50_us").value(s.p50()).name("sut_p99_us").value(s.p99())
+                        .name("sut_p999_us").value(s.p999()).name("sut_max_us").value(s.max());
+                if (p.sut().afterAck() != null) {
+                    j.name("tail_after_ack_p50_us").value(us(p.sut().afterAck(), 50))
+                            .name("tail_after_ack_p99_us").value(us(p.sut().afterAck(), 99));
+                }
+                j.endObject();
+            }
+            j.endArray().endObject();
+        });
     }
 }

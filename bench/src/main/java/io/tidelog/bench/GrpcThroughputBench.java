@@ -274,32 +274,34 @@ final class GrpcThroughputBench implements Callable<Integer> {
     }
 
     private String json(MachineFacts facts, List<Result> results) {
-        Json j = new Json().beginObject()
-                .field("bench", "grpc-throughput")
-                .field("producers", producers)
-                .field("clients", clients)
-                .field("batch_bytes", batchBytes)
-                .field("pair_seconds", pairSeconds)
-                .name("machine");
-        facts.writeJson(j);
-        j.name("results").beginArray();
-        for (Result r : results) {
-            j.beginObject().field("vchannels", r.topology().vchannels()).field("pchannels", r.topology().pchannels())
-                    .field("payload_bytes", r.size()).field("window", r.window()).field("metric", "bandwidth_ratio");
-            Report.writeJson(j, r.summary(), Double.NaN, true);
-            j.name("pairs").beginArray();
-            for (PairedRun.Pair<Sample> p : r.pairs()) {
-                j.beginObject()
-                        .field("baseline_mb_s", p.baseline().megabytesPerSecond())
-                        .field("sut_mb_s", p.sut().megabytesPerSecond())
-                        .field("sut_msgs_s", p.sut().recordsPerSecond())
-                        .field("sut_ack_p50_us", p.sut().ackP50Micros())
-                        .field("sut_ack_p99_us", p.sut().ackP99Micros())
-                        .field("ratio", p.sut().bytesPerSecond() / p.baseline().bytesPerSecond())
-                        .endObject();
+        return BenchJson.write(j -> {
+            j.beginObject()
+                    .name("bench").value("grpc-throughput")
+                    .name("producers").value(producers)
+                    .name("clients").value(clients)
+                    .name("batch_bytes").value(batchBytes)
+                    .name("pair_seconds").value(pairSeconds)
+                    .name("machine");
+            facts.writeJson(j);
+            j.name("results").beginArray();
+            for (Result r : results) {
+                j.beginObject().name("vchannels").value(r.topology().vchannels()).name("pchannels").value(r.topology().pchannels())
+                        .name("payload_bytes").value(r.size()).name("window").value(r.window()).name("metric").value("bandwidth_ratio");
+                Report.writeJson(j, r.summary(), Double.NaN, true);
+                j.name("pairs").beginArray();
+                for (PairedRun.Pair<Sample> p : r.pairs()) {
+                    j.beginObject()
+                            .name("baseline_mb_s").value(p.baseline().megabytesPerSecond())
+                            .name("sut_mb_s").value(p.sut().megabytesPerSecond())
+                            .name("sut_msgs_s").value(p.sut().recordsPerSecond())
+                            .name("sut_ack_p50_us").value(p.sut().ackP50Micros())
+                            .name("sut_ack_p99_us").value(p.sut().ackP99Micros())
+                            .name("ratio").value(p.sut().bytesPerSecond() / p.baseline().bytesPerSecond())
+                            .endObject();
+                }
+                j.endArray().endObject();
             }
             j.endArray().endObject();
-        }
-        return j.endArray().endObject().toString();
+        });
     }
 }

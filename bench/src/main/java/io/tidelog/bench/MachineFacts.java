@@ -1,5 +1,6 @@
 package io.tidelog.bench;
 
+import com.google.gson.stream.JsonWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -124,18 +125,18 @@ record MachineFacts(int nproc, String kernel, String jdk, String cpu, String loa
     }
 
     /** The facts as a JSON object. */
-    void writeJson(Json json) {
+    void writeJson(JsonWriter json) throws IOException {
         json.beginObject()
-                .field("nproc", nproc)
-                .field("kernel", kernel)
-                .field("jdk", jdk)
-                .field("cpu", cpu)
-                .field("load", load)
-                .field("dir", dir.toString())
-                .field("fs_type", mount.map(Mount::type).orElse(UNKNOWN))
-                .field("mount_point", mount.map(Mount::mountPoint).orElse(UNKNOWN))
-                .field("mount_options", mount.map(Mount::options).orElse(UNKNOWN))
-                .field("free_bytes", freeBytes)
+                .name("nproc").value(nproc)
+                .name("kernel").value(kernel)
+                .name("jdk").value(jdk)
+                .name("cpu").value(cpu)
+                .name("load").value(load)
+                .name("dir").value(dir.toString())
+                .name("fs_type").value(mount.map(Mount::type).orElse(UNKNOWN))
+                .name("mount_point").value(mount.map(Mount::mountPoint).orElse(UNKNOWN))
+                .name("mount_options").value(mount.map(Mount::options).orElse(UNKNOWN))
+                .name("free_bytes").value(freeBytes)
                 .endObject();
     }
 }

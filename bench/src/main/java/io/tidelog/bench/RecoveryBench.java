@@ -430,26 +430,28 @@ final class RecoveryBench implements Callable<Integer> {
 
     private String json(MachineFacts facts, long rawBytes, List<PairedRun.Pair<Sample>> pairs,
                         PairedRun.Summary summary) {
-        Json j = new Json().beginObject()
-                .field("bench", "recovery")
-                .field("bytes", bytes)
-                .field("raw_bytes", rawBytes)
-                .field("rows_per_insert", rows)
-                .name("machine");
-        facts.writeJson(j);
-        j.name("results").beginArray().beginObject().field("metric", "seconds_ratio");
-        Report.writeJson(j, summary, GOAL, false);
-        j.name("pairs").beginArray();
-        for (PairedRun.Pair<Sample> p : pairs) {
+        return BenchJson.write(j -> {
             j.beginObject()
-                    .field("baseline_s", p.baseline().seconds())
-                    .field("sut_s", p.sut().seconds())
-                    .field("replay_messages", p.sut().replay().messages())
-                    .field("replay_bytes", p.sut().replay().bytes())
-                    .field("replay_millis", p.sut().replay().millis())
-                    .field("ratio", p.sut().seconds() / p.baseline().seconds())
-                    .endObject();
-        }
-        return j.endArray().endObject().endArray().endObject().toString();
+                    .name("bench").value("recovery")
+                    .name("bytes").value(bytes)
+                    .name("raw_bytes").value(rawBytes)
+                    .name("rows_per_insert").value(rows)
+                    .name("machine");
+            facts.writeJson(j);
+            j.name("results").beginArray().beginObject().name("metric").value("seconds_ratio");
+            Report.writeJson(j, summary, GOAL, false);
+            j.name("pairs").beginArray();
+            for (PairedRun.Pair<Sample> p : pairs) {
+                j.beginObject()
+                        .name("baseline_s").value(p.baseline().seconds())
+                        .name("sut_s").value(p.sut().seconds())
+                        .name("replay_messages").value(p.sut().replay().messages())
+                        .name("replay_bytes").value(p.sut().replay().bytes())
+                        .name("replay_millis").value(p.sut().replay().millis())
+                        .name("ratio").value(p.sut().seconds() / p.baseline().seconds())
+                        .endObject();
+            }
+            j.endArray().endObject().endArray().endObject();
+        });
     }
 }

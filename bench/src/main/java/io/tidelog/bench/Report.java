@@ -1,5 +1,7 @@
 package io.tidelog.bench;
 
+import com.google.gson.stream.JsonWriter;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Locale;
 
@@ -71,13 +73,13 @@ final class Report {
     }
 
     /** Writes the summary's numbers and verdict into an open JSON object. */
-    static void writeJson(Json json, PairedRun.Summary s, double target, boolean higherIsBetter) {
-        json.field("median", s.median())
-                .field("min", s.min())
-                .field("max", s.max())
-                .field("baseline_spread", s.baselineSpread())
-                .field("inconclusive", s.inconclusive())
-                .field("target", target)
-                .field("verdict", verdictOf(s, target, higherIsBetter).name());
+    static void writeJson(JsonWriter json, PairedRun.Summary s, double target, boolean higherIsBetter) throws IOException {
+        json.name("median").value(s.median())
+                .name("min").value(s.min())
+                .name("max").value(s.max())
+                .name("baseline_spread").value(s.baselineSpread())
+                .name("inconclusive").value(s.inconclusive())
+                .name("target").value(target)
+                .name("verdict").value(verdictOf(s, target, higherIsBetter).name());
     }
 }

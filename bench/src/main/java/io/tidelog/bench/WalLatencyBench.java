@@ -1,6 +1,8 @@
 package io.tidelog.bench;
 
+import com.google.gson.stream.JsonWriter;
 import io.tidelog.common.StreamingException;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Locale;
@@ -187,34 +189,37 @@ final class WalLatencyBench implements Callable<Integer> {
 
     private String json(MachineFacts facts, List<PairedRun.Pair<Latency>> pairs, PairedRun.Summary p50,
                         PairedRun.Summary p99) {
-        Json j = new Json().beginObject()
-                .field("bench", "wal-latency")
-                .field("backend", common.backend)
-                .field("rate", rate)
-                .field("record_bytes", size)
-                .field("pair_seconds", seconds)
-                .name("machine");
-        facts.writeJson(j);
-        j.name("results").beginArray();
-        j.beginObject().field("metric", "p50_ratio");
-        Report.writeJson(j, p50, GOAL_P50, false);
-        j.endObject();
-        j.beginObject().field("metric", "p99_ratio");
-        Report.writeJson(j, p99, ISSUE_TARGET_P99, false);
-        j.endObject();
-        j.endArray().name("pairs").beginArray();
-        for (PairedRun.Pair<Latency> p : pairs) {
-            j.beginObject();
-            writeLatency(j, "baseline", p.baseline());
-            writeLatency(j, "sut", p.sut());
+        return BenchJson.write(j -> {
+            j.beginObject()
+                    .name("bench").value("wal-latency")
+                    .name("backend").value(common.backend)
+                    .name("rate").value(rate)
+                    .name("record_bytes").value(size)
+                    .name("pair_seconds").value(seconds)
+                    .name("machine");
+            facts.writeJson(j);
+            j.name("results").beginArray();
+            j.beginObject().name("metric").value("p50_ratio");
+            Report.writeJson(j, p50, GOAL_P50, false);
             j.endObject();
-        }
-        return j.endArray().endObject().toString();
+            j.beginObject().name("metric").value("p99_ratio");
+            Report.writeJson(j, p99, ISSUE_TARGET_P99, false);
+            j.endObject();
+            j.endArray().name("pairs").beginArray();
+            for (PairedRun.Pair<Latency> p : pairs) {
+                j.beginObject();
+                writeLatency(j, "baseline", p.baseline());
+                writeLatency(j, "sut", p.sut());
+                j.endObject();
+            }
+            j.endArray().endObject();
+        });
     }
 
-    private static void writeLatency(Json j, String side, Latency l) {
-        j.field(side + "_count", l.count()).field(side + "_p50_us", l.p50()).field(side + "_p99_us", l.p99())
-                .field(side + "_p999_us", l.p999()).field(side + "_max_us", l.max());
+    private static void writeLatency(JsonWriter j, String side, Latency l) throws IOException {
+        j.name(side + "_count").value(l.count()).name(side + "_p50_us").value(l.p50())
+                .name(side + "_p99_us").value(l.p99()).name(side + "_p999_us").value(l.p999())
+                .name(side + "_max_us").value(l.max());
     }
 
 }

@@ -170,30 +170,32 @@ final class WalThroughputBench implements Callable<Integer> {
     }
 
     private String json(MachineFacts facts, List<SizeResult> results) {
-        Json j = new Json().beginObject()
-                .field("bench", "wal-throughput")
-                .field("backend", common.backend)
-                .field("appenders", appenders)
-                .field("batch_bytes", batchBytes)
-                .field("pair_seconds", pairSeconds)
-                .name("machine");
-        facts.writeJson(j);
-        j.name("results").beginArray();
-        for (SizeResult r : results) {
-            j.beginObject().field("record_bytes", r.size()).field("window", r.window())
-                    .field("metric", "bandwidth_ratio");
-            Report.writeJson(j, r.summary(), r.target(), true);
-            j.name("pairs").beginArray();
-            for (PairedRun.Pair<WindowedAppenders.Throughput> p : r.pairs()) {
-                j.beginObject()
-                        .field("baseline_mb_s", p.baseline().megabytesPerSecond())
-                        .field("sut_mb_s", p.sut().megabytesPerSecond())
-                        .field("sut_records_s", p.sut().recordsPerSecond())
-                        .field("ratio", p.sut().bytesPerSecond() / p.baseline().bytesPerSecond())
-                        .endObject();
+        return BenchJson.write(j -> {
+            j.beginObject()
+                    .name("bench").value("wal-throughput")
+                    .name("backend").value(common.backend)
+                    .name("appenders").value(appenders)
+                    .name("batch_bytes").value(batchBytes)
+                    .name("pair_seconds").value(pairSeconds)
+                    .name("machine");
+            facts.writeJson(j);
+            j.name("results").beginArray();
+            for (SizeResult r : results) {
+                j.beginObject().name("record_bytes").value(r.size()).name("window").value(r.window())
+                        .name("metric").value("bandwidth_ratio");
+                Report.writeJson(j, r.summary(), r.target(), true);
+                j.name("pairs").beginArray();
+                for (PairedRun.Pair<WindowedAppenders.Throughput> p : r.pairs()) {
+                    j.beginObject()
+                            .name("baseline_mb_s").value(p.baseline().megabytesPerSecond())
+                            .name("sut_mb_s").value(p.sut().megabytesPerSecond())
+                            .name("sut_records_s").value(p.sut().recordsPerSecond())
+                            .name("ratio").value(p.sut().bytesPerSecond() / p.baseline().bytesPerSecond())
+                            .endObject();
+                }
+                j.endArray().endObject();
             }
             j.endArray().endObject();
-        }
-        return j.endArray().endObject().toString();
+        });
     }
 }

@@ -59,8 +59,7 @@ class MachineFactsTest {
         assertThat(facts.freeBytes()).isPositive();
         assertThat(facts.lines()).anySatisfy(l -> assertThat(l).startsWith("machine: nproc="))
                 .anySatisfy(l -> assertThat(l).startsWith("dir:").contains(dir.toRealPath().toString()));
-        Json json = new Json();
-        facts.writeJson(json);
-        assertThat(json.toString()).startsWith("{\"nproc\":").contains("\"fs_type\":").endsWith("}");
+        String json = BenchJson.write(facts::writeJson);
+        assertThat(json).startsWith("{\"nproc\":").contains("\"fs_type\":").endsWith("}");
     }
 }

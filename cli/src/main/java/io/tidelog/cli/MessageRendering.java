@@ -260,7 +260,8 @@ final class MessageRendering {
         }
     }
 
-    private static Object unsigned(long v) {
+    /** A uint64 of the wire (a time tick) as a JSON number: a Long, or a BigInteger beyond Long.MAX_VALUE. */
+    static Object unsigned(long v) {
         return v >= 0 ? (Object) v : new BigInteger(Long.toUnsignedString(v));
     }
 }

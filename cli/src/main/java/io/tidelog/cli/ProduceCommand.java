@@ -4,10 +4,13 @@ import io.tidelog.client.Appended;
 import io.tidelog.client.StreamingClient;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
+import io.tidelog.message.Rows;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -166,8 +169,11 @@ public final class ProduceCommand implements Callable<Integer> {
         }
         outcome.acked++;
         if (server.json) {
-            out.println(new Json().string("vchannel", a.vchannel()).string("messageId", a.id().toString())
-                    .unsigned("timeTick", a.timeTick()));
+            Map<String, Object> ack = new LinkedHashMap<>();
+            ack.put("vchannel", a.vchannel());
+            ack.put("messageId", a.id().toString());
+            ack.put("timeTick", MessageRendering.unsigned(a.timeTick()));
+            out.println(Rows.toJson(ack));
         } else {
             out.println(a.vchannel() + " " + a.id() + " tt=" + Long.toUnsignedString(a.timeTick()));
         }

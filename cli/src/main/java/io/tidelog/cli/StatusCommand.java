@@ -3,9 +3,12 @@ package io.tidelog.cli;
 import io.tidelog.client.ClusterStatus;
 import io.tidelog.client.StreamingClient;
 import io.tidelog.common.StreamingException;
+import io.tidelog.message.Rows;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -51,32 +54,48 @@ public final class StatusCommand implements Callable<Integer> {
     }
 
     static String json(ClusterStatus s) {
-        List<String> pchannels = new ArrayList<>();
+        List<Map<String, Object>> pchannels = new ArrayList<>();
         for (ClusterStatus.PchannelStatus p : s.pchannels()) {
-            Json j = new Json().string("pchannel", p.pchannel()).string("nodeId", p.nodeId()).number("term", p.term())
-                    .bool("available", p.available()).unsigned("lastTimeTick", p.lastTimeTick())
-                    .string("lastTime", p.lastTime() == null ? null : p.lastTime().toString())
-                    .string("lastMessageId", p.lastId() == null ? null : p.lastId().toString())
-                    .number("inFlight", p.inFlight()).number("bufferBytes", p.bufferBytes())
-                    .number("appended", p.appended()).number("retainedBytes", p.retainedBytes())
-                    .string("unavailableReason", p.unavailableReason().isEmpty() ? null : p.unavailableReason());
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("pchannel", p.pchannel());
+            j.put("nodeId", p.nodeId());
+            j.put("term", p.term());
+            j.put("available", p.available());
+            j.put("lastTimeTick", MessageRendering.unsigned(p.lastTimeTick()));
+            j.put("lastTime", text(p.lastTime()));
+            j.put("lastMessageId", text(p.lastId()));
+            j.put("inFlight", p.inFlight());
+            j.put("bufferBytes", p.bufferBytes());
+            j.put("appended", p.appended());
+            j.put("retainedBytes", p.retainedBytes());
+            j.put("unavailableReason", p.unavailableReason().isEmpty() ? null : p.unavailableReason());
             ClusterStatus.Retention r = p.retention();
-            j.string("earliestMessageId", r.earliestId() == null ? null : r.earliestId().toString())
-                    .unsigned("earliestTimeTick", r.earliestTimeTick())
-                    .string("earliestTime", r.earliestTime() == null ? null : r.earliestTime().toString())
-                    .string("truncatedBelow", r.truncatedBelow() == null ? null : r.truncatedBelow().toString())
-                    .string("truncationBound", r.bound().isEmpty() ? null : r.bound())
-                    .number("subscriptions", r.subscriptions()).number("subscriptionsLetGo", r.letGo())
-                    .string("checkpointMessageId", r.checkpointId() == null ? null : r.checkpointId().toString());
-            pchannels.add(j.toString());
+            j.put("earliestMessageId", text(r.earliestId()));
+            j.put("earliestTimeTick", MessageRendering.unsigned(r.earliestTimeTick()));
+            j.put("earliestTime", text(r.earliestTime()));
+            j.put("truncatedBelow", text(r.truncatedBelow()));
+            j.put("truncationBound", r.bound().isEmpty() ? null : r.bound());
+            j.put("subscriptions", r.subscriptions());
+            j.put("subscriptionsLetGo", r.letGo());
+            j.put("checkpointMessageId", text(r.checkpointId()));
+            pchannels.add(j);
         }
-        List<String> nodes = new ArrayList<>();
+        List<Map<String, Object>> nodes = new ArrayList<>();
         for (ClusterStatus.NodeStatus n : s.nodes()) {
-            nodes.add(new Json().string("nodeId", n.nodeId()).string("address", n.address()).bool("alive", n.alive())
-                    .toString());
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("nodeId", n.nodeId());
+            j.put("address", n.address());
+            j.put("alive", n.alive());
+            nodes.add(j);
         }
-        return new Json().raw("pchannels", "[" + String.join(",", pchannels) + "]")
-                .raw("nodes", "[" + String.join(",", nodes) + "]").toString();
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("pchannels", pchannels);
+        j.put("nodes", nodes);
+        return Rows.toJson(j);
+    }
+
+    private static String text(Object o) {
+        return o == null ? null : o.toString();
     }
 
     static String table(ClusterStatus s) {

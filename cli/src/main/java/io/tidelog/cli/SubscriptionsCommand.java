@@ -4,8 +4,11 @@ import io.tidelog.client.StreamingClient;
 import io.tidelog.client.SubscriptionStatus;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
+import io.tidelog.message.Rows;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -53,13 +56,19 @@ public final class SubscriptionsCommand extends ClientCommand {
     }
 
     static String json(SubscriptionStatus s) {
-        return new Json().string("vchannel", s.vchannel()).string("name", s.name())
-                .string("messageId", s.positionId().toString()).unsigned("timeTick", s.positionTimeTick())
-                .string("time", s.positionTime() == null ? null : s.positionTime().toString())
-                .number("lagMessages", s.lagMessages()).bool("lagExact", s.lagExact())
-                .number("lagMillis", s.lag().toMillis()).bool("letGo", s.letGo())
-                .string("createdAt", s.createdAt().toString()).string("committedAt", s.committedAt().toString())
-                .toString();
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("vchannel", s.vchannel());
+        j.put("name", s.name());
+        j.put("messageId", s.positionId().toString());
+        j.put("timeTick", MessageRendering.unsigned(s.positionTimeTick()));
+        j.put("time", s.positionTime() == null ? null : s.positionTime().toString());
+        j.put("lagMessages", s.lagMessages());
+        j.put("lagExact", s.lagExact());
+        j.put("lagMillis", s.lag().toMillis());
+        j.put("letGo", s.letGo());
+        j.put("createdAt", s.createdAt().toString());
+        j.put("committedAt", s.committedAt().toString());
+        return Rows.toJson(j);
     }
 
     static String table(List<SubscriptionStatus> subs) {
@@ -100,8 +109,11 @@ public final class SubscriptionsCommand extends ClientCommand {
             if (!StreamingClientCalls.await(client.subscriptions().delete(v, name))) {
                 throw new StreamingException(ErrorCode.NOT_FOUND, "subscription " + name + " of " + v + " does not exist");
             }
-            out.println(server.json ? new Json().string("vchannel", v).string("name", name).bool("deleted", true)
-                    : "deleted subscription " + name + " of " + v);
+            Map<String, Object> deleted = new LinkedHashMap<>();
+            deleted.put("vchannel", v);
+            deleted.put("name", name);
+            deleted.put("deleted", true);
+            out.println(server.json ? Rows.toJson(deleted) : "deleted subscription " + name + " of " + v);
             return ExitCodes.OK;
         }
 

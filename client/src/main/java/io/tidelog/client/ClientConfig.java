@@ -1,5 +1,6 @@
 package io.tidelog.client;
 
+import io.tidelog.common.Backoff;
 import io.tidelog.message.MessageLimits;
 import java.time.Duration;
 

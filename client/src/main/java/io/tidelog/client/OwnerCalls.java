@@ -1,6 +1,7 @@
 package io.tidelog.client;
 
 import io.grpc.stub.StreamObserver;
+import io.tidelog.common.Backoff;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.proto.StreamingNodeGrpc;

@@ -60,6 +60,9 @@ import java.util.function.Function;
  *   <li>{@code ON_SHUTDOWN}: the client was closed before sending it;</li>
  *   <li>any other code the node answered for this message.</li>
  * </ul>
+ * Judge a failure by {@link ErrorCode#isNothingWritten()}: it holds only where nothing can have been written, so
+ * the append may be retried as it is; otherwise ({@link ErrorCode#isOutcomeUnknown()}, {@code ON_SHUTDOWN} and
+ * {@code TIMEOUT} included, whatever the message says) only a retry with the same idempotency key is safe.
  * Appends to one pchannel are sent in the order {@code append} accepted them; results may arrive in any order.
  *
  * <p><b>Transactions.</b> {@link #txn} starts a transaction on one vchannel ({@link Txn}); {@link #appendAll}
@@ -68,7 +71,7 @@ import java.util.function.Function;
  *
  * <p><b>Errors on the wire.</b> A call-level gRPC error carrying the {@code tidelog-error-code} trailer maps to
  * that code; a transport failure ({@code UNAVAILABLE}, a reset connection) maps to {@code ON_SHUTDOWN}, which is
- * retriable (see {@code GrpcErrors} for the whole table).
+ * retriable (see {@link io.tidelog.message.GrpcErrors} for the whole table).
  *
  * <p><b>Threads.</b> Thread-safe. gRPC callbacks run on the client's executor (see {@link Builder#executor}),
  * and futures complete there, or on the calling thread for immediate failures: callbacks attached to them

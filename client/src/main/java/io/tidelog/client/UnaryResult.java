@@ -2,6 +2,7 @@ package io.tidelog.client;
 
 import io.grpc.stub.StreamObserver;
 import io.tidelog.common.StreamingException;
+import io.tidelog.message.GrpcErrors;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 

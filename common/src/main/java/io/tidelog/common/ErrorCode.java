@@ -68,9 +68,49 @@ public enum ErrorCode {
         return UNKNOWN;
     }
 
-    /** The request was sent to a node that does not (or no longer) own the pchannel at that term. */
+    /**
+     * The node that answered does not own the pchannel at the term the request addressed: it never served it
+     * ({@code CHANNEL_NOT_EXIST}), serves another term ({@code UNMATCHED_CHANNEL_TERM}), or a newer term fenced
+     * it ({@code CHANNEL_FENCED}), as Milvus's {@code IsWrongStreamingNode}. Nothing of the request was written
+     * ({@link #isNothingWritten()} holds): report the node to the coordinator, wait for the next assignment and
+     * send the request again there. A broken connection ({@code ON_SHUTDOWN}) is no wrong node.
+     */
     public boolean isWrongNode() {
-        return this == CHANNEL_NOT_EXIST || this == UNMATCHED_CHANNEL_TERM;
+        return this == CHANNEL_NOT_EXIST || this == UNMATCHED_CHANNEL_TERM || this == CHANNEL_FENCED;
+    }
+
+    /**
+     * A write (an append, a meta-store write, an upload) that failed with this code certainly did not take
+     * effect: nothing of it reached the log or store. Such a write may be retried or re-queued as it is, and
+     * its idempotency key is free again. These are the codes only ever used to refuse a request before it can
+     * take effect (a bad request, a wrong node or term, a fence, no room, a closed read-only log).
+     *
+     * <p>Defined by the code alone, so that it holds the same on both sides of the wire, and conservatively:
+     * a code that some path uses when the outcome is unknown is not here, although other paths use it for
+     * plain refusals. {@code ON_SHUTDOWN} is such a code (a closed WAL refuses with it, but a client whose
+     * stream broke with an append in flight fails that append with it, as gRPC's {@code UNAVAILABLE} and
+     * {@code CANCELLED} map to it), and so is {@code TIMEOUT} (an append sent but not answered in time).
+     *
+     * @see #isOutcomeUnknown()
+     */
+    public boolean isNothingWritten() {
+        return switch (this) {
+            case CHANNEL_NOT_EXIST, CHANNEL_FENCED, INVALID_REQUEST_SEQ, UNMATCHED_CHANNEL_TERM, IGNORED_OPERATION,
+                    INVALID_ARGUMENT, TRANSACTION_EXPIRED, INVALID_TRANSACTION_STATE, UNRECOVERABLE, RESOURCE_EXHAUSTED,
+                    OUT_OF_RANGE, READ_ONLY, ALREADY_EXISTS, NOT_FOUND -> true;
+            // No default: a new code does not compile until it is classified here.
+            case ON_SHUTDOWN, INNER, DATA_CORRUPTED, TIMEOUT, UNKNOWN -> false;
+        };
+    }
+
+    /**
+     * A write that failed with this code may or may not have taken effect (whole, never torn): the complement of
+     * {@link #isNothingWritten()}. Such a failure is never reported as "nothing written" and never frees the
+     * write's idempotency key; a retry is safe only with the same key (the node's dedup window recognises it),
+     * otherwise the caller reads to find out.
+     */
+    public boolean isOutcomeUnknown() {
+        return !isNothingWritten();
     }
 
     /**

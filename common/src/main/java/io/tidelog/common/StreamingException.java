@@ -37,6 +37,16 @@ public class StreamingException extends RuntimeException {
         return code.isRetriable();
     }
 
+    /** See {@link ErrorCode#isNothingWritten()}. */
+    public boolean isNothingWritten() {
+        return code.isNothingWritten();
+    }
+
+    /** See {@link ErrorCode#isOutcomeUnknown()}. */
+    public boolean isOutcomeUnknown() {
+        return code.isOutcomeUnknown();
+    }
+
     @Override
     public String getMessage() {
         return code + ": " + super.getMessage();

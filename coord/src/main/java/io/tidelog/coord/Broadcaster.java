@@ -1,6 +1,7 @@
 package io.tidelog.coord;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.tidelog.common.Backoff;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.coord.VchannelAppender.Ack;
@@ -82,7 +83,7 @@ final class Broadcaster implements AutoCloseable {
     private static final class Running {
         final BroadcastTaskMeta task;
         final Map<String, BroadcastAck> acks = new LinkedHashMap<>();
-        final Map<String, Long> nextDelayNanos = new HashMap<>();
+        final Map<String, Backoff> backoffs = new HashMap<>();
         final CompletableFuture<BroadcastTaskMeta> done = new CompletableFuture<>();
 
         Running(BroadcastTaskMeta task) {
@@ -217,7 +218,7 @@ final class Broadcaster implements AutoCloseable {
             retryLater(r, vchannel, StreamingException.from(e)); // appending again is harmless: same key
             return;
         }
-        r.nextDelayNanos.remove(vchannel);
+        r.backoffs.remove(vchannel);
         r.acks.put(vchannel, ack);
         if (r.acks.size() == r.task.getVchannelsCount()) {
             finish(r);
@@ -225,8 +226,8 @@ final class Broadcaster implements AutoCloseable {
     }
 
     private void retryLater(Running r, String vchannel, StreamingException e) {
-        long delay = r.nextDelayNanos.getOrDefault(vchannel, config.backoffInitial().toNanos());
-        r.nextDelayNanos.put(vchannel, Math.min(config.backoffMax().toNanos(), delay * 2));
+        long delay = r.backoffs.computeIfAbsent(vchannel, v -> new Backoff(config.backoffInitial(), config.backoffMax()))
+                .nextNanos();
         if (e.isRetriable()) {
             LOG.info("broadcast task {}: append to {} failed ({}); retrying in {} ms", r.task.getTaskId(), vchannel,
                     e.getMessage(), TimeUnit.NANOSECONDS.toMillis(delay));

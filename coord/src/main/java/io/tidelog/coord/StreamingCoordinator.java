@@ -127,8 +127,7 @@ public final class StreamingCoordinator implements AutoCloseable {
      */
     public synchronized void reportError(String pchannel, long term, ErrorCode code, String message) {
         Assignment a = assignments.get(pchannel);
-        if (closed || a == null || a.term() != term || !code.isWrongNode() && code != ErrorCode.CHANNEL_FENCED
-                && code != ErrorCode.ON_SHUTDOWN && code != ErrorCode.UNRECOVERABLE) {
+        if (closed || a == null || a.term() != term || !code.isWrongNode()) {
             return;
         }
         NodeHandle node = nodes.get(a.nodeId());

@@ -29,9 +29,10 @@ import java.util.Set;
  *
  * <p><b>Durability point.</b> A write (put, delete, transaction, lease grant or revocation) returns
  * only once it is durable: it survives a crash of the process (and, for the embedded store, of the
- * machine). Reads and watches never observe a write before it is durable. A write that fails with
- * {@code INVALID_ARGUMENT}, {@code ON_SHUTDOWN} or {@code UNRECOVERABLE} changed nothing; after any
- * other failure ({@code INNER}) its outcome is unknown: it was applied whole or not at all.
+ * machine). Reads and watches never observe a write before it is durable. A write that fails with a code of
+ * {@link io.tidelog.common.ErrorCode#isNothingWritten()} ({@code INVALID_ARGUMENT}, {@code RESOURCE_EXHAUSTED},
+ * {@code UNRECOVERABLE}, ...) changed nothing; after any other failure ({@code INNER}, {@code ON_SHUTDOWN}) its
+ * outcome is unknown: it was applied whole or not at all.
  *
  * <p><b>Idempotency.</b> Deleting an absent key, revoking an unknown lease and closing twice are not
  * errors (they report {@code false} or do nothing). A retried put writes again (a new revision): use

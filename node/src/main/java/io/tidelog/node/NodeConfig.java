@@ -1,6 +1,7 @@
 package io.tidelog.node;
 
 import io.tidelog.common.Settings;
+import io.tidelog.common.StreamingException;
 import java.time.Duration;
 import java.util.Map;
 
@@ -28,6 +29,13 @@ public record NodeConfig(Duration timeTickInterval, long bufferCapacity, Duratio
                          Duration checkpointInterval, int checkpointDirtyMessages, Duration reopenBackoff,
                          Duration reopenMaxBackoff) {
     public static final String PREFIX = "node.";
+
+    public NodeConfig {
+        if (reopenMaxBackoff.compareTo(reopenBackoff) < 0) {
+            throw StreamingException.invalidArgument(PREFIX + "reopen.max.backoff = " + reopenMaxBackoff + " is below "
+                    + PREFIX + "reopen.backoff = " + reopenBackoff);
+        }
+    }
 
     public static NodeConfig defaults() {
         return from(Map.of());

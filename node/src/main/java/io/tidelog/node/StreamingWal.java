@@ -66,8 +66,8 @@ import org.slf4j.LoggerFactory;
  * with the reason ({@link #failure()}; a retriable code unless fenced, since the node reopens such a WAL at the
  * same term, see {@link WalManager}). After an unknown outcome the write-ahead buffer also closes and appends
  * still in flight fail "outcome unknown" even if they became durable, so readers go back to the backend,
- * which holds the truth; after a failure that wrote nothing ({@code RESOURCE_EXHAUSTED}, {@code ON_SHUTDOWN})
- * appends already in flight are acknowledged as usual.
+ * which holds the truth; after a failure that wrote nothing ({@link ErrorCode#isNothingWritten()}: a full disk's
+ * {@code RESOURCE_EXHAUSTED}) appends already in flight are acknowledged as usual.
  *
  * <p><b>Threads.</b> {@link #append} and {@link #read} from any thread; acknowledgements run on the
  * backend's thread and complete result futures there (callers move heavy work elsewhere); {@link #tick}
@@ -502,21 +502,19 @@ public final class StreamingWal implements AutoCloseable {
         }
     }
 
-    /** The backend's failures that mean nothing of the append was written (see {@link Wal}). */
-    private static boolean nothingWritten(ErrorCode code) {
-        return code == ErrorCode.INVALID_ARGUMENT || code == ErrorCode.RESOURCE_EXHAUSTED
-                || code == ErrorCode.READ_ONLY || code == ErrorCode.ON_SHUTDOWN;
-    }
-
     /** Called in log order under the in-flight monitor. */
     private void becomeUnavailable(StreamingException cause) {
         if (unavailable == null) {
             unavailable = cause;
             LOG.warn("pchannel {} term {}: unavailable: {}", pchannel(), term(), cause.getMessage());
         }
-        if (!nothingWritten(cause.code()) && orderLost == null) {
-            orderLost = cause.isFenced() ? cause : new StreamingException(cause.code(), "pchannel " + pchannel()
-                    + " at term " + term() + " stopped after a failed append: " + cause.detail(), cause);
+        // A fence wrote nothing either, but it ends the term: readers go to the backend, which the new owner writes.
+        // What is still in flight behind the failure may be durable, so it fails with an outcome-unknown code,
+        // never with the fence itself, which would say "nothing written" and let a client send it again.
+        if ((cause.isOutcomeUnknown() || cause.isFenced()) && orderLost == null) {
+            orderLost = new StreamingException(cause.isOutcomeUnknown() ? cause.code() : ErrorCode.ON_SHUTDOWN,
+                    "pchannel " + pchannel() + " at term " + term() + " stopped after a failed append (" + cause.detail()
+                            + "); outcome unknown", cause);
             buffer.close();
         }
     }

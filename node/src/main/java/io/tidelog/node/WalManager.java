@@ -1,5 +1,6 @@
 package io.tidelog.node;
 
+import io.tidelog.common.Backoff;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.tso.TimestampAllocator;
@@ -71,16 +72,16 @@ public final class WalManager implements AutoCloseable {
     private static final class Reopening {
         final StreamingWal failed;
         final long sinceNanos;
-        long pauseNanos;
+        final Backoff pauses;
         long nextNanos;
         int attempts;
         StreamingException last;
 
-        Reopening(StreamingWal failed, long now, long pauseNanos) {
+        Reopening(StreamingWal failed, long now, Backoff pauses) {
             this.failed = failed;
             this.sinceNanos = now;
-            this.pauseNanos = pauseNanos;
-            this.nextNanos = now + pauseNanos;
+            this.pauses = pauses;
+            this.nextNanos = now + pauses.nextNanos();
         }
     }
 
@@ -211,7 +212,7 @@ public final class WalManager implements AutoCloseable {
         }
         long now = System.nanoTime();
         Reopening r = reopening.computeIfAbsent(pchannel,
-                p -> new Reopening(failed, now, config.reopenBackoff().toNanos()));
+                p -> new Reopening(failed, now, new Backoff(config.reopenBackoff(), config.reopenMaxBackoff())));
         if (now - r.nextNanos < 0) {
             reopenProgress.put(pchannel, progress(r, now));
             return;
@@ -244,8 +245,7 @@ public final class WalManager implements AutoCloseable {
         }
         long now = System.nanoTime();
         r.last = why;
-        r.pauseNanos = Math.min(r.pauseNanos * 2, config.reopenMaxBackoff().toNanos());
-        r.nextNanos = now + r.pauseNanos;
+        r.nextNanos = now + r.pauses.nextNanos();
         reopenProgress.put(pchannel, progress(r, now));
     }
 

@@ -107,14 +107,17 @@ final class WriteAheadBuffer {
 
     /**
      * The sequence right after the persisted message {@code id} (so ticks that followed it are
-     * included), if the buffer holds every message after {@code id}; -1 if it cannot vouch for that
-     * (the id is older than what it retains, or the buffer is closed).
+     * included), if the buffer holds {@code id} itself and so every message after it; -1 if it cannot vouch
+     * for that (the id is older than what it retains, not published here yet, or the buffer is closed).
+     *
+     * <p>The id must be in the buffer: a record a scanner read from the backend may be durable there before the
+     * WAL publishes it here, and "after the newest entry" would then deliver that very record a second time.
      */
     long seqAfter(MessageId id) {
         lock.lock();
         try {
             int i = lastAtOrBefore(id);
-            return i < 0 ? -1 : firstSeq + i + 1;
+            return i < 0 || !at(i).message().id().equals(id) ? -1 : firstSeq + i + 1;
         } finally {
             lock.unlock();
         }

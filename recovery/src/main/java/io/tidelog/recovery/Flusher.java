@@ -1,6 +1,7 @@
 package io.tidelog.recovery;
 
 import com.google.protobuf.ByteString;
+import io.tidelog.common.Backoff;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
@@ -184,6 +185,7 @@ public final class Flusher implements WalExtension {
         final CollectionSchema schema;
         final CompletableFuture<Void> done = new CompletableFuture<>();
         final long bytes;
+        final Backoff retries = new Backoff(config.retryBackoff(), config.retryMaxBackoff());
         int attempts;
 
         Upload(long id, String vchannel, Checkpoint first, SegmentBuffer segment, DeleteBuffer deleted,
@@ -402,8 +404,7 @@ public final class Flusher implements WalExtension {
                 return;
             }
             u.attempts++;
-            backoff = Math.min(config.retryMaxBackoff().toMillis(),
-                    config.retryBackoff().toMillis() << Math.min(20, u.attempts - 1));
+            backoff = TimeUnit.NANOSECONDS.toMillis(u.retries.nextNanos());
         }
         LOG.warn("pchannel {}: flushing {} failed (attempt {}), retrying in {} ms: {}", pchannel, u.what(), u.attempts,
                 backoff, failure.toString());

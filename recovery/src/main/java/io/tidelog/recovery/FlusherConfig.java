@@ -1,6 +1,7 @@
 package io.tidelog.recovery;
 
 import io.tidelog.common.Settings;
+import io.tidelog.common.StreamingException;
 import java.time.Duration;
 import java.util.Map;
 
@@ -26,6 +27,13 @@ import java.util.Map;
 public record FlusherConfig(int threads, Duration manualTimeout, Duration retryBackoff, Duration retryMaxBackoff,
                             Duration deletesMaxAge, long deletesMaxRows, long pendingMaxBytes) {
     public static final String PREFIX = "flush.";
+
+    public FlusherConfig {
+        if (retryMaxBackoff.compareTo(retryBackoff) < 0) {
+            throw StreamingException.invalidArgument(PREFIX + "retry.max.backoff = " + retryMaxBackoff + " is below "
+                    + PREFIX + "retry.backoff = " + retryBackoff);
+        }
+    }
 
     public static FlusherConfig defaults() {
         return from(Map.of());

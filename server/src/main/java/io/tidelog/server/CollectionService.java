@@ -2,6 +2,7 @@ package io.tidelog.server;
 
 import io.grpc.stub.StreamObserver;
 import io.tidelog.coord.CollectionCatalog;
+import io.tidelog.message.GrpcErrors;
 import io.tidelog.proto.AlterCollectionRequest;
 import io.tidelog.proto.CollectionInfo;
 import io.tidelog.proto.CollectionServiceGrpc;

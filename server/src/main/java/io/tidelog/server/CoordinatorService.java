@@ -7,6 +7,7 @@ import io.tidelog.common.StreamingException;
 import io.tidelog.coord.Assignment;
 import io.tidelog.coord.AssignmentView;
 import io.tidelog.coord.StreamingCoordinator;
+import io.tidelog.message.GrpcErrors;
 import io.tidelog.message.MessageIds;
 import io.tidelog.node.WalManager;
 import io.tidelog.node.WalStatus;

@@ -4,6 +4,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
+import io.tidelog.message.GrpcErrors;
 import io.tidelog.message.ImmutableMessage;
 import io.tidelog.message.MessageIds;
 import io.tidelog.message.MessageKind;
@@ -193,9 +194,12 @@ final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase
             });
         }
 
+        /**
+         * Whether this stream's WAL no longer serves its term: fenced or addressed wrongly, closed or stopped by a
+         * failure (it then refuses every append at once). Any other failure is the one message's.
+         */
         private boolean endsStream(StreamingException e) {
-            return e.isFenced() || e.code() == ErrorCode.ON_SHUTDOWN || e.code() == ErrorCode.UNRECOVERABLE
-                    || e.isWrongNode() || !wal.isAvailable();
+            return e.isWrongNode() || !wal.isAvailable();
         }
 
         /** Queues an outcome; called on the WAL's acknowledgement thread, so it only enqueues. */

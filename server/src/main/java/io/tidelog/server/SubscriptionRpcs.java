@@ -3,6 +3,7 @@ package io.tidelog.server;
 import io.grpc.stub.StreamObserver;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
+import io.tidelog.message.GrpcErrors;
 import io.tidelog.message.ImmutableMessage;
 import io.tidelog.message.MessageIds;
 import io.tidelog.message.Vchannels;

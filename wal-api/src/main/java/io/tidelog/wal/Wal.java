@@ -17,10 +17,12 @@ import java.util.concurrent.CompletableFuture;
  * sync; remote: the broker's or store's acknowledgement). A record acknowledged this way survives any
  * crash of the process and is delivered by every later scanner that starts at or before it.
  *
- * <p><b>Failure.</b> A future failed with {@code INVALID_ARGUMENT}, {@code READ_ONLY},
- * {@code ON_SHUTDOWN} or {@code RESOURCE_EXHAUSTED} means nothing was written. Any other failure means
- * the outcome is unknown: the record may or may not appear in the log, whole, never torn. A backend
- * whose disk is full fails with {@code RESOURCE_EXHAUSTED} only when nothing of the record can ever be
+ * <p><b>Failure.</b> A future failed with a code of {@link io.tidelog.common.ErrorCode#isNothingWritten()}
+ * ({@code INVALID_ARGUMENT}, {@code READ_ONLY}, {@code RESOURCE_EXHAUSTED}, {@code CHANNEL_FENCED}) means nothing
+ * was written. Any other failure means the outcome is unknown: the record may or may not appear in the log,
+ * whole, never torn. That includes {@code ON_SHUTDOWN} (the log was closed, or the process crashed, under the
+ * append): a remote backend cannot know what its broker kept, and callers treat the code alike everywhere. A
+ * backend whose disk is full fails with {@code RESOURCE_EXHAUSTED} only when nothing of the record can ever be
  * read. After a failure the log may refuse every later append too (for example after an unknown
  * outcome); closing it and opening the pchannel again at the same term repairs what the failure left.
  *

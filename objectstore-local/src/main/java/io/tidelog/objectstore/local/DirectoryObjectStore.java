@@ -1,6 +1,7 @@
 package io.tidelog.objectstore.local;
 
 import io.tidelog.common.ErrorCode;
+import io.tidelog.common.Fsync;
 import io.tidelog.common.StreamingException;
 import io.tidelog.objectstore.ObjectInfo;
 import io.tidelog.objectstore.ObjectKeys;

@@ -1,5 +1,6 @@
 package io.tidelog.objectstore.s3;
 
+import io.tidelog.common.Backoff;
 import io.tidelog.common.Closeables;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
@@ -9,6 +10,7 @@ import io.tidelog.objectstore.ObjectStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -16,7 +18,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -182,6 +183,7 @@ public final class S3ObjectStore implements ObjectStore {
         PutObjectRequest request = PutObjectRequest.builder()
                 .bucket(config.bucket()).key(name).ifNoneMatch("*").build();
         SdkException unknown = null;
+        Backoff pauses = new Backoff(Duration.ofMillis(50), Duration.ofMillis(1600), 2, 0.5, ThreadLocalRandom.current());
         for (int attempt = 1; attempt <= CONDITIONAL_ATTEMPTS; attempt++) {
             try {
                 conditional.putObject(request, RequestBody.fromBytes(data));
@@ -201,7 +203,7 @@ public final class S3ObjectStore implements ObjectStore {
             if (now.isPresent()) {
                 return Arrays.equals(now.get(), data);
             }
-            backOff(attempt);
+            LockSupport.parkNanos(pauses.nextNanos()); // a short randomised pause before trying again
         }
         throw new StreamingException(ErrorCode.INNER, "createIfAbsent " + key + " in " + describe()
                 + ": " + CONDITIONAL_ATTEMPTS + " conditional puts failed and the key is still absent", unknown);
@@ -341,12 +343,6 @@ public final class S3ObjectStore implements ObjectStore {
         }
         first.addSuppressed(latest);
         return first;
-    }
-
-    /** A short randomised pause before trying a conditional put again. */
-    private static void backOff(int attempt) {
-        long maxMillis = 25L << Math.min(attempt, 6);
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(ThreadLocalRandom.current().nextLong(maxMillis / 2, maxMillis)));
     }
 
     // ---------------------------------------------------------------- helpers

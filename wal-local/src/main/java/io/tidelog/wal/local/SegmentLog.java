@@ -3,6 +3,7 @@ package io.tidelog.wal.local;
 import io.tidelog.common.Closeables;
 import io.tidelog.common.DiskSpace;
 import io.tidelog.common.ErrorCode;
+import io.tidelog.common.Fsync;
 import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
 import java.io.IOException;

@@ -1,6 +1,7 @@
 package io.tidelog.wal.local;
 
 import io.tidelog.common.DiskSpace;
+import io.tidelog.common.Fsync;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -1,5 +1,6 @@
 package io.tidelog.wal.local;
 
+import io.tidelog.common.Fsync;
 import io.tidelog.common.StreamingException;
 import java.io.IOException;
 import java.nio.ByteBuffer;

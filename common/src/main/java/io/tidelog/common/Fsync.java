@@ -1,4 +1,4 @@
-package io.tidelog.objectstore.local;
+package io.tidelog.common;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -6,11 +6,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /** Syncing a directory, so that a file created, renamed or removed in it stays so after a crash. */
-final class Fsync {
+public final class Fsync {
     private Fsync() {
     }
 
-    static void directory(Path dir) throws IOException {
+    /** Forces the directory's entries to the disk; returns once they are durable. */
+    public static void directory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         }
