@@ -155,7 +155,8 @@ public final class StreamingWal implements AutoCloseable {
      * Starts serving a backend log that was just opened read-write (and so fenced every older term):
      * claims the pchannel's recovery state for the term, writes the term's first TimeTick and waits until it
      * is durable, restores the extensions from the last persisted snapshot, replays the log from its
-     * checkpoint to the first TimeTick, then binds them.
+     * checkpoint to the first TimeTick, then binds them. If any step fails, the extensions are closed and the
+     * failure is thrown; the backend's log is left open for the caller to close.
      */
     public static StreamingWal start(Wal wal, TimestampAllocator tso, NodeConfig config, List<WalExtension> extensions,
                                      RecoveryStore recovery) {
@@ -170,14 +171,27 @@ public final class StreamingWal implements AutoCloseable {
     public static StreamingWal start(Wal wal, TimestampAllocator tso, NodeConfig config, List<WalExtension> extensions,
                                      RecoveryStore recovery, Retention retention) {
         StreamingWal w = new StreamingWal(wal, tso, config, extensions, recovery, retention);
-        recovery.claim(wal.pchannel(), wal.term());
-        MessageId firstTick = w.writeFirstTimeTick(config);
-        w.replay(firstTick, recovery.load(wal.pchannel()).orElse(null));
-        for (WalExtension e : w.extensions) {
-            e.bind(w);
+        try {
+            recovery.claim(wal.pchannel(), wal.term());
+            MessageId firstTick = w.writeFirstTimeTick(config);
+            w.replay(firstTick, recovery.load(wal.pchannel()).orElse(null));
+            for (WalExtension e : w.extensions) {
+                e.bind(w);
+            }
+            w.retention.opened();
+            return w;
+        } catch (RuntimeException e) {
+            // The WAL never served: its extensions stop with it (the backend's log stays the caller's to close).
+            w.buffer.close();
+            for (WalExtension x : w.extensions) {
+                try {
+                    x.close();
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
         }
-        w.retention.opened();
-        return w;
     }
 
     /**

@@ -1,8 +1,11 @@
 package io.tidelog.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import io.tidelog.common.ErrorCode;
+import io.tidelog.common.StreamingException;
 import io.tidelog.message.ImmutableMessage;
 import io.tidelog.message.MutableMessage;
 import io.tidelog.proto.MessageType;
@@ -50,6 +53,11 @@ class WalExtensionTest {
         public void onTimeTick(long timeTick) {
             events.add("tick");
         }
+
+        @Override
+        public void close() {
+            events.add("close");
+        }
     }
 
     static MutableMessage raw(String text) {
@@ -75,5 +83,29 @@ class WalExtensionTest {
             assertThat(List.copyOf(r.events).subList(0, expected.size())).containsExactlyElementsOf(expected);
             assertThat(r.events).contains("tick");
         }
+    }
+
+    @Test
+    void theExtensionsOfAWalThatFailsToStartAreClosed() {
+        Recorder r = new Recorder();
+        RecoveryStore failing = new RecoveryStore() {
+            @Override
+            public void claim(String pchannel, long term) {
+            }
+
+            @Override
+            public java.util.Optional<io.tidelog.state.proto.RecoverySnapshotProto> load(String pchannel) {
+                throw new StreamingException(ErrorCode.INNER, "the recovery store is unreachable");
+            }
+
+            @Override
+            public void save(String pchannel, long term, io.tidelog.state.proto.RecoverySnapshotProto snapshot,
+                             Checkpoint checkpoint) {
+            }
+        };
+
+        assertThatThrownBy(() -> StreamingWal.start(backend.open(OpenOptions.readWrite("p-1", 1)), tso,
+                NodeConfig.defaults(), List.of(r), failing)).hasMessageContaining("unreachable");
+        assertThat(r.events).containsExactly("close");
     }
 }
