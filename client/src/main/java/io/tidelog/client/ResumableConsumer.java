@@ -127,8 +127,7 @@ public final class ResumableConsumer implements AutoCloseable {
     private ScheduledFuture<?> retryTimer;
     private Assignment refused;
     /** The resume point: the last received message's last-confirmed id and time tick; null before the first. */
-    private MessageId resumeId;
-    private long resumeTimeTick;
+    private Position resume;
     private StreamingException failure;
     /** Why the last attempt to read failed (a retriable error), while no stream runs; null once one starts. */
     private StreamingException lastError;
@@ -408,8 +407,7 @@ public final class ResumableConsumer implements AutoCloseable {
             }
             subscription = s;
             Position p = new Position(s.positionId(), s.positionTimeTick());
-            resumeId = p.id();
-            resumeTimeTick = p.timeTick();
+            resume = p;
             delivered = p;
             committed = p;
             if (!options.autoCommit().isZero()) {
@@ -477,11 +475,11 @@ public final class ResumableConsumer implements AutoCloseable {
         if (options.vchannel() != null) {
             b.setVchannel(options.vchannel());
         }
-        if (resumeId == null) {
+        if (resume == null) {
             b.setPolicy(options.start().toProto());
         } else {
-            b.setPolicy(DeliverPolicyProto.newBuilder().setStartFrom(MessageIds.toProto(resumeId)))
-                    .setTimeTickGt(resumeTimeTick);
+            b.setPolicy(DeliverPolicyProto.newBuilder().setStartFrom(MessageIds.toProto(resume.id())))
+                    .setTimeTickGt(resume.timeTick());
         }
         b.addAllTypes(options.requestedTypes());
         return b.build();
@@ -497,9 +495,8 @@ public final class ResumableConsumer implements AutoCloseable {
     }
 
     private void received(ImmutableMessage m) {
-        resumeId = m.lastConfirmedId() != null ? m.lastConfirmedId() : m.id();
-        resumeTimeTick = m.timeTick();
-        Position after = new Position(resumeId, resumeTimeTick);
+        Position after = new Position(m.lastConfirmedId() != null ? m.lastConfirmedId() : m.id(), m.timeTick());
+        resume = after;
         boolean ours = options.vchannel() == null || MessageKind.isPchannelWide(m.type())
                 || options.vchannel().equals(m.vchannel());
         if (ours && options.delivers(m.type())) {
