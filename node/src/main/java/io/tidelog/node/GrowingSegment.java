@@ -4,44 +4,24 @@ import io.tidelog.tso.HybridTimestamps;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One growing segment of a collection shard: what the log says about it (its CreateSegment and the
- * inserts assigned to it) and, while the node appends, the inserts in flight and the progress of its
- * CreateSegment and Flush. Guarded by its {@link ShardManager}'s monitor.
+ * One growing segment on the append side: what the log does not say yet — the inserts assigned to it and in
+ * flight, whether it is sealed, and the progress of its CreateSegment and Flush. What the log says about it (its
+ * CreateSegment's time tick, the rows published into it, the transactions with inserts in it) is in the
+ * {@link PchannelState}. Guarded by its {@link ShardManager}'s monitor.
  *
  * <pre>
  *   open (CreateSegment appended) ──▶ taking inserts ──seal(reason)──▶ sealed ──no insert in flight──▶
  *   Flush appended ──Flush published──▶ gone (no longer growing)
  * </pre>
  *
- * <p>{@link #rows} and {@link #bytes} count every insert assigned to the segment: on replay as the
- * inserts are observed, live as they are assigned (taken back if the append fails), so an insert in
+ * <p>{@link #rows} and {@link #bytes} count every insert assigned to the segment: those in the log when it was
+ * taken from the state at bind, then each as it is assigned (taken back if the append fails), so an insert in
  * flight already counts against the limits.
  */
 final class GrowingSegment {
-    final long id;
-    final long collectionId;
-    final long partitionId;
-    final String vchannel;
-    final int schemaVersion;
-    final long maxBytes;
-    /** 0: unlimited. */
-    final long maxRows;
-
-    /** The time tick of its CreateSegment; 0 until that is published. */
-    long createTimeTick;
+    final SegmentSpec spec;
     long rows;
     long bytes;
-    /** The time tick of the last insert published into it; 0 if none. */
-    long lastInsertTimeTick;
-    /**
-     * Transactions with inserts published into it and no CommitTxn or RollbackTxn yet: its Flush waits for them,
-     * or a commit after the Flush would add rows to a segment already written out.
-     */
-    final java.util.Set<Long> openTxns = new java.util.HashSet<>();
-    /** Rows and bytes of the inserts published into it (what a checkpoint records; rows/bytes count more). */
-    long loggedRows;
-    long loggedBytes;
-
     /** Inserts assigned and not yet completed. */
     int inFlight;
     /** Null while the segment takes inserts. */
@@ -51,59 +31,55 @@ final class GrowingSegment {
     /** Null until its Flush is appended; completes when that is durable. */
     CompletableFuture<Void> flush;
 
-    GrowingSegment(long id, long collectionId, long partitionId, String vchannel, int schemaVersion, long maxBytes,
-                   long maxRows, CompletableFuture<Void> created) {
-        this.id = id;
-        this.collectionId = collectionId;
-        this.partitionId = partitionId;
-        this.vchannel = vchannel;
-        this.schemaVersion = schemaVersion;
-        this.maxBytes = maxBytes;
-        this.maxRows = maxRows;
+    GrowingSegment(SegmentSpec spec, CompletableFuture<Void> created) {
+        this.spec = spec;
         this.created = created;
     }
 
     /** Whether an insert of {@code r} rows and {@code b} bytes fits; otherwise why not. */
     SealReason overflowBy(long r, long b) {
-        if (bytes + b > maxBytes) {
+        if (bytes + b > spec.maxBytes()) {
             return SealReason.SIZE;
         }
-        if (maxRows != 0 && rows + r > maxRows) {
+        if (spec.maxRows() != 0 && rows + r > spec.maxRows()) {
             return SealReason.ROWS;
         }
         return null;
     }
 
-    /** The time-driven policy that seals it at {@code nowMillis}, or null (size, rows, lifetime, idle). */
-    SealReason due(long nowMillis, ShardConfig config) {
-        if (bytes >= maxBytes) {
+    /**
+     * The time-driven policy that seals it at {@code nowMillis}, or null (size, rows, lifetime, idle).
+     *
+     * @param logged what the log says of it; null while its CreateSegment is not published
+     */
+    SealReason due(long nowMillis, ShardConfig config, ShardSnapshot.Segment logged) {
+        if (bytes >= spec.maxBytes()) {
             return SealReason.SIZE;
         }
-        if (maxRows != 0 && rows >= maxRows) {
+        if (spec.maxRows() != 0 && rows >= spec.maxRows()) {
             return SealReason.ROWS;
         }
-        if (createTimeTick == 0) {
+        if (logged == null || logged.createTimeTick() == 0) {
             return null;
         }
-        long created = HybridTimestamps.physicalMillis(createTimeTick);
+        long created = HybridTimestamps.physicalMillis(logged.createTimeTick());
         if (nowMillis - created >= config.segmentLifetime().toMillis()) {
             return SealReason.LIFETIME;
         }
-        long lastWrite = HybridTimestamps.physicalMillis(lastInsertTimeTick != 0 ? lastInsertTimeTick : createTimeTick);
+        long lastWrite = HybridTimestamps.physicalMillis(logged.lastInsertTimeTick() != 0 ? logged.lastInsertTimeTick()
+                : logged.createTimeTick());
         if (bytes >= config.segmentIdleMinBytes() && nowMillis - lastWrite >= config.segmentIdleTime().toMillis()) {
             return SealReason.IDLE;
         }
         return null;
     }
 
-    /** Sealed, no insert in flight, no transaction with inserts in it open, Flush not yet appended, CreateSegment durable. */
+    /**
+     * Sealed, no insert in flight, Flush not yet appended, CreateSegment durable. (The shard manager also waits for
+     * the transactions with inserts in it, which the pchannel state knows.)
+     */
     boolean readyToFlush() {
-        return sealedBy != null && inFlight == 0 && openTxns.isEmpty() && flush == null && created.isDone()
+        return sealedBy != null && inFlight == 0 && flush == null && created.isDone()
                 && !created.isCompletedExceptionally();
-    }
-
-    ShardSnapshot.Segment snapshot() {
-        return new ShardSnapshot.Segment(id, partitionId, schemaVersion, maxBytes, maxRows, createTimeTick, rows, bytes,
-                lastInsertTimeTick);
     }
 }

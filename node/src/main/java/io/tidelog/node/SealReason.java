@@ -1,7 +1,7 @@
 package io.tidelog.node;
 
 /** Why a growing segment was sealed; logged with its Flush. */
-enum SealReason {
+public enum SealReason {
     /** The next insert would take it over {@link ShardConfig#segmentMaxBytes()}, or it reached it. */
     SIZE,
     /** The same for {@link ShardConfig#segmentMaxRows()}. */

@@ -12,11 +12,6 @@ import io.tidelog.proto.AlterCollectionHeader;
 import io.tidelog.proto.CreateCollectionBody;
 import io.tidelog.proto.CreateCollectionHeader;
 import io.tidelog.proto.CreatePartitionHeader;
-import io.tidelog.state.proto.CollectionShardProto;
-import io.tidelog.proto.CreateSegmentHeader;
-import io.tidelog.state.proto.GrowingSegmentProto;
-import io.tidelog.state.proto.ShardStateProto;
-import com.google.protobuf.ByteString;
 import io.tidelog.proto.DeleteBody;
 import io.tidelog.proto.DeleteHeader;
 import io.tidelog.proto.DropCollectionHeader;
@@ -30,30 +25,26 @@ import io.tidelog.proto.Partition;
 import io.tidelog.proto.PartitionSegment;
 import io.tidelog.tso.TimestampAllocator;
 import java.time.InstantSource;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The collection shards of one pchannel (Milvus's shard interceptor): per vchannel, the collection's
- * state, schema versions, partitions and growing segments, built from the log; it enforces the
- * DDL/DML invariants on append and manages the lifecycle of growing segments.
- *
- * <p><b>State from the log.</b> {@link #observe} applies CreateCollection, AlterCollection,
- * Create/DropPartition, DropCollection, CreateSegment, Insert and Flush in log order, on replay and
- * live alike, so replay after a restart rebuilds the same state ({@link #snapshot()}): collections,
- * partitions, and growing segments with their rows, bytes and time ticks. Raw messages, and every
- * other type, are left alone.
+ * The collection shards of one pchannel on the append side (Milvus's shard interceptor): it enforces the
+ * DDL/DML invariants against the collections as the log defines them ({@link PchannelState}, which alone keeps
+ * them) and manages the lifecycle of growing segments: which segment takes each insert, when a segment is sealed,
+ * when its Flush is appended.
  *
  * <p><b>Invariants, checked on append before anything is written</b> (each violation fails with
  * {@code INVALID_ARGUMENT} naming the vchannel and the collection, and nothing is appended):
@@ -86,12 +77,12 @@ import org.slf4j.LoggerFactory;
  * vchannel); the node rewrites the Insert's header to name that segment, the rows and the payload
  * bytes. When the partition has no segment, or the insert does not fit the one it has (size or rows),
  * the node opens one: it takes a segment id from the TSO (unique across nodes and restarts), appends
- * {@code CreateSegment} with {@link StreamingWal#appendSystem} and hands the insert on right after it, under
- * one lock, so the CreateSegment precedes every insert of its segment in the log and inserts keep their order. An insert larger
- * than a whole segment fails at once. A sealed segment takes no more inserts; its {@code Flush} is
- * appended once no insert assigned to it is in flight and no transaction with inserts in it is open, so it
- * follows every insert of its segment, including those a later CommitTxn makes visible (DDL and ManualFlush
- * flush at once: they abort the open transactions of their vchannel).
+ * {@code CreateSegment} with {@link StreamingWal#appendSystem} and hands the insert on right after it, in one
+ * step ({@code insertOrder}), so the CreateSegment precedes every insert of its segment in the log and inserts
+ * keep their order. An insert larger than a whole segment fails at once. A sealed segment takes no more inserts;
+ * its {@code Flush} is appended once no insert assigned to it is in flight and no transaction with inserts in it
+ * is open in the log, so it follows every insert of its segment, including those a later CommitTxn makes visible
+ * (DDL and ManualFlush flush at once: they abort the open transactions of their vchannel).
  * Seal policies, evaluated at each time tick ({@link #onTimeTick}) against the injected clock and the
  * physical part of the time ticks in the log: size, rows, lifetime, idle, and the node's growing bytes
  * over the high-water mark ({@link GrowingSegmentBytes}; the largest are sealed until the low-water
@@ -101,33 +92,42 @@ import org.slf4j.LoggerFactory;
  * exactly the segments whose Flush it waited for: every growing segment of its collection on its
  * vchannel (including one a policy sealed just before, whose Flush was still on its way).
  *
- * <p><b>Threads.</b> {@link #append} on appenders' threads; {@link #observe} on the publishing thread,
- * quick and without appending; {@link #onTimeTick} on the node's ticker; all state under this object's
- * monitor, which is never held while appending or taking an id from the TSO (appends may call back
- * into {@link #observe} on the same thread).
+ * <p><b>What it keeps</b> is only what the log does not say yet: per growing segment, the inserts assigned and in
+ * flight, whether it is sealed, and its CreateSegment and Flush on their way ({@link GrowingSegment}). At
+ * {@link #bind} it takes the growing segments replay left in the pchannel state; a seal is recorded there too
+ * ({@link PchannelState#markSealed}), as a checkpoint carries it.
+ *
+ * <p><b>Threads and locks.</b> {@link #append} on appenders' threads; {@link #observe} on the publishing thread,
+ * quick and without appending; {@link #onTimeTick} on the node's ticker. Two locks, in one order, checked where they
+ * are taken: {@code insertOrder} (an insert's assignment and its hand-off to the WAL, with the CreateSegment it
+ * causes), then this object's monitor (the segments' bookkeeping, never held while appending or taking an id from
+ * the TSO, as an append may publish, and so call {@link #observe}, on the same thread). {@code insertOrder} is
+ * never taken while holding the monitor or the WAL's append lock; the pchannel state's monitor is a leaf below
+ * both.
  */
 public final class ShardManager implements WalExtension {
-    /** Orders inserts with the CreateSegments they cause; see appendInsert. Taken before appendLock, never inside it. */
-    private final java.util.concurrent.locks.ReentrantLock insertOrder = new java.util.concurrent.locks.ReentrantLock();
-
     private static final Logger LOG = LoggerFactory.getLogger(ShardManager.class);
-    /** Dropped collections are remembered (for clear errors) up to this many per pchannel, oldest forgotten first. */
-    static final int MAX_DROPPED_KEPT = 1024;
     /** The most partitions a collection has at once. */
     static final int MAX_PARTITIONS = 4096;
 
+    /** Orders inserts with the CreateSegments they cause; see the class comment for its place in the lock order. */
+    private final ReentrantLock insertOrder = new ReentrantLock();
     private final String pchannel;
     private final ShardConfig config;
     private final TimestampAllocator segmentIds;
     private final InstantSource clock;
     private final GrowingSegmentBytes nodeBytes;
-    /** By vchannel. Guarded by this. */
-    private final Map<String, CollectionShard> collections = new HashMap<>();
-    /** Vchannels of dropped collections, oldest first. Guarded by this. */
-    private final ArrayDeque<String> dropped = new ArrayDeque<>();
+    /** Growing segments on the append side, by id, oldest first. Guarded by this. */
+    private final Map<Long, GrowingSegment> segments = new LinkedHashMap<>();
+    /** Per (vchannel, partition), the growing segment that takes its inserts (at most one). Guarded by this. */
+    private final Map<PartitionKey, GrowingSegment> active = new HashMap<>();
+    private volatile PchannelState state;
     private volatile StreamingWal wal;
     /** Guarded by this. */
     private boolean closed;
+
+    private record PartitionKey(String vchannel, long partition) {
+    }
 
     /**
      * @param pchannel   the pchannel whose WAL this extends (for logs)
@@ -142,6 +142,19 @@ public final class ShardManager implements WalExtension {
         this.segmentIds = Objects.requireNonNull(segmentIds, "segmentIds");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.nodeBytes = Objects.requireNonNull(nodeBytes, "nodeBytes");
+    }
+
+    @Override
+    public void attach(PchannelState state) {
+        this.state = state;
+    }
+
+    private PchannelState state() {
+        PchannelState s = state;
+        if (s == null) {
+            throw new StreamingException(ErrorCode.INNER, "pchannel " + pchannel + ": the shard manager has no state");
+        }
+        return s;
     }
 
     // ---- append: invariants and segment assignment ----
@@ -192,14 +205,9 @@ public final class ShardManager implements WalExtension {
     private CompletableFuture<AppendResult> appendInsert(MutableMessage m, Next next) {
         InsertHeader h = m.header(InsertHeader.class);
         InsertBody body = m.body(InsertBody.parser());
-        CollectionShard c;
-        long partition;
-        RowValidator validator;
-        synchronized (this) {
-            c = liveCollection(m.vchannel(), h.getCollectionId(), m.type());
-            partition = insertPartition(c, h, body);
-            validator = c.rows;
-        }
+        CollectionShard c = liveCollection(m.vchannel(), h.getCollectionId(), m.type());
+        long partition = insertPartition(c, h, body);
+        RowValidator validator = c.rows();
         try {
             validator.checkInsert(body);
         } catch (StreamingException e) {
@@ -216,6 +224,8 @@ public final class ShardManager implements WalExtension {
         // under one lock: the CreateSegment precedes every insert of its segment in the log, and inserts keep
         // the order in which they arrived (none waits for another's CreateSegment to be durable, which would
         // let later inserts overtake it). Held only while appends are enqueued, never across their durability.
+        assert !Thread.holdsLock(this) : "insertOrder is taken before the shard manager's monitor";
+        assert wal == null || !wal.holdsAppendLock() : "insertOrder is taken before the WAL's append lock";
         GrowingSegment s;
         CompletableFuture<AppendResult> appended;
         insertOrder.lock();
@@ -224,9 +234,9 @@ public final class ShardManager implements WalExtension {
             if (s.created.isCompletedExceptionally()) {
                 appended = s.created.thenApply(v -> (AppendResult) null);
             } else {
-                MutableMessage assigned = m.withHeader(InsertHeader.newBuilder().setCollectionId(c.collectionId)
+                MutableMessage assigned = m.withHeader(InsertHeader.newBuilder().setCollectionId(c.collectionId())
                         .addPartitions(PartitionSegment.newBuilder().setPartitionId(partition).setRows(rows)
-                                .setBinarySize(bytes).setSegmentId(s.id))
+                                .setBinarySize(bytes).setSegmentId(s.spec.id()))
                         .build());
                 appended = next.append(assigned);
             }
@@ -248,8 +258,8 @@ public final class ShardManager implements WalExtension {
             throw invalid(c.where() + ": the insert's header names partition " + named + ", its body "
                     + body.getPartitionId());
         }
-        long p = body.getPartitionId() != 0 ? body.getPartitionId() : named != 0 ? named : c.defaultPartition;
-        if (!c.partitions.contains(p)) {
+        long p = body.getPartitionId() != 0 ? body.getPartitionId() : named != 0 ? named : c.defaultPartition();
+        if (!c.partitions().contains(p)) {
             throw invalid(c.where() + ": partition " + p + " does not exist (never created, or dropped)");
         }
         return p;
@@ -263,6 +273,7 @@ public final class ShardManager implements WalExtension {
      */
     private GrowingSegment assign(CollectionShard c, long partition, long rows, long bytes) {
         long spareId = 0;
+        PartitionKey key = new PartitionKey(c.vchannel(), partition);
         while (true) {
             GrowingSegment target = null;
             GrowingSegment opened = null;
@@ -271,28 +282,29 @@ public final class ShardManager implements WalExtension {
                 if (closed) {
                     throw StreamingException.onShutdown("pchannel " + pchannel + " is closing");
                 }
-                if (c.isDropped() || !c.partitions.contains(partition)) {
+                CollectionShard now = state().collection(c.vchannel());
+                if (now == null || now.isDropped() || !now.partitions().contains(partition)) {
                     throw invalid(c.where() + ": the collection or partition " + partition + " was dropped");
                 }
-                GrowingSegment s = c.active.get(partition);
+                GrowingSegment s = active.get(key);
                 SealReason full = s == null ? null : s.overflowBy(rows, bytes);
                 if (full != null) {
-                    seal(c, s, full);
-                    if (s.readyToFlush()) {
+                    seal(s, full);
+                    if (readyToFlush(s)) {
                         s.flush = new CompletableFuture<>();
                         toFlush = s;
                     }
                     s = null;
                 }
                 if (s == null && spareId != 0) {
-                    s = open(c, partition, spareId);
+                    s = open(now, partition, spareId);
                     opened = s;
                 }
                 if (s != null) {
                     s.inFlight++;
                     s.rows += rows;
                     s.bytes += bytes;
-                    nodeBytes.put(s.id, s.bytes);
+                    nodeBytes.put(s.spec.id(), s.bytes);
                     target = s;
                 }
             }
@@ -311,12 +323,32 @@ public final class ShardManager implements WalExtension {
 
     /** A new growing segment, registered and active; the caller appends its CreateSegment. Under the monitor. */
     private GrowingSegment open(CollectionShard c, long partition, long id) {
-        GrowingSegment s = new GrowingSegment(id, c.collectionId, partition, c.vchannel, c.schemaVersion(),
-                config.segmentMaxBytes(), config.segmentMaxRows(), new CompletableFuture<>());
-        c.segments.put(id, s);
-        c.active.put(partition, s);
-        nodeBytes.put(id, 0);
+        GrowingSegment s = new GrowingSegment(new SegmentSpec(id, c.collectionId(), partition, c.vchannel(),
+                c.schemaVersion(), config.segmentMaxBytes(), config.segmentMaxRows()), new CompletableFuture<>());
+        register(s);
         return s;
+    }
+
+    /** Under the monitor. */
+    private void register(GrowingSegment s) {
+        segments.put(s.spec.id(), s);
+        if (s.sealedBy == null) {
+            active.put(new PartitionKey(s.spec.vchannel(), s.spec.partitionId()), s);
+            nodeBytes.put(s.spec.id(), s.bytes);
+        }
+    }
+
+    /** Under the monitor. */
+    private void unregister(GrowingSegment s) {
+        if (segments.remove(s.spec.id(), s)) {
+            active.remove(new PartitionKey(s.spec.vchannel(), s.spec.partitionId()), s);
+            nodeBytes.remove(s.spec.id());
+        }
+    }
+
+    /** Sealed, no insert in flight, no transaction with inserts in it open, Flush not appended, created. Under the monitor. */
+    private boolean readyToFlush(GrowingSegment s) {
+        return s.readyToFlush() && !state().hasOpenTxnsIn(s.spec.id());
     }
 
     /** An insert assigned to {@code s} completed; takes its rows back if it failed. */
@@ -324,15 +356,15 @@ public final class ShardManager implements WalExtension {
         boolean flushNow;
         synchronized (this) {
             s.inFlight--;
-            boolean registered = isRegistered(s);
+            boolean registered = segments.get(s.spec.id()) == s;
             if (error != null) {
                 s.rows -= rows;
                 s.bytes -= bytes;
                 if (registered && s.sealedBy == null) {
-                    nodeBytes.put(s.id, s.bytes);
+                    nodeBytes.put(s.spec.id(), s.bytes);
                 }
             }
-            flushNow = registered && s.readyToFlush();
+            flushNow = registered && readyToFlush(s);
             if (flushNow) {
                 s.flush = new CompletableFuture<>();
             }
@@ -342,39 +374,29 @@ public final class ShardManager implements WalExtension {
         }
     }
 
-    private boolean isRegistered(GrowingSegment s) {
-        CollectionShard c = collections.get(s.vchannel);
-        return c != null && c.segments.get(s.id) == s;
-    }
-
     /** Stops assigning inserts to {@code s}. Under the monitor. */
-    private void seal(CollectionShard c, GrowingSegment s, SealReason reason) {
+    private void seal(GrowingSegment s, SealReason reason) {
         s.sealedBy = reason;
-        c.active.remove(s.partitionId, s);
-        nodeBytes.remove(s.id);
-        LOG.info("{}: segment {} of partition {} sealed ({}): {} rows, {} bytes", c.where(), s.id, s.partitionId,
-                reason, s.rows, s.bytes);
+        active.remove(new PartitionKey(s.spec.vchannel(), s.spec.partitionId()), s);
+        nodeBytes.remove(s.spec.id());
+        state().markSealed(s.spec.id(), reason);
+        LOG.info("vchannel {}, collection {}: segment {} of partition {} sealed ({}): {} rows, {} bytes", s.spec.vchannel(),
+                s.spec.collectionId(), s.spec.id(), s.spec.partitionId(), reason, s.rows, s.bytes);
     }
 
     private void appendCreate(GrowingSegment s) {
-        MutableMessage create = MutableMessage.builder(MessageType.CREATE_SEGMENT, s.vchannel)
-                .header(CreateSegmentHeader.newBuilder().setCollectionId(s.collectionId).setPartitionId(s.partitionId)
-                        .setSegmentId(s.id).setMaxSegmentBytes(s.maxBytes).setMaxRows(s.maxRows)
-                        .setSchemaVersion(s.schemaVersion).build())
-                .build();
+        MutableMessage create = MutableMessage.builder(MessageType.CREATE_SEGMENT, s.spec.vchannel())
+                .header(s.spec.header()).build();
         boundWal().appendSystem(create).whenComplete((r, e) -> {
             if (e == null) {
                 s.created.complete(null);
                 return;
             }
             synchronized (this) {
-                CollectionShard c = collections.get(s.vchannel);
-                if (c != null && c.segments.remove(s.id, s)) {
-                    c.active.remove(s.partitionId, s);
-                    nodeBytes.remove(s.id);
-                }
+                unregister(s);
             }
-            LOG.warn("vchannel {}: CreateSegment {} failed: {}", s.vchannel, s.id, e.toString());
+            state().forgetSeal(s.spec.id());
+            LOG.warn("vchannel {}: CreateSegment {} failed: {}", s.spec.vchannel(), s.spec.id(), e.toString());
             s.created.completeExceptionally(e);
         });
     }
@@ -388,9 +410,9 @@ public final class ShardManager implements WalExtension {
         synchronized (this) {
             done = s.flush;
         }
-        MutableMessage flush = MutableMessage.builder(MessageType.FLUSH, s.vchannel)
-                .header(FlushHeader.newBuilder().setCollectionId(s.collectionId).setPartitionId(s.partitionId)
-                        .setSegmentId(s.id).build())
+        MutableMessage flush = MutableMessage.builder(MessageType.FLUSH, s.spec.vchannel())
+                .header(FlushHeader.newBuilder().setCollectionId(s.spec.collectionId()).setPartitionId(s.spec.partitionId())
+                        .setSegmentId(s.spec.id()).build())
                 .build();
         boundWal().appendSystem(flush).whenComplete((r, e) -> {
             if (e == null) {
@@ -402,7 +424,7 @@ public final class ShardManager implements WalExtension {
                     s.flush = null; // the next time tick tries again
                 }
             }
-            LOG.warn("vchannel {}: Flush of segment {} failed: {}", s.vchannel, s.id, e.toString());
+            LOG.warn("vchannel {}: Flush of segment {} failed: {}", s.spec.vchannel(), s.spec.id(), e.toString());
             done.completeExceptionally(e);
         });
     }
@@ -426,23 +448,23 @@ public final class ShardManager implements WalExtension {
         List<CompletableFuture<Void>> waits = new ArrayList<>();
         List<Long> ids = new ArrayList<>();
         synchronized (this) {
-            for (GrowingSegment s : c.segments.values()) {
-                if (!partitions.test(s.partitionId)) {
+            for (GrowingSegment s : segments.values()) {
+                if (!s.spec.vchannel().equals(c.vchannel()) || !partitions.test(s.spec.partitionId())) {
                     continue;
                 }
                 if (s.inFlight > 0) {
-                    throw new StreamingException(ErrorCode.INNER, c.where() + ": an insert into segment " + s.id
+                    throw new StreamingException(ErrorCode.INNER, c.where() + ": an insert into segment " + s.spec.id()
                             + " is in flight during a DDL; the shard manager must run inside the vchannel locks");
                 }
                 if (s.sealedBy == null) {
-                    seal(c, s, reason);
+                    seal(s, reason);
                 }
                 if (s.flush == null) {
                     s.flush = new CompletableFuture<>();
                     toFlush.add(s);
                 }
                 waits.add(s.flush);
-                ids.add(s.id);
+                ids.add(s.spec.id());
             }
         }
         toFlush.forEach(this::appendFlush);
@@ -454,10 +476,8 @@ public final class ShardManager implements WalExtension {
         DeleteBody body = m.body(DeleteBody.parser());
         CollectionShard c;
         RowValidator validator;
-        synchronized (this) {
-            c = liveCollection(m.vchannel(), h.getCollectionId(), m.type());
-            validator = c.rows;
-        }
+        c = liveCollection(m.vchannel(), h.getCollectionId(), m.type());
+        validator = c.rows();
         int keys;
         try {
             keys = validator.checkDelete(body);
@@ -481,12 +501,10 @@ public final class ShardManager implements WalExtension {
                     + " <pchannel>_<collection id>v<shard> are reserved for collection shards); use another suffix,"
                     + " such as " + pchannel + "_events");
         }
-        synchronized (this) {
-            CollectionShard c = collections.get(m.vchannel());
-            if (c != null) {
-                throw invalid(c.where() + ": a RAW message cannot go to a vchannel that holds or held a collection ("
-                        + c.state + ")");
-            }
+        CollectionShard c = state().collection(m.vchannel());
+        if (c != null) {
+            throw invalid(c.where() + ": a RAW message cannot go to a vchannel that holds or held a collection ("
+                    + c.state() + ")");
         }
     }
 
@@ -512,12 +530,10 @@ public final class ShardManager implements WalExtension {
         } catch (StreamingException e) {
             throw invalid(where + ": " + e.detail());
         }
-        synchronized (this) {
-            CollectionShard existing = collections.get(m.vchannel());
-            if (existing != null) {
-                throw invalid(where + ": the vchannel already holds collection " + existing.collectionId
-                        + " (" + existing.state + "); a vchannel holds one collection, created once");
-            }
+        CollectionShard existing = state().collection(m.vchannel());
+        if (existing != null) {
+            throw invalid(where + ": the vchannel already holds collection " + existing.collectionId()
+                    + " (" + existing.state() + "); a vchannel holds one collection, created once");
         }
     }
 
@@ -547,32 +563,27 @@ public final class ShardManager implements WalExtension {
 
     private void checkCreatePartition(MutableMessage m) {
         CreatePartitionHeader h = m.header(CreatePartitionHeader.class);
-        synchronized (this) {
-            CollectionShard c = liveCollection(m.vchannel(), h.getCollectionId(), m.type());
-            if (h.getPartitionId() <= 0) {
-                throw invalid(c.where() + ": a partition id is positive, got " + h.getPartitionId());
-            }
-            if (c.partitions.contains(h.getPartitionId())) {
-                throw invalid(c.where() + ": partition " + h.getPartitionId() + " already exists");
-            }
-            if (c.partitions.size() >= MAX_PARTITIONS) {
-                throw invalid(c.where() + ": a collection has at most " + MAX_PARTITIONS + " partitions");
-            }
+        CollectionShard c = liveCollection(m.vchannel(), h.getCollectionId(), m.type());
+        if (h.getPartitionId() <= 0) {
+            throw invalid(c.where() + ": a partition id is positive, got " + h.getPartitionId());
+        }
+        if (c.partitions().contains(h.getPartitionId())) {
+            throw invalid(c.where() + ": partition " + h.getPartitionId() + " already exists");
+        }
+        if (c.partitions().size() >= MAX_PARTITIONS) {
+            throw invalid(c.where() + ": a collection has at most " + MAX_PARTITIONS + " partitions");
         }
     }
 
     private CompletableFuture<AppendResult> appendDropPartition(MutableMessage m, Next next) {
         DropPartitionHeader h = m.header(DropPartitionHeader.class);
         long p = h.getPartitionId();
-        CollectionShard c;
-        synchronized (this) {
-            c = liveCollection(m.vchannel(), h.getCollectionId(), m.type());
-            if (!c.partitions.contains(p)) {
-                throw invalid(c.where() + ": cannot drop partition " + p + ": it does not exist (never created, or dropped)");
-            }
-            if (p == c.defaultPartition) {
-                throw invalid(c.where() + ": cannot drop partition " + p + ": it is the default partition");
-            }
+        CollectionShard c = liveCollection(m.vchannel(), h.getCollectionId(), m.type());
+        if (!c.partitions().contains(p)) {
+            throw invalid(c.where() + ": cannot drop partition " + p + ": it does not exist (never created, or dropped)");
+        }
+        if (p == c.defaultPartition()) {
+            throw invalid(c.where() + ": cannot drop partition " + p + ": it is the default partition");
         }
         return flushSegments(c, q -> q == p, SealReason.PARTITION_DROPPED).thenCompose(ids -> next.append(m));
     }
@@ -580,14 +591,11 @@ public final class ShardManager implements WalExtension {
     private CompletableFuture<AppendResult> appendAlterCollection(MutableMessage m, Next next) {
         AlterCollectionHeader h = m.header(AlterCollectionHeader.class);
         AlterCollectionBody body = m.body(AlterCollectionBody.parser());
-        CollectionShard c;
-        synchronized (this) {
-            c = liveCollection(m.vchannel(), h.getCollectionId(), m.type());
-            try {
-                CollectionSchemas.validateChange(c.rows.schema(), body.getSchema());
-            } catch (StreamingException e) {
-                throw invalid(c.where() + ": " + e.detail());
-            }
+        CollectionShard c = liveCollection(m.vchannel(), h.getCollectionId(), m.type());
+        try {
+            CollectionSchemas.validateChange(c.rows().schema(), body.getSchema());
+        } catch (StreamingException e) {
+            throw invalid(c.where() + ": " + e.detail());
         }
         if (h.getSchemaVersion() != 0 && h.getSchemaVersion() != body.getSchema().getVersion()) {
             throw invalid(c.where() + ": the AlterCollection header names schema version " + h.getSchemaVersion()
@@ -598,32 +606,26 @@ public final class ShardManager implements WalExtension {
 
     private CompletableFuture<AppendResult> appendDropCollection(MutableMessage m, Next next) {
         DropCollectionHeader h = m.header(DropCollectionHeader.class);
-        CollectionShard c;
-        synchronized (this) {
-            c = liveCollection(m.vchannel(), h.getCollectionId(), m.type());
-        }
+        CollectionShard c = liveCollection(m.vchannel(), h.getCollectionId(), m.type());
         return flushSegments(c, q -> true, SealReason.COLLECTION_DROPPED).thenCompose(ids -> next.append(m));
     }
 
     private CompletableFuture<AppendResult> appendManualFlush(MutableMessage m, Next next) {
         ManualFlushHeader h = m.header(ManualFlushHeader.class);
-        CollectionShard c;
-        synchronized (this) {
-            c = liveCollection(m.vchannel(), h.getCollectionId(), m.type());
-        }
+        CollectionShard c = liveCollection(m.vchannel(), h.getCollectionId(), m.type());
         return flushSegments(c, q -> true, SealReason.MANUAL_FLUSH).thenCompose(ids ->
                 next.append(m.withHeader(h.toBuilder().clearSegmentIds().addAllSegmentIds(ids).build()))
                         .thenApply(r -> r.withFlushedSegmentIds(ids)));
     }
 
-    /** The live collection {@code collectionId} of {@code vchannel}. Under the monitor. */
+    /** The live collection {@code collectionId} of {@code vchannel}, as the log defines it now. */
     private CollectionShard liveCollection(String vchannel, long collectionId, MessageType what) {
-        CollectionShard c = collections.get(vchannel);
+        CollectionShard c = state().collection(vchannel);
         if (c == null) {
             throw invalid("vchannel " + vchannel + ", collection " + collectionId + ": the vchannel has no collection;"
                     + " no " + what + " before CreateCollection");
         }
-        if (c.collectionId != collectionId) {
+        if (c.collectionId() != collectionId) {
             throw invalid(c.where() + ": the " + what + " names collection " + collectionId
                     + ", which is not on this vchannel");
         }
@@ -637,205 +639,72 @@ public final class ShardManager implements WalExtension {
         return StreamingException.invalidArgument(message);
     }
 
-    // ---- the log: state ----
+    // ---- the log ----
 
     /**
-     * Applies a published (or replayed) message to the shards, in log order, on the publishing thread:
-     * takes this object's monitor briefly, never appends, never throws (a message that cannot be
-     * applied is logged and leaves the state as it was). Types other than the collection and segment
-     * ones return at once.
+     * A published message ends what the append side keeps of a segment: its Flush, or the drop of its collection or
+     * partition (the pchannel state applied it already). Replayed messages are left to {@link #bind}.
      */
     @Override
     public void observe(ImmutableMessage m, boolean replay) {
+        if (replay) {
+            return;
+        }
         try {
             switch (m.type()) {
-                case CREATE_COLLECTION -> applyCreateCollection(m);
-                case DROP_COLLECTION -> applyDropCollection(m);
-                case CREATE_PARTITION -> applyCreatePartition(m);
-                case DROP_PARTITION -> applyDropPartition(m);
-                case ALTER_COLLECTION -> applyAlterCollection(m);
-                case CREATE_SEGMENT -> applyCreateSegment(m);
-                case INSERT -> applyInsert(m, replay);
-                case FLUSH -> applyFlush(m);
-                case COMMIT_TXN, ROLLBACK_TXN -> applyTxnEnd(m);
+                case FLUSH -> {
+                    long id = m.header(FlushHeader.class).getSegmentId();
+                    forget(s -> s.spec.id() == id && s.spec.vchannel().equals(m.vchannel()));
+                }
+                case DROP_COLLECTION -> {
+                    long id = m.header(DropCollectionHeader.class).getCollectionId();
+                    forget(s -> s.spec.vchannel().equals(m.vchannel()) && s.spec.collectionId() == id);
+                }
+                case DROP_PARTITION -> {
+                    DropPartitionHeader h = m.header(DropPartitionHeader.class);
+                    CollectionShard c = state().collection(m.vchannel());
+                    if (c != null && h.getPartitionId() != c.defaultPartition()) {
+                        forget(s -> s.spec.vchannel().equals(m.vchannel()) && s.spec.collectionId() == h.getCollectionId()
+                                && s.spec.partitionId() == h.getPartitionId());
+                    }
+                }
                 default -> {
                 }
             }
         } catch (RuntimeException e) {
-            LOG.warn("pchannel {}: {} at {} left the collection shards unchanged: {}", pchannel, m.type(), m.id(),
+            LOG.warn("pchannel {}: {} at {} left the growing segments unchanged: {}", pchannel, m.type(), m.id(),
                     e.toString());
         }
     }
 
-    private void applyCreateCollection(ImmutableMessage m) {
-        CreateCollectionHeader h = m.header(CreateCollectionHeader.class);
-        RowValidator rows = RowValidator.of(m.body(CreateCollectionBody.parser()).getSchema());
-        synchronized (this) {
-            if (!collections.containsKey(m.vchannel()) && h.getPartitionIdsCount() > 0) {
-                collections.put(m.vchannel(), new CollectionShard(m.vchannel(), h.getCollectionId(), rows,
-                        h.getPartitionIdsList()));
+    private synchronized void forget(java.util.function.Predicate<GrowingSegment> which) {
+        for (GrowingSegment s : new ArrayList<>(segments.values())) {
+            if (which.test(s)) {
+                unregister(s);
             }
         }
-    }
-
-    private void applyDropCollection(ImmutableMessage m) {
-        long id = m.header(DropCollectionHeader.class).getCollectionId();
-        synchronized (this) {
-            CollectionShard c = collections.get(m.vchannel());
-            if (c == null || c.collectionId != id || c.isDropped()) {
-                return;
-            }
-            c.state = ShardSnapshot.CollectionState.DROPPED;
-            c.segments.keySet().forEach(nodeBytes::remove);
-            c.segments.clear();
-            c.active.clear();
-            dropped.add(c.vchannel);
-            while (dropped.size() > MAX_DROPPED_KEPT) {
-                collections.remove(dropped.poll());
-            }
-        }
-    }
-
-    private void applyCreatePartition(ImmutableMessage m) {
-        CreatePartitionHeader h = m.header(CreatePartitionHeader.class);
-        synchronized (this) {
-            CollectionShard c = collectionOf(m.vchannel(), h.getCollectionId());
-            if (c != null) {
-                c.partitions.add(h.getPartitionId());
-            }
-        }
-    }
-
-    private void applyDropPartition(ImmutableMessage m) {
-        DropPartitionHeader h = m.header(DropPartitionHeader.class);
-        synchronized (this) {
-            CollectionShard c = collectionOf(m.vchannel(), h.getCollectionId());
-            if (c != null && h.getPartitionId() != c.defaultPartition) {
-                c.partitions.remove(h.getPartitionId());
-                c.segments.values().removeIf(s -> {
-                    boolean gone = s.partitionId == h.getPartitionId();
-                    if (gone) {
-                        nodeBytes.remove(s.id);
-                    }
-                    return gone;
-                });
-                c.active.remove(h.getPartitionId());
-            }
-        }
-    }
-
-    private void applyAlterCollection(ImmutableMessage m) {
-        AlterCollectionHeader h = m.header(AlterCollectionHeader.class);
-        RowValidator rows = RowValidator.of(m.body(AlterCollectionBody.parser()).getSchema());
-        synchronized (this) {
-            CollectionShard c = collectionOf(m.vchannel(), h.getCollectionId());
-            if (c != null && rows.schema().getVersion() > c.schemaVersion()) {
-                c.alter(rows);
-            }
-        }
-    }
-
-    /**
-     * Live, the segment exists already (the node opened it): this records its time tick. On replay it
-     * is created here; a growing segment of the same partition it replaces was sealed before the
-     * restart, its Flush never written: it is sealed again, and flushed at the next time tick.
-     */
-    private void applyCreateSegment(ImmutableMessage m) {
-        CreateSegmentHeader h = m.header(CreateSegmentHeader.class);
-        synchronized (this) {
-            CollectionShard c = collectionOf(m.vchannel(), h.getCollectionId());
-            if (c == null) {
-                return;
-            }
-            GrowingSegment s = c.segments.get(h.getSegmentId());
-            if (s == null) {
-                s = new GrowingSegment(h.getSegmentId(), h.getCollectionId(), h.getPartitionId(), m.vchannel(),
-                        h.getSchemaVersion(), h.getMaxSegmentBytes(), h.getMaxRows(), CompletableFuture.completedFuture(null));
-                c.segments.put(s.id, s);
-                GrowingSegment before = c.active.get(s.partitionId);
-                if (before != null && before.sealedBy == null) {
-                    seal(c, before, SealReason.RECOVERED);
-                }
-                c.active.put(s.partitionId, s);
-                nodeBytes.put(s.id, 0);
-            }
-            s.createTimeTick = m.timeTick();
-        }
-    }
-
-    /** Live, the insert's rows were counted when it was assigned; on replay they are counted here. */
-    private void applyInsert(ImmutableMessage m, boolean replay) {
-        InsertHeader h = m.header(InsertHeader.class);
-        synchronized (this) {
-            CollectionShard c = collectionOf(m.vchannel(), h.getCollectionId());
-            if (c == null) {
-                return;
-            }
-            for (PartitionSegment p : h.getPartitionsList()) {
-                GrowingSegment s = c.segments.get(p.getSegmentId());
-                if (s == null) {
-                    continue;
-                }
-                s.loggedRows += p.getRows();
-                s.loggedBytes += p.getBinarySize();
-                if (m.txn() != null) {
-                    s.openTxns.add(m.txn().getTxnId());
-                }
-                if (replay) {
-                    s.rows += p.getRows();
-                    s.bytes += p.getBinarySize();
-                    if (s.sealedBy == null) {
-                        nodeBytes.put(s.id, s.bytes);
-                    }
-                }
-                s.lastInsertTimeTick = m.timeTick();
-            }
-        }
-    }
-
-    /**
-     * A transaction ended: the segments it inserted into no longer wait for it (a sealed one is flushed at the next
-     * time tick). Its vchannel's segments are the only ones it can have touched.
-     */
-    private void applyTxnEnd(ImmutableMessage m) {
-        if (m.txn() == null) {
-            return;
-        }
-        synchronized (this) {
-            CollectionShard c = collections.get(m.vchannel());
-            if (c != null) {
-                for (GrowingSegment s : c.segments.values()) {
-                    s.openTxns.remove(m.txn().getTxnId());
-                }
-            }
-        }
-    }
-
-    private void applyFlush(ImmutableMessage m) {
-        FlushHeader h = m.header(FlushHeader.class);
-        synchronized (this) {
-            CollectionShard c = collectionOf(m.vchannel(), h.getCollectionId());
-            if (c == null) {
-                return;
-            }
-            GrowingSegment s = c.segments.remove(h.getSegmentId());
-            if (s != null) {
-                c.active.remove(s.partitionId, s);
-                nodeBytes.remove(s.id);
-            }
-        }
-    }
-
-    /** The live collection {@code id} of {@code vchannel}, or null. Under the monitor. */
-    private CollectionShard collectionOf(String vchannel, long id) {
-        CollectionShard c = collections.get(vchannel);
-        return c == null || c.collectionId != id || c.isDropped() ? null : c;
     }
 
     // ---- time ticks: seal policies ----
 
+    /** Replay is over: the growing segments it left in the pchannel state take inserts (or wait for their Flush). */
     @Override
     public void bind(StreamingWal wal) {
+        synchronized (this) {
+            for (ShardSnapshot.Collection c : state().snapshot().collections().values()) {
+                for (ShardSnapshot.Segment g : c.segments()) {
+                    if (segments.containsKey(g.id())) {
+                        continue;
+                    }
+                    GrowingSegment s = new GrowingSegment(new SegmentSpec(g.id(), c.collectionId(), g.partitionId(),
+                            c.vchannel(), g.schemaVersion(), g.maxBytes(), g.maxRows()), CompletableFuture.completedFuture(null));
+                    s.rows = g.rows();
+                    s.bytes = g.bytes();
+                    s.sealedBy = state().sealedBy(g.id());
+                    register(s);
+                }
+            }
+        }
         this.wal = wal;
     }
 
@@ -857,21 +726,19 @@ public final class ShardManager implements WalExtension {
             }
             long now = clock.millis();
             Set<Long> overHighWater = nodeBytes.overHighWater();
-            for (CollectionShard c : collections.values()) {
-                for (GrowingSegment s : c.segments.values()) {
-                    if (s.sealedBy == null) {
-                        SealReason reason = s.due(now, config);
-                        if (reason == null && overHighWater.contains(s.id)) {
-                            reason = SealReason.GROWING_BYTES_HIGH_WATER;
-                        }
-                        if (reason != null) {
-                            seal(c, s, reason);
-                        }
+            for (GrowingSegment s : new ArrayList<>(segments.values())) {
+                if (s.sealedBy == null) {
+                    SealReason reason = s.due(now, config, state().segment(s.spec.id()));
+                    if (reason == null && overHighWater.contains(s.spec.id())) {
+                        reason = SealReason.GROWING_BYTES_HIGH_WATER;
                     }
-                    if (s.readyToFlush()) {
-                        s.flush = new CompletableFuture<>();
-                        toFlush.add(s);
+                    if (reason != null) {
+                        seal(s, reason);
                     }
+                }
+                if (readyToFlush(s)) {
+                    s.flush = new CompletableFuture<>();
+                    toFlush.add(s);
                 }
             }
         }
@@ -879,88 +746,8 @@ public final class ShardManager implements WalExtension {
     }
 
     /** The collection shards as the log defines them (see {@link ShardSnapshot}). */
-    public synchronized ShardSnapshot snapshot() {
-        Map<String, ShardSnapshot.Collection> out = new HashMap<>();
-        collections.forEach((v, c) -> out.put(v, c.snapshot()));
-        return new ShardSnapshot(out);
-    }
-
-    // ---- recovery ----
-
-    @Override
-    public String stateName() {
-        return "shards";
-    }
-
-    /**
-     * The shards as the published log defines them: segments whose CreateSegment is published, with the
-     * rows of the inserts published into them (not those still in flight, which replay will count if they
-     * reach the log).
-     */
-    @Override
-    public synchronized ExtensionState checkpointState() {
-        ShardStateProto.Builder b = ShardStateProto.newBuilder().addAllDropped(dropped);
-        for (CollectionShard c : collections.values()) {
-            CollectionShardProto.Builder cb = CollectionShardProto.newBuilder().setVchannel(c.vchannel)
-                    .setCollectionId(c.collectionId).setDropped(c.isDropped()).addAllSchemas(c.schemas.values())
-                    .addAllPartitions(c.partitions).setDefaultPartition(c.defaultPartition);
-            for (GrowingSegment g : c.segments.values()) {
-                if (g.createTimeTick == 0) {
-                    continue;
-                }
-                cb.addSegments(GrowingSegmentProto.newBuilder().setId(g.id).setPartitionId(g.partitionId)
-                        .setSchemaVersion(g.schemaVersion).setMaxBytes(g.maxBytes).setMaxRows(g.maxRows)
-                        .setCreateTimeTick(g.createTimeTick).setRows(g.loggedRows).setBytes(g.loggedBytes)
-                        .setLastInsertTimeTick(g.lastInsertTimeTick)
-                        .setSealedBy(g.sealedBy == null ? "" : g.sealedBy.name())
-                        .setActive(c.active.get(g.partitionId) == g).addAllOpenTxns(g.openTxns));
-            }
-            b.addCollections(cb);
-        }
-        return ExtensionState.of(b.build().toByteString());
-    }
-
-    /** Rebuilds the shards a checkpoint recorded; replay then applies the log after it. */
-    @Override
-    public synchronized void restore(ByteString state) {
-        ShardStateProto p = ExtensionState.parse(ShardStateProto.parser(), state,
-                "pchannel " + pchannel + ": the persisted collection shards");
-        collections.clear();
-        dropped.clear();
-        for (CollectionShardProto cp : p.getCollectionsList()) {
-            if (cp.getSchemasCount() == 0 || cp.getPartitionsCount() == 0
-                    || cp.getPartitions(0) != cp.getDefaultPartition()) {
-                throw new StreamingException(ErrorCode.DATA_CORRUPTED, "pchannel " + pchannel
-                        + ": the persisted shard of " + cp.getVchannel() + " lacks a schema or its default partition");
-            }
-            CollectionShard c = new CollectionShard(cp.getVchannel(), cp.getCollectionId(),
-                    RowValidator.of(cp.getSchemas(0)), cp.getPartitionsList());
-            for (int i = 1; i < cp.getSchemasCount(); i++) {
-                c.alter(RowValidator.of(cp.getSchemas(i)));
-            }
-            if (cp.getDropped()) {
-                c.state = ShardSnapshot.CollectionState.DROPPED;
-            }
-            for (GrowingSegmentProto g : cp.getSegmentsList()) {
-                GrowingSegment s = new GrowingSegment(g.getId(), c.collectionId, g.getPartitionId(), c.vchannel,
-                        g.getSchemaVersion(), g.getMaxBytes(), g.getMaxRows(), CompletableFuture.completedFuture(null));
-                s.createTimeTick = g.getCreateTimeTick();
-                s.rows = s.loggedRows = g.getRows();
-                s.bytes = s.loggedBytes = g.getBytes();
-                s.lastInsertTimeTick = g.getLastInsertTimeTick();
-                s.sealedBy = g.getSealedBy().isEmpty() ? null : SealReason.valueOf(g.getSealedBy());
-                s.openTxns.addAll(g.getOpenTxnsList());
-                c.segments.put(s.id, s);
-                if (g.getActive()) {
-                    c.active.put(s.partitionId, s);
-                }
-                if (s.sealedBy == null) {
-                    nodeBytes.put(s.id, s.bytes);
-                }
-            }
-            collections.put(c.vchannel, c);
-        }
-        dropped.addAll(p.getDroppedList());
+    public ShardSnapshot snapshot() {
+        return state().snapshot();
     }
 
     /** The WAL closes: its segments no longer count as the node's growing bytes. */
@@ -970,8 +757,6 @@ public final class ShardManager implements WalExtension {
             return;
         }
         closed = true;
-        for (CollectionShard c : collections.values()) {
-            c.segments.keySet().forEach(nodeBytes::remove);
-        }
+        segments.keySet().forEach(nodeBytes::remove);
     }
 }

@@ -20,6 +20,7 @@ import io.tidelog.wal.WalScanner;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -80,6 +81,8 @@ public final class StreamingWal implements AutoCloseable {
     private final TimestampAllocator tso;
     private final WriteAheadBuffer buffer;
     private final List<WalExtension> extensions;
+    /** The pchannel's one log-derived state: applied before any extension observes a message. */
+    private final PchannelState state;
     private final ReentrantLock appendLock = new ReentrantLock();
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
     private final List<SwitchableScanner> scanners = new ArrayList<>();
@@ -140,6 +143,15 @@ public final class StreamingWal implements AutoCloseable {
         this.recovery = recovery;
         this.retention = new WalRetention(wal.pchannel(), wal, retention);
         this.extensions = List.copyOf(extensions);
+        this.state = new PchannelState(wal.pchannel(), this::readLog);
+        for (WalExtension x : this.extensions) {
+            String name = x.stateName();
+            if (PchannelState.SHARDS.equals(name) || PchannelState.TXNS.equals(name)) {
+                throw new IllegalArgumentException("extension " + x.getClass().getSimpleName() + " persists its state as "
+                        + name + ", a name of the pchannel state");
+            }
+            x.attach(state);
+        }
         this.buffer = new WriteAheadBuffer(config.bufferCapacity(), WriteAheadBuffer.nanos(config.bufferKeepalive()), System::nanoTime);
     }
 
@@ -218,6 +230,13 @@ public final class StreamingWal implements AutoCloseable {
             position = MessageIds.fromProto(snapshot.getPosition());
             positionTimeTick = snapshot.getPositionTimeTick();
             start = new Checkpoint(position, positionTimeTick);
+            ExtensionStateProto shards = snapshot.getExtensionsMap().get(PchannelState.SHARDS);
+            ExtensionStateProto txns = snapshot.getExtensionsMap().get(PchannelState.TXNS);
+            state.restore(shards == null ? null : shards.getState(), txns == null ? null : txns.getState());
+            if (shards != null && shards.hasReplayFrom()) {
+                start = new Checkpoint(Checkpoint.earlierId(start.messageId(), MessageIds.fromProto(shards.getReplayFrom())),
+                        Math.min(start.timeTick(), shards.getReplayFromTimeTick()));
+            }
             for (WalExtension e : extensions) {
                 String name = e.stateName();
                 ExtensionStateProto state = name == null ? null : snapshot.getExtensionsMap().get(name);
@@ -256,9 +275,12 @@ public final class StreamingWal implements AutoCloseable {
                 }
                 boolean last = r.id().equals(firstTick);
                 ImmutableMessage m = ImmutableMessage.decode(r.id(), r.payload());
-                if (position == null || r.id().isAfter(position)) {
+                boolean afterCheckpoint = position == null || r.id().isAfter(position);
+                if (afterCheckpoint) {
                     retention.observe(r.id(), m.timeTick(), r.payload().remaining());
                 }
+                state.apply(m, last ? PchannelState.Phase.LIVE : afterCheckpoint ? PchannelState.Phase.REPLAY
+                        : PchannelState.Phase.BEFORE_CHECKPOINT);
                 for (WalExtension e : extensions) {
                     MessageId f = from.get(e);
                     if (last || position == null || (f != null ? !r.id().isBefore(f) : r.id().isAfter(position))) {
@@ -309,6 +331,16 @@ public final class StreamingWal implements AutoCloseable {
 
     private MutableMessage timeTick() {
         return MutableMessage.builder(MessageType.TIME_TICK, pchannel()).header(TimeTickHeader.getDefaultInstance()).build();
+    }
+
+    /** Whether the calling thread holds the append lock (for the lock-order checks of extensions). */
+    boolean holdsAppendLock() {
+        return appendLock.isHeldByCurrentThread();
+    }
+
+    /** The pchannel's log-derived state (collections, growing segments, transactions open in the log). */
+    public PchannelState state() {
+        return state;
     }
 
     public String pchannel() {
@@ -492,6 +524,7 @@ public final class StreamingWal implements AutoCloseable {
         MessageId at = e.persisted ? e.id : lastConfirmed;
         ImmutableMessage published = e.message.intoImmutable(at);
         buffer.append(published, e.bytes, e.persisted);
+        state.apply(published, PchannelState.Phase.LIVE);
         for (WalExtension x : extensions) {
             try {
                 x.observe(published, false);
@@ -721,21 +754,24 @@ public final class StreamingWal implements AutoCloseable {
                 return false;
             }
             position = new Checkpoint(lastConfirmed, lastStoredTimeTick);
-            start = position;
+            Map<String, ExtensionState> states = new LinkedHashMap<>(state.checkpointStates());
             for (WalExtension x : extensions) {
                 String name = x.stateName();
-                ExtensionState state = name == null ? null : x.checkpointState();
-                if (state == null) {
-                    continue;
+                ExtensionState s = name == null ? null : x.checkpointState();
+                if (s != null) {
+                    states.put(name, s);
                 }
-                ExtensionStateProto.Builder p = ExtensionStateProto.newBuilder().setState(state.state());
-                if (state.replayFrom() != null) {
-                    Checkpoint f = state.replayFrom();
+            }
+            start = position;
+            for (Map.Entry<String, ExtensionState> e : states.entrySet()) {
+                ExtensionStateProto.Builder p = ExtensionStateProto.newBuilder().setState(e.getValue().state());
+                Checkpoint f = e.getValue().replayFrom();
+                if (f != null) {
                     p.setReplayFrom(MessageIds.toProto(f.messageId())).setReplayFromTimeTick(f.timeTick());
                     start = new Checkpoint(Checkpoint.earlierId(start.messageId(), f.messageId()),
                             Math.min(start.timeTick(), f.timeTick()));
                 }
-                snapshot.putExtensions(name, p.build());
+                snapshot.putExtensions(e.getKey(), p.build());
             }
             snapshot.setRetention(retention.snapshot());
             sinceCheckpoint = 0;

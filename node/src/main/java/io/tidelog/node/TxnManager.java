@@ -8,8 +8,6 @@ import io.tidelog.message.MessageKind;
 import io.tidelog.message.MutableMessage;
 import io.tidelog.proto.BeginTxnHeader;
 import io.tidelog.proto.MessageType;
-import io.tidelog.state.proto.OpenTxnProto;
-import io.tidelog.state.proto.TxnStateProto;
 import io.tidelog.proto.RollbackTxnHeader;
 import io.tidelog.tso.HybridTimestamps;
 import io.tidelog.tso.TimestampAllocator;
@@ -123,11 +121,8 @@ public final class TxnManager implements WalExtension {
     private final TreeSet<MessageId> openBegins = new TreeSet<>();
     /** Transactions finished in this term, newest last, bounded. */
     private final LinkedHashMap<Long, Ending> ended;
-    /**
-     * Transactions begun and not yet ended in the log (id → vchannel), published or replayed: what a checkpoint
-     * records. At bind every one of them is of an earlier term and is rolled back. Guarded by this.
-     */
-    private final Map<Long, String> openInLog = new LinkedHashMap<>();
+    /** Which transactions are open in the log (at bind every one of them is of an earlier term). */
+    private volatile PchannelState state;
     private long openBytes;
     private volatile MessageId limit;
     private volatile StreamingWal wal;
@@ -512,16 +507,11 @@ public final class TxnManager implements WalExtension {
         if (m.txn() == null || !MessageKind.isTxnControl(m.type())) {
             return;
         }
+        if (replay) {
+            return;
+        }
         long id = m.txn().getTxnId();
         synchronized (this) {
-            if (m.type() == MessageType.BEGIN_TXN) {
-                openInLog.put(id, m.vchannel());
-            } else {
-                openInLog.remove(id);
-            }
-            if (replay) {
-                return;
-            }
             Session s = sessions.get(id);
             if (s == null) {
                 return;
@@ -548,42 +538,25 @@ public final class TxnManager implements WalExtension {
         }
     }
 
-    /** Rolls back every transaction the replay left open: their client sessions are gone with the old node. */
+    @Override
+    public void attach(PchannelState state) {
+        this.state = state;
+    }
+
+    /**
+     * Rolls back every transaction the replay left open in the log (the pchannel state knows which): their client
+     * sessions are gone with the old node.
+     */
     @Override
     public void bind(StreamingWal w) {
         this.wal = w;
         this.termStart = w.lastTimeTick();
-        Map<Long, String> left;
-        synchronized (this) {
-            left = new LinkedHashMap<>(openInLog);
-        }
+        Map<Long, String> left = state == null ? Map.of() : state.openTxns();
         if (!left.isEmpty()) {
             LOG.info("pchannel {} term {}: rolling back {} transactions left open by the previous term", w.pchannel(),
                     w.term(), left.size());
         }
         left.forEach((id, vchannel) -> appendRollback(id, vchannel, 0));
-    }
-
-    @Override
-    public String stateName() {
-        return "txns";
-    }
-
-    /** Which transactions are open in the log (their bodies stay in the log; the next term rolls them back). */
-    @Override
-    public synchronized ExtensionState checkpointState() {
-        TxnStateProto.Builder b = TxnStateProto.newBuilder();
-        openInLog.forEach((id, vchannel) -> b.addOpen(OpenTxnProto.newBuilder().setTxnId(id).setVchannel(vchannel)));
-        return ExtensionState.of(b.build().toByteString());
-    }
-
-    @Override
-    public synchronized void restore(com.google.protobuf.ByteString state) {
-        TxnStateProto p = ExtensionState.parse(TxnStateProto.parser(), state, "the persisted transactions");
-        openInLog.clear();
-        for (OpenTxnProto t : p.getOpenList()) {
-            openInLog.put(t.getTxnId(), t.getVchannel());
-        }
     }
 
     @Override

@@ -8,7 +8,9 @@ import io.tidelog.message.ImmutableMessage;
  * pchannel in log order, may check or change appends on their way in, and acts on time ticks (the
  * collection shard state, transactions, the dedup window are extensions).
  *
- * <p><b>Lifecycle.</b> Created for one {@link StreamingWal} (one pchannel at one term); {@link #restore}
+ * <p><b>Lifecycle.</b> Created for one {@link StreamingWal} (one pchannel at one term); {@link #attach} to the
+ * pchannel's {@link PchannelState} (what the log says about collections, segments and transactions: an extension
+ * reads those facts there and keeps no copy of them), {@link #restore}
  * with the state it persisted at the last checkpoint (if it has a {@link #stateName} and one was saved),
  * then {@link #observe} for every message of the log it needs (replay, {@code replay = true}: all of
  * them without a saved state, otherwise those after the checkpoint, see {@link ExtensionState}) before the
@@ -23,6 +25,13 @@ import io.tidelog.message.ImmutableMessage;
  * {@link StreamingWal#appendSystem}).
  */
 public interface WalExtension extends AppendInterceptor {
+
+    /**
+     * First of all, before any restore or replay: the pchannel's state, which the WAL applies every message to
+     * before the extensions observe it. An extension may keep it to read, and register as its observer here.
+     */
+    default void attach(PchannelState state) {
+    }
 
     /** A message of the log, in log order; see the class comment. */
     default void observe(ImmutableMessage message, boolean replay) {

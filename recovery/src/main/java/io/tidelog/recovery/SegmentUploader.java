@@ -1,7 +1,10 @@
 package io.tidelog.recovery;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Parser;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
+import io.tidelog.node.PchannelState;
 import io.tidelog.objectstore.ObjectStore;
 import io.tidelog.parquet.DeleteLogWriter;
 import io.tidelog.parquet.DeletedKeys;
@@ -13,6 +16,8 @@ import io.tidelog.parquet.SegmentKeys;
 import io.tidelog.parquet.SegmentManifest;
 import io.tidelog.parquet.SegmentParquetWriter;
 import io.tidelog.proto.CollectionSchema;
+import io.tidelog.proto.DeleteBody;
+import io.tidelog.proto.InsertBody;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -71,19 +76,19 @@ public final class SegmentUploader {
     }
 
     /** Uploads a sealed segment unless its manifest exists. */
-    void uploadSegment(Flusher.SegmentBuffer s, CollectionSchema schema, List<Flusher.Piece> inserts) {
-        String manifestKey = SegmentKeys.segmentManifest(s.collectionId, s.segmentId);
+    void uploadSegment(PchannelState.FlushedSegment s, CollectionSchema schema, List<PchannelState.Piece> inserts) {
+        String manifestKey = SegmentKeys.segmentManifest(s.collectionId(), s.segmentId());
         if (store.get(manifestKey).isPresent()) {
-            LOG.info("segment {} of collection {} is in object storage already", s.segmentId, s.collectionId);
+            LOG.info("segment {} of collection {} is in object storage already", s.segmentId(), s.collectionId());
             return;
         }
         List<InsertedRows> rows = new ArrayList<>(inserts.size());
-        for (Flusher.Piece p : inserts) {
-            rows.add(new InsertedRows(Flusher.insertBody(p), p.timeTick()));
+        for (PchannelState.Piece p : inserts) {
+            rows.add(new InsertedRows(parse(InsertBody.parser(), p, "an insert body"), p.timeTick()));
         }
-        SealedSegment segment = new SealedSegment(s.collectionId, s.partitionId, s.segmentId, s.vchannel);
-        String dataKey = SegmentKeys.segmentData(s.collectionId, s.segmentId);
-        Path file = scratchFile("segment-" + s.segmentId);
+        SealedSegment segment = new SealedSegment(s.collectionId(), s.partitionId(), s.segmentId(), s.vchannel());
+        String dataKey = SegmentKeys.segmentData(s.collectionId(), s.segmentId());
+        Path file = scratchFile("segment-" + s.segmentId());
         try {
             FileSummary summary = segments.write(file, segment, schema, rows);
             store.put(dataKey, file);
@@ -94,7 +99,7 @@ public final class SegmentUploader {
     }
 
     /** Uploads a delete log unless its manifest exists. */
-    void uploadDeletes(Flusher.DeleteBuffer d, CollectionSchema schema, List<Flusher.Piece> pieces) {
+    void uploadDeletes(Flusher.DeleteBuffer d, CollectionSchema schema, List<PchannelState.Piece> pieces) {
         long first = d.deletes.get(0).timeTick();
         long last = d.deletes.get(d.deletes.size() - 1).timeTick();
         String manifestKey = SegmentKeys.deleteManifest(d.collectionId, d.vchannel, first, last);
@@ -102,8 +107,8 @@ public final class SegmentUploader {
             return;
         }
         List<DeletedKeys> keys = new ArrayList<>(pieces.size());
-        for (Flusher.Piece p : pieces) {
-            keys.add(new DeletedKeys(Flusher.deleteBody(p), p.timeTick()));
+        for (PchannelState.Piece p : pieces) {
+            keys.add(new DeletedKeys(parse(DeleteBody.parser(), p, "a delete body"), p.timeTick()));
         }
         String dataKey = SegmentKeys.deleteLog(d.collectionId, d.vchannel, first, last);
         Path file = scratchFile("deletes-" + d.collectionId);
@@ -131,6 +136,16 @@ public final class SegmentUploader {
                     + " describes other files than this flush wrote: " + there.files() + " vs " + manifest.files());
         }
         throw new StreamingException(ErrorCode.INNER, "manifest " + key + " was neither created nor found");
+    }
+
+    /** {@code DATA_CORRUPTED} naming the record if the log's payload is not a {@code what}. */
+    private static <T> T parse(Parser<T> parser, PchannelState.Piece p, String what) {
+        try {
+            return parser.parseFrom(p.payload());
+        } catch (InvalidProtocolBufferException e) {
+            throw new StreamingException(ErrorCode.DATA_CORRUPTED, what + " in the log at " + p.id() + " cannot be read: "
+                    + e.getMessage(), e);
+        }
     }
 
     private Path scratchFile(String name) {
