@@ -1,4 +1,4 @@
-package io.tidelog.recovery;
+package io.tidelog.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,7 +10,6 @@ import io.tidelog.common.StreamingException;
 import io.tidelog.message.MessageIds;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.MetaStores;
-import io.tidelog.node.Checkpoint;
 import io.tidelog.state.proto.ExtensionStateProto;
 import io.tidelog.state.proto.RecoverySnapshotProto;
 import java.nio.file.Path;

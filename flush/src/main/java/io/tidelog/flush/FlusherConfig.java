@@ -1,4 +1,4 @@
-package io.tidelog.recovery;
+package io.tidelog.flush;
 
 import io.tidelog.common.Settings;
 import io.tidelog.common.StreamingException;

@@ -1,4 +1,4 @@
-package io.tidelog.recovery;
+package io.tidelog.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,8 +8,6 @@ import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.MetaStores;
-import io.tidelog.node.Checkpoint;
-import io.tidelog.node.Subscription;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.tidelog.recovery;
+package io.tidelog.flush;
 
 import static io.tidelog.node.testing.CollectionMessages.createCollection;
 import static io.tidelog.node.testing.CollectionMessages.delete;
@@ -21,6 +21,7 @@ import io.tidelog.node.Checkpoint;
 import io.tidelog.node.DedupConfig;
 import io.tidelog.node.ExtensionChain;
 import io.tidelog.node.GrowingSegmentBytes;
+import io.tidelog.node.MetaRecoveryStore;
 import io.tidelog.node.NodeConfig;
 import io.tidelog.node.ShardConfig;
 import io.tidelog.node.StreamingWal;

@@ -1,4 +1,4 @@
-package io.tidelog.recovery;
+package io.tidelog.node;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.tidelog.common.ErrorCode;
@@ -8,9 +8,6 @@ import io.tidelog.meta.Compare;
 import io.tidelog.meta.KeyValue;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.Op;
-import io.tidelog.node.Checkpoint;
-import io.tidelog.node.Subscription;
-import io.tidelog.node.SubscriptionStore;
 import io.tidelog.state.proto.SubscriptionProto;
 import java.time.Instant;
 import java.util.ArrayList;

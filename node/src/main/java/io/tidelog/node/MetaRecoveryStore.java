@@ -1,4 +1,4 @@
-package io.tidelog.recovery;
+package io.tidelog.node;
 
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
@@ -6,8 +6,6 @@ import io.tidelog.meta.Compare;
 import io.tidelog.meta.KeyValue;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.Op;
-import io.tidelog.node.Checkpoint;
-import io.tidelog.node.RecoveryStore;
 import io.tidelog.state.proto.RecoveryPointerProto;
 import io.tidelog.state.proto.RecoverySnapshotProto;
 import java.io.ByteArrayOutputStream;

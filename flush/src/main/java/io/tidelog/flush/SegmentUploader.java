@@ -1,4 +1,4 @@
-package io.tidelog.recovery;
+package io.tidelog.flush;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Parser;

@@ -1,4 +1,4 @@
-package io.tidelog.recovery;
+package io.tidelog.flush;
 
 import com.google.protobuf.ByteString;
 import io.tidelog.common.Backoff;
