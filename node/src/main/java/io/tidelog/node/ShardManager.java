@@ -429,7 +429,9 @@ public final class ShardManager implements WalExtension {
         });
     }
 
+    /** The WAL to append a CreateSegment or a Flush to; never while holding this object's monitor. */
     private StreamingWal boundWal() {
+        assert !Thread.holdsLock(this) : "the shard manager appends without holding its monitor";
         StreamingWal w = wal;
         if (w == null) {
             throw new StreamingException(ErrorCode.INNER, "pchannel " + pchannel + ": the shard manager is not bound");

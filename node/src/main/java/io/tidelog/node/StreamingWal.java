@@ -73,6 +73,13 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threads.</b> {@link #append} and {@link #read} from any thread; acknowledgements run on the
  * backend's thread and complete result futures there (callers move heavy work elsewhere); {@link #tick}
  * from the node's ticker. The WAL owns no thread.
+ *
+ * <p><b>Locks</b>, in this order, each checked where it is taken (assertions, on in every test run): the append
+ * lock (time tick, last-confirmed id and hand-off to the backend, one message at a time); the in-flight monitor
+ * (publication in log order: the write-ahead buffer, the pchannel state, the extensions' observe); the pchannel
+ * state's monitor, a leaf. A checkpoint takes {@code checkpointing}, then the in-flight monitor, never the append
+ * lock. Extensions' own locks are taken before the append lock (an extension appends without holding its monitor)
+ * or inside the in-flight monitor (observe).
  */
 public final class StreamingWal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamingWal.class);
@@ -333,6 +340,12 @@ public final class StreamingWal implements AutoCloseable {
         return MutableMessage.builder(MessageType.TIME_TICK, pchannel()).header(TimeTickHeader.getDefaultInstance()).build();
     }
 
+    /** Takes the append lock: never inside the in-flight monitor (see the class comment). */
+    private void lockAppends() {
+        assert !Thread.holdsLock(inFlight) : "the append lock is taken before the in-flight monitor";
+        appendLock.lock();
+    }
+
     /** Whether the calling thread holds the append lock (for the lock-order checks of extensions). */
     boolean holdsAppendLock() {
         return appendLock.isHeldByCurrentThread();
@@ -391,7 +404,7 @@ public final class StreamingWal implements AutoCloseable {
     private CompletableFuture<AppendResult> appendInOrder(MutableMessage message) {
         CompletableFuture<AppendResult> result = new CompletableFuture<>();
         MutableMessage stamped;
-        appendLock.lock();
+        lockAppends();
         try {
             StreamingException down = availability();
             if (down != null) {
@@ -448,7 +461,7 @@ public final class StreamingWal implements AutoCloseable {
     public void tick() {
         buffer.evictExpired();
         long tt;
-        appendLock.lock();
+        lockAppends();
         try {
             if (availability() != null) {
                 return;
@@ -679,7 +692,7 @@ public final class StreamingWal implements AutoCloseable {
      * BeginTxn of open transactions) and the last time tick published.
      */
     private Checkpoint latestPosition() {
-        appendLock.lock();
+        lockAppends();
         try {
             return new Checkpoint(confirmedForStamp(), lastTimeTick);
         } finally {
@@ -725,6 +738,8 @@ public final class StreamingWal implements AutoCloseable {
         if (recovery == RecoveryStore.NONE || unavailable != null) {
             return false;
         }
+        assert !Thread.holdsLock(inFlight) && !appendLock.isHeldByCurrentThread()
+                : "a checkpoint takes checkpointing first, then the in-flight monitor";
         synchronized (checkpointing) {
             boolean saved = save(force);
             long now = System.nanoTime();
@@ -826,7 +841,7 @@ public final class StreamingWal implements AutoCloseable {
     @Override
     public void close() {
         List<SwitchableScanner> open;
-        appendLock.lock();
+        lockAppends();
         try {
             if (closed) {
                 return;

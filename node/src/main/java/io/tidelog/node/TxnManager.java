@@ -485,6 +485,7 @@ public final class TxnManager implements WalExtension {
 
     /** Appends the node's own RollbackTxn; never under the monitor. */
     private void appendRollback(long id, String vchannel, long keepaliveMillis) {
+        assert !Thread.holdsLock(this) : "the transaction manager appends without holding its monitor";
         StreamingWal w = wal;
         MutableMessage rollback = MutableMessage.builder(MessageType.ROLLBACK_TXN, vchannel)
                 .header(RollbackTxnHeader.getDefaultInstance()).build().withTxn(id, keepaliveMillis);
