@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -197,8 +198,8 @@ public final class PchannelState {
      * nothing keeps no rows and replays only what follows its checkpoint.
      */
     private volatile boolean keepsRows;
-    /** By vchannel. Guarded by this. */
-    private final Map<String, CollectionShard> collections = new HashMap<>();
+    /** By vchannel. Written under this object's monitor, read without it (the records are immutable). */
+    private final Map<String, CollectionShard> collections = new ConcurrentHashMap<>();
     /** Vchannels of dropped collections, oldest first. Guarded by this. */
     private final ArrayDeque<String> dropped = new ArrayDeque<>();
     /** Growing segments by id, oldest first. Guarded by this. */
@@ -207,6 +208,12 @@ public final class PchannelState {
     private final Map<Long, SealReason> sealedEarly = new HashMap<>();
     /** By transaction id, oldest first. Guarded by this. */
     private final Map<Long, Txn> txns = new LinkedHashMap<>();
+    /**
+     * What the message being applied led to, for the observers: filled under the monitor, dispatched and cleared
+     * after it by the same thread. Owned by the applying thread (one at a time, see the class comment); reused, so
+     * applying a message allocates nothing for it.
+     */
+    private final List<Object> pending = new ArrayList<>();
 
     /**
      * @param log reads the pchannel's records as stored (for {@link #readBack})
@@ -231,8 +238,8 @@ public final class PchannelState {
 
     // ---- reads ----
 
-    /** The collection shard of {@code vchannel} (live or dropped), or null. */
-    public synchronized CollectionShard collection(String vchannel) {
+    /** The collection shard of {@code vchannel} (live or dropped), or null. Takes no lock: every append reads it. */
+    public CollectionShard collection(String vchannel) {
         return collections.get(vchannel);
     }
 
@@ -362,17 +369,22 @@ public final class PchannelState {
      * followed from it. Never throws: a message that cannot be applied is logged and leaves the state as it was.
      */
     public void apply(ImmutableMessage m, Phase phase) {
-        List<Object> events = null;
+        List<Object> events;
         synchronized (this) {
             try {
                 events = phase == Phase.BEFORE_CHECKPOINT ? rebuild(m) : applyFully(m, phase == Phase.REPLAY);
             } catch (RuntimeException e) {
-                LOG.warn("pchannel {}: {} at {} left the pchannel state unchanged: {}", pchannel, m.type(), m.id(),
+                LOG.warn("pchannel {}: {} at {} was not applied to the pchannel state: {}", pchannel, m.type(), m.id(),
                         e.toString());
+                events = pending;
             }
         }
-        if (events != null && !events.isEmpty()) {
-            notify(events);
+        if (!events.isEmpty()) {
+            try {
+                notify(events);
+            } finally {
+                events.clear();
+            }
         }
     }
 
@@ -395,7 +407,7 @@ public final class PchannelState {
 
     /** Under the monitor: a record at or before the restored checkpoint rebuilds rows, and nothing else. */
     private List<Object> rebuild(ImmutableMessage m) {
-        List<Object> events = new ArrayList<>(0);
+        List<Object> events = pending;
         switch (m.type()) {
             case BEGIN_TXN, COMMIT_TXN, ROLLBACK_TXN -> applyTxnControl(m, true, events);
             case INSERT, DELETE -> {
@@ -418,7 +430,7 @@ public final class PchannelState {
 
     /** Under the monitor. */
     private List<Object> applyFully(ImmutableMessage m, boolean replay) {
-        List<Object> events = new ArrayList<>(0);
+        List<Object> events = pending;
         switch (m.type()) {
             case CREATE_COLLECTION -> applyCreateCollection(m);
             case DROP_COLLECTION -> applyDropCollection(m);

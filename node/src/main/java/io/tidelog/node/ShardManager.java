@@ -46,27 +46,10 @@ import org.slf4j.LoggerFactory;
  * them) and manages the lifecycle of growing segments: which segment takes each insert, when a segment is sealed,
  * when its Flush is appended.
  *
- * <p><b>Invariants, checked on append before anything is written</b> (each violation fails with
- * {@code INVALID_ARGUMENT} naming the vchannel and the collection, and nothing is appended):
- * <ul>
- *   <li>Insert and Delete only into a collection created and not dropped on their vchannel, naming it;
- *       an Insert only into a partition that exists, with rows matching the current schema
- *       ({@link RowValidator}); a Delete with primary keys of the key's type;</li>
- *   <li>CreateCollection only on a vchannel named for it ({@code <pchannel>_<collectionId>v<shard>}) that
- *       never held a collection, with a valid schema and at least one partition; CreatePartition of a new id;
- *       DropPartition of an existing partition other than the default; AlterCollection only to a compatible
- *       schema ({@link CollectionSchemas#validateChange}); every DDL only on a live collection;</li>
- *   <li>Raw (also as the body of a transaction) only on a vchannel that is not a collection's: neither of the
- *       collection form ({@link Vchannels#isCollectionVchannel}: the name decides, whatever the state, so a
- *       dropped collection's vchannel, one whose state was forgotten or never seen, and one of a collection not
- *       created yet all refuse it, identically after a restart) nor holding or having held a collection (a
- *       collection the log created under another name, before this rule).</li>
- * </ul>
- * Together they keep a vchannel's contents one kind: a collection's shard carries no Raw message, and a
- * vchannel that carries Raw never becomes a collection's shard (its name is not of the collection form).
- * These checks read state that the log defines: the extension must run inside {@link VchannelLocks}
- * (after it in the chain), which holds a DDL until the DML before it is published and the DML after
- * it until the DDL is published, so each check sees exactly the messages before it.
+ * <p><b>Invariants</b> ({@link ShardRules}) are checked on append, before anything is written, against the
+ * collection as the log defines it. These checks read state that the log defines: the extension must run inside
+ * {@link VchannelLocks} (after it in the chain), which holds a DDL until the DML before it is published and the DML
+ * after it until the DDL is published, so each check sees exactly the messages before it.
  *
  * <p><b>Partitions.</b> The coordinator allocates partition ids (positive, unique in the cluster). A
  * CreateCollection lists the partitions the collection starts with; the first is its default
@@ -107,8 +90,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ShardManager implements WalExtension {
     private static final Logger LOG = LoggerFactory.getLogger(ShardManager.class);
-    /** The most partitions a collection has at once. */
-    static final int MAX_PARTITIONS = 4096;
 
     /** Orders inserts with the CreateSegments they cause; see the class comment for its place in the lock order. */
     private final ReentrantLock insertOrder = new ReentrantLock();
@@ -175,14 +156,19 @@ public final class ShardManager implements WalExtension {
             switch (m.type()) {
                 case INSERT:
                     return appendInsert(m, next);
-                case DELETE:
-                    return next.append(checkedDelete(m));
+                case DELETE: {
+                    DeleteHeader h = m.header(DeleteHeader.class);
+                    return next.append(ShardRules.checkedDelete(liveCollection(m.vchannel(), h.getCollectionId(),
+                            m.type()), m));
+                }
                 case CREATE_COLLECTION:
-                    checkCreateCollection(m);
+                    ShardRules.checkCreateCollection(m, state().collection(m.vchannel()));
                     return next.append(m);
-                case CREATE_PARTITION:
-                    checkCreatePartition(m);
+                case CREATE_PARTITION: {
+                    CreatePartitionHeader h = m.header(CreatePartitionHeader.class);
+                    ShardRules.checkCreatePartition(liveCollection(m.vchannel(), h.getCollectionId(), m.type()), h);
                     return next.append(m);
+                }
                 case DROP_PARTITION:
                     return appendDropPartition(m, next);
                 case ALTER_COLLECTION:
@@ -192,7 +178,7 @@ public final class ShardManager implements WalExtension {
                 case MANUAL_FLUSH:
                     return appendManualFlush(m, next);
                 case RAW:
-                    checkRaw(m);
+                    ShardRules.checkRaw(pchannel, m, state().collection(m.vchannel()));
                     return next.append(m);
                 default:
                     return next.append(m);
@@ -206,20 +192,11 @@ public final class ShardManager implements WalExtension {
         InsertHeader h = m.header(InsertHeader.class);
         InsertBody body = m.body(InsertBody.parser());
         CollectionShard c = liveCollection(m.vchannel(), h.getCollectionId(), m.type());
-        long partition = insertPartition(c, h, body);
-        RowValidator validator = c.rows();
-        try {
-            validator.checkInsert(body);
-        } catch (StreamingException e) {
-            throw invalid(c.where() + ", schema version " + validator.schema().getVersion() + ": " + e.detail());
-        }
+        long partition = ShardRules.insertPartition(c, h, body);
+        ShardRules.checkRows(c, body);
         long rows = body.getNumRows();
         long bytes = m.payload().size();
-        if (bytes > config.segmentMaxBytes() || (config.segmentMaxRows() != 0 && rows > config.segmentMaxRows())) {
-            throw invalid(c.where() + ": an insert of " + rows + " rows and " + bytes + " bytes is larger than a whole"
-                    + " segment (" + config.segmentMaxBytes() + " bytes" + (config.segmentMaxRows() == 0 ? ""
-                    : ", " + config.segmentMaxRows() + " rows") + "); split it");
-        }
+        ShardRules.checkFitsASegment(c, config, rows, bytes);
         // Assigning a segment, appending its CreateSegment when it is new, and handing the insert on happen
         // under one lock: the CreateSegment precedes every insert of its segment in the log, and inserts keep
         // the order in which they arrived (none waits for another's CreateSegment to be durable, which would
@@ -247,24 +224,6 @@ public final class ShardManager implements WalExtension {
         return appended.whenComplete((r, e) -> released(segment, rows, bytes, e));
     }
 
-    /** The partition the insert goes to: named by the body (0: the default) or the header; it must exist. */
-    private static long insertPartition(CollectionShard c, InsertHeader h, InsertBody body) {
-        if (h.getPartitionsCount() > 1) {
-            throw invalid(c.where() + ": an insert's rows go to one partition, its header lists "
-                    + h.getPartitionsCount());
-        }
-        long named = h.getPartitionsCount() == 1 ? h.getPartitions(0).getPartitionId() : 0;
-        if (named != 0 && body.getPartitionId() != 0 && named != body.getPartitionId()) {
-            throw invalid(c.where() + ": the insert's header names partition " + named + ", its body "
-                    + body.getPartitionId());
-        }
-        long p = body.getPartitionId() != 0 ? body.getPartitionId() : named != 0 ? named : c.defaultPartition();
-        if (!c.partitions().contains(p)) {
-            throw invalid(c.where() + ": partition " + p + " does not exist (never created, or dropped)");
-        }
-        return p;
-    }
-
     /**
      * Assigns an insert to the partition's growing segment, sealing it and opening a new one if the
      * insert does not fit; appends the Flush and CreateSegment that takes. Two rounds at most: a
@@ -284,7 +243,7 @@ public final class ShardManager implements WalExtension {
                 }
                 CollectionShard now = state().collection(c.vchannel());
                 if (now == null || now.isDropped() || !now.partitions().contains(partition)) {
-                    throw invalid(c.where() + ": the collection or partition " + partition + " was dropped");
+                    throw ShardRules.invalid(c.where() + ": the collection or partition " + partition + " was dropped");
                 }
                 GrowingSegment s = active.get(key);
                 SealReason full = s == null ? null : s.overflowBy(rows, bytes);
@@ -473,120 +432,11 @@ public final class ShardManager implements WalExtension {
         return CompletableFuture.allOf(waits.toArray(new CompletableFuture<?>[0])).thenApply(v -> ids);
     }
 
-    private MutableMessage checkedDelete(MutableMessage m) {
-        DeleteHeader h = m.header(DeleteHeader.class);
-        DeleteBody body = m.body(DeleteBody.parser());
-        CollectionShard c;
-        RowValidator validator;
-        c = liveCollection(m.vchannel(), h.getCollectionId(), m.type());
-        validator = c.rows();
-        int keys;
-        try {
-            keys = validator.checkDelete(body);
-        } catch (StreamingException e) {
-            throw invalid(c.where() + ": " + e.detail());
-        }
-        if (h.getRows() == keys) {
-            return m;
-        }
-        if (h.getRows() != 0) {
-            throw invalid(c.where() + ": the delete's header says " + h.getRows() + " rows, its body has " + keys
-                    + " primary keys");
-        }
-        return m.withHeader(h.toBuilder().setRows(keys).build());
-    }
-
-    /** A Raw message goes to a vchannel that is not a collection's, by name or by state. */
-    private void checkRaw(MutableMessage m) {
-        if (Vchannels.isCollectionVchannel(m.vchannel())) {
-            throw invalid("vchannel " + m.vchannel() + ": a RAW message cannot go to a collection's vchannel (names"
-                    + " <pchannel>_<collection id>v<shard> are reserved for collection shards); use another suffix,"
-                    + " such as " + pchannel + "_events");
-        }
-        CollectionShard c = state().collection(m.vchannel());
-        if (c != null) {
-            throw invalid(c.where() + ": a RAW message cannot go to a vchannel that holds or held a collection ("
-                    + c.state() + ")");
-        }
-    }
-
-    private void checkCreateCollection(MutableMessage m) {
-        CreateCollectionHeader h = m.header(CreateCollectionHeader.class);
-        String where = "vchannel " + m.vchannel() + ", collection " + h.getCollectionId();
-        if (h.getCollectionId() <= 0) {
-            throw invalid(where + ": a collection id is positive");
-        }
-        OptionalLong named = Vchannels.collectionIdOf(m.vchannel());
-        if (named.isEmpty() || named.getAsLong() != h.getCollectionId()) {
-            throw invalid(where + ": the shards of collection " + h.getCollectionId() + " are named <pchannel>_"
-                    + h.getCollectionId() + "v<shard>, and " + m.vchannel() + " is not");
-        }
-        CreateCollectionBody body = m.body(CreateCollectionBody.parser());
-        checkPartitionIds(where, h.getPartitionIdsList(), body);
-        if (body.getVchannelsCount() > 0 && !body.getVchannelsList().contains(m.vchannel())) {
-            throw invalid(where + ": the CreateCollection lists vchannels " + body.getVchannelsList()
-                    + ", not this one");
-        }
-        try {
-            CollectionSchemas.validate(body.getSchema());
-        } catch (StreamingException e) {
-            throw invalid(where + ": " + e.detail());
-        }
-        CollectionShard existing = state().collection(m.vchannel());
-        if (existing != null) {
-            throw invalid(where + ": the vchannel already holds collection " + existing.collectionId()
-                    + " (" + existing.state() + "); a vchannel holds one collection, created once");
-        }
-    }
-
-    private static void checkPartitionIds(String where, List<Long> ids, CreateCollectionBody body) {
-        if (ids.isEmpty()) {
-            throw invalid(where + ": a CreateCollection lists at least one partition (the first is the default)");
-        }
-        if (ids.size() > MAX_PARTITIONS) {
-            throw invalid(where + ": a collection has at most " + MAX_PARTITIONS + " partitions");
-        }
-        Set<Long> seen = new HashSet<>();
-        for (long p : ids) {
-            if (p <= 0 || !seen.add(p)) {
-                throw invalid(where + ": partition ids are positive and distinct, got " + ids);
-            }
-        }
-        if (body.getPartitionsCount() > 0) {
-            List<Long> named = new ArrayList<>();
-            for (Partition p : body.getPartitionsList()) {
-                named.add(p.getId());
-            }
-            if (!named.equals(ids)) {
-                throw invalid(where + ": the header lists partitions " + ids + ", the body " + named);
-            }
-        }
-    }
-
-    private void checkCreatePartition(MutableMessage m) {
-        CreatePartitionHeader h = m.header(CreatePartitionHeader.class);
-        CollectionShard c = liveCollection(m.vchannel(), h.getCollectionId(), m.type());
-        if (h.getPartitionId() <= 0) {
-            throw invalid(c.where() + ": a partition id is positive, got " + h.getPartitionId());
-        }
-        if (c.partitions().contains(h.getPartitionId())) {
-            throw invalid(c.where() + ": partition " + h.getPartitionId() + " already exists");
-        }
-        if (c.partitions().size() >= MAX_PARTITIONS) {
-            throw invalid(c.where() + ": a collection has at most " + MAX_PARTITIONS + " partitions");
-        }
-    }
-
     private CompletableFuture<AppendResult> appendDropPartition(MutableMessage m, Next next) {
         DropPartitionHeader h = m.header(DropPartitionHeader.class);
         long p = h.getPartitionId();
         CollectionShard c = liveCollection(m.vchannel(), h.getCollectionId(), m.type());
-        if (!c.partitions().contains(p)) {
-            throw invalid(c.where() + ": cannot drop partition " + p + ": it does not exist (never created, or dropped)");
-        }
-        if (p == c.defaultPartition()) {
-            throw invalid(c.where() + ": cannot drop partition " + p + ": it is the default partition");
-        }
+        ShardRules.checkDropPartition(c, p);
         return flushSegments(c, q -> q == p, SealReason.PARTITION_DROPPED).thenCompose(ids -> next.append(m));
     }
 
@@ -594,15 +444,7 @@ public final class ShardManager implements WalExtension {
         AlterCollectionHeader h = m.header(AlterCollectionHeader.class);
         AlterCollectionBody body = m.body(AlterCollectionBody.parser());
         CollectionShard c = liveCollection(m.vchannel(), h.getCollectionId(), m.type());
-        try {
-            CollectionSchemas.validateChange(c.rows().schema(), body.getSchema());
-        } catch (StreamingException e) {
-            throw invalid(c.where() + ": " + e.detail());
-        }
-        if (h.getSchemaVersion() != 0 && h.getSchemaVersion() != body.getSchema().getVersion()) {
-            throw invalid(c.where() + ": the AlterCollection header names schema version " + h.getSchemaVersion()
-                    + ", its body " + body.getSchema().getVersion());
-        }
+        ShardRules.checkAlterCollection(c, h, body);
         return flushSegments(c, q -> true, SealReason.SCHEMA_CHANGE).thenCompose(ids -> next.append(m));
     }
 
@@ -622,23 +464,7 @@ public final class ShardManager implements WalExtension {
 
     /** The live collection {@code collectionId} of {@code vchannel}, as the log defines it now. */
     private CollectionShard liveCollection(String vchannel, long collectionId, MessageType what) {
-        CollectionShard c = state().collection(vchannel);
-        if (c == null) {
-            throw invalid("vchannel " + vchannel + ", collection " + collectionId + ": the vchannel has no collection;"
-                    + " no " + what + " before CreateCollection");
-        }
-        if (c.collectionId() != collectionId) {
-            throw invalid(c.where() + ": the " + what + " names collection " + collectionId
-                    + ", which is not on this vchannel");
-        }
-        if (c.isDropped()) {
-            throw invalid(c.where() + ": the collection was dropped; no " + what + " after DropCollection");
-        }
-        return c;
-    }
-
-    private static StreamingException invalid(String message) {
-        return StreamingException.invalidArgument(message);
+        return ShardRules.live(state().collection(vchannel), vchannel, collectionId, what);
     }
 
     // ---- the log ----
