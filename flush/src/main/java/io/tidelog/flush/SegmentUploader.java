@@ -4,7 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Parser;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
-import io.tidelog.node.PchannelState;
+import io.tidelog.node.state.PchannelState;
 import io.tidelog.objectstore.ObjectStore;
 import io.tidelog.parquet.DeleteLogWriter;
 import io.tidelog.parquet.DeletedKeys;

@@ -4,27 +4,40 @@ import io.tidelog.common.ErrorCode;
 import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.ImmutableMessage;
+import io.tidelog.message.MessageIds;
 import io.tidelog.message.MessageKind;
 import io.tidelog.message.MutableMessage;
 import io.tidelog.message.Vchannels;
+import io.tidelog.node.recovery.Checkpoint;
+import io.tidelog.node.recovery.ExtensionState;
+import io.tidelog.node.recovery.RecoveryStore;
+import io.tidelog.node.retention.Retention;
+import io.tidelog.node.retention.RetentionConfig;
+import io.tidelog.node.retention.Subscription;
+import io.tidelog.node.retention.WalRetention;
+import io.tidelog.node.scan.MessageScanner;
+import io.tidelog.node.scan.ReadAheadScanner;
+import io.tidelog.node.scan.ReadOptions;
+import io.tidelog.node.scan.SwitchableScanner;
+import io.tidelog.node.scan.WriteAheadBuffer;
+import io.tidelog.node.state.PchannelState;
 import io.tidelog.proto.MessageType;
 import io.tidelog.proto.TimeTickHeader;
-import io.tidelog.tso.TimestampAllocator;
-import io.tidelog.wal.Wal;
-import io.tidelog.message.MessageIds;
 import io.tidelog.state.proto.ExtensionStateProto;
 import io.tidelog.state.proto.RecoverySnapshotProto;
+import io.tidelog.tso.TimestampAllocator;
 import io.tidelog.wal.DeliverPolicy;
 import io.tidelog.wal.LogRecord;
+import io.tidelog.wal.Wal;
 import io.tidelog.wal.WalScanner;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -347,7 +360,7 @@ public final class StreamingWal implements AutoCloseable {
     }
 
     /** Whether the calling thread holds the append lock (for the lock-order checks of extensions). */
-    boolean holdsAppendLock() {
+    public boolean holdsAppendLock() {
         return appendLock.isHeldByCurrentThread();
     }
 

@@ -2,6 +2,8 @@ package io.tidelog.node;
 
 import io.tidelog.common.MessageId;
 import io.tidelog.message.ImmutableMessage;
+import io.tidelog.node.recovery.ExtensionState;
+import io.tidelog.node.state.PchannelState;
 
 /**
  * A per-pchannel component of the streaming node built on the log: it sees every message of the

@@ -3,6 +3,8 @@ package io.tidelog.node;
 import io.tidelog.common.Backoff;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
+import io.tidelog.node.recovery.RecoveryStore;
+import io.tidelog.node.retention.Retention;
 import io.tidelog.tso.TimestampAllocator;
 import io.tidelog.wal.OpenOptions;
 import io.tidelog.wal.Wal;

@@ -1,6 +1,8 @@
 package io.tidelog.node;
 
 import io.tidelog.common.MessageId;
+import io.tidelog.node.recovery.Checkpoint;
+import io.tidelog.node.retention.RetentionStatus;
 
 /**
  * A snapshot of one pchannel's WAL on this node.
@@ -23,26 +25,12 @@ import io.tidelog.common.MessageId;
  */
 public record WalStatus(String pchannel, long term, boolean available, long lastTimeTick, MessageId lastId,
                         int inFlight, int bufferEntries, long bufferBytes, long appended, Checkpoint checkpoint,
-                        Replay replay, long retainedBytes, Retention retention, String unavailableReason) {
+                        Replay replay, long retainedBytes, RetentionStatus retention, String unavailableReason) {
 
     /** This status with another unavailability reason. */
     public WalStatus withUnavailableReason(String reason) {
         return new WalStatus(pchannel, term, available, lastTimeTick, lastId, inFlight, bufferEntries, bufferBytes,
                 appended, checkpoint, replay, retainedBytes, retention, reason);
-    }
-
-    /**
-     * What the WAL retains.
-     *
-     * @param earliest        the earliest record retained: its id and time tick (null if unknown)
-     * @param truncatedBelow  where the log was last truncated below in this term (null if not yet)
-     * @param bound           what keeps the log from being truncated further, as of the last retention pass:
-     *                        {@code checkpoint}, {@code wal.retention.time}, {@code wal.retention.bytes} or
-     *                        {@code subscription NAME of VCHANNEL}; null before the first pass
-     * @param subscriptions   durable subscriptions of the pchannel at the last retention pass
-     * @param letGo           subscriptions let go in this term for lagging beyond {@code wal.retention.max.lag}
-     */
-    public record Retention(Checkpoint earliest, MessageId truncatedBelow, String bound, int subscriptions, long letGo) {
     }
 
     /** What replay read when the pchannel opened: messages and bytes of the log before the term's first TimeTick. */

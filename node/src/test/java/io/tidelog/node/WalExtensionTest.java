@@ -8,6 +8,8 @@ import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.ImmutableMessage;
 import io.tidelog.message.MutableMessage;
+import io.tidelog.node.recovery.Checkpoint;
+import io.tidelog.node.recovery.RecoveryStore;
 import io.tidelog.proto.MessageType;
 import io.tidelog.proto.RawHeader;
 import io.tidelog.tso.TimestampAllocator;

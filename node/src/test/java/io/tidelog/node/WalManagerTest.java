@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.ImmutableMessage;
+import io.tidelog.node.scan.MessageScanner;
+import io.tidelog.node.scan.ReadOptions;
 import io.tidelog.proto.MessageType;
 import io.tidelog.tso.TimestampAllocator;
 import io.tidelog.wal.DeliverPolicy;

@@ -11,6 +11,7 @@ import io.tidelog.message.GrpcErrors;
 import io.tidelog.message.MessageIds;
 import io.tidelog.node.WalManager;
 import io.tidelog.node.WalStatus;
+import io.tidelog.node.retention.RetentionStatus;
 import io.tidelog.proto.AllocateTimestampsRequest;
 import io.tidelog.proto.AllocateTimestampsResponse;
 import io.tidelog.proto.AssignmentSnapshot;
@@ -120,7 +121,7 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
                 if (s.lastId() != null) {
                     p.setLastId(MessageIds.toProto(s.lastId()));
                 }
-                WalStatus.Retention r = s.retention();
+                RetentionStatus r = s.retention();
                 if (r.earliest() != null) {
                     p.setEarliestId(MessageIds.toProto(r.earliest().messageId())).setEarliestTimeTick(r.earliest().timeTick());
                 }

@@ -1,7 +1,7 @@
 package io.tidelog.server;
 
-import io.tidelog.node.ShardManager;
-import io.tidelog.node.ShardSnapshot;
+import io.tidelog.node.shard.ShardManager;
+import io.tidelog.node.state.ShardSnapshot;
 import io.tidelog.objectstore.ObjectInfo;
 import io.tidelog.objectstore.ObjectStore;
 import io.tidelog.parquet.SegmentKeys;
