@@ -3,6 +3,7 @@ package io.tidelog.server;
 import io.tidelog.cli.StopRequest;
 import io.tidelog.common.StreamingException;
 import io.tidelog.coord.CoordConfig;
+import io.tidelog.wal.WalBackends;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "standalone", mixinStandardHelpOptions = true,
         description = {"Runs Tidelog in one process: coordinator and one streaming node, the embedded meta store "
-                + "and the local WAL under one data directory, until SIGTERM or Ctrl-C.",
+                + "and the WAL (local by default) under one data directory, until SIGTERM or Ctrl-C.",
             "Exit status: 0 after a clean shutdown (also on SIGTERM or Ctrl-C), 2 for a wrong command line or bad "
                 + "configuration, 1 for any other failure."})
 public final class StandaloneCommand implements Callable<Integer> {
@@ -49,6 +50,11 @@ public final class StandaloneCommand implements Callable<Integer> {
             + " (default: file:<data dir>/objects; S3 endpoint and credentials from objectstore.s3.* keys or"
             + " TIDELOG_S3_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).")
     String objectStore;
+
+    @Option(names = "--wal", description = "The WAL backend: local (a directory under the data dir), objectstore"
+            + " (no disk: blocks in the object store, wal.objectstore.uri, default the --object-store) or kafka"
+            + " (wal.kafka.bootstrap.servers); default: local. Sets " + WalBackends.BACKEND + ".")
+    String wal;
 
     @Option(names = "--config-file", description = "A properties file of configuration keys.")
     Path configFile;
@@ -88,6 +94,14 @@ public final class StandaloneCommand implements Callable<Integer> {
         }
         if (pchannelPrefix != null) {
             p.put(CoordConfig.PCHANNEL_PREFIX, pchannelPrefix);
+        }
+        if (wal != null) {
+            try {
+                WalBackends.selected(Map.of(WalBackends.BACKEND, wal));
+            } catch (StreamingException e) {
+                throw new ParameterException(spec.commandLine(), "Invalid value for option '--wal': " + e.detail());
+            }
+            p.put(WalBackends.BACKEND, wal);
         }
         StandaloneServer server;
         try {

@@ -47,7 +47,9 @@ final class StandaloneDisk {
         Map<String, List<Path>> dirs = new LinkedHashMap<>();
         Map<String, Long> needs = new LinkedHashMap<>();
         need(dirs, needs, metaDir, META_BYTES);
-        need(dirs, needs, walDir, pchannels * PCHANNEL_BYTES);
+        if (walDir != null) { // null: the WAL is not on this machine's disk
+            need(dirs, needs, walDir, pchannels * PCHANNEL_BYTES);
+        }
         for (Map.Entry<String, Long> n : needs.entrySet()) {
             Path any = dirs.get(n.getKey()).get(0);
             long usable = DiskSpace.usableBytes(any);

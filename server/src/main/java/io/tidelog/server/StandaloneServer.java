@@ -85,6 +85,10 @@ public final class StandaloneServer implements AutoCloseable {
     static final String OBJECT_STORE_URI = "objectstore.uri";
 
     static final long STANDALONE_SEGMENT_BYTES = 16 << 20;
+    private static final String LOCAL_WAL = "local";
+    /** The meta key that remembers which WAL backend the data directory was started with. */
+    private static final String WAL_BACKEND_KEY = "standalone/wal-backend";
+    private static final String OBJECTSTORE_WAL = "objectstore";
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final ServerConfig config;
@@ -111,7 +115,9 @@ public final class StandaloneServer implements AutoCloseable {
     public static StandaloneServer start(Path dataDir, Map<String, String> properties) {
         checkPrefixes(properties);
         Map<String, String> p = new HashMap<>(properties);
-        p.putIfAbsent(LocalWalConfig.DIR, dataDir.resolve("wal").toString());
+        if (p.getOrDefault(WalBackends.BACKEND, WalBackends.DEFAULT_BACKEND).trim().equals(LOCAL_WAL)) {
+            p.putIfAbsent(LocalWalConfig.DIR, dataDir.resolve("wal").toString());
+        }
         p.putIfAbsent("meta.embedded.dir", dataDir.resolve("meta").toString());
         p.putIfAbsent(OBJECT_STORE_URI, "file:" + dataDir.resolve("objects").toAbsolutePath());
         StandaloneServer s = new StandaloneServer(ServerConfig.from(only(p, ServerConfig.PREFIX)));
@@ -145,31 +151,21 @@ public final class StandaloneServer implements AutoCloseable {
         TsoConfig tsoConfig = TsoConfig.from(only(p, "tso."));
         CatalogConfig catalogConfig = CatalogConfig.from(only(p, CatalogConfig.PREFIX));
         dedupConfig = DedupConfig.from(only(p, DedupConfig.PREFIX));
-        StandaloneDisk.checkRoomToStart(Path.of(p.get("meta.embedded.dir")), Path.of(p.get(LocalWalConfig.DIR)),
-                coordConfig.pchannelCount());
+        String walBackend = WalBackends.selected(p);
+        StandaloneDisk.checkRoomToStart(Path.of(p.get("meta.embedded.dir")),
+                walBackend.equals(LOCAL_WAL) ? Path.of(p.get(LocalWalConfig.DIR)) : null, coordConfig.pchannelCount());
 
         MetaStore meta = MetaStores.create("embedded", only(p, "meta."));
         started.push(meta);
+        checkSameWal(meta, walBackend);
         coordinator = new StreamingCoordinator(meta, coordConfig, tsoConfig, InstantSource.system());
         started.push(coordinator);
         catalog = new CollectionCatalog(meta, coordinator.pchannels(), catalogConfig, coordinator.tso(),
                 InstantSource.system());
         started.push(catalog);
-        Map<String, String> walProperties = only(p, "wal.");
-        walProperties.keySet().removeIf(k -> k.startsWith(RetentionConfig.PREFIX));
         Retention retention = new Retention(RetentionConfig.from(only(p, RetentionConfig.PREFIX)),
                 new MetaSubscriptionStore(meta), InstantSource.system());
-        // The WAL's record limit follows the message limit unless set: a message within the limit,
-        // once the node adds its fields, must always fit.
-        walProperties.putIfAbsent(LocalWalConfig.MAX_RECORD_BYTES, Integer.toString(limits.maxRecordBytes()));
-        if (!walProperties.containsKey(LocalWalConfig.SEGMENT_BYTES)) {
-            // Standalone keeps segments small (truncation frees whole segments; set the key for bulk
-            // throughput), smaller still on a small disk, never too small for the largest record.
-            long fitted = StandaloneDisk.segmentBytes(Path.of(walProperties.get(LocalWalConfig.DIR)),
-                    coordConfig.pchannelCount(), STANDALONE_SEGMENT_BYTES, walProperties);
-            walProperties.put(LocalWalConfig.SEGMENT_BYTES, Long.toString(fitted));
-        }
-        WalBackend backend = WalBackends.create("local", walProperties);
+        WalBackend backend = WalBackends.create(walBackend, walProperties(walBackend, p, limits, coordConfig));
         started.push(backend);
         ShardConfig shardConfig = ShardConfig.from(only(p, ShardConfig.PREFIX));
         GrowingSegmentBytes growing = new GrowingSegmentBytes(shardConfig);
@@ -261,6 +257,64 @@ public final class StandaloneServer implements AutoCloseable {
         if (!grpc.awaitTermination(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
             grpc.shutdownNow();
             grpc.awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * The selected backend's own keys ({@code wal.<backend>.*}), with the standalone defaults: the WAL's record limit
+     * follows the message limit unless set (a message within the limit, once the node adds its fields, must always
+     * fit); the local WAL keeps small segments; the objectstore WAL uses the object store of flushed segments
+     * unless told otherwise. Keys of another backend are a mistake, not something to ignore.
+     */
+    private static Map<String, String> walProperties(String backend, Map<String, String> p, MessageLimits limits,
+                                                     CoordConfig coordConfig) {
+        String prefix = "wal." + backend + ".";
+        Set<String> stray = new TreeSet<>();
+        for (String k : p.keySet()) {
+            if (k.startsWith("wal.") && !k.startsWith(prefix) && !k.equals(WalBackends.BACKEND)
+                    && !k.startsWith(RetentionConfig.PREFIX)) {
+                stray.add(k);
+            }
+        }
+        if (!stray.isEmpty()) {
+            throw StreamingException.invalidArgument("configuration keys " + stray + " do not belong to the selected WAL"
+                    + " backend '" + backend + "' (" + WalBackends.BACKEND + "); its keys start with " + prefix);
+        }
+        Map<String, String> w = only(p, prefix);
+        w.putIfAbsent(prefix + "max.record.bytes", Integer.toString(limits.maxRecordBytes()));
+        if (backend.equals(LOCAL_WAL) && !w.containsKey(LocalWalConfig.SEGMENT_BYTES)) {
+            // Standalone keeps segments small (truncation frees whole segments; set the key for bulk
+            // throughput), smaller still on a small disk, never too small for the largest record.
+            long fitted = StandaloneDisk.segmentBytes(Path.of(w.get(LocalWalConfig.DIR)),
+                    coordConfig.pchannelCount(), STANDALONE_SEGMENT_BYTES, w);
+            w.put(LocalWalConfig.SEGMENT_BYTES, Long.toString(fitted));
+        }
+        if (backend.equals(OBJECTSTORE_WAL) && !w.containsKey(prefix + "uri")) {
+            w.put(prefix + "uri", p.get(OBJECT_STORE_URI));
+            p.forEach((k, v) -> {
+                if (k.startsWith("objectstore.s3.")) {
+                    w.putIfAbsent(prefix + k.substring("objectstore.".length()), v);
+                }
+            });
+        }
+        return w;
+    }
+
+    /**
+     * A data directory restarts only on the WAL backend it was first started with: its recovery checkpoints and
+     * subscriptions name positions in that log, which another backend does not have.
+     */
+    private static void checkSameWal(MetaStore meta, String backend) {
+        byte[] name = backend.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (meta.putIfAbsent(WAL_BACKEND_KEY, name)) {
+            return;
+        }
+        String before = meta.get(WAL_BACKEND_KEY).map(kv -> new String(kv.value(), java.nio.charset.StandardCharsets.UTF_8))
+                .orElse(backend);
+        if (!before.equals(backend)) {
+            throw StreamingException.invalidArgument("this data directory was started with the WAL backend '" + before
+                    + "' and cannot restart on '" + backend + "' (its checkpoints name positions in that log); use"
+                    + " --wal " + before + ", or a new data directory");
         }
     }
 

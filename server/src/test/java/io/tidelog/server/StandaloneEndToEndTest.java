@@ -72,9 +72,15 @@ class StandaloneEndToEndTest {
         }
     }
 
+    /** The WAL the server runs on, as command-line arguments: the local WAL here; subclasses run the others. */
+    protected List<String> walArgs() {
+        return List.of("-c", "wal.local.segment.bytes=16MiB", "-c", "wal.local.spare.segments=1");
+    }
+
     void startServer() throws Exception {
-        server = new StandaloneProcess(dir.resolve("data"), List.of("--pchannels", Integer.toString(PCHANNELS),
-                "-c", "wal.local.segment.bytes=16MiB", "-c", "wal.local.spare.segments=1"));
+        List<String> args = new ArrayList<>(List.of("--pchannels", Integer.toString(PCHANNELS)));
+        args.addAll(walArgs());
+        server = new StandaloneProcess(dir.resolve("data"), args);
         server.start();
     }
 

@@ -7,7 +7,25 @@ import java.util.TreeMap;
 
 /** The registry of WAL backends on the class path, by name. */
 public final class WalBackends {
+    /** The configuration key that selects the backend by name ({@code local}, {@code objectstore}, {@code kafka}, {@code memory}). */
+    public static final String BACKEND = "wal.backend";
+    /** The backend used when {@link #BACKEND} is not set. */
+    public static final String DEFAULT_BACKEND = "local";
+
     private WalBackends() {
+    }
+
+    /**
+     * The backend {@code properties} select with {@link #BACKEND} (or {@link #DEFAULT_BACKEND}), checked to be on
+     * the class path; {@code INVALID_ARGUMENT} naming the known ones otherwise.
+     */
+    public static String selected(Map<String, String> properties) {
+        String name = properties.getOrDefault(BACKEND, DEFAULT_BACKEND).trim();
+        if (!providers().containsKey(name)) {
+            throw StreamingException.invalidArgument("configuration key '" + BACKEND + "' = '" + name
+                    + "' names no WAL backend; available: " + providers().keySet());
+        }
+        return name;
     }
 
     /** Every provider on the class path, by name. */

@@ -15,7 +15,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * A real S3 server in the test JVM: s3proxy over an in-memory blob store, on a free loopback port,
+ * A real S3 server in the test JVM: s3proxy over an in-memory (or directory) blob store, on a free loopback port,
  * with SigV2/V4 authentication, plus an administrative client to make buckets and plant objects.
  */
 public final class S3ProxyServer implements AutoCloseable {
@@ -27,8 +27,20 @@ public final class S3ProxyServer implements AutoCloseable {
     private final S3Client admin;
 
     public S3ProxyServer() throws Exception {
+        this(null);
+    }
+
+    /**
+     * A server keeping its objects as files under {@code dir} rather than in memory (for tests that write more
+     * than a test JVM's heap holds); in memory when {@code dir} is null.
+     */
+    public S3ProxyServer(java.nio.file.Path dir) throws Exception {
+        Properties properties = new Properties();
+        if (dir != null) {
+            properties.setProperty("jclouds.filesystem.basedir", dir.toString());
+        }
         proxy = S3Proxy.builder()
-                .blobStore(BlobStores.create("transient-nio2", new Properties()))
+                .blobStore(BlobStores.create(dir == null ? "transient-nio2" : "filesystem-nio2", properties))
                 .endpoint(URI.create("http://127.0.0.1:0"))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
                 .build();

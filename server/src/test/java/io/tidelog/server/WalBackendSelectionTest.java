@@ -1,0 +1,57 @@
+package io.tidelog.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tidelog.common.ErrorCode;
+import io.tidelog.common.StreamingException;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Choosing the WAL backend of a standalone server: bad choices fail the start at once, with the reason. */
+class WalBackendSelectionTest {
+    @TempDir
+    Path dir;
+
+    private static final Map<String, String> SMALL = Map.of("server.port", "0", "coord.pchannel.count", "2");
+
+    private static Map<String, String> with(String... kv) {
+        Map<String, String> p = new java.util.HashMap<>(SMALL);
+        for (int i = 0; i < kv.length; i += 2) {
+            p.put(kv[i], kv[i + 1]);
+        }
+        return p;
+    }
+
+    @Test
+    void anUnknownBackendIsRefusedNamingTheKnownOnes() {
+        assertThatThrownBy(() -> StandaloneServer.start(dir, with("wal.backend", "nosuch")))
+                .isInstanceOfSatisfying(StreamingException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+                    assertThat(e.getMessage()).contains("nosuch").contains("local").contains("objectstore");
+                });
+    }
+
+    @Test
+    void aKeyOfAnotherBackendIsRefused() {
+        assertThatThrownBy(() -> StandaloneServer.start(dir, with("wal.backend", "objectstore",
+                "wal.local.segment.bytes", "16MiB")))
+                .isInstanceOfSatisfying(StreamingException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+                    assertThat(e.getMessage()).contains("wal.local.segment.bytes").contains("objectstore");
+                });
+    }
+
+    @Test
+    void aDataDirectoryRestartsOnlyOnTheBackendItStartedWith() {
+        StandaloneServer.start(dir, with("wal.backend", "objectstore")).close();
+        assertThatThrownBy(() -> StandaloneServer.start(dir, with()))
+                .isInstanceOfSatisfying(StreamingException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+                    assertThat(e.getMessage()).contains("'objectstore'").contains("'local'");
+                });
+        StandaloneServer.start(dir, with("wal.backend", "objectstore")).close();
+    }
+}
