@@ -3,6 +3,7 @@ package io.tidelog.meta.embedded;
 import io.tidelog.common.DiskSpace;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
+import io.tidelog.common.Threads;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -156,17 +157,7 @@ final class GroupCommitWriter implements Runnable {
             }
             queue.add(crash ? CRASH : STOP);
         }
-        boolean interrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.joinUninterruptibly(thread);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.tidelog.meta.embedded;
 
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
+import io.tidelog.common.Threads;
 import io.tidelog.meta.Watch;
 import io.tidelog.meta.WatchEvent;
 import io.tidelog.meta.WatchListener;
@@ -90,17 +91,7 @@ final class WatchDispatcher implements Runnable {
         if (Thread.currentThread() == thread || !thread.isAlive()) {
             return;
         }
-        boolean interrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.joinUninterruptibly(thread);
     }
 
     @Override

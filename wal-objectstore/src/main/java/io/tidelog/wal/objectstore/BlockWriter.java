@@ -4,6 +4,7 @@ import io.tidelog.common.Backoff;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
+import io.tidelog.common.Threads;
 import io.tidelog.objectstore.ObjectStore;
 import io.tidelog.wal.objectstore.BlockFormat.Footer;
 import io.tidelog.wal.objectstore.BlockFormat.Type;
@@ -170,7 +171,7 @@ final class BlockWriter {
         } finally {
             lock.unlock();
         }
-        joinThread();
+        Threads.joinUninterruptibly(thread);
     }
 
     /** As a crash would: stops at once; nothing more is written, futures not yet complete fail. */
@@ -183,27 +184,13 @@ final class BlockWriter {
         } finally {
             lock.unlock();
         }
-        joinThread();
+        Threads.joinUninterruptibly(thread);
         StreamingException e = StreamingException.onShutdown("pchannel " + pchannel + ": the process crashed");
         failGathered(e);
         for (Block b : pending) {
             b.fail(e);
         }
         pending.clear();
-    }
-
-    private void joinThread() {
-        boolean interrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     // ------------------------------------------------------------------ the writer thread
