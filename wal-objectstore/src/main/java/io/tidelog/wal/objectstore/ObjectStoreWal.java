@@ -11,7 +11,6 @@ import io.tidelog.wal.Wal;
 import io.tidelog.wal.WalScanner;
 import io.tidelog.wal.objectstore.WalLayout.SegmentListing;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -101,7 +100,8 @@ final class ObjectStoreWal implements Wal {
         } else if (policy == DeliverPolicy.latest()) {
             start = writer != null ? writer.acknowledgedEnd() : endFromListing();
         } else {
-            start = BlockFormat.id(firstSegment(floor), 0, 0);
+            // Truncation keeps every segment from the mark on: the log starts at the mark's segment.
+            start = BlockFormat.id(floor, 0, 0);
         }
         ObjectStoreScanner[] holder = new ObjectStoreScanner[1];
         ObjectStoreScanner s = new ObjectStoreScanner(pchannel, store, io, signal, config, start,
@@ -114,16 +114,10 @@ final class ObjectStoreWal implements Wal {
         return s;
     }
 
-    /** Truncation keeps every segment from the mark on, and the mark's segment exists once the log has any. */
-    private static long firstSegment(long floor) {
-        return floor;
-    }
-
     private MessageId checkRetained(MessageId id, long floor) {
-        long first = firstSegment(floor);
-        if (id.major() < first) {
+        if (id.major() < floor) {
             throw new StreamingException(ErrorCode.OUT_OF_RANGE, "pchannel " + pchannel + ": " + id
-                    + " was truncated; the log starts at segment " + first);
+                    + " was truncated; the log starts at segment " + floor);
         }
         return id;
     }
