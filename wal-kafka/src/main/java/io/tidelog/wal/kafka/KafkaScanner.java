@@ -156,8 +156,9 @@ final class KafkaScanner implements WalScanner {
         }
     }
 
+    /** The next deliverable record, fetching at least once (so a zero timeout still looks), or null at the deadline. */
     private LogRecord next(long deadline) {
-        while (true) {
+        for (boolean fetched = false; ; fetched = true) {
             while (buffered.hasNext()) {
                 LogRecord r = deliverable(buffered.next());
                 if (r != null) {
@@ -165,10 +166,10 @@ final class KafkaScanner implements WalScanner {
                 }
             }
             long left = deadline - System.nanoTime();
-            if (left <= 0) {
+            if (left <= 0 && fetched) {
                 return null;
             }
-            buffered = consumer.poll(Duration.ofNanos(left)).records(partition).iterator();
+            buffered = consumer.poll(Duration.ofNanos(Math.max(0, left))).records(partition).iterator();
         }
     }
 

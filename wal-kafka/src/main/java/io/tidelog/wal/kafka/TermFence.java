@@ -33,6 +33,12 @@ final class TermFence {
     }
 
     static Producer<byte[], byte[]> claim(KafkaClients clients, String pchannel, long term, TopicPartition partition) {
+        return claim(clients, pchannel, term, partition, () -> { });
+    }
+
+    /** Test support: {@code afterRead} runs between steps 1 and 2, where a racing opener can slip in. */
+    static Producer<byte[], byte[]> claim(KafkaClients clients, String pchannel, long term, TopicPartition partition,
+                                          Runnable afterRead) {
         String what = "cannot open pchannel " + pchannel + " at term " + term;
         StreamingException last = null;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
@@ -41,6 +47,7 @@ final class TermFence {
                 if (tail.term() > term) {
                     throw fenced(what, tail.term());
                 }
+                afterRead.run();
                 Producer<byte[], byte[]> producer = clients.producer(pchannel, term);
                 try {
                     claimWith(producer, probe, tail, clients.config(), partition, term);

@@ -44,6 +44,8 @@ final class InJvmKafka implements AutoCloseable {
                 .setConfigProp("offsets.topic.replication.factor", "1")
                 .setConfigProp("offsets.topic.num.partitions", "1")
                 .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                // Kafka's default, stated: a client that asks for an unknown topic gets it created (read-only opens must not)
+                .setConfigProp("auto.create.topics.enable", "true")
                 .build();
         try {
             cluster.format();
