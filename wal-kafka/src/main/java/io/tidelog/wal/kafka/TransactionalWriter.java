@@ -19,6 +19,7 @@ import java.util.function.LongPredicate;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.Header;
 
 /**
  * The append path of one pchannel at one term: appenders queue copies of their records; the writer thread takes
@@ -59,6 +60,7 @@ final class TransactionalWriter implements AutoCloseable {
     private final KafkaWalConfig config;
     private final Producer<byte[], byte[]> producer;
     private final LongPredicate isCommitted;
+    private final List<Header> headers;
     private final Thread thread;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -87,6 +89,7 @@ final class TransactionalWriter implements AutoCloseable {
         this.config = config;
         this.producer = producer;
         this.isCommitted = isCommitted;
+        this.headers = TermHeaders.data(term);
         this.thread = new Thread(this::run, "wal-kafka-writer-" + pchannel + "-t" + term);
         this.thread.setDaemon(true);
         this.thread.start();
@@ -204,7 +207,7 @@ final class TransactionalWriter implements AutoCloseable {
         try {
             producer.beginTransaction();
             for (Pending p : batch) {
-                sent.add(producer.send(new ProducerRecord<>(topic, 0, null, null, p.value, TermHeaders.data(term))));
+                sent.add(producer.send(new ProducerRecord<>(topic, 0, null, null, p.value, headers)));
             }
             committing = true;
             producer.commitTransaction();

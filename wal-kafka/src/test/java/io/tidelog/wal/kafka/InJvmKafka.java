@@ -9,29 +9,46 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
 import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A real Kafka broker in the test JVM: one combined KRaft node (broker and controller) from Kafka's own test kit,
- * on random ports, with its log directory in a temporary directory removed on close. Internal topics have one
- * replica and one partition, so transactions work on a single node and start fast.
+ * A real Kafka broker in the test JVM for one test class: one combined KRaft node (broker and controller) from
+ * Kafka's own test kit, on random ports, with its log directory in a temporary directory removed when it stops.
+ * Internal topics have one replica and one partition, so transactions work on a single node and start fast.
+ * Register it as a static extension; it starts before the class's first test and stops after its last.
  */
-final class InJvmKafka implements AutoCloseable {
+final class InJvmKafka implements BeforeAllCallback, AfterAllCallback {
     /** Kafka's record batch header: offset, length, epoch, magic, CRC, attributes, ... records count. */
     private static final int BATCH_HEADER_BYTES = 61;
 
-    private final KafkaClusterTestKit cluster;
+    private KafkaClusterTestKit cluster;
 
-    private InJvmKafka(KafkaClusterTestKit cluster) {
-        this.cluster = cluster;
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        cluster = start();
     }
 
-    static InJvmKafka start() throws Exception {
+    @Override
+    public void afterAll(ExtensionContext context) {
+        try {
+            cluster.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            throw new IllegalStateException("the broker did not stop cleanly", e);
+        }
+    }
+
+    private static KafkaClusterTestKit start() throws Exception {
         TestKitNodes nodes = new TestKitNodes.Builder()
                 .setCombined(true)
                 .setNumBrokerNodes(1)
@@ -52,14 +69,26 @@ final class InJvmKafka implements AutoCloseable {
             cluster.startup();
             cluster.waitForReadyBrokers();
         } catch (Exception e) {
-            new InJvmKafka(cluster).close();
+            cluster.close();
             throw e;
         }
-        return new InJvmKafka(cluster);
+        return cluster;
     }
 
     String bootstrapServers() {
         return cluster.bootstrapServers();
+    }
+
+    /**
+     * The properties of a kafka WAL backend on this broker whose topics and transactional ids start with
+     * {@code prefix} (a test that reuses pchannel names takes a fresh prefix), with deadlines short enough for tests.
+     */
+    Map<String, String> walProperties(String prefix) {
+        return Map.of(
+                KafkaWalConfig.BOOTSTRAP_SERVERS, bootstrapServers(),
+                KafkaWalConfig.TOPIC_PREFIX, prefix,
+                KafkaWalConfig.TRANSACTIONAL_ID_PREFIX, prefix,
+                KafkaWalConfig.REQUEST_TIMEOUT, "10s");
     }
 
     /** The directory that holds the partitions' files. */
@@ -139,16 +168,5 @@ final class InJvmKafka implements AutoCloseable {
             return i;
         }
         return -1;
-    }
-
-    @Override
-    public void close() {
-        try {
-            cluster.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            throw new IllegalStateException("the broker did not stop cleanly", e);
-        }
     }
 }

@@ -4,11 +4,11 @@ import io.tidelog.common.MessageId;
 import io.tidelog.wal.WalBackend;
 import io.tidelog.wal.WalBackendConformanceTest;
 import io.tidelog.wal.WalBackends;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The WAL contract on a real broker in the JVM. The suite reuses pchannel names across its tests, so each test gets
@@ -16,19 +16,10 @@ import org.junit.jupiter.api.BeforeEach;
  * stays quick.
  */
 class KafkaWalConformanceTest extends WalBackendConformanceTest {
+    @RegisterExtension
+    static final InJvmKafka KAFKA = new InJvmKafka();
     private static final AtomicInteger TESTS = new AtomicInteger();
-    private static InJvmKafka kafka;
     private String prefix;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        kafka = InJvmKafka.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        kafka.close();
-    }
 
     @BeforeEach
     void freshTopics() {
@@ -42,12 +33,9 @@ class KafkaWalConformanceTest extends WalBackendConformanceTest {
 
     @Override
     protected WalBackend openBackend() {
-        return WalBackends.create(KafkaWalBackend.NAME, Map.of(
-                KafkaWalConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
-                KafkaWalConfig.TOPIC_PREFIX, prefix,
-                KafkaWalConfig.TRANSACTIONAL_ID_PREFIX, prefix,
-                KafkaWalConfig.MAX_RECORD_BYTES, "1MiB",
-                KafkaWalConfig.REQUEST_TIMEOUT, "10s"));
+        Map<String, String> properties = new HashMap<>(KAFKA.walProperties(prefix));
+        properties.put(KafkaWalConfig.MAX_RECORD_BYTES, "1MiB");
+        return WalBackends.create(KafkaWalBackend.NAME, properties);
     }
 
     @Override
@@ -58,6 +46,6 @@ class KafkaWalConformanceTest extends WalBackendConformanceTest {
 
     @Override
     protected void corruptRecord(String pchannel, MessageId id) {
-        kafka.corruptRecord(prefix + pchannel, id.minor());
+        KAFKA.corruptRecord(prefix + pchannel, id.minor());
     }
 }

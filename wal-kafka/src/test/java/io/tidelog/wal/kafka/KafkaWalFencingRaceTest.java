@@ -2,8 +2,7 @@ package io.tidelog.wal.kafka;
 
 import io.tidelog.wal.WalFencingRaceTest;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two processes racing on one pchannel of the kafka backend: a child JVM appends at term T through the broker in this
@@ -11,17 +10,8 @@ import org.junit.jupiter.api.BeforeAll;
  * default: each round starts a JVM and a transactional producer.
  */
 class KafkaWalFencingRaceTest extends WalFencingRaceTest {
-    private static InJvmKafka kafka;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        kafka = InJvmKafka.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        kafka.close();
-    }
+    @RegisterExtension
+    static final InJvmKafka KAFKA = new InJvmKafka();
 
     @Override
     protected String backendName() {
@@ -30,11 +20,7 @@ class KafkaWalFencingRaceTest extends WalFencingRaceTest {
 
     @Override
     protected Map<String, String> backendProperties() {
-        return Map.of(
-                KafkaWalConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
-                KafkaWalConfig.TOPIC_PREFIX, "race-",
-                KafkaWalConfig.TRANSACTIONAL_ID_PREFIX, "race-",
-                KafkaWalConfig.REQUEST_TIMEOUT, "10s");
+        return KAFKA.walProperties("race-");
     }
 
     @Override

@@ -43,27 +43,27 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What the conformance suite does not cover, on a real broker in the JVM: fencing of stale openers, terms, topics. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class KafkaWalTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
+    @RegisterExtension
+    static final InJvmKafka KAFKA = new InJvmKafka();
     private static final AtomicInteger TESTS = new AtomicInteger();
-    private static InJvmKafka kafka;
     private static Admin admin;
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private String prefix;
 
     @BeforeAll
-    static void startBroker() throws Exception {
-        kafka = InJvmKafka.start();
-        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+    static void openAdmin() {
+        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()));
     }
 
     @AfterAll
-    static void stopBroker() {
+    static void closeAdmin() {
         admin.close();
-        kafka.close();
     }
 
     @BeforeEach
@@ -79,12 +79,8 @@ class KafkaWalTest {
     }
 
     private KafkaWalBackend backend(String... keyValues) {
-        Map<String, String> p = new HashMap<>(Map.of(
-                KafkaWalConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
-                KafkaWalConfig.TOPIC_PREFIX, prefix,
-                KafkaWalConfig.TRANSACTIONAL_ID_PREFIX, prefix,
-                KafkaWalConfig.MAX_RECORD_BYTES, "1MiB",
-                KafkaWalConfig.REQUEST_TIMEOUT, "10s"));
+        Map<String, String> p = new HashMap<>(KAFKA.walProperties(prefix));
+        p.put(KafkaWalConfig.MAX_RECORD_BYTES, "1MiB");
         for (int i = 0; i < keyValues.length; i += 2) {
             p.put(keyValues[i], keyValues[i + 1]);
         }
@@ -245,7 +241,7 @@ class KafkaWalTest {
     private static List<Long> committedTermRecords(String topic) {
         List<Long> terms = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             TopicPartition p = new TopicPartition(topic, 0);
@@ -269,7 +265,7 @@ class KafkaWalTest {
     }
 
     private static KafkaProducer<byte[], byte[]> plainProducer() {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all"), new ByteArraySerializer(), new ByteArraySerializer());
     }
 
