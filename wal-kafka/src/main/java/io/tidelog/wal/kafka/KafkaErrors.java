@@ -43,7 +43,10 @@ final class KafkaErrors {
                 && (m.contains(" is invalid") || m.startsWith("Received exception when fetching the next record"));
     }
 
-    /** A failure of {@code what} as the backend reports it; a fence is {@code CHANNEL_FENCED}. */
+    /**
+     * A failure of {@code what} as the backend reports it: a fence is {@code CHANNEL_FENCED}, a damaged batch
+     * {@code DATA_CORRUPTED}, a deadline {@code TIMEOUT}; anything else {@code INNER}.
+     */
     static StreamingException toStreaming(String what, Throwable t) {
         if (t instanceof StreamingException) {
             return (StreamingException) t;
@@ -51,6 +54,10 @@ final class KafkaErrors {
         if (isFenced(t)) {
             return new StreamingException(ErrorCode.CHANNEL_FENCED, what + ": fenced by a newer term at the broker ("
                     + t + ")", t);
+        }
+        if (isCorruption(t)) {
+            return new StreamingException(ErrorCode.DATA_CORRUPTED, what + ": a stored batch fails its checksum or"
+                    + " framing (" + t.getMessage() + ")", t);
         }
         if (t instanceof TimeoutException) {
             return new StreamingException(ErrorCode.TIMEOUT, what + ": the broker did not answer in time (" + t + ")", t);

@@ -58,6 +58,9 @@ import org.apache.kafka.common.TopicPartition;
  * decrease along the committed log (what step 1 relies on). As belt and braces, a scanner drops a data record whose
  * term is below one it has read.
  *
+ * <p>An open that finds a damaged batch among the records it reads in steps 1 and 4 fails with
+ * {@code DATA_CORRUPTED}: the newest term cannot be known past it.
+ *
  * <p><b>Not fenced at the broker:</b> a stale opener that passed step 1 just before a newer open returned still
  * fences the newer writer in step 2; it then aborts in step 4 and fails, and nothing of either is lost, but the newer
  * writer's appends fail with {@code CHANNEL_FENCED} until the pchannel is opened again (a liveness cost, not a safety
