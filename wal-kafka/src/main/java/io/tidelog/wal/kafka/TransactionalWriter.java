@@ -3,6 +3,7 @@ package io.tidelog.wal.kafka;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
+import io.tidelog.common.Threads;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -337,7 +338,7 @@ final class TransactionalWriter implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        join(config.transactionTimeout().plus(config.requestTimeout()));
+        join();
         producer.close(config.requestTimeout());
     }
 
@@ -360,17 +361,13 @@ final class TransactionalWriter implements AutoCloseable {
         producer.close(Duration.ZERO);
         StreamingException crash = StreamingException.onShutdown("pchannel " + pchannel + ": simulated crash");
         dropped.forEach(p -> p.future.completeExceptionally(crash));
-        join(config.blockTimeout());
+        join();
     }
 
-    private void join(Duration timeout) {
-        if (Thread.currentThread() == thread) {
-            return;
-        }
-        try {
-            thread.join(timeout.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** Waits for the writer thread to end (every call it makes has a deadline), unless called on it. */
+    private void join() {
+        if (Thread.currentThread() != thread) {
+            Threads.joinUninterruptibly(thread);
         }
     }
 }
