@@ -157,7 +157,6 @@ public final class StandaloneServer implements AutoCloseable {
 
         MetaStore meta = MetaStores.create("embedded", only(p, "meta."));
         started.push(meta);
-        checkSameWal(meta, walBackend);
         coordinator = new StreamingCoordinator(meta, coordConfig, tsoConfig, InstantSource.system());
         started.push(coordinator);
         catalog = new CollectionCatalog(meta, coordinator.pchannels(), catalogConfig, coordinator.tso(),
@@ -167,6 +166,8 @@ public final class StandaloneServer implements AutoCloseable {
                 new MetaSubscriptionStore(meta), InstantSource.system());
         WalBackend backend = WalBackends.create(walBackend, walProperties(walBackend, p, limits, coordConfig));
         started.push(backend);
+        // Only once the backend's settings were accepted: a start that failed on them must not tie the directory to it.
+        checkSameWal(meta, walBackend);
         ShardConfig shardConfig = ShardConfig.from(only(p, ShardConfig.PREFIX));
         GrowingSegmentBytes growing = new GrowingSegmentBytes(shardConfig);
         // Work that follows a WAL acknowledgement (a commit that waited for its bodies, rollbacks after a DDL)

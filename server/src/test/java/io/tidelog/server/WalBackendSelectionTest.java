@@ -30,7 +30,8 @@ class WalBackendSelectionTest {
         assertThatThrownBy(() -> StandaloneServer.start(dir, with("wal.backend", "nosuch")))
                 .isInstanceOfSatisfying(StreamingException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
-                    assertThat(e.getMessage()).contains("nosuch").contains("local").contains("objectstore");
+                    assertThat(e.getMessage()).contains("nosuch").contains("local").contains("objectstore")
+                            .contains("kafka");
                 });
     }
 
@@ -42,6 +43,16 @@ class WalBackendSelectionTest {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
                     assertThat(e.getMessage()).contains("wal.local.segment.bytes").contains("objectstore");
                 });
+    }
+
+    @Test
+    void kafkaWithoutItsBrokersIsRefusedNamingTheKeyAndLeavesTheDirectoryFreeToStartOnAnotherBackend() {
+        assertThatThrownBy(() -> StandaloneServer.start(dir, with("wal.backend", "kafka")))
+                .isInstanceOfSatisfying(StreamingException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+                    assertThat(e.getMessage()).contains("wal.kafka.bootstrap.servers");
+                });
+        StandaloneServer.start(dir, with()).close();
     }
 
     @Test

@@ -24,9 +24,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * A real Kafka broker in the test JVM for one test class: one combined KRaft node (broker and controller) from
  * Kafka's own test kit, on random ports, with its log directory in a temporary directory removed when it stops.
  * Internal topics have one replica and one partition, so transactions work on a single node and start fast.
- * Register it as a static extension; it starts before the class's first test and stops after its last.
+ * Register it as a static extension; it starts before the class's first test and stops after its last. Shipped in
+ * this module's test-jar (the server's end-to-end test runs standalone on it).
  */
-final class InJvmKafka implements BeforeAllCallback, AfterAllCallback {
+public final class InJvmKafka implements BeforeAllCallback, AfterAllCallback {
     /** Kafka's record batch header: offset, length, epoch, magic, CRC, attributes, ... records count. */
     private static final int BATCH_HEADER_BYTES = 61;
 
@@ -75,7 +76,7 @@ final class InJvmKafka implements BeforeAllCallback, AfterAllCallback {
         return cluster;
     }
 
-    String bootstrapServers() {
+    public String bootstrapServers() {
         return cluster.bootstrapServers();
     }
 
@@ -83,7 +84,7 @@ final class InJvmKafka implements BeforeAllCallback, AfterAllCallback {
      * The properties of a kafka WAL backend on this broker whose topics and transactional ids start with
      * {@code prefix} (a test that reuses pchannel names takes a fresh prefix), with deadlines short enough for tests.
      */
-    Map<String, String> walProperties(String prefix) {
+    public Map<String, String> walProperties(String prefix) {
         return Map.of(
                 KafkaWalConfig.BOOTSTRAP_SERVERS, bootstrapServers(),
                 KafkaWalConfig.TOPIC_PREFIX, prefix,

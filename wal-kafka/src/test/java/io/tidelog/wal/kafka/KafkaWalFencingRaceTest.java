@@ -6,8 +6,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two processes racing on one pchannel of the kafka backend: a child JVM appends at term T through the broker in this
- * JVM while this process opens the pchannel at a newer term, then kills the child. Fewer rounds than the suite's
- * default: each round starts a JVM and a transactional producer.
+ * JVM while this process opens the pchannel at a newer term, then kills the child. The suite's 20 seeded rounds, each
+ * starting a JVM and a transactional producer.
  */
 class KafkaWalFencingRaceTest extends WalFencingRaceTest {
     @RegisterExtension
@@ -21,10 +21,5 @@ class KafkaWalFencingRaceTest extends WalFencingRaceTest {
     @Override
     protected Map<String, String> backendProperties() {
         return KAFKA.walProperties("race-");
-    }
-
-    @Override
-    protected int rounds() {
-        return 6;
     }
 }
