@@ -4,6 +4,7 @@ import io.tidelog.common.ErrorCode;
 import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
 import io.tidelog.common.Threads;
+import io.tidelog.wal.ByteBudget;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -66,9 +67,8 @@ final class TransactionalWriter implements AutoCloseable {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition hasWork = lock.newCondition();
-    private final Condition hasRoom = lock.newCondition();
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
-    private long queuedBytes;
+    private final ByteBudget queued;
     private StreamingException terminal;
     private boolean closing;
     private boolean crashed;
@@ -88,6 +88,8 @@ final class TransactionalWriter implements AutoCloseable {
         this.term = term;
         this.topic = config.topic(pchannel);
         this.config = config;
+        this.queued = new ByteBudget(lock, pchannel, config.bufferMaxBytes(), KafkaWalConfig.BUFFER_MAX_BYTES,
+                config.appendTimeout(), "the brokers");
         this.producer = producer;
         this.isCommitted = isCommitted;
         this.headers = TermHeaders.data(term);
@@ -108,36 +110,24 @@ final class TransactionalWriter implements AutoCloseable {
         CompletableFuture<MessageId> f = new CompletableFuture<>();
         lock.lock();
         try {
-            long nanos = config.appendTimeout().toNanos();
-            while (true) {
-                if (terminal != null) {
-                    return CompletableFuture.failedFuture(terminal);
-                }
-                if (closing || crashed) {
-                    return CompletableFuture.failedFuture(StreamingException.onShutdown("pchannel " + pchannel
-                            + " is closed"));
-                }
-                if (queuedBytes == 0 || queuedBytes + length <= config.bufferMaxBytes()) {
-                    break;
-                }
-                if (nanos <= 0) {
-                    return CompletableFuture.failedFuture(new StreamingException(ErrorCode.RESOURCE_EXHAUSTED,
-                            "pchannel " + pchannel + ": " + queuedBytes + " bytes are waiting for the brokers (limit "
-                                    + config.bufferMaxBytes() + ", " + KafkaWalConfig.BUFFER_MAX_BYTES + "); waited "
-                                    + config.appendTimeout()));
-                }
-                nanos = hasRoom.awaitNanos(nanos);
+            StreamingException refused = queued.reserve(length, this::refusal);
+            if (refused != null) {
+                return CompletableFuture.failedFuture(refused);
             }
             queue.add(new Pending(value, f));
-            queuedBytes += length;
             hasWork.signal();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return CompletableFuture.failedFuture(StreamingException.onShutdown("interrupted while waiting for room"));
         } finally {
             lock.unlock();
         }
         return f;
+    }
+
+    /** Why appends are not taken now, or null. Called under the lock. */
+    private StreamingException refusal() {
+        if (terminal != null) {
+            return terminal;
+        }
+        return closing || crashed ? StreamingException.onShutdown("pchannel " + pchannel + " is closed") : null;
     }
 
     /** The offset of the last record this writer acknowledged, or -1. */
@@ -165,8 +155,7 @@ final class TransactionalWriter implements AutoCloseable {
             }
             lock.lock();
             try {
-                queuedBytes -= bytes;
-                hasRoom.signalAll();
+                queued.release(bytes);
             } finally {
                 lock.unlock();
             }
@@ -319,8 +308,7 @@ final class TransactionalWriter implements AutoCloseable {
             }
             dropped = new ArrayList<>(queue);
             queue.clear();
-            queuedBytes = 0;
-            hasRoom.signalAll();
+            queued.releaseAll();
         } finally {
             lock.unlock();
         }
@@ -334,7 +322,7 @@ final class TransactionalWriter implements AutoCloseable {
         try {
             closing = true;
             hasWork.signal();
-            hasRoom.signalAll();
+            queued.wakeAll();
         } finally {
             lock.unlock();
         }
@@ -354,7 +342,7 @@ final class TransactionalWriter implements AutoCloseable {
             dropped = new ArrayList<>(queue);
             queue.clear();
             hasWork.signal();
-            hasRoom.signalAll();
+            queued.wakeAll();
         } finally {
             lock.unlock();
         }

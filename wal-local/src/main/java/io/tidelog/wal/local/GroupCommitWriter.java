@@ -3,6 +3,7 @@ package io.tidelog.wal.local;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
+import io.tidelog.wal.ByteBudget;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -34,11 +35,10 @@ final class GroupCommitWriter implements AutoCloseable {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition hasWork = lock.newCondition();
-    private final Condition hasRoom = lock.newCondition();
+    private final ByteBudget queued;
     private final ArrayDeque<PendingBatch> full = new ArrayDeque<>();
     private final ArrayDeque<ByteBuffer> spareBuffers = new ArrayDeque<>();
     private PendingBatch open;
-    private long queuedBytes;
     private StreamingException terminal;
     private boolean closing;
     private boolean abandoned;
@@ -74,6 +74,8 @@ final class GroupCommitWriter implements AutoCloseable {
         this.log = log;
         this.term = term;
         this.config = config;
+        this.queued = new ByteBudget(lock, log.pchannel, config.queueMaxBytes(), LocalWalConfig.QUEUE_MAX_BYTES,
+                config.appendTimeout(), "the disk");
         this.thread = new Thread(this::run, "wal-local-writer-" + log.pchannel + "-t" + term);
         this.thread.setDaemon(true);
         this.thread.start();
@@ -90,23 +92,9 @@ final class GroupCommitWriter implements AutoCloseable {
         CompletableFuture<MessageId> f = new CompletableFuture<>();
         lock.lock();
         try {
-            long nanos = config.appendTimeout().toNanos();
-            while (true) {
-                if (terminal != null) {
-                    return CompletableFuture.failedFuture(terminal);
-                }
-                if (closing || abandoned) {
-                    return CompletableFuture.failedFuture(StreamingException.onShutdown("pchannel " + log.pchannel + " is closed"));
-                }
-                if (queuedBytes == 0 || queuedBytes + frame <= config.queueMaxBytes()) {
-                    break;
-                }
-                if (nanos <= 0) {
-                    return CompletableFuture.failedFuture(new StreamingException(ErrorCode.RESOURCE_EXHAUSTED,
-                            "pchannel " + log.pchannel + ": " + queuedBytes + " bytes are waiting for the disk (limit "
-                                    + config.queueMaxBytes() + "); waited " + config.appendTimeout()));
-                }
-                nanos = hasRoom.awaitNanos(nanos);
+            StreamingException refused = queued.reserve(frame, this::refusal);
+            if (refused != null) {
+                return CompletableFuture.failedFuture(refused);
             }
             if (open == null || !open.fits(frame)) {
                 if (open != null) {
@@ -115,15 +103,19 @@ final class GroupCommitWriter implements AutoCloseable {
                 open = new PendingBatch(bufferFor(frame));
             }
             open.add(record, crc, f);
-            queuedBytes += frame;
             hasWork.signal();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return CompletableFuture.failedFuture(StreamingException.onShutdown("interrupted while waiting for queue room"));
         } finally {
             lock.unlock();
         }
         return f;
+    }
+
+    /** Why appends are not taken now, or null. Called under the lock. */
+    private StreamingException refusal() {
+        if (terminal != null) {
+            return terminal;
+        }
+        return closing || abandoned ? StreamingException.onShutdown("pchannel " + log.pchannel + " is closed") : null;
     }
 
     /** A buffer for a new batch whose first record has {@code frame} bytes. Called under the lock. */
@@ -185,12 +177,11 @@ final class GroupCommitWriter implements AutoCloseable {
         }
         lock.lock();
         try {
-            queuedBytes -= batch.bytes;
+            queued.release(batch.bytes);
             if (b.capacity() == SegmentFormat.BATCH_HEADER_BYTES + config.batchMaxBytes() + SegmentFormat.ALIGNMENT
                     && spareBuffers.size() < 4) {
                 spareBuffers.add(b);
             }
-            hasRoom.signalAll();
         } finally {
             lock.unlock();
         }
@@ -216,8 +207,7 @@ final class GroupCommitWriter implements AutoCloseable {
                 dropped.add(open);
                 open = null;
             }
-            queuedBytes = 0;
-            hasRoom.signalAll();
+            queued.releaseAll();
         } finally {
             lock.unlock();
         }
@@ -263,7 +253,7 @@ final class GroupCommitWriter implements AutoCloseable {
                 open = null;
             }
             hasWork.signal();
-            hasRoom.signalAll();
+            queued.wakeAll();
         } finally {
             lock.unlock();
         }

@@ -6,6 +6,7 @@ import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
 import io.tidelog.common.Threads;
 import io.tidelog.objectstore.ObjectStore;
+import io.tidelog.wal.ByteBudget;
 import io.tidelog.wal.objectstore.BlockFormat.Footer;
 import io.tidelog.wal.objectstore.BlockFormat.Type;
 import java.nio.ByteBuffer;
@@ -49,10 +50,9 @@ final class BlockWriter {
     // Guarded by lock.
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
-    private final Condition room = lock.newCondition();
     private Gathering open;
     private final ArrayDeque<Gathering> full = new ArrayDeque<>();
-    private long bufferedBytes;
+    private final ByteBudget buffered;
     private StreamingException terminal;
     private boolean closing;
     private boolean crashed;
@@ -85,6 +85,8 @@ final class BlockWriter {
         this.term = term;
         this.writerId = writerId;
         this.config = config;
+        this.buffered = new ByteBudget(lock, pchannel, config.bufferMaxBytes(), ObjectStoreWalConfig.BUFFER_MAX_BYTES,
+                config.appendTimeout(), "the object store");
         this.store = store;
         this.io = io;
         this.signal = signal;
@@ -123,23 +125,9 @@ final class BlockWriter {
         CompletableFuture<MessageId> f = new CompletableFuture<>();
         lock.lock();
         try {
-            long nanos = config.appendTimeout().toNanos();
-            while (true) {
-                if (terminal != null) {
-                    return CompletableFuture.failedFuture(terminal);
-                }
-                if (closing || crashed) {
-                    return CompletableFuture.failedFuture(StreamingException.onShutdown("pchannel " + pchannel + " is closed"));
-                }
-                if (bufferedBytes == 0 || bufferedBytes + frame <= config.bufferMaxBytes()) {
-                    break;
-                }
-                if (nanos <= 0) {
-                    return CompletableFuture.failedFuture(new StreamingException(ErrorCode.RESOURCE_EXHAUSTED,
-                            "pchannel " + pchannel + ": " + bufferedBytes + " bytes are waiting for the object store"
-                                    + " (limit " + config.bufferMaxBytes() + "); waited " + config.appendTimeout()));
-                }
-                nanos = room.awaitNanos(nanos);
+            StreamingException refused = buffered.reserve(frame, this::refusal);
+            if (refused != null) {
+                return CompletableFuture.failedFuture(refused);
             }
             if (open != null && !open.fits(frame, config.blockMaxBytes())) {
                 full.add(open);
@@ -151,14 +139,18 @@ final class BlockWriter {
                 wake.signal();
             }
             open.add(record, crc, f);
-            bufferedBytes += frame;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return CompletableFuture.failedFuture(StreamingException.onShutdown("interrupted while waiting for buffer room"));
         } finally {
             lock.unlock();
         }
         return f;
+    }
+
+    /** Why appends are not taken now, or null. Called under the lock. */
+    private StreamingException refusal() {
+        if (terminal != null) {
+            return terminal;
+        }
+        return closing || crashed ? StreamingException.onShutdown("pchannel " + pchannel + " is closed") : null;
     }
 
     /** Writes everything accepted (each append acknowledged or failed), then stops the thread. */
@@ -167,7 +159,7 @@ final class BlockWriter {
         try {
             closing = true;
             wake.signal();
-            room.signalAll();
+            buffered.wakeAll();
         } finally {
             lock.unlock();
         }
@@ -180,7 +172,7 @@ final class BlockWriter {
         try {
             crashed = true;
             wake.signal();
-            room.signalAll();
+            buffered.wakeAll();
         } finally {
             lock.unlock();
         }
@@ -471,8 +463,7 @@ final class BlockWriter {
     private void release(long bytes) {
         lock.lock();
         try {
-            bufferedBytes -= bytes;
-            room.signalAll();
+            buffered.release(bytes);
         } finally {
             lock.unlock();
         }
