@@ -21,16 +21,20 @@ final class LogSignal {
         notifyAll();
     }
 
-    /** Waits until {@link #changed} is called after {@code seen} was read, or {@code nanos} pass. */
-    synchronized void await(long seen, long nanos) throws InterruptedException {
+    /**
+     * Waits until {@link #changed} is called after {@code seen} was read, or {@code nanos} pass; true if it was
+     * called.
+     */
+    synchronized boolean await(long seen, long nanos) throws InterruptedException {
         long deadline = System.nanoTime() + nanos;
         while (version == seen) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                return;
+                return false;
             }
             TimeUnit.NANOSECONDS.timedWait(this, left);
         }
+        return true;
     }
 
     synchronized void truncatedBelow(long segment) {

@@ -48,6 +48,8 @@ final class ObjectStoreScanner implements WalScanner {
     private StreamingException failure;
     private final Map<Integer, CompletableFuture<Optional<byte[]>>> ahead = new HashMap<>();
     private long lastTruncationCheck = System.nanoTime();
+    /** How long the next wait for a block of another process is: doubles while nothing is found. */
+    private long idleWaitNanos;
     private volatile boolean closed;
 
     ObjectStoreScanner(String pchannel, ObjectStore store, ExecutorService io, LogSignal signal,
@@ -58,6 +60,7 @@ final class ObjectStoreScanner implements WalScanner {
         this.signal = signal;
         this.config = config;
         this.onClose = onClose;
+        this.idleWaitNanos = config.readPollInterval().toNanos();
         this.segment = start.major();
         this.block = BlockFormat.block(start);
         this.skipBelow = BlockFormat.index(start);
@@ -83,6 +86,7 @@ final class ObjectStoreScanner implements WalScanner {
             long seen = signal.version();
             try {
                 if (step()) {
+                    idleWaitNanos = config.readPollInterval().toNanos();
                     continue;
                 }
             } catch (StreamingException e) {
@@ -93,7 +97,11 @@ final class ObjectStoreScanner implements WalScanner {
             if (left <= 0) {
                 return null;
             }
-            signal.await(seen, Math.min(left, config.readPollInterval().toNanos()));
+            // Nothing new: wait for a block of this process (the signal) or, doubling while idle, look again.
+            long waited = Math.min(left, idleWaitNanos);
+            if (!signal.await(seen, waited) && waited == idleWaitNanos) {
+                idleWaitNanos = Math.min(idleWaitNanos * 2, config.readPollMaxInterval().toNanos());
+            }
         }
     }
 

@@ -37,12 +37,15 @@ import java.util.Map;
  * @param readPollInterval {@code wal.objectstore.read.poll.interval} (the flush interval): the longest a
  *                         tailing scanner waits before it looks at the store again for a block written by
  *                         another process (blocks written by this process wake it at once)
+ * @param readPollMaxInterval {@code wal.objectstore.read.poll.max.interval} (1s, at least the poll interval): a
+ *                         scanner that keeps finding nothing doubles its wait up to this, so an idle reader costs
+ *                         about two GETs a second rather than two every poll interval; a block found resets it
  */
 public record ObjectStoreWalConfig(String uri, Map<String, String> storeSettings, int blockMaxBytes,
                                    Duration flushInterval, int flushParallelism, long segmentMaxBytes,
                                    int segmentMaxBlocks, Duration segmentMaxAge, int maxRecordBytes,
                                    long bufferMaxBytes, Duration appendTimeout, int putRetries,
-                                   int readAheadBlocks, Duration readPollInterval) {
+                                   int readAheadBlocks, Duration readPollInterval, Duration readPollMaxInterval) {
     public static final String PREFIX = "wal.objectstore.";
     public static final String URI = PREFIX + "uri";
     /** Keys under this prefix are the store's: {@code wal.objectstore.s3.endpoint} is {@code objectstore.s3.endpoint}. */
@@ -59,6 +62,7 @@ public record ObjectStoreWalConfig(String uri, Map<String, String> storeSettings
     public static final String PUT_RETRIES = PREFIX + "put.retries";
     public static final String READ_AHEAD_BLOCKS = PREFIX + "read.ahead.blocks";
     public static final String READ_POLL_INTERVAL = PREFIX + "read.poll.interval";
+    public static final String READ_POLL_MAX_INTERVAL = PREFIX + "read.poll.max.interval";
 
     /** The flush interval on a local directory store, where a PUT costs a file write and two fsyncs. */
     public static final Duration LOCAL_FLUSH_INTERVAL = Duration.ofMillis(5);
@@ -69,6 +73,10 @@ public record ObjectStoreWalConfig(String uri, Map<String, String> storeSettings
         storeSettings = Map.copyOf(storeSettings);
         if (bufferMaxBytes < blockMaxBytes) {
             throw StreamingException.invalidArgument(BUFFER_MAX_BYTES + " must be at least " + BLOCK_MAX_BYTES);
+        }
+        if (readPollMaxInterval.compareTo(readPollInterval) < 0) {
+            throw StreamingException.invalidArgument(READ_POLL_MAX_INTERVAL + " (" + readPollMaxInterval
+                    + ") must be at least " + READ_POLL_INTERVAL + " (" + readPollInterval + ")");
         }
         if (segmentMaxBytes < blockMaxBytes) {
             throw StreamingException.invalidArgument(SEGMENT_MAX_BYTES + " must be at least " + BLOCK_MAX_BYTES);
@@ -88,6 +96,7 @@ public record ObjectStoreWalConfig(String uri, Map<String, String> storeSettings
         boolean local = uri.toLowerCase(Locale.ROOT).startsWith("file:");
         Duration flush = s.duration(FLUSH_INTERVAL, local ? LOCAL_FLUSH_INTERVAL : REMOTE_FLUSH_INTERVAL,
                 Duration.ofMillis(1), Duration.ofSeconds(10));
+        Duration pollInterval = s.duration(READ_POLL_INTERVAL, flush, Duration.ofMillis(1), Duration.ofMinutes(1));
         ObjectStoreWalConfig c = new ObjectStoreWalConfig(
                 uri,
                 store,
@@ -102,8 +111,14 @@ public record ObjectStoreWalConfig(String uri, Map<String, String> storeSettings
                 s.duration(APPEND_TIMEOUT, Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1)),
                 s.integer(PUT_RETRIES, 3, 0, 100),
                 s.integer(READ_AHEAD_BLOCKS, 4, 0, 256),
-                s.duration(READ_POLL_INTERVAL, flush, Duration.ofMillis(1), Duration.ofMinutes(1)));
+                pollInterval,
+                s.duration(READ_POLL_MAX_INTERVAL, max(Duration.ofSeconds(1), pollInterval), Duration.ofMillis(1),
+                        Duration.ofMinutes(10)));
         s.rejectUnknown(PREFIX);
         return c;
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 }

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A real store whose conditional creates of chosen keys can be held before they reach the store (a PUT still on
@@ -24,6 +25,8 @@ final class GatedObjectStore implements ObjectStore {
     private final Set<String> failing = ConcurrentHashMap.newKeySet();
     /** Keys whose create reached the gate (before or after the store). */
     final Set<String> arrived = ConcurrentHashMap.newKeySet();
+    /** GETs, whole or ranged, that reached the gate. */
+    final AtomicLong gets = new AtomicLong();
 
     GatedObjectStore(ObjectStore store) {
         this.store = store;
@@ -94,11 +97,13 @@ final class GatedObjectStore implements ObjectStore {
 
     @Override
     public Optional<byte[]> get(String key) {
+        gets.incrementAndGet();
         return store.get(key);
     }
 
     @Override
     public byte[] getRange(String key, long offset, int length) {
+        gets.incrementAndGet();
         return store.getRange(key, offset, length);
     }
 
