@@ -35,18 +35,23 @@ import io.tidelog.objectstore.ObjectStores;
 import io.tidelog.parquet.ParquetConfig;
 import io.tidelog.tso.TimestampAllocator;
 import io.tidelog.tso.TsoConfig;
+import io.tidelog.wal.OpenOptions;
+import io.tidelog.wal.Wal;
 import io.tidelog.wal.WalBackend;
 import io.tidelog.wal.WalBackends;
 import io.tidelog.wal.local.LocalWalConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
@@ -167,7 +172,7 @@ public final class StandaloneServer implements AutoCloseable {
         WalBackend backend = WalBackends.create(walBackend, walProperties(walBackend, p, limits, coordConfig));
         started.push(backend);
         // Only once the backend's settings were accepted: a start that failed on them must not tie the directory to it.
-        checkSameWal(meta, walBackend);
+        checkWal(meta, walBackend, backend, coordConfig.pchannels());
         ShardConfig shardConfig = ShardConfig.from(only(p, ShardConfig.PREFIX));
         GrowingSegmentBytes growing = new GrowingSegmentBytes(shardConfig);
         // Work that follows a WAL acknowledgement (a commit that waited for its bodies, rollbacks after a DDL)
@@ -303,20 +308,42 @@ public final class StandaloneServer implements AutoCloseable {
 
     /**
      * A data directory restarts only on the WAL backend it was first started with: its recovery checkpoints and
-     * subscriptions name positions in that log, which another backend does not have.
+     * subscriptions name positions in that log, which another backend does not have. And a new data directory starts
+     * only on logs nobody wrote: a log outside the directory (a Kafka topic, an object store prefix) that another
+     * server, or an earlier life of this directory, wrote would be replayed as this server's own, its messages
+     * delivered again under the new catalog.
      */
-    private static void checkSameWal(MetaStore meta, String backend) {
-        byte[] name = backend.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        if (meta.putIfAbsent(WAL_BACKEND_KEY, name)) {
+    private static void checkWal(MetaStore meta, String backendName, WalBackend backend, List<String> pchannels) {
+        Optional<String> before = meta.get(WAL_BACKEND_KEY).map(kv -> new String(kv.value(), StandardCharsets.UTF_8));
+        if (before.isEmpty()) {
+            List<String> written = new ArrayList<>();
+            for (String pchannel : pchannels) {
+                try (Wal wal = backend.open(OpenOptions.readOnly(pchannel))) {
+                    if (!wal.isNew()) {
+                        written.add(pchannel);
+                    }
+                }
+            }
+            if (!written.isEmpty()) {
+                throw StreamingException.invalidArgument("this data directory is new, but the logs of " + written.size()
+                        + " of its " + pchannels.size() + " pchannels " + abbreviate(written) + " were already written"
+                        + " (on the " + backendName + " backend), by another server or by an earlier life of this"
+                        + " directory; replaying them would deliver their messages again. Give this server logs of its"
+                        + " own (for kafka wal.kafka.topic.prefix, for objectstore wal.objectstore.uri), remove those"
+                        + " logs, or start on the data directory that wrote them");
+            }
+            meta.putIfAbsent(WAL_BACKEND_KEY, backendName.getBytes(StandardCharsets.UTF_8));
             return;
         }
-        String before = meta.get(WAL_BACKEND_KEY).map(kv -> new String(kv.value(), java.nio.charset.StandardCharsets.UTF_8))
-                .orElse(backend);
-        if (!before.equals(backend)) {
-            throw StreamingException.invalidArgument("this data directory was started with the WAL backend '" + before
-                    + "' and cannot restart on '" + backend + "' (its checkpoints name positions in that log); use"
-                    + " --wal " + before + ", or a new data directory");
+        if (!before.get().equals(backendName)) {
+            throw StreamingException.invalidArgument("this data directory was started with the WAL backend '"
+                    + before.get() + "' and cannot restart on '" + backendName + "' (its checkpoints name positions in"
+                    + " that log); use --wal " + before.get() + ", or a new data directory");
         }
+    }
+
+    private static String abbreviate(List<String> names) {
+        return names.size() <= 4 ? names.toString() : names.subList(0, 4) + " and " + (names.size() - 4) + " more";
     }
 
     static Map<String, String> only(Map<String, String> p, String prefix) {

@@ -1,9 +1,16 @@
 package io.tidelog.server;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tidelog.common.ErrorCode;
+import io.tidelog.common.StreamingException;
 import io.tidelog.wal.kafka.InJvmKafka;
 import io.tidelog.wal.kafka.KafkaWalConfig;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -19,6 +26,20 @@ class KafkaStandaloneEndToEndTest extends StandaloneEndToEndTest {
 
     /** One per test (JUnit makes an instance per test), the same across the test's restart. */
     private final String prefix = "e2e-" + TESTS.incrementAndGet() + "-";
+
+    @Test
+    void aNewDataDirectoryRefusesTopicsAnotherServerWrote() {
+        Map<String, String> p = Map.of("server.port", "0", "coord.pchannel.count", "2", "wal.backend", "kafka",
+                KafkaWalConfig.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers(), KafkaWalConfig.TOPIC_PREFIX, prefix,
+                KafkaWalConfig.TRANSACTIONAL_ID_PREFIX, prefix);
+        StandaloneServer.start(dir.resolve("first"), p).close();
+        assertThatThrownBy(() -> StandaloneServer.start(dir.resolve("second"), p))
+                .isInstanceOfSatisfying(StreamingException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+                    assertThat(e.getMessage()).contains("data directory is new").contains("wal.kafka.topic.prefix");
+                });
+        StandaloneServer.start(dir.resolve("first"), p).close();
+    }
 
     @Override
     protected List<String> walArgs() {

@@ -56,6 +56,21 @@ class WalBackendSelectionTest {
     }
 
     @Test
+    void aNewDataDirectoryRefusesLogsAnotherDirectoryWroteAndTheDirectoryThatWroteThemRestarts() {
+        Map<String, String> shared = with("wal.backend", "objectstore", "wal.objectstore.uri", "file:" + dir.resolve("logs"));
+        StandaloneServer.start(dir.resolve("first"), shared).close();
+        assertThatThrownBy(() -> StandaloneServer.start(dir.resolve("second"), shared))
+                .isInstanceOfSatisfying(StreamingException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+                    assertThat(e.getMessage()).contains("data directory is new").contains("pchannel-0")
+                            .contains("wal.objectstore.uri");
+                });
+        StandaloneServer.start(dir.resolve("first"), shared).close();
+        StandaloneServer.start(dir.resolve("second"),
+                with("wal.backend", "objectstore", "wal.objectstore.uri", "file:" + dir.resolve("other-logs"))).close();
+    }
+
+    @Test
     void aDataDirectoryRestartsOnlyOnTheBackendItStartedWith() {
         StandaloneServer.start(dir, with("wal.backend", "objectstore")).close();
         assertThatThrownBy(() -> StandaloneServer.start(dir, with()))

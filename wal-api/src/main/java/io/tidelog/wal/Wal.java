@@ -68,6 +68,14 @@ public interface Wal extends AutoCloseable {
     void truncate(MessageId upTo);
 
     /**
+     * True if this log was never opened for writing: no record, no term claimed, nothing truncated, as its storage
+     * tells now (another process's writes included). A server whose own state is new asks it of every pchannel
+     * before its first open, to refuse a log that another cluster, or an earlier life of this one, wrote: replaying
+     * it as its own would deliver that log's messages again. Cheap (a lookup or a listing); on any open mode.
+     */
+    boolean isNew();
+
+    /**
      * Bytes the log holds on its storage now (what truncation frees), or {@code -1} if the backend cannot tell.
      * Cheap: for status, not for accounting.
      */

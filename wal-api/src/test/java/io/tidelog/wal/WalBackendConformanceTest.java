@@ -389,6 +389,29 @@ public abstract class WalBackendConformanceTest {
         assertThat(await(writer.append(payload("ro-6")))).isGreaterThan(ids.get(4));
     }
 
+    @Test
+    void aLogIsNewUntilItsFirstOpenForWritingAndNeverAgainEvenAfterAReopenOfItsStorage() throws Exception {
+        WalBackend backend = backend();
+        Wal before = closeLater(backend.open(OpenOptions.readOnly("p-new")));
+        assertThat(before.isNew()).as("a log nobody opened for writing").isTrue();
+
+        Wal writer = backend.open(OpenOptions.readWrite("p-new", 1));
+        assertThat(writer.isNew()).as("once opened for writing, with nothing appended").isFalse();
+        assertThat(before.isNew()).as("seen by a read-only open made earlier").isFalse();
+        writer.close();
+
+        Wal used = backend.open(OpenOptions.readWrite("p-used", 2));
+        MessageId last = appendAll(used, texts("used", 3)).get(2);
+        used.truncate(last);
+        used.close();
+        backend.close();
+
+        WalBackend again = backend();
+        assertThat(closeLater(again.open(OpenOptions.readOnly("p-new"))).isNew()).as("after a restart").isFalse();
+        assertThat(closeLater(again.open(OpenOptions.readOnly("p-used"))).isNew()).as("truncated").isFalse();
+        assertThat(closeLater(again.open(OpenOptions.readOnly("p-other"))).isNew()).as("another pchannel").isTrue();
+    }
+
     // ---------------------------------------------------------------- truncate
 
     @Test

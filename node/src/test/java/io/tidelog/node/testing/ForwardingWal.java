@@ -52,6 +52,11 @@ abstract class ForwardingWal implements Wal {
     }
 
     @Override
+    public boolean isNew() {
+        return delegate.isNew();
+    }
+
+    @Override
     public long retainedBytes() {
         return delegate.retainedBytes();
     }

@@ -157,6 +157,11 @@ final class KafkaWal implements Wal {
     }
 
     @Override
+    public boolean isNew() {
+        return topics.isNew(pchannel);
+    }
+
+    @Override
     public long retainedBytes() {
         return topics.retainedBytes(pchannel);
     }

@@ -27,6 +27,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * The admin side of the pchannels' topics: creates a pchannel's topic with the settings the log needs, truncates
@@ -111,6 +112,23 @@ final class WalTopics implements AutoCloseable {
         }
         await(admin.deleteRecords(Map.of(partition, RecordsToDelete.beforeOffset(upTo.minor()))).all(),
                 "truncate " + partition + " up to " + upTo.minor());
+    }
+
+    /**
+     * True if the pchannel's topic does not exist or never held a record (its end offset is 0): every read-write open
+     * writes a TERM record, and truncation never moves the end back.
+     */
+    boolean isNew(String pchannel) {
+        TopicPartition partition = partition(pchannel);
+        try {
+            return await(admin.listOffsets(Map.of(partition, OffsetSpec.latest())).partitionResult(partition),
+                    "read the end of " + partition).offset() == 0;
+        } catch (StreamingException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return true;
+            }
+            throw e;
+        }
     }
 
     /** The bytes the partition's largest replica holds, or -1 if the brokers do not tell in time. */

@@ -82,6 +82,11 @@ final class SegmentFileWal implements Wal {
     }
 
     @Override
+    public boolean isNew() {
+        return log.isNew();
+    }
+
+    @Override
     public long retainedBytes() {
         return log.retainedBytes();
     }

@@ -486,6 +486,21 @@ final class SegmentLog implements AutoCloseable {
      * segments sealed by this process, and the whole file for older segments (sealed when full, so nearly so).
      * Preallocated room the log has not written is not counted.
      */
+    /** True if no writer ever claimed the pchannel (its term file) and no segment file exists, on the disk now. */
+    boolean isNew() {
+        if (Files.exists(dir.resolve(TermFile.NAME))) {
+            return false;
+        }
+        if (!Files.isDirectory(dir)) {
+            return true;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.seg")) {
+            return !files.iterator().hasNext();
+        } catch (IOException e) {
+            throw StreamingException.inner("cannot list the segments of pchannel " + pchannel + " in " + dir, e);
+        }
+    }
+
     long retainedBytes() {
         Position e = end;
         long bytes = 0;

@@ -66,6 +66,8 @@ public final class MemoryStorage {
     static final class Channel {
         final String name;
         long term;
+        /** Set by the first read-write open; never cleared. */
+        boolean claimed;
         /** The live writer of {@link #term}, or null once it closed or its backend crashed. */
         Object writer;
         long baseOffset;

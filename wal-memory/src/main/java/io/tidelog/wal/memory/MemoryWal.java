@@ -43,6 +43,13 @@ final class MemoryWal implements Wal {
     }
 
     @Override
+    public boolean isNew() {
+        synchronized (channel) {
+            return !channel.claimed && channel.endOffset() == 0;
+        }
+    }
+
+    @Override
     public AccessMode accessMode() {
         return options.mode();
     }

@@ -73,6 +73,7 @@ public final class MemoryWalBackend implements WalBackend {
                             + " is already open for writing at term " + options.term());
                 }
                 channel.term = options.term();
+                channel.claimed = true;
             }
         }
         MemoryWal wal = new MemoryWal(this, channel, options);

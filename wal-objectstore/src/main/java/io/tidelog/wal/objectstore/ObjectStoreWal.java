@@ -179,6 +179,15 @@ final class ObjectStoreWal implements Wal {
         segments.remove(s);
     }
 
+    /**
+     * A read-write open claims block 0 of segment 0 in a new log, and truncation leaves the mark's segment in place,
+     * so a log that was ever opened for writing holds its first retained segment.
+     */
+    @Override
+    public boolean isNew() {
+        return !WalLayout.exists(store, pchannel, TruncationMark.read(store, pchannel));
+    }
+
     @Override
     public long retainedBytes() {
         if (writer == null) {
