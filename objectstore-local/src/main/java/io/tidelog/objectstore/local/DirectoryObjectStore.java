@@ -43,8 +43,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * which fails if the name exists: atomic across threads, store instances and processes on one host);
  * finally the directory is {@code fsync}ed, which is the durability point. A directory created on the
  * way is {@code fsync}ed into its parent. Objects are never modified in place, so a reader holding a
- * file open reads one whole version. Directories left empty by deletes stay; an object may later take
- * the name of an empty one.
+ * file open reads one whole version.
+ *
+ * <p><b>Deletes</b> remove the file, sync its directory, then remove the directories the delete left empty, up to
+ * the root (the first one that holds anything stops it), so that a store whose keys keep moving on (the objectstore
+ * WAL's segments, truncated away one after another) does not pile up empty directories. A writer that meets a
+ * directory removed under it creates it again; an object may also take the name of an empty directory left by a
+ * crash.
  *
  * <p><b>Open</b> creates the root if needed and walks the tree once to remove staging files whose
  * owner process is gone. Closing releases nothing but the right to call: the store holds no open files
@@ -53,8 +58,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Requires a file system with hard links and atomic rename (every local Linux or macOS one).
  */
 public final class DirectoryObjectStore implements ObjectStore {
-    /** Tries of a write that races with an empty directory of the same name being removed. */
-    private static final int ATTEMPTS = 3;
+    /**
+     * Tries of a write that races with a directory on its way being removed: a delete pruning it, or an empty
+     * directory of the object's name.
+     */
+    private static final int ATTEMPTS = 8;
 
     private final Path root;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -224,10 +232,29 @@ public final class DirectoryObjectStore implements ObjectStore {
             } catch (NoSuchFileException e) {
                 return false;
             }
-            Fsync.directory(target.getParent());
+            try {
+                Fsync.directory(target.getParent());
+            } catch (NoSuchFileException e) {
+                return true; // another delete emptied and pruned the directory: the entry went with it
+            }
+            pruneEmptyDirectories(target.getParent());
             return true;
         } catch (IOException e) {
             throw failure("delete", key, e);
+        }
+    }
+
+    /**
+     * Removes {@code dir} and its parents below the root while they are empty. Not synced: a crash may leave an
+     * empty directory behind, which costs nothing and is pruned by the next delete under it.
+     */
+    private void pruneEmptyDirectories(Path dir) {
+        for (Path d = dir; d != null && !d.equals(root) && d.startsWith(root); d = d.getParent()) {
+            try {
+                Files.delete(d);
+            } catch (IOException e) {
+                return; // not empty (or already gone, or not ours to remove): the directories above hold it
+            }
         }
     }
 
@@ -250,18 +277,21 @@ public final class DirectoryObjectStore implements ObjectStore {
     private Path stage(String key, Path target, Filler filler) throws IOException {
         Path dir = target.getParent();
         for (int attempt = 1; ; attempt++) {
-            ensureDirectory(key, dir);
             Path staged = dir.resolve(StagingFiles.newName());
-            try (FileChannel ch = FileChannel.open(staged, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                try {
-                    filler.fill(ch);
-                    ch.force(true);
-                } catch (IOException | RuntimeException e) {
-                    Files.deleteIfExists(staged);
-                    throw e;
+            try {
+                ensureDirectory(key, dir);
+                try (FileChannel ch = FileChannel.open(staged, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                    try {
+                        filler.fill(ch);
+                        ch.force(true);
+                    } catch (IOException | RuntimeException e) {
+                        Files.deleteIfExists(staged);
+                        throw e;
+                    }
+                    return staged;
                 }
-                return staged;
             } catch (NoSuchFileException e) {
+                // a delete pruned a directory on the way after it was found or made: make it again
                 if (attempt >= ATTEMPTS) {
                     throw e;
                 }

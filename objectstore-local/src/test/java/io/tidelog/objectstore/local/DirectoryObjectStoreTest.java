@@ -13,8 +13,13 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,6 +102,61 @@ class DirectoryObjectStoreTest extends ObjectStoreConformanceTest {
         assertThat(store.delete("a")).isFalse();
         assertThat(store.delete("a/b/c")).isFalse();
         assertThat(store.list("")).containsExactly(new ObjectInfo("a/b", 1));
+    }
+
+    @Test
+    void deletesRemoveTheDirectoriesTheyLeaveEmptyAndKeepTheOnesThatHoldObjects() throws IOException {
+        Path root = dir.resolve("pruned");
+        DirectoryObjectStore store = storeAt(root);
+        store.put("wal/p/0/0", new byte[1]);
+        store.put("wal/p/0/1", new byte[1]);
+        store.put("wal/p/1/0", new byte[1]);
+        store.put("wal/p/start", new byte[1]);
+        store.delete("wal/p/0/0");
+        assertThat(root.resolve("wal/p/0")).as("still holds an object").isDirectory();
+        store.delete("wal/p/0/1");
+        assertThat(root.resolve("wal/p/0")).doesNotExist();
+        assertThat(root.resolve("wal/p/1")).isDirectory();
+        store.delete("wal/p/1/0");
+        store.delete("wal/p/start");
+        assertThat(root).as("the root stays").isDirectory();
+        try (Stream<Path> left = Files.list(root)) {
+            assertThat(left).isEmpty();
+        }
+    }
+
+    @Test
+    void writersInADirectoryThatDeletesKeepEmptyingLoseNothing() throws Exception {
+        DirectoryObjectStore store = storeAt(dir.resolve("churn"));
+        int writers = 4;
+        int perWriter = 300;
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < perWriter; i++) {
+                        // every writer's keys share the directories that the others' deletes leave empty
+                        String key = "seg/" + (i % 3) + "/w" + writer + "-" + i;
+                        if (i % 2 == 0) {
+                            store.put(key, new byte[] {(byte) i});
+                        } else {
+                            assertThat(store.createIfAbsent(key, new byte[] {(byte) i})).isTrue();
+                        }
+                        assertThat(store.get(key)).as(key).hasValueSatisfying(b -> assertThat(b).hasSize(1));
+                        assertThat(store.delete(key)).as(key).isTrue();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(2, TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(store.list("")).isEmpty();
     }
 
     @Test
