@@ -25,7 +25,8 @@ import picocli.CommandLine.Parameters;
                 "until it lags beyond the server's wal.retention.max.lag; then it is LET GO and the WAL may be",
                 "truncated past it.",
                 "--json: one object per line {\"vchannel\",\"name\",\"messageId\",\"timeTick\",\"time\",\"lagMessages\",",
-                "\"lagExact\",\"lagMillis\",\"letGo\",\"createdAt\",\"committedAt\"}."},
+                "\"lagExact\",\"lagMillis\",\"letGo\",\"createdAt\",\"committedAt\",\"generation\"} (generation: how",
+                "many consumers claimed it; only the last one's commits count)."},
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
 public final class SubscriptionsCommand extends ClientCommand {
@@ -68,6 +69,7 @@ public final class SubscriptionsCommand extends ClientCommand {
         j.put("letGo", s.letGo());
         j.put("createdAt", s.createdAt().toString());
         j.put("committedAt", s.committedAt().toString());
+        j.put("generation", s.generation());
         return Rows.toJson(j);
     }
 

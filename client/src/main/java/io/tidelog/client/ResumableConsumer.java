@@ -72,7 +72,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link ConsumerOptions#autoCommit()} and on {@link #close()}) means a consumer of the subscription started later
  * sees exactly the messages this one did not return. A position the WAL no longer retains (the subscription lagged
  * beyond the server's {@code wal.retention.max.lag} and was truncated past) fails the consumer with
- * {@code OUT_OF_RANGE}; a deleted subscription fails it with {@code NOT_FOUND} at the next commit.
+ * {@code OUT_OF_RANGE}; a deleted subscription fails it with {@code NOT_FOUND} at the next commit. A consumer
+ * <em>claims</em> the subscription when it starts: a second consumer of the same subscription takes it over, and
+ * the first one's next commit fails with {@code SUBSCRIPTION_TAKEN_OVER}, which ends it (automatic commits) or is
+ * thrown by {@link #commit()} — it can never move the position back under the newer consumer.
  *
  * <p><b>Threads.</b> Thread-safe; meant for one polling thread. {@link #close()} from any thread wakes a
  * waiting {@code poll}.
@@ -256,7 +259,7 @@ public final class ResumableConsumer implements AutoCloseable {
             lock.unlock();
         }
         return new Subscriptions(ctx, Subscriptions.DEFAULT_TIMEOUT).commit(options.vchannel(), options.subscription(),
-                p.id(), p.timeTick()).whenComplete((r, err) -> {
+                p.id(), p.timeTick(), s.generation()).whenComplete((r, err) -> {
                     if (err == null) {
                         committedAt(p, r);
                     }
@@ -390,7 +393,7 @@ public final class ResumableConsumer implements AutoCloseable {
         state = State.STARTING;
         Object token = new Object();
         subscribing = token;
-        new Subscriptions(ctx, SUBSCRIBE_ATTEMPT).subscribe(options.vchannel(), options.subscription(), options.start())
+        new Subscriptions(ctx, SUBSCRIBE_ATTEMPT).subscribe(options.vchannel(), options.subscription(), options.start(), true)
                 .whenComplete((s, err) -> subscribed(token, a, s, err));
     }
 
@@ -432,7 +435,8 @@ public final class ResumableConsumer implements AutoCloseable {
             lock.lock();
             try {
                 StreamingException e = err == null ? null : StreamingException.from(err);
-                if (e != null && e.code() == ErrorCode.NOT_FOUND && state != State.CLOSED) {
+                if (e != null && (e.code() == ErrorCode.NOT_FOUND || e.code() == ErrorCode.SUBSCRIPTION_TAKEN_OVER)
+                        && state != State.CLOSED) {
                     fail(e);
                     return;
                 }

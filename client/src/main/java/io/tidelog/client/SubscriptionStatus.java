@@ -22,10 +22,13 @@ import java.time.Instant;
  *                         {@code lagExact})
  * @param lagExact         whether {@code lagMessages} is exact
  * @param lag              the time between its position and the pchannel's last time tick (listings only)
+ * @param generation       how many times a consumer claimed it: the consumer that claimed last is the one whose
+ *                         commits count (a consumer another took over from fails with
+ *                         {@code SUBSCRIPTION_TAKEN_OVER})
  */
 public record SubscriptionStatus(String vchannel, String name, MessageId positionId, long positionTimeTick,
         Instant createdAt, Instant committedAt, boolean created, boolean letGo, long lagMessages, boolean lagExact,
-        Duration lag) {
+        Duration lag, long generation) {
 
     /** The wall-clock time of the committed position (0 time tick: {@code null}). */
     public Instant positionTime() {
@@ -36,6 +39,6 @@ public record SubscriptionStatus(String vchannel, String name, MessageId positio
         return new SubscriptionStatus(p.getVchannel(), p.getName(), MessageIds.fromProto(p.getPosition().getMessageId()),
                 p.getPosition().getTimeTick(), Instant.ofEpochMilli(p.getCreatedAtMillis()),
                 Instant.ofEpochMilli(p.getCommittedAtMillis()), p.getCreated(), p.getLetGo(), p.getLagMessages(),
-                p.getLagMessagesExact(), Duration.ofMillis(p.getLagMillis()));
+                p.getLagMessagesExact(), Duration.ofMillis(p.getLagMillis()), p.getGeneration());
     }
 }

@@ -54,20 +54,37 @@ public final class Subscriptions {
      * one keeps its position; {@link SubscriptionStatus#created()} tells which).
      */
     public CompletableFuture<SubscriptionStatus> subscribe(String vchannel, String name, StartPosition start) {
+        return subscribe(vchannel, name, start, false);
+    }
+
+    /**
+     * As {@link #subscribe(String, String, StartPosition)}, and with {@code claim} the calling consumer claims it: its
+     * generation goes up, and commits of the consumer it takes over from fail with {@code SUBSCRIPTION_TAKEN_OVER}.
+     */
+    CompletableFuture<SubscriptionStatus> subscribe(String vchannel, String name, StartPosition start, boolean claim) {
         Vchannels.validateVchannel(vchannel);
         SubscribeRequest r = SubscribeRequest.newBuilder().setVchannel(vchannel).setName(name)
-                .setStart(start.toProto()).build();
+                .setStart(start.toProto()).setClaim(claim).build();
         return OwnerCalls.<io.tidelog.proto.SubscriptionInfo>call(ctx, Vchannels.pchannelOf(vchannel), timeout,
                 (stub, out) -> stub.subscribe(r, out)).thenApply(SubscriptionStatus::fromProto);
     }
 
-    /** Commits a subscription's position: resume from {@code id}, skipping time ticks up to {@code timeTick}. */
+    /**
+     * Commits a subscription's position: resume from {@code id}, skipping time ticks up to {@code timeTick}. An
+     * administrative move: it counts whichever consumer holds the subscription.
+     */
     public CompletableFuture<SubscriptionStatus> commit(String vchannel, String name, io.tidelog.common.MessageId id,
                                                         long timeTick) {
+        return commit(vchannel, name, id, timeTick, 0);
+    }
+
+    /** A commit by the consumer that claimed {@code generation}; fails with {@code SUBSCRIPTION_TAKEN_OVER} after a newer claim. */
+    CompletableFuture<SubscriptionStatus> commit(String vchannel, String name, io.tidelog.common.MessageId id,
+                                                 long timeTick, long generation) {
         Vchannels.validateVchannel(vchannel);
         CommitSubscriptionRequest r = CommitSubscriptionRequest.newBuilder().setVchannel(vchannel).setName(name)
                 .setPosition(SubscriptionPosition.newBuilder().setMessageId(MessageIds.toProto(id)).setTimeTick(timeTick))
-                .build();
+                .setGeneration(generation).build();
         return OwnerCalls.<io.tidelog.proto.SubscriptionInfo>call(ctx, Vchannels.pchannelOf(vchannel), timeout,
                 (stub, out) -> stub.commitSubscription(r, out)).thenApply(SubscriptionStatus::fromProto);
     }

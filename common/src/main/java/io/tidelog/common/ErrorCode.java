@@ -39,6 +39,11 @@ public enum ErrorCode {
     ALREADY_EXISTS(17),
     /** A named thing (a collection, a partition) does not exist; retrying cannot help. */
     NOT_FOUND(18),
+    /**
+     * Another consumer claimed the durable subscription after this one did (a newer generation): this consumer's
+     * commits are refused and it should stop; the newer one reads on from the committed position.
+     */
+    SUBSCRIPTION_TAKEN_OVER(19),
     UNKNOWN(999);
 
     /**
@@ -97,7 +102,7 @@ public enum ErrorCode {
         return switch (this) {
             case CHANNEL_NOT_EXIST, CHANNEL_FENCED, INVALID_REQUEST_SEQ, UNMATCHED_CHANNEL_TERM, IGNORED_OPERATION,
                     INVALID_ARGUMENT, TRANSACTION_EXPIRED, INVALID_TRANSACTION_STATE, UNRECOVERABLE, RESOURCE_EXHAUSTED,
-                    OUT_OF_RANGE, READ_ONLY, ALREADY_EXISTS, NOT_FOUND -> true;
+                    OUT_OF_RANGE, READ_ONLY, ALREADY_EXISTS, NOT_FOUND, SUBSCRIPTION_TAKEN_OVER -> true;
             // No default: a new code does not compile until it is classified here.
             case ON_SHUTDOWN, INNER, DATA_CORRUPTED, TIMEOUT, UNKNOWN -> false;
         };

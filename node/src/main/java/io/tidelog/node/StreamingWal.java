@@ -660,16 +660,18 @@ public final class StreamingWal implements AutoCloseable {
 
     /**
      * The durable subscription {@code name} of {@code vchannel} (a vchannel of this pchannel), created at
-     * {@code start} if it does not exist yet. From then on the WAL keeps its position (see {@link RetentionConfig}).
+     * {@code start} if it does not exist yet, and claimed by the calling consumer if {@code claim} (its generation
+     * goes up: commits of the consumer it takes over from fail). From then on the WAL keeps its position (see
+     * {@link RetentionConfig}).
      *
      * @return the subscription, and whether this call created it
      * @throws StreamingException {@code OUT_OF_RANGE} for a start below the retained log (naming the earliest);
      *         {@code INVALID_ARGUMENT} for a vchannel of another pchannel or a bad name
      */
-    public Subscribed subscribe(String vchannel, String name, DeliverPolicy start) {
+    public Subscribed subscribe(String vchannel, String name, DeliverPolicy start, boolean claim) {
         checkOwn(vchannel);
         Subscription.validateName(name);
-        WalRetention.Subscribed s = retention.subscribe(vchannel, name, start, latestPosition());
+        WalRetention.Subscribed s = retention.subscribe(vchannel, name, start, latestPosition(), claim);
         return new Subscribed(s.subscription(), s.created());
     }
 
@@ -678,14 +680,16 @@ public final class StreamingWal implements AutoCloseable {
     }
 
     /**
-     * Commits a subscription's position (the resume point after the last message its consumer processed).
+     * Commits a subscription's position (the resume point after the last message its consumer processed), for the
+     * consumer that claimed generation {@code claim} (0: an administrative commit).
      *
      * @throws StreamingException {@code NOT_FOUND} for a deleted subscription; {@code OUT_OF_RANGE} for a position
-     *         below the retained log; {@code INVALID_ARGUMENT} for one beyond its end
+     *         below the retained log; {@code INVALID_ARGUMENT} for one beyond its end; {@code SUBSCRIPTION_TAKEN_OVER}
+     *         if a newer consumer claimed it
      */
-    public Subscription commitSubscription(String vchannel, String name, Checkpoint position) {
+    public Subscription commitSubscription(String vchannel, String name, Checkpoint position, long claim) {
         checkOwn(vchannel);
-        return retention.commit(vchannel, name, position, new Checkpoint(lastConfirmed, lastTimeTick));
+        return retention.commit(vchannel, name, position, new Checkpoint(lastConfirmed, lastTimeTick), claim);
     }
 
     /** Whether {@code s} lags beyond {@code wal.retention.max.lag}, so that it no longer holds this WAL. */

@@ -58,7 +58,7 @@ final class SubscriptionRpcs {
         respond(out, () -> {
             StreamingWal wal = owner(r.getVchannel());
             StreamingWal.Subscribed s = wal.subscribe(r.getVchannel(), r.getName(),
-                    StreamingNodeService.policy(r.getStart()));
+                    StreamingNodeService.policy(r.getStart()), r.getClaim());
             return info(s.subscription(), wal).setCreated(s.created()).build();
         });
     }
@@ -70,7 +70,7 @@ final class SubscriptionRpcs {
                 throw StreamingException.invalidArgument("a commit names the position to commit");
             }
             Checkpoint p = new Checkpoint(MessageIds.fromProto(r.getPosition().getMessageId()), r.getPosition().getTimeTick());
-            return info(wal.commitSubscription(r.getVchannel(), r.getName(), p), wal).build();
+            return info(wal.commitSubscription(r.getVchannel(), r.getName(), p, r.getGeneration()), wal).build();
         });
     }
 
@@ -109,7 +109,7 @@ final class SubscriptionRpcs {
                 .setPosition(SubscriptionPosition.newBuilder().setMessageId(MessageIds.toProto(s.position().messageId()))
                         .setTimeTick(s.position().timeTick()))
                 .setCreatedAtMillis(s.createdAt().toEpochMilli()).setCommittedAtMillis(s.committedAt().toEpochMilli())
-                .setLetGo(wal.isLetGo(s));
+                .setLetGo(wal.isLetGo(s)).setGeneration(s.generation());
     }
 
     /** Adds the lag: in time against the pchannel's last time tick, in messages by reading the vchannel. */

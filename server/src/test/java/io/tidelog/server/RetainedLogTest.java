@@ -198,6 +198,36 @@ class RetainedLogTest {
     }
 
     @Test
+    void aSecondConsumerOfASubscriptionTakesItOverAndTheFirstCanNeverMoveItsPositionBack() {
+        start(Map.of());
+        wave(V, 0, 30);
+        ConsumerOptions explicit = ConsumerOptions.vchannel(V).withSubscription("shared").withAutoCommit(Duration.ZERO);
+        try (ResumableConsumer first = client.consumer(explicit)) {
+            for (int i = 0; i < 5; i++) {
+                assertThat(name(first.poll(Duration.ofSeconds(10)))).isEqualTo(V + "#" + i);
+            }
+            assertThat(first.commit().join().generation()).isEqualTo(1);
+            try (ResumableConsumer second = client.consumer(explicit)) {
+                for (int i = 5; i < 20; i++) {
+                    assertThat(name(second.poll(Duration.ofSeconds(10)))).isEqualTo(V + "#" + i);
+                }
+                assertThat(second.commit().join().generation()).isEqualTo(2);
+
+                // the first one polled on past its commit, but its commit would move the position back
+                assertThat(name(first.poll(Duration.ofSeconds(10)))).isEqualTo(V + "#5");
+                assertThatThrownBy(() -> first.commit().join())
+                        .hasCauseInstanceOf(StreamingException.class)
+                        .satisfies(e -> assertThat(((StreamingException) e.getCause()).code())
+                                .isEqualTo(ErrorCode.SUBSCRIPTION_TAKEN_OVER));
+            }
+        }
+        assertThat(client.subscriptions().list(V).join()).singleElement()
+                .satisfies(s -> assertThat(s.positionTimeTick()).isPositive())
+                .satisfies(s -> assertThat(s.lagMessages()).isEqualTo(10));
+        assertThat(consumeAll(explicit, 10)).isEqualTo(names(V, 20, 30));
+    }
+
+    @Test
     void onceItsSubscriptionIsDeletedTheHeldWalIsTruncatedAndAReaderFromThereIsToldTheEarliest() {
         // a small write-ahead buffer: the reader below finds the truncated messages in memory no more
         start(Map.of("wal.retention.time", "0", "node.buffer.capacity", "64KiB"));

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * Durable subscriptions in the meta store, one key each, grouped by pchannel so that the pchannel's owner reads
@@ -70,7 +71,17 @@ public final class MetaSubscriptionStore implements SubscriptionStore {
     }
 
     @Override
-    public Subscription commit(String vchannel, String name, Checkpoint position, Instant at) {
+    public Subscription claim(String vchannel, String name) {
+        return update(vchannel, name, Subscription::claimed);
+    }
+
+    @Override
+    public Subscription commit(String vchannel, String name, Checkpoint position, Instant at, long claim) {
+        return update(vchannel, name, s -> s.committed(position, at, claim));
+    }
+
+    /** Replaces the stored subscription with {@code change} of it, by compare-and-set on its revision. */
+    private Subscription update(String vchannel, String name, UnaryOperator<Subscription> change) {
         String key = key(vchannel, name);
         while (true) {
             Optional<KeyValue> current = meta.get(key);
@@ -78,7 +89,7 @@ public final class MetaSubscriptionStore implements SubscriptionStore {
                 throw new StreamingException(ErrorCode.NOT_FOUND, "subscription " + name + " of " + vchannel
                         + " does not exist (it was deleted)");
             }
-            Subscription next = decode(current.get()).committed(position, at);
+            Subscription next = change.apply(decode(current.get()));
             boolean done = meta.txn(List.of(Compare.modRevision(key, Compare.Result.EQUAL, current.get().modRevision())),
                     List.of(Op.put(key, encode(next))), List.of()).succeeded();
             if (done) {
@@ -95,14 +106,15 @@ public final class MetaSubscriptionStore implements SubscriptionStore {
     private static byte[] encode(Subscription s) {
         return SubscriptionProto.newBuilder().setVchannel(s.vchannel()).setName(s.name())
                 .setPosition(s.position().toProto()).setCreatedAtMillis(s.createdAt().toEpochMilli())
-                .setCommittedAtMillis(s.committedAt().toEpochMilli()).build().toByteArray();
+                .setCommittedAtMillis(s.committedAt().toEpochMilli()).setGeneration(s.generation()).build().toByteArray();
     }
 
     private static Subscription decode(KeyValue kv) {
         try {
             SubscriptionProto p = SubscriptionProto.parseFrom(kv.value());
             return new Subscription(p.getVchannel(), p.getName(), Checkpoint.fromProto(p.getPosition()),
-                    Instant.ofEpochMilli(p.getCreatedAtMillis()), Instant.ofEpochMilli(p.getCommittedAtMillis()));
+                    Instant.ofEpochMilli(p.getCreatedAtMillis()), Instant.ofEpochMilli(p.getCommittedAtMillis()),
+                    p.getGeneration());
         } catch (InvalidProtocolBufferException | RuntimeException e) {
             throw new StreamingException(ErrorCode.DATA_CORRUPTED, "subscription record " + kv.key()
                     + " cannot be read: " + e.getMessage(), e);

@@ -1,5 +1,6 @@
 package io.tidelog.node.retention;
 
+import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.node.recovery.Checkpoint;
 import java.time.Instant;
@@ -16,10 +17,19 @@ import java.util.Objects;
  *                  duplicate; see {@code ResumableConsumer})
  * @param createdAt when it was created
  * @param committedAt when its position was last committed
+ * @param generation  how many times a consumer claimed it: the consumer that claimed last holds the highest, and
+ *                    only its commits (or administrative ones) move the position, so a consumer that another took
+ *                    over from cannot move it back (as Kafka fences a consumer of an older group generation)
  */
-public record Subscription(String vchannel, String name, Checkpoint position, Instant createdAt, Instant committedAt) {
+public record Subscription(String vchannel, String name, Checkpoint position, Instant createdAt, Instant committedAt,
+                           long generation) {
     /** The longest subscription name, in characters. */
     public static final int MAX_NAME_LENGTH = 128;
+
+    /** A subscription no consumer claimed yet. */
+    public Subscription(String vchannel, String name, Checkpoint position, Instant createdAt, Instant committedAt) {
+        this(vchannel, name, position, createdAt, committedAt, 0);
+    }
 
     public Subscription {
         Objects.requireNonNull(vchannel, "vchannel");
@@ -43,9 +53,24 @@ public record Subscription(String vchannel, String name, Checkpoint position, In
         return name;
     }
 
-    /** The same subscription committed at {@code p}. */
-    public Subscription committed(Checkpoint p, Instant at) {
-        return new Subscription(vchannel, name, p, createdAt, at);
+    /**
+     * The same subscription committed at {@code p} by the consumer of {@code claim} (0: an administrative commit,
+     * whatever the generation).
+     *
+     * @throws StreamingException {@code SUBSCRIPTION_TAKEN_OVER} if another consumer claimed it since
+     */
+    public Subscription committed(Checkpoint p, Instant at, long claim) {
+        if (claim != 0 && claim != generation) {
+            throw new StreamingException(ErrorCode.SUBSCRIPTION_TAKEN_OVER, "subscription " + name + " of " + vchannel
+                    + " was claimed by another consumer (generation " + generation + ") after this one (generation "
+                    + claim + "): this consumer's commits are refused; the newer consumer reads on from " + position);
+        }
+        return new Subscription(vchannel, name, p, createdAt, at, generation);
+    }
+
+    /** The same subscription claimed by one more consumer. */
+    public Subscription claimed() {
+        return new Subscription(vchannel, name, position, createdAt, committedAt, generation + 1);
     }
 
     @Override

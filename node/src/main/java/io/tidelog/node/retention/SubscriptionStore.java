@@ -13,7 +13,9 @@ import java.util.Optional;
  *
  * <p><b>Writers.</b> Subscriptions are created and committed through the pchannel's owner ({@code StreamingWal}),
  * which serialises them with its truncation: a subscription it created or committed is seen by its next
- * retention pass. A subscription is not fenced by term: the last commit wins.
+ * retention pass. A subscription is not fenced by term but by its consumers' claims: a commit carries the
+ * generation its consumer claimed, and one of an older generation fails ({@link Subscription#committed}); the
+ * check and the write are one atomic step of the store.
  *
  * <p><b>Durability.</b> Every write is durable when it returns.
  *
@@ -30,11 +32,19 @@ public interface SubscriptionStore {
     Subscription createIfAbsent(Subscription s);
 
     /**
-     * Moves a subscription's committed position.
+     * Claims a subscription for a consumer: its generation goes up by one, atomically; returns it.
      *
      * @throws io.tidelog.common.StreamingException {@code NOT_FOUND} if it does not exist (deleted)
      */
-    Subscription commit(String vchannel, String name, Checkpoint position, Instant at);
+    Subscription claim(String vchannel, String name);
+
+    /**
+     * Moves a subscription's committed position, for the consumer that claimed generation {@code claim} (0: any).
+     *
+     * @throws io.tidelog.common.StreamingException {@code NOT_FOUND} if it does not exist (deleted);
+     *         {@code SUBSCRIPTION_TAKEN_OVER} if a newer consumer claimed it
+     */
+    Subscription commit(String vchannel, String name, Checkpoint position, Instant at, long claim);
 
     /** Removes a subscription; false if there was none. */
     boolean delete(String vchannel, String name);
@@ -57,9 +67,14 @@ public interface SubscriptionStore {
         }
 
         @Override
-        public Subscription commit(String vchannel, String name, Checkpoint position, Instant at) {
+        public Subscription claim(String vchannel, String name) {
             throw new StreamingException(ErrorCode.NOT_FOUND, "subscription " + name + " of " + vchannel
                     + " does not exist (this node keeps no durable subscriptions)");
+        }
+
+        @Override
+        public Subscription commit(String vchannel, String name, Checkpoint position, Instant at, long claim) {
+            return claim(vchannel, name);
         }
 
         @Override

@@ -173,20 +173,26 @@ public final class WalRetention {
     }
 
     /**
-     * The subscription {@code name} of {@code vchannel}, created at {@code start} if it does not exist.
+     * The subscription {@code name} of {@code vchannel}, created at {@code start} if it does not exist, and claimed
+     * by a consumer if {@code claim} (see {@link Subscription#generation()}).
      *
      * @param latest where the log ends now: the last confirmed id and the last time tick (for a start at LATEST)
      * @throws StreamingException {@code OUT_OF_RANGE} for a start below the retained log
      */
-    public synchronized Subscribed subscribe(String vchannel, String name, DeliverPolicy start, Checkpoint latest) {
+    public synchronized Subscribed subscribe(String vchannel, String name, DeliverPolicy start, Checkpoint latest,
+                                             boolean claim) {
         Optional<Subscription> existing = settings.subscriptions().get(vchannel, name);
         if (existing.isPresent()) {
-            return new Subscribed(existing.get(), false);
+            return new Subscribed(claim ? settings.subscriptions().claim(vchannel, name) : existing.get(), false);
         }
         Checkpoint at = resolve(start, latest);
         Instant now = settings.clock().instant();
-        Subscription stored = settings.subscriptions().createIfAbsent(new Subscription(vchannel, name, at, now, now));
+        Subscription stored = settings.subscriptions().createIfAbsent(
+                new Subscription(vchannel, name, at, now, now, claim ? 1 : 0));
         boolean created = stored.createdAt().equals(now) && stored.position().equals(at);
+        if (!created && claim) {
+            stored = settings.subscriptions().claim(vchannel, name); // created by a racing call meanwhile
+        }
         if (created) {
             LOG.info("pchannel {}: subscription {} of {} created at {}", pchannel, name, vchannel, at);
         }
@@ -217,13 +223,15 @@ public final class WalRetention {
     }
 
     /**
-     * Moves a subscription's committed position.
+     * Moves a subscription's committed position, for the consumer that claimed generation {@code claim} (0: any).
      *
      * @param latest where the log ends now (a position beyond it is refused)
      * @throws StreamingException {@code NOT_FOUND} for a deleted subscription; {@code OUT_OF_RANGE} for a position
-     *         below the retained log; {@code INVALID_ARGUMENT} for one beyond its end
+     *         below the retained log; {@code INVALID_ARGUMENT} for one beyond its end; {@code SUBSCRIPTION_TAKEN_OVER}
+     *         if a newer consumer claimed it
      */
-    public synchronized Subscription commit(String vchannel, String name, Checkpoint position, Checkpoint latest) {
+    public synchronized Subscription commit(String vchannel, String name, Checkpoint position, Checkpoint latest,
+                                            long claim) {
         Checkpoint first = earliest;
         if (first != null && position.messageId().compareTo(first.messageId()) < 0) {
             throw new StreamingException(ErrorCode.OUT_OF_RANGE, "subscription " + name + " of " + vchannel
@@ -233,7 +241,7 @@ public final class WalRetention {
             throw StreamingException.invalidArgument("subscription " + name + " of " + vchannel + ": position "
                     + position + " lies beyond the end of " + pchannel + " (" + latest.messageId() + ")");
         }
-        return settings.subscriptions().commit(vchannel, name, position, settings.clock().instant());
+        return settings.subscriptions().commit(vchannel, name, position, settings.clock().instant(), claim);
     }
 
     /** Whether {@code s} lags beyond {@code wal.retention.max.lag} now. */

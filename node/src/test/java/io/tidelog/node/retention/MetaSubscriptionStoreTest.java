@@ -69,7 +69,7 @@ class MetaSubscriptionStoreTest {
         assertThat(store.createIfAbsent(sub("p-1_a", "x", 9))).isEqualTo(sub("p-1_a", "x", 1));
 
         Checkpoint next = new Checkpoint(MessageId.of(2, 5), 77);
-        Subscription committed = store.commit("p-1_a", "x", next, T0.plusSeconds(5));
+        Subscription committed = store.commit("p-1_a", "x", next, T0.plusSeconds(5), 0);
 
         assertThat(committed.position()).isEqualTo(next);
         assertThat(committed.createdAt()).isEqualTo(T0);
@@ -78,12 +78,36 @@ class MetaSubscriptionStoreTest {
     }
 
     @Test
+    void aConsumerThatAnotherClaimedTheSubscriptionFromCannotMoveItsPosition() {
+        store.createIfAbsent(sub("p-1_a", "x", 1));
+        Subscription first = store.claim("p-1_a", "x");
+        Checkpoint byFirst = new Checkpoint(MessageId.of(1, 5), 50);
+        store.commit("p-1_a", "x", byFirst, T0, first.generation());
+
+        Subscription second = store.claim("p-1_a", "x");
+        assertThat(second.generation()).isEqualTo(first.generation() + 1);
+        assertThat(second.position()).isEqualTo(byFirst);
+        assertThatThrownBy(() -> store.commit("p-1_a", "x", new Checkpoint(MessageId.of(1, 3), 30), T0,
+                first.generation()))
+                .isInstanceOfSatisfying(StreamingException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.SUBSCRIPTION_TAKEN_OVER));
+        Checkpoint bySecond = new Checkpoint(MessageId.of(1, 9), 90);
+        assertThat(store.commit("p-1_a", "x", bySecond, T0, second.generation()).position()).isEqualTo(bySecond);
+        Checkpoint byAdmin = new Checkpoint(MessageId.of(1, 7), 70);
+        assertThat(store.commit("p-1_a", "x", byAdmin, T0, 0).position()).as("administrative").isEqualTo(byAdmin);
+
+        meta.close();
+        open();
+        assertThat(store.get("p-1_a", "x").orElseThrow().generation()).as("durable").isEqualTo(second.generation());
+    }
+
+    @Test
     void aCommitOfADeletedSubscriptionFailsWithNotFoundAndDoesNotBringItBack() {
         store.createIfAbsent(sub("p-1_a", "x", 1));
         assertThat(store.delete("p-1_a", "x")).isTrue();
         assertThat(store.delete("p-1_a", "x")).isFalse();
 
-        assertThatThrownBy(() -> store.commit("p-1_a", "x", new Checkpoint(MessageId.of(1, 2), 3), T0))
+        assertThatThrownBy(() -> store.commit("p-1_a", "x", new Checkpoint(MessageId.of(1, 2), 3), T0, 0))
                 .isInstanceOfSatisfying(StreamingException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
         assertThat(store.get("p-1_a", "x")).isEmpty();
     }
@@ -97,7 +121,7 @@ class MetaSubscriptionStoreTest {
                 long minor = i;
                 all.add(CompletableFuture.runAsync(() -> {
                     try {
-                        store.commit("p-1_a", "race", new Checkpoint(MessageId.of(1, minor), minor), T0);
+                        store.commit("p-1_a", "race", new Checkpoint(MessageId.of(1, minor), minor), T0, 0);
                     } catch (StreamingException e) {
                         assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND);
                     }

@@ -167,9 +167,9 @@ class RetentionTest {
     @Test
     void aSubscriptionHoldsTheLogUntilItCommitsPastAndResumesWithNoGapAndNoDuplicate() throws Exception {
         StreamingWal w = start(1, RetentionConfig.untilCheckpoint());
-        StreamingWal.Subscribed sub = w.subscribe(V, "audit", DeliverPolicy.all());
+        StreamingWal.Subscribed sub = w.subscribe(V, "audit", DeliverPolicy.all(), false);
         assertThat(sub.created()).isTrue();
-        assertThat(w.subscribe(V, "audit", DeliverPolicy.latest()).created()).isFalse();
+        assertThat(w.subscribe(V, "audit", DeliverPolicy.latest(), false).created()).isFalse();
         for (int i = 0; i < 10; i++) {
             append(w, "m" + i);
         }
@@ -189,7 +189,7 @@ class RetentionTest {
         }
         assertThat(first).containsExactly("m0", "m1", "m2", "m3", "m4", "m5");
         Checkpoint committed = new Checkpoint(last.lastConfirmedId(), last.timeTick());
-        w.commitSubscription(V, "audit", committed);
+        w.commitSubscription(V, "audit", committed, 0);
         w.checkpointNow();
 
         assertThat(w.earliest().messageId()).isEqualTo(last.lastConfirmedId());
@@ -209,7 +209,7 @@ class RetentionTest {
         // no write-ahead buffer: a reader finds in memory nothing the backend dropped
         StreamingWal w = start(1, keep(Duration.ZERO, RetentionConfig.UNLIMITED, Duration.ofHours(1)),
                 NodeConfig.from(Map.of("node.buffer.capacity", "0")));
-        Subscription s = w.subscribe(V, "slow", DeliverPolicy.all()).subscription();
+        Subscription s = w.subscribe(V, "slow", DeliverPolicy.all(), false).subscription();
         append(w, "m0");
         w.checkpointNow();
         assertThat(w.status().retention().letGo()).isZero();
@@ -230,14 +230,14 @@ class RetentionTest {
                     assertThat(e.code()).isEqualTo(ErrorCode.OUT_OF_RANGE);
                     assertThat(e.getMessage()).contains("the earliest retained message is " + earliest);
                 });
-        assertThatThrownBy(() -> w.commitSubscription(V, "slow", s.position()))
+        assertThatThrownBy(() -> w.commitSubscription(V, "slow", s.position(), 0))
                 .isInstanceOfSatisfying(StreamingException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.OUT_OF_RANGE));
     }
 
     @Test
     void aDeletedSubscriptionNoLongerHoldsTheLogAndCannotBeCommitted() throws Exception {
         StreamingWal w = start(1, RetentionConfig.untilCheckpoint());
-        Subscription s = w.subscribe(V, "gone", DeliverPolicy.all()).subscription();
+        Subscription s = w.subscribe(V, "gone", DeliverPolicy.all(), false).subscription();
         append(w, "m0");
         append(w, "m1");
         w.checkpointNow();
@@ -247,7 +247,7 @@ class RetentionTest {
         w.checkpointNow();
 
         assertThat(retained(w)).containsExactly("m1");
-        assertThatThrownBy(() -> w.commitSubscription(V, "gone", new Checkpoint(w.earliest().messageId(), 0)))
+        assertThatThrownBy(() -> w.commitSubscription(V, "gone", new Checkpoint(w.earliest().messageId(), 0), 0))
                 .isInstanceOfSatisfying(StreamingException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
         assertThat(s.name()).isEqualTo("gone");
     }
@@ -256,7 +256,7 @@ class RetentionTest {
     void aNewSubscriptionAtLatestStartsAfterWhatIsInTheLog() throws Exception {
         StreamingWal w = start(1, RetentionConfig.defaults());
         append(w, "before");
-        Subscription s = w.subscribe(V, "tail", DeliverPolicy.latest()).subscription();
+        Subscription s = w.subscribe(V, "tail", DeliverPolicy.latest(), false).subscription();
         append(w, "after");
         try (MessageScanner scanner = w.read(new ReadOptions(DeliverPolicy.startFrom(s.position().messageId()), V,
                 s.position().timeTick(), 0, Set.of(MessageType.RAW)))) {
@@ -291,15 +291,15 @@ class RetentionTest {
         MessageId first = append(w, "m0").id();
         append(w, "m1");
         w.checkpointNow();
-        assertThatThrownBy(() -> w.subscribe(V, "late", DeliverPolicy.startFrom(first)))
+        assertThatThrownBy(() -> w.subscribe(V, "late", DeliverPolicy.startFrom(first), false))
                 .isInstanceOfSatisfying(StreamingException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.OUT_OF_RANGE);
                     assertThat(e.getMessage()).contains("earliest retained message");
                 });
         assertThat(subscriptions.list(P)).isEmpty();
-        assertThatThrownBy(() -> w.subscribe("pch-2_x", "other", DeliverPolicy.all()))
+        assertThatThrownBy(() -> w.subscribe("pch-2_x", "other", DeliverPolicy.all(), false))
                 .isInstanceOfSatisfying(StreamingException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
-        assertThatThrownBy(() -> w.subscribe(V, "bad/name", DeliverPolicy.all()))
+        assertThatThrownBy(() -> w.subscribe(V, "bad/name", DeliverPolicy.all(), false))
                 .isInstanceOfSatisfying(StreamingException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
     }
 }

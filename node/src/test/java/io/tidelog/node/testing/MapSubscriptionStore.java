@@ -38,14 +38,25 @@ public final class MapSubscriptionStore implements SubscriptionStore {
     }
 
     @Override
-    public synchronized Subscription commit(String vchannel, String name, Checkpoint position, Instant at) {
+    public synchronized Subscription claim(String vchannel, String name) {
+        Subscription next = existing(vchannel, name).claimed();
+        byKey.put(key(vchannel, name), next);
+        return next;
+    }
+
+    @Override
+    public synchronized Subscription commit(String vchannel, String name, Checkpoint position, Instant at, long claim) {
+        Subscription next = existing(vchannel, name).committed(position, at, claim);
+        byKey.put(key(vchannel, name), next);
+        return next;
+    }
+
+    private Subscription existing(String vchannel, String name) {
         Subscription s = byKey.get(key(vchannel, name));
         if (s == null) {
             throw new StreamingException(ErrorCode.NOT_FOUND, "no subscription " + name + " of " + vchannel);
         }
-        Subscription next = s.committed(position, at);
-        byKey.put(key(vchannel, name), next);
-        return next;
+        return s;
     }
 
     @Override
