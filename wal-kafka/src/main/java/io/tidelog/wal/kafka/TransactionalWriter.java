@@ -204,12 +204,7 @@ final class TransactionalWriter implements AutoCloseable {
         } catch (RuntimeException e) {
             return failed(batch, sent, committing, e);
         }
-        long last = -1;
-        for (int i = 0; i < batch.size(); i++) {
-            last = offsetOf(sent.get(i)).orElseThrow();
-            batch.get(i).future.complete(MessageId.of(0, last));
-        }
-        lastAcknowledged = last;
+        acknowledge(batch, sent);
         return null;
     }
 
@@ -256,12 +251,18 @@ final class TransactionalWriter implements AutoCloseable {
             batch.forEach(p -> p.future.completeExceptionally(fenced));
             return;
         }
-        long last = -1;
+        acknowledge(batch, sent);
+    }
+
+    /**
+     * Completes a committed transaction's appends with their offsets. The last offset is published first: a reader
+     * from LATEST opened by an appender that saw its acknowledgement starts after it.
+     */
+    private void acknowledge(List<Pending> batch, List<Future<RecordMetadata>> sent) {
+        lastAcknowledged = offsetOf(sent.get(sent.size() - 1)).orElseThrow();
         for (int i = 0; i < batch.size(); i++) {
-            last = offsetOf(sent.get(i)).orElseThrow();
-            batch.get(i).future.complete(MessageId.of(0, last));
+            batch.get(i).future.complete(MessageId.of(0, offsetOf(sent.get(i)).orElseThrow()));
         }
-        lastAcknowledged = last;
     }
 
     /** The offset of a record the broker acknowledged, or empty if its send failed or is not done. */

@@ -258,6 +258,12 @@ final class BlockWriter {
         end = BlockFormat.id(segment, nextBlock, 0);
     }
 
+    /** The id of the first record of the oldest block not yet acknowledged, or {@link #end}. Writer thread. */
+    private MessageId firstUnacknowledged() {
+        Block head = pending.peek();
+        return head == null ? end : BlockFormat.id(head.segment, head.number, 0);
+    }
+
     /** Acknowledges the durable prefix, seals a finished segment and starts the PUTs the window allows. */
     private void progress() {
         while (!pending.isEmpty()) {
@@ -266,6 +272,9 @@ final class BlockWriter {
                 pending.poll();
                 segments.merge(head.segment, (long) head.bytes.length, Long::sum);
                 release(head.gatheredBytes);
+                // Before the appenders learn of it: a reader from LATEST opened by an appender that saw its ack
+                // must start after the acknowledged record.
+                acknowledgedEnd = firstUnacknowledged();
                 for (int i = 0; i < head.futures.size(); i++) {
                     head.futures.get(i).complete(BlockFormat.id(head.segment, head.number, i));
                 }
@@ -281,7 +290,7 @@ final class BlockWriter {
                 break;
             }
         }
-        acknowledgedEnd = pending.isEmpty() ? end : BlockFormat.id(pending.peek().segment, pending.peek().number, 0);
+        acknowledgedEnd = firstUnacknowledged();
         if (failed) {
             return;
         }
