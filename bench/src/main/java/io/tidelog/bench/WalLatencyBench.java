@@ -2,14 +2,17 @@ package io.tidelog.bench;
 
 import com.google.gson.stream.JsonWriter;
 import io.tidelog.common.StreamingException;
+import io.tidelog.wal.Wal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongFunction;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -151,14 +154,25 @@ final class WalLatencyBench implements Callable<Integer> {
     private Latency sutSample(BackendUnderTest sut, ByteBuffer record, double secs) throws Exception {
         try (BackendUnderTest.Opened o = sut.open("latency")) {
             if (common.settleSeconds > 0) {
-                openLoopAppends(sut, o, record, common.settleSeconds);
+                openLoopAppends(o.wal(), "backend " + sut.name(), record, rate, common.settleSeconds);
             }
-            return openLoopAppends(sut, o, record, secs);
+            return openLoopAppends(o.wal(), "backend " + sut.name(), record, rate, secs);
         }
     }
 
-    /** Runs the open loop of asynchronous appends and waits for every acknowledgement. */
-    private Latency openLoopAppends(BackendUnderTest sut, BackendUnderTest.Opened o, ByteBuffer record, double secs)
+    /**
+     * Runs an open loop of asynchronous appends of {@code record} to {@code wal} at {@code rate} for {@code secs},
+     * and waits for every acknowledgement; a failed append fails the sample, naming {@code name}.
+     */
+    static Latency openLoopAppends(Wal wal, String name, ByteBuffer record, long rate, double secs) throws Exception {
+        return openLoopAppends(name, rate, secs, i -> wal.append(record.duplicate()));
+    }
+
+    /**
+     * Runs an open loop at {@code rate} for {@code secs} of asynchronous appends, {@code append} issuing the
+     * {@code i}-th, and waits for every acknowledgement; a failed append fails the sample, naming {@code name}.
+     */
+    static Latency openLoopAppends(String name, long rate, double secs, LongFunction<CompletableFuture<?>> append)
             throws Exception {
         long n = OpenLoop.operationsIn(secs, rate);
         if (n > Integer.MAX_VALUE) {
@@ -167,7 +181,7 @@ final class WalLatencyBench implements Callable<Integer> {
         OpenLoop loop = new OpenLoop(rate, OpenLoop.Clock.SYSTEM);
         CountDownLatch done = new CountDownLatch((int) n);
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        loop.run(n, (i, intended) -> o.wal().append(record.duplicate()).whenComplete((id, error) -> {
+        loop.run(n, (i, intended) -> append.apply(i).whenComplete((result, error) -> {
             if (error != null) {
                 failure.compareAndSet(null, error);
             } else {
@@ -182,7 +196,7 @@ final class WalLatencyBench implements Callable<Integer> {
         Throwable f = failure.get();
         if (f != null) {
             StreamingException e = StreamingException.from(f);
-            throw new StreamingException(e.code(), "append to backend " + sut.name() + " failed: " + e.detail(), f);
+            throw new StreamingException(e.code(), "append to " + name + " failed: " + e.detail(), f);
         }
         return Latency.of(loop.latencies(), loop.maxSendLagNanos());
     }
