@@ -103,9 +103,7 @@ final class WalLatencyBench implements Callable<Integer> {
                     Latency s = sutSample(sut, record, common.warmupSeconds);
                     report.line("warm-up (discarded): raw p99 %.1f us, %s p99 %.1f us", b.p99(), sut.name(), s.p99());
                 }
-                report.line("%4s %7s | %9s %9s %9s %9s | %9s %9s %9s %9s | %7s %7s", "pair", "n",
-                        "raw p50", "p99", "p99.9", "max", sut.name() + " p50", "p99", "p99.9", "max",
-                        "p50 x", "p99 x");
+                printHeader(report, sut.name());
                 pairs = PairedRun.alternate(common.pairs,
                         i -> baseline(raw, record, seconds),
                         i -> sutSample(sut, record, seconds),
@@ -126,7 +124,15 @@ final class WalLatencyBench implements Callable<Integer> {
         return 0;
     }
 
-    private static void printPair(Report report, PairedRun.Pair<Latency> p) {
+    /** The column heads of {@link #printPair}, the SUT's named {@code sutName}. */
+    static void printHeader(Report report, String sutName) {
+        report.line("%4s %7s | %9s %9s %9s %9s | %9s %9s %9s %9s | %7s %7s", "pair", "n",
+                "raw p50", "p99", "p99.9", "max", sutName + " p50", "p99", "p99.9", "max",
+                "p50 x", "p99 x");
+    }
+
+    /** One pair: the SUT's count, both sides' percentiles and the p50 and p99 ratios. */
+    static void printPair(Report report, PairedRun.Pair<Latency> p) {
         Latency b = p.baseline();
         Latency s = p.sut();
         report.line("%4d %7d | %9.1f %9.1f %9.1f %9.1f | %9.1f %9.1f %9.1f %9.1f | %7.2f %7.2f", p.index(), s.count(),
@@ -219,15 +225,22 @@ final class WalLatencyBench implements Callable<Integer> {
             j.beginObject().name("metric").value("p99_ratio");
             Report.writeJson(j, p99, ISSUE_TARGET_P99, false);
             j.endObject();
-            j.endArray().name("pairs").beginArray();
-            for (PairedRun.Pair<Latency> p : pairs) {
-                j.beginObject();
-                writeLatency(j, "baseline", p.baseline());
-                writeLatency(j, "sut", p.sut());
-                j.endObject();
-            }
-            j.endArray().endObject();
+            j.endArray().name("pairs");
+            writePairs(j, pairs);
+            j.endObject();
         });
+    }
+
+    /** The pairs as a JSON array of objects with both sides' percentiles. */
+    static void writePairs(JsonWriter j, List<PairedRun.Pair<Latency>> pairs) throws IOException {
+        j.beginArray();
+        for (PairedRun.Pair<Latency> p : pairs) {
+            j.beginObject();
+            writeLatency(j, "baseline", p.baseline());
+            writeLatency(j, "sut", p.sut());
+            j.endObject();
+        }
+        j.endArray();
     }
 
     private static void writeLatency(JsonWriter j, String side, Latency l) throws IOException {
