@@ -204,11 +204,48 @@ class BenchSmokeTest {
     }
 
     @Test
+    void kafkaBenchStartsABrokerAndReportsThroughputAndLatencyPairs() throws Exception {
+        // A fresh producer's first acknowledgements wait for metadata and a new topic's leader: each sample settles
+        // half a second first, so that the short samples see acknowledgements.
+        Run run = bench("wal-kafka", "--dir", dir.toString(), "--pairs", "2", "--pair-seconds", "0.3",
+                "--warmup-seconds", "0", "--settle-seconds", "0.5", "--broker-warmup-seconds", "0", "--appenders", "4",
+                "--rate", "1000", "--json");
+
+        assertThat(run.status()).as(run.err()).isZero();
+        assertMachineFacts(run.out());
+        assertThat(run.out()).contains("broker:  a child process (kafka.Kafka, one KRaft node", "raw:     a plain producer");
+        List<String> throughput = linesMatching(run.out(), "^\\s+[12] +\\d+\\.\\d +\\d");
+        assertThat(throughput).hasSize(2);
+        double raw = 0;
+        double kafka = 0;
+        for (String line : throughput) {
+            String[] f = line.trim().split("\\s+");
+            raw += Double.parseDouble(f[2]);
+            kafka += Double.parseDouble(f[4]);
+        }
+        assertThat(raw).as("raw records/s over all pairs").isPositive();
+        assertThat(kafka).as("kafka records/s over all pairs").isPositive();
+        List<String> latency = linesMatching(run.out(), "^\\s+[12] +\\d+ \\|");
+        assertThat(latency).hasSize(2);
+        for (String line : latency) {
+            String[] f = line.replace("|", " ").trim().split("\\s+");
+            assertThat(Long.parseLong(f[1])).as("operations in %s", line).isEqualTo(300);
+            assertThat(Double.parseDouble(f[3])).as("raw p99 in %s", line).isPositive();
+            assertThat(Double.parseDouble(f[7])).as("kafka p99 in %s", line).isPositive();
+        }
+        assertThat(run.out()).contains("ratio kafka/raw MB/s: median ", "target >= 0.70x (claim; records/s alike)");
+        assertThat(ratios(run.out(), "ratio kafka/raw p99")).hasSize(1).allSatisfy(this::assertRatioIsOrdered);
+        assertThat(lastLine(run.out())).startsWith("{\"bench\":\"wal-kafka\",\"broker\":\"child\"").contains(
+                "\"metric\":\"bandwidth_ratio\"", "\"metric\":\"p99_ratio\"", "\"sut_count\":300").endsWith("}");
+        assertDirectoryLeftClean();
+    }
+
+    @Test
     void helpListsTheBenchmarks() {
         Run run = bench("--help");
         assertThat(run.status()).isZero();
         assertThat(run.out()).contains("wal-throughput", "wal-latency", "grpc-throughput", "grpc-latency", "recovery",
-                "wal-objectstore");
+                "wal-objectstore", "wal-kafka");
     }
 
     @Test
@@ -240,6 +277,8 @@ class BenchSmokeTest {
         assertThat(bench("wal-objectstore", "-P", "wal.objectstore.uri=file:x").err()).contains("chosen by the bench");
         assertThat(bench("wal-objectstore", "-P", "wal.objectstore.block.max.bytes=1").err())
                 .contains("wal.objectstore.block.max.bytes");
+        assertThat(bench("wal-kafka", "-P", "wal.kafka.topic.prefix=x").err()).contains("chosen by the bench");
+        assertThat(bench("wal-kafka", "-P", "wal.kafka.producer.nope=1").err()).contains("has no setting 'nope'");
     }
 
     private void assertMachineFacts(String out) {
