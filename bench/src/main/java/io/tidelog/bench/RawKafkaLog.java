@@ -135,6 +135,14 @@ final class RawKafkaLog implements Wal {
         throw new UnsupportedOperationException("the raw producer baseline only appends");
     }
 
+    /**
+     * Not answered: the baseline only appends (no {@code @Override}, so that this compiles against a WAL SPI
+     * with or without {@code Wal.isNew}).
+     */
+    public boolean isNew() {
+        throw new UnsupportedOperationException("the raw producer baseline only appends");
+    }
+
     /** Deletes the records before {@code upTo}, as the backend truncates. */
     @Override
     public void truncate(MessageId upTo) {
