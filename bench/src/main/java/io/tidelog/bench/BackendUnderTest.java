@@ -20,10 +20,14 @@ import java.util.TreeMap;
  * hundreds of MiB) is over and the sample sees the backend's steady state, as a long-lived node would.
  *
  * <p>The backend's properties are the user's ({@code -P key=value}) plus, for backends that store in a
- * directory, that directory and the batch size the baseline uses.
+ * directory, that directory and the batch size the baseline uses, and for {@code kafka}, a topic and a
+ * transactional id named after the sample's directory.
  */
 final class BackendUnderTest {
     static final String PCHANNEL = "bench";
+    /** Keys of the kafka backend the bench chooses (the bench does not import the backend). */
+    static final String KAFKA_TOPIC_PREFIX = "wal.kafka.topic.prefix";
+    static final String KAFKA_TRANSACTIONAL_ID_PREFIX = "wal.kafka.transactional.id.prefix";
 
     private final String name;
     private final Map<String, String> userProperties;
@@ -58,7 +62,26 @@ final class BackendUnderTest {
                 p.put("wal.local.batch.max.bytes", Long.toString(batchBytes));
             }
         }
+        if (name.equals("kafka")) {
+            String prefix = topicPrefix(dir);
+            p.put(KAFKA_TOPIC_PREFIX, prefix);
+            p.put(KAFKA_TRANSACTIONAL_ID_PREFIX, prefix);
+        }
         return p;
+    }
+
+    /**
+     * The prefix of the kafka topics and transactional ids of the sample in {@code dir}: the run's directory name
+     * (unique on this machine) and the sample's, so that every sample writes a topic of its own with a writer of
+     * its own, also on a broker that outlives the run.
+     */
+    String topicPrefix(Path dir) {
+        return work.path().getFileName() + "-" + dir.getFileName() + "-";
+    }
+
+    /** The prefix of every kafka topic and transactional id of this run. */
+    String runTopicPrefix() {
+        return work.path().getFileName() + "-";
     }
 
     /** The settings that every sample shares, for the report header. */

@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
         description = {"Tidelog benchmarks: A/B pairs of a raw baseline and the system under test, judged by the"
                 + " median of per-pair ratios."},
         subcommands = {WalThroughputBench.class, WalLatencyBench.class, GrpcThroughputBench.class,
-                GrpcLatencyBench.class, RecoveryBench.class, CommandLine.HelpCommand.class})
+                GrpcLatencyBench.class, RecoveryBench.class, ObjectStoreWalBench.class, KafkaWalBench.class,
+                CommandLine.HelpCommand.class})
 public final class BenchMain implements Runnable {
     @Spec
     CommandSpec spec;

@@ -2,40 +2,14 @@ package io.tidelog.bench;
 
 import io.tidelog.common.Closeables;
 import io.tidelog.common.MessageId;
-import io.tidelog.flush.Flusher;
-import io.tidelog.flush.FlusherConfig;
-import io.tidelog.flush.SegmentUploader;
-import io.tidelog.message.MutableMessage;
 import io.tidelog.node.AppendResult;
 import io.tidelog.node.NodeConfig;
 import io.tidelog.node.StreamingWal;
-import io.tidelog.node.WalExtension;
 import io.tidelog.node.WalStatus;
-import io.tidelog.node.extension.DedupConfig;
 import io.tidelog.node.extension.ExtensionChain;
-import io.tidelog.node.shard.GrowingSegmentBytes;
 import io.tidelog.node.shard.ShardConfig;
-import io.tidelog.node.txn.TxnConfig;
-import io.tidelog.objectstore.ObjectStore;
-import io.tidelog.objectstore.ObjectStores;
-import io.tidelog.parquet.ParquetConfig;
-import io.tidelog.proto.CollectionSchema;
-import io.tidelog.proto.Column;
-import io.tidelog.proto.CreateCollectionBody;
-import io.tidelog.proto.CreateCollectionHeader;
-import io.tidelog.proto.DataType;
-import io.tidelog.proto.FieldSchema;
-import io.tidelog.proto.FloatVectorArray;
 import io.tidelog.proto.InsertBody;
-import io.tidelog.proto.InsertHeader;
-import io.tidelog.proto.Int64Array;
-import io.tidelog.proto.MessageType;
-import io.tidelog.proto.Partition;
-import io.tidelog.proto.StringArray;
-import io.tidelog.tso.FileTimestampStore;
 import io.tidelog.tso.TimestampAllocator;
-import io.tidelog.tso.TimestampOracle;
-import io.tidelog.tso.TsoConfig;
 import io.tidelog.wal.OpenOptions;
 import io.tidelog.wal.WalBackend;
 import io.tidelog.wal.WalBackends;
@@ -45,15 +19,11 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -93,9 +63,7 @@ final class RecoveryBench implements Callable<Integer> {
     static final String PCHANNEL = "bench";
     private static final long COLLECTION = 1;
     /** The collection's one shard: named for it, as the node requires of a CreateCollection. */
-    static final String VCHANNEL = PCHANNEL + "_" + COLLECTION + "v0";
-    private static final long PARTITION = 1;
-    private static final int DIM = 128;
+    static final String VCHANNEL = BenchMessages.vchannel(PCHANNEL, COLLECTION);
     private static final int READ_BUFFER = 1 << 20;
     /** Above any data this bench writes: nothing is sealed, so nothing is flushed. */
     private static final Map<String, String> NO_SEAL = Map.of("shard.segment.max.bytes", "1024GiB",
@@ -141,8 +109,8 @@ final class RecoveryBench implements Callable<Integer> {
                     "backend: local " + node.walProperties() + ", one pchannel, no recovery store (no checkpoints)",
                     String.format(Locale.ROOT, "setup:   CreateCollection then Inserts of %d rows (INT64 id, VARCHAR"
                             + " title, FLOAT_VECTOR dim %d) up to %s of payload, %d in flight; extensions dedup,"
-                            + " flusher, vchannel locks, txn, shards; nothing sealed or flushed", rows, DIM,
-                            ByteSize.format(bytes), window),
+                            + " flusher, vchannel locks, txn, shards; nothing sealed or flushed", rows,
+                            BenchMessages.DIM, ByteSize.format(bytes), window),
                     String.format(Locale.ROOT, "pairs:   %d x (raw sequential read of the segment files with a 1MiB"
                             + " direct buffer, then a fresh backend at the next term + StreamingWal.start)", run.pairs),
                     warm ? "cache:   both sides read a WARM page cache (--warm): this measures the replay's CPU cost, not"
@@ -296,8 +264,7 @@ final class RecoveryBench implements Callable<Integer> {
         Node(Path root) throws IOException {
             this.root = root;
             this.walDir = Files.createDirectory(root.resolve("wal"));
-            this.tso = new TimestampOracle(new FileTimestampStore(Files.createDirectory(root.resolve("tso"))),
-                    InstantSource.system(), TsoConfig.defaults());
+            this.tso = NodeExtensions.tso(root.resolve("tso"));
             Files.createDirectory(root.resolve("objects"));
         }
 
@@ -308,39 +275,23 @@ final class RecoveryBench implements Callable<Integer> {
         /** A streaming WAL of the pchannel at the next term and everything it needs; closes in reverse. */
         private final class Opened implements AutoCloseable {
             final WalBackend backend;
-            final ObjectStore objects;
-            final ScheduledExecutorService flushThreads;
-            final java.util.concurrent.ExecutorService txnThread;
+            final NodeExtensions extensions;
             StreamingWal wal;
 
-            Opened() throws IOException {
+            Opened() {
                 backend = WalBackends.create("local", walProperties());
-                objects = ObjectStores.open("file:" + root.resolve("objects").toAbsolutePath(), Map.of());
-                flushThreads = Executors.newScheduledThreadPool(1);
-                txnThread = Executors.newSingleThreadExecutor();
+                extensions = new NodeExtensions(root, tso, ShardConfig.from(NO_SEAL));
             }
 
             StreamingWal start() {
-                ShardConfig shards = ShardConfig.from(NO_SEAL);
-                FlusherConfig flusher = FlusherConfig.defaults();
-                SegmentUploader uploader = new SegmentUploader(objects, root.resolve("flush-scratch"),
-                        ParquetConfig.defaults());
-                List<WalExtension> extensions = new ExtensionChain(new ExtensionChain.Shared(DedupConfig.defaults(),
-                        TxnConfig.defaults(), shards, tso, InstantSource.system(), new GrowingSegmentBytes(shards), txnThread),
-                        p -> new Flusher(p, flusher, uploader, flushThreads)).forPchannel(PCHANNEL).inOrder();
                 wal = StreamingWal.start(backend.open(OpenOptions.readWrite(PCHANNEL, ++term)), tso,
-                        NodeConfig.defaults(), extensions);
+                        NodeConfig.defaults(), extensions.forPchannel(PCHANNEL));
                 return wal;
             }
 
             @Override
             public void close() {
-                Closeables.closeAll(java.util.Arrays.asList(wal, () -> {
-                    flushThreads.shutdownNow();
-                    txnThread.shutdownNow();
-                    flushThreads.awaitTermination(10, TimeUnit.SECONDS);
-                    txnThread.awaitTermination(10, TimeUnit.SECONDS);
-                }, objects, backend));
+                Closeables.closeAll(java.util.Arrays.asList(wal, extensions, backend));
             }
         }
 
@@ -348,18 +299,18 @@ final class RecoveryBench implements Callable<Integer> {
         MessageId write() throws Exception {
             try (Opened o = new Opened()) {
                 StreamingWal w = o.start();
-                w.append(createCollection()).get(1, TimeUnit.MINUTES);
+                w.append(BenchMessages.createCollection(COLLECTION, VCHANNEL)).get(1, TimeUnit.MINUTES);
                 Semaphore inFlight = new Semaphore(window);
                 AtomicReference<Throwable> failed = new AtomicReference<>();
                 AtomicReference<MessageId> last = new AtomicReference<>(MessageId.of(0, 0));
                 long written = 0;
                 long id = 0;
                 while (written < bytes && failed.get() == null) {
-                    InsertBody body = insertBody(id, rows);
+                    InsertBody body = BenchMessages.insertBody(id, rows);
                     id += rows;
                     written += body.getSerializedSize();
                     inFlight.acquire();
-                    CompletableFuture<AppendResult> f = w.append(insert(body));
+                    CompletableFuture<AppendResult> f = w.append(BenchMessages.insert(COLLECTION, VCHANNEL, body));
                     f.whenComplete((r, e) -> {
                         if (e != null) {
                             failed.compareAndSet(null, e);
@@ -387,45 +338,6 @@ final class RecoveryBench implements Callable<Integer> {
                 return new Sample(seconds, w.status().replay());
             }
         }
-    }
-
-    static final CollectionSchema SCHEMA = CollectionSchema.newBuilder().setVersion(1)
-            .addFields(FieldSchema.newBuilder().setFieldId(100).setName("id").setType(DataType.INT64).setPrimaryKey(true))
-            .addFields(FieldSchema.newBuilder().setFieldId(101).setName("title").setType(DataType.VARCHAR).setMaxLength(64))
-            .addFields(FieldSchema.newBuilder().setFieldId(102).setName("emb").setType(DataType.FLOAT_VECTOR).setDim(DIM))
-            .build();
-
-    static MutableMessage createCollection() {
-        return MutableMessage.builder(MessageType.CREATE_COLLECTION, VCHANNEL)
-                .header(CreateCollectionHeader.newBuilder().setCollectionId(COLLECTION).addPartitionIds(PARTITION).build())
-                .payload(CreateCollectionBody.newBuilder().setName("bench").setSchema(SCHEMA).addVchannels(VCHANNEL)
-                        .addPartitions(Partition.newBuilder().setId(PARTITION).setName("_default")).build())
-                .build();
-    }
-
-    /** {@code rows} rows with ids from {@code firstId}: a title of about 16 bytes and a vector of 128 floats. */
-    static InsertBody insertBody(long firstId, int rows) {
-        Int64Array.Builder id = Int64Array.newBuilder();
-        StringArray.Builder title = StringArray.newBuilder();
-        FloatVectorArray.Builder emb = FloatVectorArray.newBuilder().setDim(DIM);
-        for (int i = 0; i < rows; i++) {
-            long k = firstId + i;
-            id.addValues(k);
-            title.addValues("title-" + k);
-            for (int d = 0; d < DIM; d++) {
-                emb.addValues((float) ((k * 31 + d) % 1000) / 1000f);
-            }
-        }
-        return InsertBody.newBuilder().setPartitionId(PARTITION).setNumRows(rows)
-                .addColumns(Column.newBuilder().setFieldName("id").setInt64S(id))
-                .addColumns(Column.newBuilder().setFieldName("title").setStrings(title))
-                .addColumns(Column.newBuilder().setFieldName("emb").setFloatVectors(emb))
-                .build();
-    }
-
-    static MutableMessage insert(InsertBody body) {
-        return MutableMessage.builder(MessageType.INSERT, VCHANNEL)
-                .header(InsertHeader.newBuilder().setCollectionId(COLLECTION).build()).payload(body).build();
     }
 
     private String json(MachineFacts facts, long rawBytes, List<PairedRun.Pair<Sample>> pairs,

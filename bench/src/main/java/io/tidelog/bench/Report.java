@@ -38,9 +38,17 @@ final class Report {
      * @param targetText     how the target reads, e.g. {@code ">= 0.50x (issue), goal >= 0.70x"}
      */
     void summary(String label, PairedRun.Summary s, double target, boolean higherIsBetter, String targetText) {
+        summaryLine(label, s, targetText, verdictOf(s, target, higherIsBetter));
+    }
+
+    /** One summary line as {@link #summary} prints it, for a target band: the median must lie in {@code [low, high]}. */
+    void summaryWithin(String label, PairedRun.Summary s, double low, double high, String targetText) {
+        summaryLine(label, s, targetText, verdictWithin(s, low, high));
+    }
+
+    private void summaryLine(String label, PairedRun.Summary s, String targetText, Verdict v) {
         line("%s: median %.3f  min %.3f  max %.3f  (%d pairs, baseline spread %.2fx)  target %s  -> %s",
-                label, s.median(), s.min(), s.max(), s.pairs(), s.baselineSpread(), targetText,
-                verdict(s, target, higherIsBetter));
+                label, s.median(), s.min(), s.max(), s.pairs(), s.baselineSpread(), targetText, describe(v, s));
     }
 
     /** The outcome of one ratio against its target. */
@@ -63,8 +71,15 @@ final class Report {
         return met ? Verdict.PASS : Verdict.BELOW_TARGET;
     }
 
-    static String verdict(PairedRun.Summary s, double target, boolean higherIsBetter) {
-        Verdict v = verdictOf(s, target, higherIsBetter);
+    /** As {@link #verdictOf}, for a band: {@code PASS} when the median lies in {@code [low, high]}. */
+    static Verdict verdictWithin(PairedRun.Summary s, double low, double high) {
+        if (s.inconclusive()) {
+            return Verdict.INCONCLUSIVE;
+        }
+        return s.median() >= low && s.median() <= high ? Verdict.PASS : Verdict.BELOW_TARGET;
+    }
+
+    private static String describe(Verdict v, PairedRun.Summary s) {
         if (v == Verdict.INCONCLUSIVE) {
             return String.format(Locale.ROOT, "INCONCLUSIVE (baseline samples differ by %.2fx > %.0fx)",
                     s.baselineSpread(), PairedRun.INCONCLUSIVE_SPREAD);
@@ -74,12 +89,21 @@ final class Report {
 
     /** Writes the summary's numbers and verdict into an open JSON object. */
     static void writeJson(JsonWriter json, PairedRun.Summary s, double target, boolean higherIsBetter) throws IOException {
-        json.name("median").value(s.median())
+        writeStatistics(json, s).name("target").value(target)
+                .name("verdict").value(verdictOf(s, target, higherIsBetter).name());
+    }
+
+    /** As {@link #writeJson}, for a target band {@code [low, high]}. */
+    static void writeJsonWithin(JsonWriter json, PairedRun.Summary s, double low, double high) throws IOException {
+        writeStatistics(json, s).name("target_low").value(low).name("target_high").value(high)
+                .name("verdict").value(verdictWithin(s, low, high).name());
+    }
+
+    private static JsonWriter writeStatistics(JsonWriter json, PairedRun.Summary s) throws IOException {
+        return json.name("median").value(s.median())
                 .name("min").value(s.min())
                 .name("max").value(s.max())
                 .name("baseline_spread").value(s.baselineSpread())
-                .name("inconclusive").value(s.inconclusive())
-                .name("target").value(target)
-                .name("verdict").value(verdictOf(s, target, higherIsBetter).name());
+                .name("inconclusive").value(s.inconclusive());
     }
 }

@@ -8,6 +8,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
@@ -72,15 +73,10 @@ final class ServerUnderTest {
         Path dir = work.newDirectory(label + "-" + (++started));
         Process server = null;
         try {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx1g"));
-            String opts = System.getenv("BENCH_SERVER_JAVA_OPTS");
-            if (opts != null && !opts.isBlank()) {
-                cmd.addAll(List.of(opts.trim().split("\\s+")));
-            }
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), SERVER_MAIN, "standalone",
-                    "--data-dir", dir.resolve("data").toString()));
-            properties(pchannels).forEach((k, v) -> cmd.addAll(List.of("-c", k + "=" + v)));
+            List<String> args = new ArrayList<>(List.of(SERVER_MAIN, "standalone", "--data-dir",
+                    dir.resolve("data").toString()));
+            properties(pchannels).forEach((k, v) -> args.addAll(List.of("-c", k + "=" + v)));
+            List<String> cmd = ChildJvm.command(List.of("-Xmx1g"), "BENCH_SERVER_JAVA_OPTS", args);
             Path log = dir.resolve("server.log");
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(log.toFile());
             server = pb.start();
@@ -156,14 +152,7 @@ final class ServerUnderTest {
         public void close() throws IOException {
             try {
                 Closeables.closeAll(clients);
-                server.destroy(); // SIGTERM: a clean shutdown
-                if (!server.waitFor(60, TimeUnit.SECONDS)) {
-                    server.destroyForcibly();
-                    server.waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                server.destroyForcibly();
+                ChildJvm.stop(server, Duration.ofSeconds(60)); // SIGTERM first: a clean shutdown
             } finally {
                 WorkDir.delete(dir);
             }

@@ -2,14 +2,17 @@ package io.tidelog.bench;
 
 import com.google.gson.stream.JsonWriter;
 import io.tidelog.common.StreamingException;
+import io.tidelog.wal.Wal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongFunction;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -100,9 +103,7 @@ final class WalLatencyBench implements Callable<Integer> {
                     Latency s = sutSample(sut, record, common.warmupSeconds);
                     report.line("warm-up (discarded): raw p99 %.1f us, %s p99 %.1f us", b.p99(), sut.name(), s.p99());
                 }
-                report.line("%4s %7s | %9s %9s %9s %9s | %9s %9s %9s %9s | %7s %7s", "pair", "n",
-                        "raw p50", "p99", "p99.9", "max", sut.name() + " p50", "p99", "p99.9", "max",
-                        "p50 x", "p99 x");
+                printHeader(report, sut.name());
                 pairs = PairedRun.alternate(common.pairs,
                         i -> baseline(raw, record, seconds),
                         i -> sutSample(sut, record, seconds),
@@ -123,7 +124,15 @@ final class WalLatencyBench implements Callable<Integer> {
         return 0;
     }
 
-    private static void printPair(Report report, PairedRun.Pair<Latency> p) {
+    /** The column heads of {@link #printPair}, the SUT's named {@code sutName}. */
+    static void printHeader(Report report, String sutName) {
+        report.line("%4s %7s | %9s %9s %9s %9s | %9s %9s %9s %9s | %7s %7s", "pair", "n",
+                "raw p50", "p99", "p99.9", "max", sutName + " p50", "p99", "p99.9", "max",
+                "p50 x", "p99 x");
+    }
+
+    /** One pair: the SUT's count, both sides' percentiles and the p50 and p99 ratios. */
+    static void printPair(Report report, PairedRun.Pair<Latency> p) {
         Latency b = p.baseline();
         Latency s = p.sut();
         report.line("%4d %7d | %9.1f %9.1f %9.1f %9.1f | %9.1f %9.1f %9.1f %9.1f | %7.2f %7.2f", p.index(), s.count(),
@@ -151,14 +160,25 @@ final class WalLatencyBench implements Callable<Integer> {
     private Latency sutSample(BackendUnderTest sut, ByteBuffer record, double secs) throws Exception {
         try (BackendUnderTest.Opened o = sut.open("latency")) {
             if (common.settleSeconds > 0) {
-                openLoopAppends(sut, o, record, common.settleSeconds);
+                openLoopAppends(o.wal(), "backend " + sut.name(), record, rate, common.settleSeconds);
             }
-            return openLoopAppends(sut, o, record, secs);
+            return openLoopAppends(o.wal(), "backend " + sut.name(), record, rate, secs);
         }
     }
 
-    /** Runs the open loop of asynchronous appends and waits for every acknowledgement. */
-    private Latency openLoopAppends(BackendUnderTest sut, BackendUnderTest.Opened o, ByteBuffer record, double secs)
+    /**
+     * Runs an open loop of asynchronous appends of {@code record} to {@code wal} at {@code rate} for {@code secs},
+     * and waits for every acknowledgement; a failed append fails the sample, naming {@code name}.
+     */
+    static Latency openLoopAppends(Wal wal, String name, ByteBuffer record, long rate, double secs) throws Exception {
+        return openLoopAppends(name, rate, secs, i -> wal.append(record.duplicate()));
+    }
+
+    /**
+     * Runs an open loop at {@code rate} for {@code secs} of asynchronous appends, {@code append} issuing the
+     * {@code i}-th, and waits for every acknowledgement; a failed append fails the sample, naming {@code name}.
+     */
+    static Latency openLoopAppends(String name, long rate, double secs, LongFunction<CompletableFuture<?>> append)
             throws Exception {
         long n = OpenLoop.operationsIn(secs, rate);
         if (n > Integer.MAX_VALUE) {
@@ -167,7 +187,7 @@ final class WalLatencyBench implements Callable<Integer> {
         OpenLoop loop = new OpenLoop(rate, OpenLoop.Clock.SYSTEM);
         CountDownLatch done = new CountDownLatch((int) n);
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        loop.run(n, (i, intended) -> o.wal().append(record.duplicate()).whenComplete((id, error) -> {
+        loop.run(n, (i, intended) -> append.apply(i).whenComplete((result, error) -> {
             if (error != null) {
                 failure.compareAndSet(null, error);
             } else {
@@ -182,7 +202,7 @@ final class WalLatencyBench implements Callable<Integer> {
         Throwable f = failure.get();
         if (f != null) {
             StreamingException e = StreamingException.from(f);
-            throw new StreamingException(e.code(), "append to backend " + sut.name() + " failed: " + e.detail(), f);
+            throw new StreamingException(e.code(), "append to " + name + " failed: " + e.detail(), f);
         }
         return Latency.of(loop.latencies(), loop.maxSendLagNanos());
     }
@@ -205,15 +225,22 @@ final class WalLatencyBench implements Callable<Integer> {
             j.beginObject().name("metric").value("p99_ratio");
             Report.writeJson(j, p99, ISSUE_TARGET_P99, false);
             j.endObject();
-            j.endArray().name("pairs").beginArray();
-            for (PairedRun.Pair<Latency> p : pairs) {
-                j.beginObject();
-                writeLatency(j, "baseline", p.baseline());
-                writeLatency(j, "sut", p.sut());
-                j.endObject();
-            }
-            j.endArray().endObject();
+            j.endArray().name("pairs");
+            writePairs(j, pairs);
+            j.endObject();
         });
+    }
+
+    /** The pairs as a JSON array of objects with both sides' percentiles. */
+    static void writePairs(JsonWriter j, List<PairedRun.Pair<Latency>> pairs) throws IOException {
+        j.beginArray();
+        for (PairedRun.Pair<Latency> p : pairs) {
+            j.beginObject();
+            writeLatency(j, "baseline", p.baseline());
+            writeLatency(j, "sut", p.sut());
+            j.endObject();
+        }
+        j.endArray();
     }
 
     private static void writeLatency(JsonWriter j, String side, Latency l) throws IOException {

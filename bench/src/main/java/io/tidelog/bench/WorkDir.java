@@ -11,21 +11,31 @@ import java.nio.file.attribute.BasicFileAttributes;
 /**
  * The private directory of one benchmark run: a fresh {@code tidelog-bench-*} directory inside the
  * directory the user named (or the system temporary directory), removed with everything in it when the
- * run ends, also on Ctrl-C. The user's directory itself is never removed.
+ * run ends, also on Ctrl-C. The user's directory itself is never removed. What writes into it from
+ * outside this JVM (a child process) is stopped first ({@link #beforeRemoval}).
  */
 final class WorkDir implements AutoCloseable {
     private final Path path;
     private final Thread cleanupOnExit;
+    private volatile Runnable beforeRemoval = () -> { };
     private boolean closed;
 
     private WorkDir(Path path) {
         this.path = path;
-        this.cleanupOnExit = new Thread(() -> deleteQuietly(path), "tidelog-bench-cleanup");
+        this.cleanupOnExit = new Thread(() -> {
+            beforeRemoval.run();
+            deleteQuietly(path);
+        }, "tidelog-bench-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanupOnExit);
     }
 
     /** Creates the run's directory inside {@code parent}, or inside the system temp dir if null. */
     static WorkDir create(Path parent) throws IOException {
+        return create(parent, "tidelog-bench-");
+    }
+
+    /** Creates a directory named {@code prefix} and a random suffix inside {@code parent} (or the temp dir). */
+    static WorkDir create(Path parent, String prefix) throws IOException {
         Path base = parent != null ? parent : Path.of(System.getProperty("java.io.tmpdir"));
         if (!Files.isDirectory(base)) {
             throw new IOException("benchmark directory " + base + " does not exist or is not a directory");
@@ -33,11 +43,16 @@ final class WorkDir implements AutoCloseable {
         if (!Files.isWritable(base)) {
             throw new IOException("benchmark directory " + base + " is not writable");
         }
-        return new WorkDir(Files.createTempDirectory(base, "tidelog-bench-"));
+        return new WorkDir(Files.createTempDirectory(base, prefix));
     }
 
     Path path() {
         return path;
+    }
+
+    /** Runs {@code stop} before the directory is removed, by {@link #close} or on exit: it stops what writes there. */
+    void beforeRemoval(Runnable stop) {
+        beforeRemoval = stop;
     }
 
     /** A new, empty sub-directory for one sample. */
@@ -95,6 +110,7 @@ final class WorkDir implements AutoCloseable {
         } catch (IllegalStateException shuttingDown) {
             return; // the hook is running and removes the directory
         }
+        beforeRemoval.run();
         try {
             delete(path);
         } catch (IOException e) {

@@ -176,10 +176,76 @@ class BenchSmokeTest {
     }
 
     @Test
+    void objectStoreBenchReportsThroughputLatencyAndPutsPerVchannelsOnADirectory() throws Exception {
+        Run run = bench("wal-objectstore", "--store", "directory", "--dir", dir.toString(), "--pairs", "2",
+                "--pair-seconds", "0.2", "--warmup-seconds", "0", "--settle-seconds", "0.05", "--appenders", "4",
+                "--rate", "500", "--vchannels", "50", "--node-rate", "500", "--json");
+
+        assertThat(run.status()).as(run.err()).isZero();
+        assertMachineFacts(run.out());
+        assertThat(run.out()).contains("== store directory: ", "flush.parallelism 8", "of 1KiB records",
+                "PUTting 2MiB objects", "V = 1 (baseline) vs V = 50");
+        List<String> pairLines = linesMatching(run.out(), "^\\s+[12] +\\d");
+        assertThat(pairLines).hasSize(6);
+        for (String line : pairLines) {
+            String[] f = line.replace("|", " ").trim().split("\\s+");
+            assertThat(Double.parseDouble(f[1])).as("raw MB/s, operations or V=1 PUT/s in %s", line).isPositive();
+        }
+        for (String label : List.of("ratio objectstore/raw MB/s (directory)", "ratio objectstore/raw p99 (directory)",
+                "bound objectstore p99/(flush.interval + 2 x raw p99) (directory)", "ratio PUT/s 50/1 vchannels (directory)")) {
+            assertThat(ratios(run.out(), label)).as(label).hasSize(1).allSatisfy(this::assertRatioIsOrdered);
+        }
+        assertThat(run.out()).contains("target >= 0.70x (claim)", "target <= 1.00 (claim: p99 <= 5 ms + 2 x raw PUT p99)",
+                "target 0.90..1.10 (claim: within 10 %)");
+        assertThat(lastLine(run.out())).startsWith("{\"bench\":\"wal-objectstore\"").contains("\"store\":\"directory\"",
+                "\"metric\":\"bandwidth_ratio\"", "\"metric\":\"p99_bound_ratio\"", "\"metric\":\"puts_per_second_ratio\"",
+                "\"target_low\":0.9").endsWith("}");
+        assertDirectoryLeftClean();
+    }
+
+    @Test
+    void kafkaBenchStartsABrokerAndReportsThroughputAndLatencyPairs() throws Exception {
+        // A fresh producer's first acknowledgements wait for metadata and a new topic's leader: each sample settles
+        // half a second first, so that the short samples see acknowledgements.
+        Run run = bench("wal-kafka", "--dir", dir.toString(), "--pairs", "2", "--pair-seconds", "0.3",
+                "--warmup-seconds", "0", "--settle-seconds", "0.5", "--broker-warmup-seconds", "0", "--appenders", "4",
+                "--rate", "1000", "--json");
+
+        assertThat(run.status()).as(run.err()).isZero();
+        assertMachineFacts(run.out());
+        assertThat(run.out()).contains("broker:  a child process (kafka.Kafka, one KRaft node", "raw:     a plain producer");
+        List<String> throughput = linesMatching(run.out(), "^\\s+[12] +\\d+\\.\\d +\\d");
+        assertThat(throughput).hasSize(2);
+        double raw = 0;
+        double kafka = 0;
+        for (String line : throughput) {
+            String[] f = line.trim().split("\\s+");
+            raw += Double.parseDouble(f[2]);
+            kafka += Double.parseDouble(f[4]);
+        }
+        assertThat(raw).as("raw records/s over all pairs").isPositive();
+        assertThat(kafka).as("kafka records/s over all pairs").isPositive();
+        List<String> latency = linesMatching(run.out(), "^\\s+[12] +\\d+ \\|");
+        assertThat(latency).hasSize(2);
+        for (String line : latency) {
+            String[] f = line.replace("|", " ").trim().split("\\s+");
+            assertThat(Long.parseLong(f[1])).as("operations in %s", line).isEqualTo(300);
+            assertThat(Double.parseDouble(f[3])).as("raw p99 in %s", line).isPositive();
+            assertThat(Double.parseDouble(f[7])).as("kafka p99 in %s", line).isPositive();
+        }
+        assertThat(run.out()).contains("ratio kafka/raw MB/s: median ", "target >= 0.70x (claim; records/s alike)");
+        assertThat(ratios(run.out(), "ratio kafka/raw p99")).hasSize(1).allSatisfy(this::assertRatioIsOrdered);
+        assertThat(lastLine(run.out())).startsWith("{\"bench\":\"wal-kafka\",\"broker\":\"child\"").contains(
+                "\"metric\":\"bandwidth_ratio\"", "\"metric\":\"p99_ratio\"", "\"sut_count\":300").endsWith("}");
+        assertDirectoryLeftClean();
+    }
+
+    @Test
     void helpListsTheBenchmarks() {
         Run run = bench("--help");
         assertThat(run.status()).isZero();
-        assertThat(run.out()).contains("wal-throughput", "wal-latency", "grpc-throughput", "grpc-latency", "recovery");
+        assertThat(run.out()).contains("wal-throughput", "wal-latency", "grpc-throughput", "grpc-latency", "recovery",
+                "wal-objectstore", "wal-kafka");
     }
 
     @Test
@@ -207,6 +273,12 @@ class BenchSmokeTest {
         assertThat(bench("grpc-throughput", "--clients", "9").err()).contains("--clients must lie in");
         assertThat(bench("grpc-throughput", "-P", "coord.pchannel.count=3").err()).contains("chosen by the bench");
         assertThat(bench("grpc-latency", "--size", "8").err()).contains("must be at least 24 bytes");
+        assertThat(bench("wal-objectstore", "--store", "nfs").err()).contains("--store must be directory, s3 or both");
+        assertThat(bench("wal-objectstore", "-P", "wal.objectstore.uri=file:x").err()).contains("chosen by the bench");
+        assertThat(bench("wal-objectstore", "-P", "wal.objectstore.block.max.bytes=1").err())
+                .contains("wal.objectstore.block.max.bytes");
+        assertThat(bench("wal-kafka", "-P", "wal.kafka.topic.prefix=x").err()).contains("chosen by the bench");
+        assertThat(bench("wal-kafka", "-P", "wal.kafka.producer.nope=1").err()).contains("has no setting 'nope'");
     }
 
     private void assertMachineFacts(String out) {
