@@ -135,10 +135,8 @@ final class RawKafkaLog implements Wal {
         throw new UnsupportedOperationException("the raw producer baseline only appends");
     }
 
-    /**
-     * Not answered: the baseline only appends (no {@code @Override}, so that this compiles against a WAL SPI
-     * with or without {@code Wal.isNew}).
-     */
+    /** Not answered: the baseline only appends. */
+    @Override
     public boolean isNew() {
         throw new UnsupportedOperationException("the raw producer baseline only appends");
     }
