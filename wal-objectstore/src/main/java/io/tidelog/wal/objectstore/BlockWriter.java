@@ -26,9 +26,9 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The writer of one pchannel at one term: gathers appends into blocks and writes them as the {@link TermClaim}
- * protocol requires (positions in order, each by conditional create, at most {@code W} in flight, a block
- * written only once the block {@code W} before it is durable, acknowledgements in log order, a failed block
- * failing every later one, a segment sealed by its footer before the next one starts).
+ * protocol requires (positions given in order, each block written by conditional create, at most {@code W} PUTs in
+ * flight at any of the positions it holds, acknowledgements in log order, a failed block failing every later one,
+ * a segment sealed by its footer before the next one starts).
  *
  * <p><b>Threads.</b> Appenders copy their record into the block being gathered under {@link #lock}, which
  * guards only that block, the blocks waiting for the writer thread and the buffered byte count. Everything
@@ -73,6 +73,8 @@ final class BlockWriter {
      */
     private final java.util.TreeMap<Long, long[]> unsealed = new java.util.TreeMap<>();
     private boolean footerInFlight;
+    /** Block PUTs submitted and not yet heard back from. */
+    private int inFlight;
     private boolean failed;
 
     /** The position after the last block given a position, and the first one not yet acknowledged. */
@@ -299,19 +301,27 @@ final class BlockWriter {
                 && (pending.isEmpty() || pending.peek().segment > firstUnsealed)) {
             writeFooter(firstUnsealed, unsealed.get(firstUnsealed));
         }
-        int i = 0;
+        // Up to W PUTs in flight at any positions of the blocks held: one slow PUT does not hold the others back
+        // (acknowledgements still wait for it, in log order).
         for (Block b : pending) {
-            if (i++ >= config.flushParallelism() || b.segment > firstUnsealed) {
+            if (inFlight >= config.flushParallelism() || b.segment > firstUnsealed) {
                 break;
             }
             if (b.state == Block.WAITING) {
                 b.state = Block.IN_FLIGHT;
+                inFlight++;
                 submit(() -> {
                     try {
                         boolean won = createWithRetries(WalLayout.block(pchannel, b.segment, b.number), b.bytes);
-                        post(() -> landed(b, won));
+                        post(() -> {
+                            inFlight--;
+                            landed(b, won);
+                        });
                     } catch (RuntimeException | Error e) { // whatever happens, the writer hears of it
-                        post(() -> putFailed(b, StreamingException.from(e)));
+                        post(() -> {
+                            inFlight--;
+                            putFailed(b, StreamingException.from(e));
+                        });
                     }
                 });
             }

@@ -18,12 +18,14 @@ import java.util.concurrent.ExecutorService;
  * store's conditional create ({@link ObjectStore#createIfAbsent}, {@code If-None-Match: *} on S3), and finds
  * where the new writer starts.
  *
- * <p><b>What a writer does.</b> A writer writes the positions {@code 0, 1, 2, ...} of its segment in order, each
- * block with a conditional create, at most {@code W} ({@code flush.parallelism}) in flight, and block {@code n}
- * only once block {@code n - W} is durable; it acknowledges blocks in position order, and a block that fails
- * fails every later one. So the blocks it has in flight always lie in {@code [a, a + W)}, where {@code a} is
- * its lowest block not yet durable; if it ever loses a conditional create at position {@code p}, it
- * acknowledges nothing at or after {@code p}, ever (it is fenced). Before it starts segment {@code s + 1} it
+ * <p><b>What a writer does.</b> A writer gives the positions {@code 0, 1, 2, ...} of its segment to its blocks in
+ * order and writes each block with a conditional create, at most {@code W} ({@code flush.parallelism}) PUTs in
+ * flight at once, at any positions from its lowest block not yet durable {@code a} on (a slow PUT does not hold
+ * the later ones back; how far ahead is bounded by the bytes it may hold, {@code buffer.max.bytes}). It
+ * acknowledges blocks in position order, and a block that fails fails every later one: if it ever loses a
+ * conditional create at position {@code p}, it acknowledges nothing at or after {@code p}, ever (it is fenced).
+ * Blocks above a position not yet written may therefore be in the store; the protocol below never relies on
+ * the positions in flight lying close together, only on the lowest fence position. Before it starts segment {@code s + 1} it
  * seals segment {@code s}: every block of {@code s} durable, then the footer of {@code s} created
  * conditionally. A segment's content is its blocks before its first {@link Type#FENCE} block (and before the
  * footer's end, which says the same).
@@ -40,7 +42,8 @@ import java.util.concurrent.ExecutorService;
  *       {@code s + 2}).</li>
  *   <li>Otherwise {@code s} is open. Write the marker {@code fencing-T} (so that a later opener knows to look
  *       for fence blocks among the existing ones), then claim every absent position in
- *       {@code [h, h + 2W)} at once, {@code h} the lowest absent position, with {@link Type#FENCE} blocks.
+ *       {@code [h, h + 2W)} at once, {@code h} the lowest absent position, with {@link Type#FENCE} blocks (the
+ *       range only sets how many claims go out at once).
  *       Let {@code f} be the lowest position that holds a fence block (one won, or one of an earlier opener
  *       that lost its way). Every position below {@code f} is occupied: listed, or a claim lost to a block
  *       that is there. If no position of the range was won, the writer has moved on: claim the next range.
