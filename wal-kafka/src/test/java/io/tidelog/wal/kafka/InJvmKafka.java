@@ -104,12 +104,19 @@ public final class InJvmKafka implements BeforeAllCallback, AfterAllCallback {
      */
     void corruptRecord(String topic, long offset) {
         Path dir = logDir().resolve(topic + "-0");
-        try (FileRecords records = FileRecords.open(segmentHolding(dir, offset).toFile(), false)) {
-            for (FileChannelRecordBatch batch : records.batches()) {
-                if (batch.baseOffset() <= offset && offset <= batch.lastOffset()) {
-                    flipPayloadByte(records.file().toPath(), batch, offset);
-                    return;
+        try {
+            // Read-only, and closed without FileRecords.close(): that trims the file to the size it read, which
+            // fails on a read-only channel (and must not touch the broker's file) when the segment grew meanwhile.
+            FileRecords records = FileRecords.open(segmentHolding(dir, offset).toFile(), false);
+            try {
+                for (FileChannelRecordBatch batch : records.batches()) {
+                    if (batch.baseOffset() <= offset && offset <= batch.lastOffset()) {
+                        flipPayloadByte(records.file().toPath(), batch, offset);
+                        return;
+                    }
                 }
+            } finally {
+                records.closeHandlers();
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
