@@ -11,6 +11,7 @@ import io.tidelog.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,16 +59,27 @@ class DroppedCollectionGcTest {
         }
     }
 
-    /** The regular files under {@code objects/collections/<id>/}. */
+    /**
+     * The regular files under {@code objects/collections/<id>/}. The collector may be deleting meanwhile, and the
+     * store removes the directories its deletes leave empty: a walk that meets a directory gone under it looks again.
+     */
     List<Path> filesOf(long collectionId) {
         Path root = dir.resolve("objects").resolve("collections").resolve(Long.toString(collectionId));
-        if (!Files.exists(root)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            return s.filter(Files::isRegularFile).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        while (true) {
+            if (!Files.exists(root)) {
+                return List.of();
+            }
+            try (Stream<Path> s = Files.walk(root)) {
+                return s.filter(Files::isRegularFile).sorted().toList();
+            } catch (UncheckedIOException e) {
+                if (!(e.getCause() instanceof NoSuchFileException)) {
+                    throw e;
+                }
+            } catch (NoSuchFileException e) {
+                // the root went while the walk started: look again
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 
