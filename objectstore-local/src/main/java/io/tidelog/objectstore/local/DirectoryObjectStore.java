@@ -344,9 +344,14 @@ public final class DirectoryObjectStore implements ObjectStore {
             Files.createDirectory(dir);
             Fsync.directory(dir.getParent());
         } catch (FileAlreadyExistsException e) {
-            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                return;
+            }
+            if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
                 throw conflict(key, root.relativize(dir) + " is an object");
             }
+            // a delete pruned the directory between the create and the look: the caller makes it again
+            throw new NoSuchFileException(dir.toString());
         }
     }
 
