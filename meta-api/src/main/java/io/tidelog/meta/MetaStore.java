@@ -216,6 +216,33 @@ public interface MetaStore extends AutoCloseable {
         }
     }
 
+    /** Checks a range's arguments against the contract; stores call it before they read. Throws {@code INVALID_ARGUMENT}. */
+    static void validateRange(String prefix, int limit) {
+        MetaKeys.requirePrefix(prefix);
+        if (limit < 0) {
+            throw StreamingException.invalidArgument("limit must be 0 (none) or positive, got " + limit);
+        }
+    }
+
+    /** Checks a prefix delete's prefix (never the empty one) against the contract. Throws {@code INVALID_ARGUMENT}. */
+    static void validateDeletePrefix(String prefix) {
+        MetaKeys.requirePrefix(prefix);
+        if (prefix.isEmpty()) {
+            throw StreamingException.invalidArgument("deletePrefix refuses the empty prefix (it would delete every key)");
+        }
+    }
+
+    /** Checks a watch's arguments against the contract; stores call it before they register it. */
+    static void validateWatch(String prefix, long fromRevision, WatchListener listener) {
+        MetaKeys.requirePrefix(prefix);
+        if (listener == null) {
+            throw new NullPointerException("listener");
+        }
+        if (fromRevision < 1) {
+            throw StreamingException.invalidArgument("a watch starts at revision 1 or later, got " + fromRevision);
+        }
+    }
+
     /**
      * Checks a transaction's shape against the contract (sizes, counts, at most one write per key and
      * branch); stores call it before they apply anything. Throws {@code INVALID_ARGUMENT}.

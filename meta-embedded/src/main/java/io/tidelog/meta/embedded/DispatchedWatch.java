@@ -2,34 +2,26 @@ package io.tidelog.meta.embedded;
 
 import io.tidelog.common.StreamingException;
 import io.tidelog.meta.Watch;
+import io.tidelog.meta.WatchDelivery;
 import io.tidelog.meta.WatchEvent;
 import io.tidelog.meta.WatchListener;
-import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * One watch of the {@link WatchDispatcher}. Its listener is only called on the dispatcher thread,
- * under the watch's delivery lock, so {@link #close()} from another thread can wait for a call in
- * progress and no call starts after it.
+ * One watch of the {@link WatchDispatcher}: a cursor over the history (its next revision) and its listener's
+ * {@link WatchDelivery}, whose lock lets {@link #close()} from another thread wait for a call in progress.
  */
 final class DispatchedWatch implements Watch {
-    private static final Logger LOG = LoggerFactory.getLogger(DispatchedWatch.class);
-
     private final WatchDispatcher dispatcher;
     private final String prefix;
-    private final WatchListener listener;
-    private final ReentrantLock delivering = new ReentrantLock();
+    private final WatchDelivery delivery;
     private volatile long nextRevision;
-    private volatile boolean closed;
 
     DispatchedWatch(WatchDispatcher dispatcher, String prefix, long fromRevision, WatchListener listener) {
         this.dispatcher = dispatcher;
         this.prefix = prefix;
         this.nextRevision = fromRevision;
-        this.listener = listener;
+        this.delivery = new WatchDelivery(prefix, listener);
     }
 
     @Override
@@ -49,61 +41,26 @@ final class DispatchedWatch implements Watch {
 
     @Override
     public boolean isClosed() {
-        return closed;
+        return delivery.isClosed();
     }
 
     /** Dispatcher thread: hands events to the listener; false if the watch is (or just got) closed. */
     boolean deliver(List<WatchEvent> events) {
-        delivering.lock();
-        try {
-            if (closed) {
-                return false;
-            }
-            listener.onEvents(Collections.unmodifiableList(events));
-            return true;
-        } catch (Throwable t) {
-            closed = true;
-            LOG.warn("a meta store watch listener on '{}' threw; the watch is closed", prefix, t);
-            notifyError(StreamingException.inner("the watch listener threw: " + t, t));
-            return false;
-        } finally {
-            delivering.unlock();
-        }
+        return delivery.deliver(events);
     }
 
     /** Dispatcher thread: ends the watch with an error, unless it is closed already. */
     void fail(StreamingException error) {
-        delivering.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            notifyError(error);
-        } finally {
-            delivering.unlock();
-        }
-    }
-
-    private void notifyError(StreamingException error) {
-        try {
-            listener.onError(error);
-        } catch (Throwable t) {
-            LOG.warn("a meta store watch listener on '{}' threw from onError", prefix, t);
-        }
+        delivery.fail(error);
     }
 
     @Override
     public void close() {
-        closed = true;
-        if (Thread.currentThread() != dispatcher.thread()) {
-            delivering.lock();
-            delivering.unlock();
-        }
+        delivery.close(Thread.currentThread() == dispatcher.thread());
     }
 
     @Override
     public String toString() {
-        return "Watch[" + prefix + " from " + nextRevision + (closed ? ", closed" : "") + "]";
+        return "Watch[" + prefix + " from " + nextRevision + (isClosed() ? ", closed" : "") + "]";
     }
 }

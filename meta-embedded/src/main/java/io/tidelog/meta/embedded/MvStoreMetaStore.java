@@ -89,10 +89,7 @@ public final class MvStoreMetaStore implements MetaStore {
 
     @Override
     public Range range(String prefix, int limit) {
-        MetaKeys.requirePrefix(prefix);
-        if (limit < 0) {
-            throw StreamingException.invalidArgument("limit must be 0 (none) or positive, got " + limit);
-        }
+        MetaStore.validateRange(prefix, limit);
         return read(() -> state.range(prefix, limit));
     }
 
@@ -111,10 +108,7 @@ public final class MvStoreMetaStore implements MetaStore {
 
     @Override
     public int deletePrefix(String prefix) {
-        MetaKeys.requirePrefix(prefix);
-        if (prefix.isEmpty()) {
-            throw StreamingException.invalidArgument("deletePrefix refuses the empty prefix (it would delete every key)");
-        }
+        MetaStore.validateDeletePrefix(prefix);
         return writer.submit(s -> s.deletePrefix(prefix));
     }
 
@@ -135,11 +129,7 @@ public final class MvStoreMetaStore implements MetaStore {
 
     @Override
     public Watch watch(String prefix, long fromRevision, WatchListener listener) {
-        MetaKeys.requirePrefix(prefix);
-        Objects.requireNonNull(listener, "listener");
-        if (fromRevision < 1) {
-            throw StreamingException.invalidArgument("a watch starts at revision 1 or later, got " + fromRevision);
-        }
+        MetaStore.validateWatch(prefix, fromRevision, listener);
         writer.checkAccepting();
         return dispatcher.add(prefix, fromRevision, listener);
     }
