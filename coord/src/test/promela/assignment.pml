@@ -26,9 +26,13 @@
  *   MUT_NO_GUARD  leader writes are not guarded by the leader key's create revision            -> (b) fails
  *   MUT_NO_FENCE  an open does not fence older writers at the storage (Milvus on Kafka)        -> (a) fails
  *   MUT_NO_RETRY  a failed assign is left ASSIGNING, never retried by this leader              -> (c) fails
- *   NODE_BY_ID    the design draft as written: an ASSIGNED record names its node but not the node's session,
- *                 so a node that restarted or registered again (and serves nothing) still counts as the owner
- *                                                                                              -> (c) fails
+ * and two places where the design draft, as written, is wrong (the model has the fix; the flag restores the draft):
+ *   NODE_BY_ID    an ASSIGNED record names its node but not the node's session, so a node that restarted or
+ *                 registered again (and serves nothing) still counts as the owner              -> (c) fails
+ *   STEP4_NO_CAS  step 4 (ASSIGNED) is guarded by the leader key only, not by a CAS on the record: a task that
+ *                 outlived a step-down overwrites a newer record once its coordinator leads again
+ *                 -> the "own record" assertion fails (with 3 faults, a term goes back and a second node
+ *                 opens a term another node opened)
  *
  * Java map: each step names the class (and method) that implements it; "(to be built)" marks the classes the
  * design of issue 12 intends, which do not exist yet:
@@ -181,7 +185,8 @@ hidden byte tick;               /* written by the step "time passes", read by no
 #endif
 
 /* (c): p is ASSIGNED, and its owner is in service and serves p at the record's term */
-#define served(p) (rec[p].state == ASSIGNED && reachable(rec[p].node) && nodeReg[rec[p].node] && hold[IX(rec[p].node, p)] == rec[p].term)
+#define served(p) (rec[p].state == ASSIGNED && reachable(rec[p].node) && nodeReg[rec[p].node] && \
+                   hold[IX(rec[p].node, p)] == rec[p].term)
 
 ltl live { <> [] (served(0) && served(1)) }
 
@@ -199,11 +204,17 @@ inline checkLeaderWrite(c) {
     assert(ldrOn && ldrOwner == c && epochOwner[ldrEpoch] == c && myEpoch[c] == ldrEpoch)   /* (b) */
 }
 
-/* LeaderElection (to be built): the lease is lost (LeaseKeeper's onLost) or a guarded write failed. The tasks of
-   the old epoch end; the coordinator is a standby with a new session. */
+/* LeaderElection (to be built): the lease is lost (LeaseKeeper's onLost) or a guarded write failed; the
+   coordinator is a standby with a new session. Its tasks are not cancelled: a task waiting on a node keeps its term
+   and node, and goes on if this coordinator leads again (nothing in the design stops it; the CAS of step 4 makes
+   it harmless). */
 inline stepDown(c) {
     printf("c%d steps down\n", c);
-    myEpoch[c] = 0;
+    myEpoch[c] = 0
+}
+
+/* kill -9 of a coordinator: its tasks are gone with it */
+inline dropTasks(c) {
     h = 0;
     do
     :: h < NP -> phase[CX(c, h)] = IDLE; taskTerm[CX(c, h)] = 0; taskNode[CX(c, h)] = 0; h++
@@ -266,7 +277,7 @@ inline handleAssign(n, p) {
      1. guarded txn with a CAS on the record: {term+1, n, ASSIGNING}
      2. remove(p, oldTerm) on the old owner, best effort (an unreachable owner counts as removed)
      3. assign(p, term) on n: the node opens the WAL by itself; the leader polls until it serves or fails
-     4. guarded txn: {term, n, ASSIGNED}
+     4. guarded txn with a CAS on the record: {term, n, ASSIGNED} (the draft has no CAS: STEP4_NO_CAS)
    A failure goes back to the persisted record: ASSIGNING on a live node is retried there at the same term,
    anything else takes a new term (step 1). A new leader starts every task at IDLE, which resumes ASSIGNING
    records the same way. */
@@ -277,7 +288,8 @@ inline handleAssign(n, p) {
 #define candidate(n)   (live(n) && rec[hp].node != (n))
 inline pickTarget() {
     if
-    :: candidate(0) && (!candidate(1) || otherOn(0) <= otherOn(1)) && (!candidate(2) || otherOn(0) <= otherOn(2)) -> hn = 0
+    :: candidate(0) && (!candidate(1) || otherOn(0) <= otherOn(1)) &&
+       (!candidate(2) || otherOn(0) <= otherOn(2)) -> hn = 0
     :: else ->
         if
         :: candidate(1) && (!candidate(2) || otherOn(1) <= otherOn(2)) -> hn = 1
@@ -330,14 +342,26 @@ inline newTerm(c, p, removeOld) {
 }
 
 /* the record needs a new term: never assigned, its ASSIGNED owner is gone, or ASSIGNING on a dead node */
-#define needsNewTerm(p) (rec[p].state == UNASSIGNED || (rec[p].state == ASSIGNED && !ownerAlive(p)) || (rec[p].state == ASSIGNING && !live(rec[p].node)))
+#define needsNewTerm(p) (rec[p].state == UNASSIGNED || (rec[p].state == ASSIGNED && !ownerAlive(p)) || \
+                         (rec[p].state == ASSIGNING && !live(rec[p].node)))
 
 /* the poll: the task's node serves p at the task's term */
 #define polled(c, p) (reachable(taskNode[CX(c, p)]) && hold[IX(taskNode[CX(c, p)], p)] == taskTerm[CX(c, p)])
 
 /* the assign failed: the node is dead (health checks, session gone), or dropped the request (refused it,
    CHANNEL_FENCED, crashed and restarted, or another request replaced it) */
-#define failed(c, p) (!polled(c, p) && (!live(taskNode[CX(c, p)]) || want[IX(taskNode[CX(c, p)], p)] != taskTerm[CX(c, p)]))
+#define failed(c, p) (!polled(c, p) && \
+                      (!live(taskNode[CX(c, p)]) || want[IX(taskNode[CX(c, p)], p)] != taskTerm[CX(c, p)]))
+
+/* the CAS of step 4: the record is still the ASSIGNING this task is about (STEP4_NO_CAS: the design draft, whose
+   step 4 is guarded by the leader key only) */
+#define ownRecord(c, p) (rec[p].state == ASSIGNING && rec[p].term == taskTerm[CX(c, p)] && \
+                         rec[p].node == taskNode[CX(c, p)])
+#ifdef STEP4_NO_CAS
+#define STEP4_CAS(c, p) true
+#else
+#define STEP4_CAS(c, p) ownRecord(c, p)
+#endif
 
 #ifdef MUT_NO_RETRY
 #define AFTER_FAILURE GAVE_UP
@@ -366,14 +390,18 @@ inline newTerm(c, p, removeOld) {
            :: hr = 0 \
            fi; \
            newTerm(c, p, hr); hr = 0 } \
-    /* WAIT, step 4: the node serves p at the term -> guarded txn {term, n, ASSIGNED} (the owner's session too) */ \
+    /* WAIT, step 4: the node serves p at the term -> guarded txn {term, n, ASSIGNED} (the owner's session too), \
+       with a CAS on the record: still the ASSIGNING this task wrote or resumed (else back to IDLE, to re-read it) */ \
     :: atomic { isLeader(c) && phase[CX(c, p)] == WAIT && polled(c, p) -> \
            if \
-           :: GUARD(c) -> \
+           :: GUARD(c) && STEP4_CAS(c, p) -> \
                checkLeaderWrite(c); \
-               assert(rec[p].state == ASSIGNING && rec[p].term == taskTerm[CX(c, p)] && rec[p].node == taskNode[CX(c, p)]); \
+               assert(ownRecord(c, p)); \
+               rec[p].term = taskTerm[CX(c, p)]; rec[p].node = taskNode[CX(c, p)]; \
                rec[p].state = ASSIGNED; rec[p].fresh = true; \
                printf("c%d p%d: ASSIGNED term %d on n%d\n", c, p, rec[p].term, rec[p].node); \
+               phase[CX(c, p)] = IDLE; taskTerm[CX(c, p)] = 0; taskNode[CX(c, p)] = 0 \
+           :: GUARD(c) && !STEP4_CAS(c, p) -> \
                phase[CX(c, p)] = IDLE; taskTerm[CX(c, p)] = 0; taskNode[CX(c, p)] = 0 \
            :: else -> stepDown(c) \
            fi } \
@@ -490,7 +518,7 @@ end:
 #define COORD_FAULTS(c) \
     /* kill -9 */ \
     :: atomic { budget > 0 && coordUp[c] -> budget--; printf("fault: kill -9 c%d\n", c); \
-           coordUp[c] = false; coordStopped[c] = false; stepDown(c) } \
+           coordUp[c] = false; coordStopped[c] = false; stepDown(c); dropTasks(c) } \
     /* SIGSTOP (past the TTL or not), and SIGCONT */ \
     :: atomic { budget > 0 && coordRuns(c) -> budget--; coordStopped[c] = true; printf("fault: SIGSTOP c%d\n", c) } \
     :: atomic { coordStopped[c] -> coordStopped[c] = false; printf("SIGCONT c%d\n", c) }

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * exhaustively by spin: (a) no append is acknowledged to a writer of term T after an open at a term above T returned,
  * (b) no two coordinators act as leader on the same meta-store revision, (c) once faults stop, every pchannel is
  * eventually ASSIGNED to a node that serves it. Each property is also shown able to fail: a mutation of the model
- * with one protocol step removed makes spin report a violation, and its counterexample is printed.
+ * with one protocol step removed makes spin report a violation, and so do the two places where the design draft is
+ * wrong as written (the model has the fix); the counterexamples are printed.
  *
  * <p>Each check builds the verifier in a temporary directory ({@code spin -a}, then {@code gcc} on {@code pan.c}) and
  * runs it to the end of the search: the search must be complete (not cut short by its depth or memory bound) and
@@ -38,7 +39,7 @@ class AssignmentProtocolModelTest {
     private static final Duration SPIN_DEADLINE = Duration.ofMinutes(1);
     private static final Duration GCC_DEADLINE = Duration.ofMinutes(3);
     private static final Duration PAN_DEADLINE = Duration.ofMinutes(5);
-    /** pan stops at this many megabytes and says so: a bound, so that a state-space explosion fails instead of swapping. */
+    /** pan stops at this many megabytes and says so: a state-space explosion fails the test instead of swapping. */
     private static final int MEMORY_LIMIT_MB = 1536;
 
     @TempDir
@@ -79,22 +80,32 @@ class AssignmentProtocolModelTest {
 
     @Test
     void aLeaderWriteNotGuardedByTheLeaderKeysCreateRevisionIsCaught() throws Exception {
-        safety("no-guard", Size.SMALL, "-DFAULTS=2", "-DMUT_NO_GUARD").assertViolated("assertion violated", "ldrOwner");
+        safety("no-guard", Size.SMALL, "-DFAULTS=2", "-DMUT_NO_GUARD")
+                .assertViolated("assertion violated", "ldrOwner");
     }
 
     @Test
     void anOpenThatDoesNotFenceOlderWritersIsCaught() throws Exception {
-        safety("no-fence", Size.SMALL, "-DFAULTS=2", "-DMUT_NO_FENCE").assertViolated("assertion violated", "openReturned");
+        safety("no-fence", Size.SMALL, "-DFAULTS=2", "-DMUT_NO_FENCE")
+                .assertViolated("assertion violated", "openReturned");
     }
 
     @Test
     void aFailedAssignLeftAssigningIsCaught() throws Exception {
-        liveness("no-retry", Size.SMALL, "-DFAULTS=2", "-DBALANCER_RULE", "-DMUT_NO_RETRY").assertViolated("acceptance cycle", "");
+        liveness("no-retry", Size.SMALL, "-DFAULTS=2", "-DBALANCER_RULE", "-DMUT_NO_RETRY")
+                .assertViolated("acceptance cycle", "");
+    }
+
+    @Test
+    void anAssignedWriteWithoutACasOnTheRecordIsCaught() throws Exception {
+        safety("step4-no-cas", Size.SMALL, "-DFAULTS=2", "-DSTEP4_NO_CAS")
+                .assertViolated("assertion violated", "taskTerm");
     }
 
     @Test
     void anAssignmentNamingItsNodeButNotTheNodesSessionIsCaught() throws Exception {
-        liveness("node-by-id", Size.SMALL, "-DFAULTS=2", "-DBALANCER_RULE", "-DNODE_BY_ID").assertViolated("acceptance cycle", "");
+        liveness("node-by-id", Size.SMALL, "-DFAULTS=2", "-DBALANCER_RULE", "-DNODE_BY_ID")
+                .assertViolated("acceptance cycle", "");
     }
 
     // ------------------------------------------------------------------------------------------------ running spin
@@ -232,8 +243,9 @@ class AssignmentProtocolModelTest {
         }
     }
 
-    /** Runs {@code command} in {@code work} and returns its output (stdout and stderr); fails on a deadline or an exit status but 0. */
-    private static String run(Path work, Duration deadline, List<String> command) throws IOException, InterruptedException {
+    /** Runs {@code command} in {@code work}, returns its stdout and stderr; fails past the deadline or on failure. */
+    private static String run(Path work, Duration deadline, List<String> command)
+            throws IOException, InterruptedException {
         Path log = Files.createTempFile(work, "out", ".txt");
         Process p = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
