@@ -13,7 +13,9 @@
  *
  * Properties (AssignmentProtocolModelTest checks each; the README's Tests section says how to run spin by hand):
  *   (a) fencing   no append is acknowledged to a writer of term T after an open at a term above T has returned:
- *                 asserted at every acknowledged append, against the ghost openReturned[p];
+ *                 asserted at every acknowledged append, against the ghost openReturned[p]. "Acknowledged" is the
+ *                 storage's decision (its conditional write); the answer may reach the client later, and then
+ *                 names a record that precedes the new term's first one (TermClaim's javadoc);
  *   (b) leader    no two coordinators both act as leader on the same meta-store revision: every leader write (a
  *                 guarded transaction) asserts that the meta store, at the revision the write creates, names the
  *                 writer as leader, in the leader key the writer created (ghost epochOwner);
@@ -93,11 +95,16 @@
  *     record's, so no live leader asks for it.
  *   - Time is not modelled: TTLs, health-check periods and RPC deadlines are the nondeterministic order of steps,
  *     with weak fairness for (c). Terms, leader epochs and faults are bounded; MAXT and MAXE are asserted.
- *   - The balancer picks any live node (BALANCER_RULE: the one with the fewest pchannels, other than the current
- *     owner, lowest id first; deterministic, as the Java's balancer will be).
+ *   - The balancer picks any live node; with BALANCER_RULE, the live node other than the current owner with the
+ *     fewest pchannels, lowest id first (deterministic, as the Java's balancer will be). The liveness check with two
+ *     faults uses the rule (any node would take minutes); the one with one fault lets the balancer pick any node.
+ *   - Leader tasks are not cancelled when their coordinator steps down (see stepDown); a kill -9 ends them.
  *   - Coordinators are symmetric: coordinator 0 wins the first election. Coordinator sessions other than the
  *     leader key's lease are not modelled (a standby only answers clients). A crash ends a node's cut-off from the
  *     meta store too, and a node registers as it restarts.
+ * Not modelled: clients reporting a wrong node (StreamingCoordinator.reportError), which the protocol must not need
+ * for (c); the TSO; DDL broadcasts; the graceful hand-back on SIGTERM; an open that keeps failing on a live node
+ * (a full disk); the Kafka backend's stale opener that fences a newer writer (KafkaWal's javadoc).
  */
 
 #define NC 2            /* coordinators */
