@@ -50,7 +50,7 @@ class AssignmentProtocolModelTest {
         for (String tool : List.of("spin", "gcc")) {
             if (!onPath(tool)) {
                 fail(tool + " is not installed: the assignment protocol model needs it (./scripts/test installs the"
-                        + " Debian package spin when it is missing and gcc when they are missing)");
+                        + " Debian packages spin and gcc when they are missing)");
             }
         }
         assertThat(Files.isRegularFile(MODEL)).as("the model at %s", MODEL.toAbsolutePath()).isTrue();
