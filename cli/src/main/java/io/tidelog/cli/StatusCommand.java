@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
                 + "time), backlog (messages in flight, write-ahead buffer bytes, messages appended in the term), the "
                 + "bytes its WAL retains, its earliest retained message (id and UTC time) and its durable subscriptions, "
                 + "and every node; then, for each unavailable pchannel, why (for example a full disk). --json prints one "
-                + "object: {\"pchannels\":[...],\"nodes\":[...]}, the reason as \"unavailableReason\", with also where the "
+                + "object: {\"pchannels\":[...],\"nodes\":[...],\"coordinators\":[...]}, each pchannel's assignment as \"state\" (ASSIGNING, ASSIGNED, UNASSIGNED), the reason as \"unavailableReason\", with also where the "
                 + "WAL was last truncated, its checkpoint, and what keeps it from being truncated further (checkpoint, "
                 + "wal.retention.time, wal.retention.bytes or a subscription)."},
         exitCodeListHeading = ExitCodes.HEADING,
@@ -60,6 +60,7 @@ public final class StatusCommand implements Callable<Integer> {
             j.put("pchannel", p.pchannel());
             j.put("nodeId", p.nodeId());
             j.put("term", p.term());
+            j.put("state", p.state().isEmpty() ? null : p.state());
             j.put("available", p.available());
             j.put("lastTimeTick", MessageRendering.unsigned(p.lastTimeTick()));
             j.put("lastTime", text(p.lastTime()));
@@ -88,9 +89,18 @@ public final class StatusCommand implements Callable<Integer> {
             j.put("alive", n.alive());
             nodes.add(j);
         }
+        List<Map<String, Object>> coordinators = new ArrayList<>();
+        for (ClusterStatus.CoordinatorStatus c : s.coordinators()) {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("coordinatorId", c.coordinatorId());
+            j.put("address", c.address());
+            j.put("leader", c.leader());
+            coordinators.add(j);
+        }
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("pchannels", pchannels);
         j.put("nodes", nodes);
+        j.put("coordinators", coordinators);
         return Rows.toJson(j);
     }
 
@@ -99,11 +109,11 @@ public final class StatusCommand implements Callable<Integer> {
     }
 
     static String table(ClusterStatus s) {
-        TextTable pchannels = new TextTable("PCHANNEL", "NODE", "TERM", "AVAILABLE", "LAST TIME TICK", "LAST TIME", "IN FLIGHT",
+        TextTable pchannels = new TextTable("PCHANNEL", "NODE", "TERM", "STATE", "AVAILABLE", "LAST TIME TICK", "LAST TIME", "IN FLIGHT",
                 "BUFFER BYTES", "APPENDED", "WAL BYTES", "EARLIEST", "EARLIEST TIME", "SUBS");
         for (ClusterStatus.PchannelStatus p : s.pchannels()) {
             pchannels.row(p.pchannel(), p.nodeId().isEmpty() ? "-" : p.nodeId(), Long.toString(p.term()),
-                    p.available() ? "yes" : "no",
+                    p.state().isEmpty() ? "-" : p.state(), p.available() ? "yes" : "no",
                     p.lastTimeTick() == 0 ? "-" : Long.toUnsignedString(p.lastTimeTick()),
                     p.lastTime() == null ? "-" : p.lastTime().toString(),
                     Long.toString(p.inFlight()), Long.toString(p.bufferBytes()), Long.toString(p.appended()),
@@ -116,9 +126,18 @@ public final class StatusCommand implements Callable<Integer> {
         for (ClusterStatus.NodeStatus n : s.nodes()) {
             nodes.row(n.nodeId(), n.address(), n.alive() ? "yes" : "no");
         }
+        String coordinators = "";
+        if (!s.coordinators().isEmpty()) {
+            TextTable c = new TextTable("COORDINATOR", "ADDRESS", "LEADER");
+            for (ClusterStatus.CoordinatorStatus co : s.coordinators()) {
+                c.row(co.coordinatorId(), co.address(), co.leader() ? "yes" : "no");
+            }
+            coordinators = System.lineSeparator() + c;
+        }
         return (s.pchannels().isEmpty() ? "no pchannels" + System.lineSeparator() : pchannels.toString())
                 + System.lineSeparator()
                 + (s.nodes().isEmpty() ? "no nodes" + System.lineSeparator() : nodes.toString())
+                + coordinators
                 + reasons(s);
     }
 

@@ -245,36 +245,40 @@ class ClientCommandsTest {
                         .setInFlight(4).setAppended(5).setBufferBytes(6)
                         .setEarliestId(MessageIdProto.newBuilder().setMinor(2)).setEarliestTimeTick(tt - 3)
                         .setTruncatedBelow(MessageIdProto.newBuilder().setMinor(2)).setTruncationBound("subscription s of p-0_v")
-                        .setSubscriptions(1).setCheckpointId(MessageIdProto.newBuilder().setMinor(8)))
-                .addPchannels(PchannelStatus.newBuilder().setPchannel("p-1")
+                        .setSubscriptions(1).setCheckpointId(MessageIdProto.newBuilder().setMinor(8)).setState("ASSIGNED"))
+                .addPchannels(PchannelStatus.newBuilder().setPchannel("p-1").setState("UNASSIGNED")
                         .setUnavailableReason("RESOURCE_EXHAUSTED: the disk /d (tmpfs) is full"))
                 .addNodes(NodeStatus.newBuilder().setNodeId("node-a").setAddress("h:1").setAlive(true))
+                .addCoordinators(io.tidelog.proto.CoordinatorStatus.newBuilder().setCoordinatorId("coord-1")
+                        .setAddress("h:2").setLeader(true))
                 .build());
 
         Run table = run("", "status");
         assertThat(table.status()).as(table.err()).isEqualTo(ExitCodes.OK);
-        assertThat(table.lines().get(0)).startsWith("PCHANNEL  NODE    TERM  AVAILABLE  LAST TIME TICK");
-        assertThat(table.lines().get(1)).startsWith("p-0       node-a  3     yes        " + tt)
+        assertThat(table.lines().get(0)).startsWith("PCHANNEL  NODE    TERM  STATE       AVAILABLE  LAST TIME TICK");
+        assertThat(table.lines().get(1)).startsWith("p-0       node-a  3     ASSIGNED    yes        " + tt)
                 .contains("2023-11-14T22:13:20.123Z").endsWith("0:2       2023-11-14T22:13:20.123Z  1");
-        assertThat(table.lines().get(2)).startsWith("p-1       -       0     no         -");
-        assertThat(table.out()).contains("NODE    ADDRESS  ALIVE").contains("node-a  h:1      yes");
+        assertThat(table.lines().get(2)).startsWith("p-1       -       0     UNASSIGNED  no         -");
+        assertThat(table.out()).contains("NODE    ADDRESS  ALIVE").contains("node-a  h:1      yes")
+                .contains("COORDINATOR  ADDRESS  LEADER").contains("coord-1      h:2      yes");
         assertThat(table.lines()).endsWith("p-1 is unavailable: RESOURCE_EXHAUSTED: the disk /d (tmpfs) is full")
                 .filteredOn(l -> l.contains("is unavailable")).hasSize(1);
 
         Run json = run("", "status", "--json");
         assertThat(json.lines()).singleElement().asString().isEqualTo("{\"pchannels\":["
-                + "{\"pchannel\":\"p-0\",\"nodeId\":\"node-a\",\"term\":3,\"available\":true,\"lastTimeTick\":" + tt
+                + "{\"pchannel\":\"p-0\",\"nodeId\":\"node-a\",\"term\":3,\"state\":\"ASSIGNED\",\"available\":true,\"lastTimeTick\":" + tt
                 + ",\"lastTime\":\"2023-11-14T22:13:20.123Z\",\"lastMessageId\":\"0:9\",\"inFlight\":4,\"bufferBytes\":6,"
                 + "\"appended\":5,\"retainedBytes\":0,\"unavailableReason\":null,\"earliestMessageId\":\"0:2\",\"earliestTimeTick\":" + (tt - 3)
                 + ",\"earliestTime\":\"2023-11-14T22:13:20.123Z\",\"truncatedBelow\":\"0:2\","
                 + "\"truncationBound\":\"subscription s of p-0_v\",\"subscriptions\":1,\"subscriptionsLetGo\":0,"
                 + "\"checkpointMessageId\":\"0:8\"},"
-                + "{\"pchannel\":\"p-1\",\"nodeId\":\"\",\"term\":0,\"available\":false,\"lastTimeTick\":0,\"lastTime\":null,"
+                + "{\"pchannel\":\"p-1\",\"nodeId\":\"\",\"term\":0,\"state\":\"UNASSIGNED\",\"available\":false,\"lastTimeTick\":0,\"lastTime\":null,"
                 + "\"lastMessageId\":null,\"inFlight\":0,\"bufferBytes\":0,\"appended\":0,\"retainedBytes\":0,"
                 + "\"unavailableReason\":\"RESOURCE_EXHAUSTED: the disk /d (tmpfs) is full\","
                 + "\"earliestMessageId\":null,\"earliestTimeTick\":0,\"earliestTime\":null,\"truncatedBelow\":null,"
                 + "\"truncationBound\":null,\"subscriptions\":0,\"subscriptionsLetGo\":0,\"checkpointMessageId\":null}],"
-                + "\"nodes\":[{\"nodeId\":\"node-a\",\"address\":\"h:1\",\"alive\":true}]}");
+                + "\"nodes\":[{\"nodeId\":\"node-a\",\"address\":\"h:1\",\"alive\":true}],"
+                + "\"coordinators\":[{\"coordinatorId\":\"coord-1\",\"address\":\"h:2\",\"leader\":true}]}");
     }
 
     @Test

@@ -9,14 +9,17 @@ import java.util.List;
  * The cluster as the coordinator sees it: every pchannel with its owner and backlog, and every node. A
  * snapshot; immutable.
  *
- * @param pchannels every pchannel, in the coordinator's order
- * @param nodes     every known streaming node
+ * @param pchannels    every pchannel, in the coordinator's order
+ * @param nodes        every known streaming node
+ * @param coordinators every coordinator with a live session, the leader marked (empty if the server does not say)
  */
-public record ClusterStatus(List<PchannelStatus> pchannels, List<NodeStatus> nodes) {
+public record ClusterStatus(List<PchannelStatus> pchannels, List<NodeStatus> nodes,
+                            List<CoordinatorStatus> coordinators) {
 
     public ClusterStatus {
         pchannels = List.copyOf(pchannels);
         nodes = List.copyOf(nodes);
+        coordinators = List.copyOf(coordinators);
     }
 
     /**
@@ -35,10 +38,12 @@ public record ClusterStatus(List<PchannelStatus> pchannels, List<NodeStatus> nod
      * @param retention     what its WAL retains and why
      * @param unavailableReason why its WAL refuses appends ({@code CODE: message}, and how reopening it goes, for
      *                      example a full disk); empty while it accepts them or when its node does not say
+     * @param state         the coordinator's record of the assignment: {@code ASSIGNING}, {@code ASSIGNED} or
+     *                      {@code UNASSIGNED} (empty if the server does not say)
      */
     public record PchannelStatus(String pchannel, String nodeId, long term, boolean available, long lastTimeTick,
             MessageId lastId, long inFlight, long appended, long bufferBytes, long retainedBytes, Retention retention,
-            String unavailableReason) {
+            String unavailableReason, String state) {
 
         /** The wall-clock time of {@link #lastTimeTick()}, or {@code null} if there is none. */
         public Instant lastTime() {
@@ -79,10 +84,22 @@ public record ClusterStatus(List<PchannelStatus> pchannels, List<NodeStatus> nod
     public record NodeStatus(String nodeId, String address, boolean alive) {
     }
 
+    /**
+     * One coordinator.
+     *
+     * @param coordinatorId its id
+     * @param address       host:port of its Coordinator service
+     * @param leader        whether it leads (the others stand by)
+     */
+    public record CoordinatorStatus(String coordinatorId, String address, boolean leader) {
+    }
+
     static ClusterStatus fromProto(io.tidelog.proto.ClusterStatus p) {
         return new ClusterStatus(
                 p.getPchannelsList().stream().map(ClusterStatus::pchannelFromProto).toList(),
-                p.getNodesList().stream().map(n -> new NodeStatus(n.getNodeId(), n.getAddress(), n.getAlive())).toList());
+                p.getNodesList().stream().map(n -> new NodeStatus(n.getNodeId(), n.getAddress(), n.getAlive())).toList(),
+                p.getCoordinatorsList().stream()
+                        .map(c -> new CoordinatorStatus(c.getCoordinatorId(), c.getAddress(), c.getLeader())).toList());
     }
 
     private static PchannelStatus pchannelFromProto(io.tidelog.proto.PchannelStatus s) {
@@ -93,6 +110,6 @@ public record ClusterStatus(List<PchannelStatus> pchannels, List<NodeStatus> nod
                 s.hasCheckpointId() ? MessageIds.fromProto(s.getCheckpointId()) : null);
         return new PchannelStatus(s.getPchannel(), s.getNodeId(), s.getTerm(), s.getAvailable(), s.getLastTimeTick(),
                 lastId, s.getInFlight(), s.getAppended(), s.getBufferBytes(), s.getRetainedBytes(), retention,
-                s.getUnavailableReason());
+                s.getUnavailableReason(), s.getState());
     }
 }

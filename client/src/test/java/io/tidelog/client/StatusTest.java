@@ -8,6 +8,7 @@ import io.tidelog.client.testing.FakeCluster;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
+import io.tidelog.proto.CoordinatorStatus;
 import io.tidelog.proto.MessageIdProto;
 import io.tidelog.proto.NodeStatus;
 import io.tidelog.proto.PchannelStatus;
@@ -28,22 +29,24 @@ class StatusTest {
                             .setEarliestId(MessageIdProto.newBuilder().setMajor(1).setMinor(0)).setEarliestTimeTick(tt - 1)
                             .setTruncatedBelow(MessageIdProto.newBuilder().setMajor(1).setMinor(0))
                             .setTruncationBound("wal.retention.time").setSubscriptions(2).setSubscriptionsLetGo(1)
-                            .setCheckpointId(MessageIdProto.newBuilder().setMajor(1).setMinor(2)))
+                            .setCheckpointId(MessageIdProto.newBuilder().setMajor(1).setMinor(2)).setState("ASSIGNED"))
                     .addPchannels(PchannelStatus.newBuilder().setPchannel("p-1").setUnavailableReason("RESOURCE_EXHAUSTED: full"))
                     .addNodes(NodeStatus.newBuilder().setNodeId("node-a").setAddress("h:1").setAlive(true))
+                    .addCoordinators(CoordinatorStatus.newBuilder().setCoordinatorId("c-1").setAddress("h:2").setLeader(true))
                     .build());
 
             ClusterStatus s = client.statusBlocking();
             assertThat(s.pchannels()).containsExactly(
                     new ClusterStatus.PchannelStatus("p-0", "node-a", 3, true, tt, MessageId.of(1, 2), 4, 5, 6, 7,
                             new ClusterStatus.Retention(MessageId.of(1, 0), tt - 1, MessageId.of(1, 0), "wal.retention.time", 2, 1,
-                                    MessageId.of(1, 2)), ""),
+                                    MessageId.of(1, 2)), "", "ASSIGNED"),
                     new ClusterStatus.PchannelStatus("p-1", "", 0, false, 0, null, 0, 0, 0, 0,
-                            new ClusterStatus.Retention(null, 0, null, "", 0, 0, null), "RESOURCE_EXHAUSTED: full"));
+                            new ClusterStatus.Retention(null, 0, null, "", 0, 0, null), "RESOURCE_EXHAUSTED: full", ""));
             assertThat(s.pchannels().get(0).retention().earliestTime()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_123L));
             assertThat(s.pchannels().get(0).lastTime()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_123L));
             assertThat(s.pchannels().get(1).lastTime()).isNull();
             assertThat(s.nodes()).containsExactly(new ClusterStatus.NodeStatus("node-a", "h:1", true));
+            assertThat(s.coordinators()).containsExactly(new ClusterStatus.CoordinatorStatus("c-1", "h:2", true));
         }
     }
 

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tidelog.common.ErrorCode;
+import io.tidelog.common.StreamingException;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.MetaStores;
 import io.tidelog.state.proto.PchannelState;
+import io.tidelog.testing.Await;
 import io.tidelog.tso.TsoConfig;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -14,7 +16,9 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,9 +48,11 @@ class StreamingCoordinatorTest {
         return c;
     }
 
-    /** A node that records what it was asked to serve. */
+    /** A node that records what it was asked to serve; each instance is a new session of node n1. */
     static final class RecordingNode implements NodeHandle {
+        private static final AtomicLong SESSIONS = new AtomicLong();
         final List<String> calls = new CopyOnWriteArrayList<>();
+        final long session = SESSIONS.incrementAndGet();
         volatile RuntimeException failNext;
 
         @Override
@@ -55,23 +61,30 @@ class StreamingCoordinatorTest {
         }
 
         @Override
+        public long sessionId() {
+            return session;
+        }
+
+        @Override
         public String address() {
             return "localhost:1";
         }
 
         @Override
-        public void assign(String pchannel, long term) {
+        public CompletableFuture<Void> assign(String pchannel, long term) {
             RuntimeException f = failNext;
             if (f != null) {
                 failNext = null;
-                throw f;
+                return CompletableFuture.failedFuture(f);
             }
             calls.add("assign " + pchannel + "@" + term);
+            return CompletableFuture.completedFuture(null);
         }
 
         @Override
-        public void remove(String pchannel, long term) {
+        public CompletableFuture<Void> remove(String pchannel, long term) {
             calls.add("remove " + pchannel + "@" + term);
+            return CompletableFuture.completedFuture(null);
         }
     }
 
@@ -81,17 +94,20 @@ class StreamingCoordinatorTest {
         RecordingNode node = new RecordingNode();
         StreamingCoordinator first = coordinator(meta, InstantSource.system());
         first.addNode(node);
-        assertThat(node.calls).containsExactly("assign pchannel-0@1", "assign pchannel-1@1", "assign pchannel-2@1");
+        assertThat(node.calls).containsExactlyInAnyOrder("assign pchannel-0@1", "assign pchannel-1@1",
+                "assign pchannel-2@1");
         first.close();
 
         RecordingNode again = new RecordingNode();
         StreamingCoordinator second = coordinator(meta, InstantSource.system());
         assertThat(second.assignments().assignments()).extracting(Assignment::term).containsOnly(1L);
         second.addNode(again);
-        assertThat(again.calls).containsExactly("assign pchannel-0@2", "assign pchannel-1@2", "assign pchannel-2@2");
+        assertThat(again.calls).containsExactlyInAnyOrder("assign pchannel-0@2", "assign pchannel-1@2",
+                "assign pchannel-2@2");
         assertThat(second.assignments().assignments()).allSatisfy(a -> {
             assertThat(a.term()).isEqualTo(2);
             assertThat(a.state()).isEqualTo(PchannelState.ASSIGNED);
+            assertThat(a.sessionId()).isEqualTo(again.session);
         });
     }
 
@@ -110,23 +126,41 @@ class StreamingCoordinatorTest {
     }
 
     @Test
-    void aFailedAssignmentIsRecordedAndTheReportOfAWrongNodeReassignsAtANewTerm() {
+    void theReportOfAWrongNodeAsksTheOwnerAgainAndAFenceTakesANewTerm() {
         StreamingCoordinator c = coordinator(meta(), InstantSource.system());
         RecordingNode node = new RecordingNode();
         c.addNode(node);
         c.reportError("pchannel-1", 1, ErrorCode.CHANNEL_NOT_EXIST, "not here");
-        assertThat(node.calls).contains("assign pchannel-1@2");
-        c.reportError("pchannel-1", 1, ErrorCode.CHANNEL_NOT_EXIST, "stale report"); // term 1 is gone: ignored
+        Await.until("the assignments", () -> node.calls.stream().filter(s -> s.equals("assign pchannel-1@1")).count() == 2);
+        c.reportError("pchannel-1", 1, ErrorCode.CHANNEL_FENCED, "a newer term fenced it");
+        Await.until("the assignments", () -> node.calls.contains("assign pchannel-1@2"));
+        Await.until("the assignments", () -> termOf(c, "pchannel-1") == 2 && stateOf(c, "pchannel-1") == PchannelState.ASSIGNED);
+        c.reportError("pchannel-1", 1, ErrorCode.CHANNEL_FENCED, "stale report"); // term 1 is gone: ignored
         c.reportError("pchannel-1", 2, ErrorCode.INVALID_ARGUMENT, "not an ownership problem"); // ignored
-        assertThat(node.calls).filteredOn(s -> s.startsWith("assign pchannel-1")).hasSize(2);
+        c.reportError("pchannel-2", 1, ErrorCode.CHANNEL_NOT_EXIST, "a marker: reports are handled in order");
+        Await.until("the assignments", () -> node.calls.stream().filter(s -> s.equals("assign pchannel-2@1")).count() == 2);
+        assertThat(node.calls).filteredOn(s -> s.startsWith("assign pchannel-1")).hasSize(3);
+    }
 
-        node.failNext = new IllegalStateException("disk gone");
-        assertThatThrownBy(() -> c.assign("pchannel-2", node)).isInstanceOf(IllegalStateException.class);
-        assertThat(c.assignments().assignments()).filteredOn(a -> a.pchannel().equals("pchannel-2"))
-                .singleElement().satisfies(a -> {
-                    assertThat(a.state()).isEqualTo(PchannelState.UNAVAILABLE);
-                    assertThat(a.term()).isEqualTo(2);
-                });
+    @Test
+    void aFailedAssignIsRetriedFromItsRecordAtTheSameTermAndTheFirstFailureFailsTheStart() {
+        StreamingCoordinator c = coordinator(meta(), InstantSource.system());
+        RecordingNode node = new RecordingNode();
+        node.failNext = new StreamingException(ErrorCode.INNER, "disk gone");
+        assertThatThrownBy(() -> c.addNode(node)).isInstanceOf(StreamingException.class).hasMessageContaining("disk gone");
+        Await.until("the assignments", () -> c.assignments().assignments().size() == 3 && c.assignments().assignments().stream()
+                .allMatch(a -> a.state() == PchannelState.ASSIGNED && a.term() == 1));
+        assertThat(node.calls).hasSize(3);
+    }
+
+    static long termOf(StreamingCoordinator c, String pchannel) {
+        return c.assignments().assignments().stream().filter(a -> a.pchannel().equals(pchannel))
+                .mapToLong(Assignment::term).findFirst().orElse(0);
+    }
+
+    static PchannelState stateOf(StreamingCoordinator c, String pchannel) {
+        return c.assignments().assignments().stream().filter(a -> a.pchannel().equals(pchannel))
+                .map(Assignment::state).findFirst().orElse(null);
     }
 
     @Test

@@ -10,7 +10,6 @@ import io.tidelog.wal.OpenOptions;
 import io.tidelog.wal.Wal;
 import io.tidelog.wal.WalBackend;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,8 +27,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #open} at a term closes the pchannel's WAL of an older term first, then opens the backend
  * read-write at the new term (which fences every older writer, here or on another node) and starts a
- * {@link StreamingWal}. A request carrying an older term than the one served is stale:
- * {@code IGNORED_OPERATION}. Lookups check the term: {@code CHANNEL_NOT_EXIST} if the pchannel is not
+ * {@link StreamingWal}. An open at an older term than the one served is refused with
+ * {@code UNMATCHED_CHANNEL_TERM} (the coordinator then takes a newer term). Lookups check the term: {@code CHANNEL_NOT_EXIST} if the pchannel is not
  * served here, {@code UNMATCHED_CHANNEL_TERM} if it is served at another term.
  *
  * <p><b>Reopening.</b> A WAL that failed for any reason but a fence ({@link StreamingWal#failure()}: a full
@@ -45,9 +44,10 @@ import org.slf4j.LoggerFactory;
  * open WAL each {@code node.timetick.interval}; one checkpointing thread ({@code node-checkpoint}) persists
  * their recovery state when due ({@link StreamingWal#checkpointIfDue()}), so a slow recovery store never
  * delays time ticks; one reopening thread ({@code node-reopen}) looks for failed WALs every
- * {@value #REOPEN_CHECK_MILLIS} ms and reopens them. Opens, removes and reopens are serialised by this
- * manager's monitor, which is the only lock here; lookups, status and the other threads read the map of
- * WALs (a concurrent map written only under the monitor) without it.
+ * {@value #REOPEN_CHECK_MILLIS} ms and reopens them. Opens, removes and reopens of one pchannel are serialised by
+ * that pchannel's lock, the only locks here, never two held at once: an open that recovers a long log holds back
+ * no other pchannel. Lookups, status and the other threads read the map of WALs (a concurrent map, each entry
+ * written only under its pchannel's lock) without them.
  */
 public final class WalManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WalManager.class);
@@ -59,18 +59,20 @@ public final class WalManager implements AutoCloseable {
     private final Function<String, List<WalExtension>> extensions;
     private final RecoveryStore recovery;
     private final Retention retention;
-    /** The WAL serving each pchannel; written under the monitor, read anywhere. */
+    /** The WAL serving each pchannel; each entry written under its pchannel's lock, read anywhere. */
     private final ConcurrentNavigableMap<String, StreamingWal> wals = new ConcurrentSkipListMap<>();
-    /** Failed WALs being reopened, by pchannel; under the monitor. */
-    private final Map<String, Reopening> reopening = new HashMap<>();
-    /** What {@link #status()} says about each of them; written under the monitor, read anywhere. */
+    /** One lock per pchannel ever opened here, serialising its opens, removes and reopens. */
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    /** Failed WALs being reopened, by pchannel; each entry under its pchannel's lock. */
+    private final Map<String, Reopening> reopening = new ConcurrentHashMap<>();
+    /** What {@link #status()} says about each of them; written under the pchannel's lock, read anywhere. */
     private final Map<String, String> reopenProgress = new ConcurrentHashMap<>();
     private final ScheduledExecutorService ticker;
     private final ScheduledExecutorService checkpointer;
     private final ScheduledExecutorService reopener;
-    private boolean closed;
+    private volatile boolean closed;
 
-    /** A failed WAL waiting to be reopened: when to try next, and how the tries went. Under the monitor. */
+    /** A failed WAL waiting to be reopened: when to try next, and how the tries went. Under its pchannel's lock. */
     private static final class Reopening {
         final StreamingWal failed;
         final long sinceNanos;
@@ -131,32 +133,52 @@ public final class WalManager implements AutoCloseable {
         });
     }
 
-    /** Serves {@code pchannel} at {@code term}; returns the WAL already serving it at that term. */
-    public synchronized StreamingWal open(String pchannel, long term) {
+    private Object lockOf(String pchannel) {
+        return locks.computeIfAbsent(pchannel, p -> new Object());
+    }
+
+    /**
+     * Serves {@code pchannel} at {@code term}; returns the WAL already serving it at that term (a second open at
+     * the term waits for the first and returns its WAL).
+     *
+     * @throws StreamingException {@code UNMATCHED_CHANNEL_TERM} if a newer term is served here; the backend's
+     *         error if the open fails ({@code CHANNEL_FENCED} if the storage holds a newer term)
+     */
+    public StreamingWal open(String pchannel, long term) {
+        synchronized (lockOf(pchannel)) {
+            checkOpen();
+            StreamingWal current = wals.get(pchannel);
+            if (current != null) {
+                if (current.term() > term) {
+                    throw new StreamingException(ErrorCode.UNMATCHED_CHANNEL_TERM, "pchannel " + pchannel
+                            + " is served at term " + current.term() + ", newer than " + term);
+                }
+                if (current.term() == term && (current.isAvailable() || reopenable(current))) {
+                    return current; // a failed one is being reopened at this term already
+                }
+                forget(pchannel);
+                current.close();
+            }
+            long started = System.nanoTime();
+            StreamingWal streaming = start(pchannel, term);
+            if (closed) { // close() went by while this recovered: it waits for this lock, then finds nothing
+                streaming.close();
+                checkOpen();
+            }
+            wals.put(pchannel, streaming);
+            LOG.info("pchannel {} open at term {} in {} ms", pchannel, term,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            return streaming;
+        }
+    }
+
+    private void checkOpen() {
         if (closed) {
             throw StreamingException.onShutdown("the node is shutting down");
         }
-        StreamingWal current = wals.get(pchannel);
-        if (current != null) {
-            if (current.term() > term) {
-                throw new StreamingException(ErrorCode.IGNORED_OPERATION, "pchannel " + pchannel
-                        + " is served at term " + current.term() + "; open at older term " + term + " ignored");
-            }
-            if (current.term() == term && (current.isAvailable() || reopenable(current))) {
-                return current; // a failed one is being reopened at this term already
-            }
-            forget(pchannel);
-            current.close();
-        }
-        long started = System.nanoTime();
-        StreamingWal streaming = start(pchannel, term);
-        wals.put(pchannel, streaming);
-        LOG.info("pchannel {} open at term {} in {} ms", pchannel, term,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-        return streaming;
     }
 
-    /** Opens the backend read-write at {@code term} and starts serving it (recovery from the log). Under the monitor. */
+    /** Opens the backend read-write at {@code term} and starts serving it (recovery from the log). Under the pchannel's lock. */
     private StreamingWal start(String pchannel, long term) {
         Wal wal = backend.open(OpenOptions.readWrite(pchannel, term));
         try {
@@ -173,16 +195,18 @@ public final class WalManager implements AutoCloseable {
     }
 
     /** Stops serving {@code pchannel} if it is served at {@code term} or older; idempotent. */
-    public synchronized void remove(String pchannel, long term) {
-        StreamingWal current = wals.get(pchannel);
-        if (current != null && current.term() <= term) {
-            forget(pchannel);
-            current.close();
-            LOG.info("pchannel {} at term {} removed", pchannel, current.term());
+    public void remove(String pchannel, long term) {
+        synchronized (lockOf(pchannel)) {
+            StreamingWal current = wals.get(pchannel);
+            if (current != null && current.term() <= term) {
+                forget(pchannel);
+                current.close();
+                LOG.info("pchannel {} at term {} removed", pchannel, current.term());
+            }
         }
     }
 
-    /** Under the monitor. */
+    /** Under the pchannel's lock. */
     private void forget(String pchannel) {
         wals.remove(pchannel);
         reopening.remove(pchannel);
@@ -207,7 +231,13 @@ public final class WalManager implements AutoCloseable {
         reopenFailed();
     }
 
-    private synchronized void reopen(StreamingWal failed) {
+    private void reopen(StreamingWal failed) {
+        synchronized (lockOf(failed.pchannel())) {
+            reopenUnderLock(failed);
+        }
+    }
+
+    private void reopenUnderLock(StreamingWal failed) {
         String pchannel = failed.pchannel();
         if (closed || wals.get(pchannel) != failed) {
             return; // removed, or opened at another term, meanwhile
@@ -313,19 +343,28 @@ public final class WalManager implements AutoCloseable {
         }
     }
 
-    /** Stops the ticker, then closes every WAL (each finishes its accepted appends). */
+    /**
+     * Stops the ticker, then closes every WAL (each finishes its accepted appends); an open in progress finishes
+     * first and its WAL is closed with the others.
+     */
     @Override
     public void close() {
-        List<StreamingWal> open;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
-            open = new ArrayList<>(wals.values());
-            wals.clear();
-            reopening.clear();
-            reopenProgress.clear();
+        }
+        List<StreamingWal> open = new ArrayList<>();
+        for (String pchannel : new ArrayList<>(locks.keySet())) {
+            synchronized (lockOf(pchannel)) {
+                StreamingWal w = wals.remove(pchannel);
+                if (w != null) {
+                    open.add(w);
+                }
+                reopening.remove(pchannel);
+                reopenProgress.remove(pchannel);
+            }
         }
         for (ScheduledExecutorService s : List.of(reopener, ticker, checkpointer)) {
             s.shutdownNow();

@@ -17,6 +17,7 @@ import io.tidelog.proto.AllocateTimestampsResponse;
 import io.tidelog.proto.AssignmentSnapshot;
 import io.tidelog.proto.ClusterStatus;
 import io.tidelog.proto.CoordinatorGrpc;
+import io.tidelog.proto.CoordinatorStatus;
 import io.tidelog.proto.GetStatusRequest;
 import io.tidelog.proto.NodeStatus;
 import io.tidelog.proto.PchannelAssignment;
@@ -110,9 +111,12 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
         }
         ClusterStatus.Builder b = ClusterStatus.newBuilder();
         b.addNodes(NodeStatus.newBuilder().setNodeId(localNodeId).setAddress(localAddress.get()).setAlive(true));
+        // standalone: this process is the one coordinator, and leads
+        b.addCoordinators(CoordinatorStatus.newBuilder().setCoordinatorId(localNodeId).setAddress(localAddress.get())
+                .setLeader(true));
         for (Assignment a : coordinator.assignments().assignments()) {
             PchannelStatus.Builder p = PchannelStatus.newBuilder().setPchannel(a.pchannel()).setNodeId(a.nodeId())
-                    .setTerm(a.term());
+                    .setTerm(a.term()).setState(stateName(a.state()));
             WalStatus s = local.get(a.pchannel());
             if (s != null && s.term() == a.term()) {
                 p.setAvailable(s.available()).setLastTimeTick(s.lastTimeTick()).setInFlight(s.inFlight())
@@ -144,6 +148,15 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
         }
         responses.onNext(b.build());
         responses.onCompleted();
+    }
+
+    /** The state as {@code status} shows it: ASSIGNING, ASSIGNED or UNASSIGNED. */
+    static String stateName(PchannelState state) {
+        return switch (state) {
+            case ASSIGNING -> "ASSIGNING";
+            case ASSIGNED -> "ASSIGNED";
+            default -> "UNASSIGNED";
+        };
     }
 
     @Override

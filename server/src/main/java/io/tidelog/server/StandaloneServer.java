@@ -94,6 +94,8 @@ public final class StandaloneServer implements AutoCloseable {
     /** The meta key that remembers which WAL backend the data directory was started with. */
     private static final String WAL_BACKEND_KEY = "standalone/wal-backend";
     private static final String OBJECTSTORE_WAL = "objectstore";
+    /** The meta key whose revision numbers the standalone node's sessions (one per start). */
+    private static final String NODE_SESSION_KEY = "standalone/node-session";
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final ServerConfig config;
@@ -230,7 +232,13 @@ public final class StandaloneServer implements AutoCloseable {
         started.push(this::stopGrpc);
         address = config.advertisedHost() + ":" + grpc.getPort();
 
-        coordinator.addNode(new LocalNode(config.nodeId(), address, wals));
+        // The node's calls from the coordinator run here, one thread per open, so that no recovery waits for another.
+        ExecutorService nodeCalls = Executors.newCachedThreadPool(daemon("node-control"));
+        started.push(() -> shutdown(nodeCalls));
+        // This life of the node: a number no earlier start had (the revision of the write that records it). Terms
+        // are bound to it, so every start serves every pchannel at a new term.
+        long session = meta.put(NODE_SESSION_KEY, config.nodeId().getBytes(StandardCharsets.UTF_8));
+        coordinator.addNode(new LocalNode(config.nodeId(), session, address, wals, nodeCalls));
         int walMax = wals.get(coordinator.pchannels().get(0), 0).maxRecordBytes();
         if (walMax < limits.maxRecordBytes()) {
             throw StreamingException.invalidArgument("the WAL accepts records of at most " + walMax + " bytes, less than "
