@@ -464,8 +464,9 @@ public final class Session implements AutoCloseable {
     }
 
     private String replacedReason(KeyValue kv) {
-        return "replaced: its key " + key + " was written by another session (" + kv.lease() + ") of the same id at"
-                + " revision " + kv.modRevision();
+        String by = kv.lease() == MetaStore.NO_LEASE ? "a write without a lease" : "another session (" + kv.lease()
+                + ") of the same id";
+        return "replaced: its key " + key + " was written by " + by + " at revision " + kv.modRevision();
     }
 
     private void watchKey(long fromRevision) {
