@@ -60,7 +60,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>What the caller must do.</b> Act as leader only between {@code onElected} and {@code onDeposed}, with the
  * guard in every write. On its session's loss, stop, close this election and the session, register a new session
- * and campaign again with it. {@link #leader()} names the current leader, for answering clients.
+ * and campaign again with it. {@link #leader()} names the current leader, for answering clients. Close the election
+ * before its session, and both before the store.
  */
 public final class LeaderElection implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LeaderElection.class);

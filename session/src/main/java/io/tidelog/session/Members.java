@@ -104,8 +104,9 @@ public final class Members implements AutoCloseable {
         }
         m.revision = first.revision();
         m.publish();
-        m.openWatch();
+        // announced before any event of the watch can be queued
         m.queue.add(new Announce(List.copyOf(m.view.values())));
+        m.openWatch();
         m.thread.start();
         return m;
     }

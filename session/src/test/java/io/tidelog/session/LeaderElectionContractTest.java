@@ -23,7 +23,6 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -335,9 +334,5 @@ abstract class LeaderElectionContractTest {
             holder = e.type() == WatchEvent.Type.PUT ? e.keyValue() : null;
         }
         return holder;
-    }
-
-    static Stream<Candidate> live(List<Candidate> all) {
-        return all.stream().filter(c -> !c.idle());
     }
 }
