@@ -59,10 +59,11 @@ import org.slf4j.LoggerFactory;
  * interval: backing off from 100 ms), a broken watch is opened again; if the store stays unreachable, the
  * self-fence rule ends the session.
  *
- * <p><b>Threads.</b> The refresher thread makes every store call of the session; the watchdog thread judges the
- * deadline and is the one thread that calls {@link SessionListener#onLost}, exactly once, after
- * {@link #isAlive()} turned false for good; the store's watch dispatcher only hands over. Every method may be
- * called from any thread.
+ * <p><b>Threads.</b> Between registration and close (which make their store calls on the caller's thread), the
+ * refresher thread makes every store call of the session; the watchdog thread judges the deadline and is the one
+ * thread that calls {@link SessionListener#onLost}, exactly once (unless the session was closed first), after
+ * {@link #isAlive()} turned false for good; the store's watch dispatcher only hands over. Every method may be called
+ * from any thread. A lost session keeps its two (idle) threads until closed.
  *
  * <p><b>What the caller must do.</b> On {@code onLost}, stop at once what the session entitled the member to: a
  * node closes the WALs it serves; a coordinator stops acting (its leader guard already fails its writes) and

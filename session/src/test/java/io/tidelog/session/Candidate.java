@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A coordinator of the election tests: a session of role {@code coord} and its election, with what its listener
@@ -44,9 +45,16 @@ final class Candidate implements LeadershipListener, AutoCloseable {
         return ("address-of-" + id).getBytes(StandardCharsets.UTF_8);
     }
 
+    /** Whether it leads and its listener has heard so. */
     boolean leads() {
         LeaderElection e = election;
-        return e != null && e.isLeader();
+        Optional<Leadership> l = e == null ? Optional.empty() : e.leadership();
+        if (l.isEmpty() || !l.get().isActive()) {
+            return false;
+        }
+        synchronized (this) {
+            return !heard.isEmpty() && heard.get(heard.size() - 1).equals("elected " + l.get().epoch());
+        }
     }
 
     void resign() {
