@@ -298,7 +298,7 @@ public final class Session implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Session[" + role + "/" + id + ", " + leaseId + ", " + (lostReason == null ? "" : "lost, ") + "]";
+        return "Session[" + role + "/" + id + ", " + leaseId + (lostReason == null ? "" : ", lost") + "]";
     }
 
     // ---------------------------------------------------------------- for this package
