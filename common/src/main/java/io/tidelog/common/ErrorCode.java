@@ -44,6 +44,11 @@ public enum ErrorCode {
      * commits are refused and it should stop; the newer one reads on from the committed position.
      */
     SUBSCRIPTION_TAKEN_OVER(19),
+    /**
+     * This coordinator is not the leader (a standby, or a leader that lost its leadership): nothing was written.
+     * Ask the leader (the message names it when known) or retry after the election.
+     */
+    NOT_LEADER(20),
     UNKNOWN(999);
 
     /**
@@ -102,7 +107,7 @@ public enum ErrorCode {
         return switch (this) {
             case CHANNEL_NOT_EXIST, CHANNEL_FENCED, INVALID_REQUEST_SEQ, UNMATCHED_CHANNEL_TERM, IGNORED_OPERATION,
                     INVALID_ARGUMENT, TRANSACTION_EXPIRED, INVALID_TRANSACTION_STATE, UNRECOVERABLE, RESOURCE_EXHAUSTED,
-                    OUT_OF_RANGE, READ_ONLY, ALREADY_EXISTS, NOT_FOUND, SUBSCRIPTION_TAKEN_OVER -> true;
+                    OUT_OF_RANGE, READ_ONLY, ALREADY_EXISTS, NOT_FOUND, SUBSCRIPTION_TAKEN_OVER, NOT_LEADER -> true;
             // No default: a new code does not compile until it is classified here.
             case ON_SHUTDOWN, INNER, DATA_CORRUPTED, TIMEOUT, UNKNOWN -> false;
         };
@@ -131,6 +136,7 @@ public enum ErrorCode {
             case INNER:
             case RESOURCE_EXHAUSTED:
             case TIMEOUT:
+            case NOT_LEADER:
                 return true;
             default:
                 return false;

@@ -38,6 +38,7 @@ class ErrorCodeTest {
             Map.entry(ErrorCode.ALREADY_EXISTS, new Row(17, NOTHING, false, false)),
             Map.entry(ErrorCode.NOT_FOUND, new Row(18, NOTHING, false, false)),
             Map.entry(ErrorCode.SUBSCRIPTION_TAKEN_OVER, new Row(19, NOTHING, false, false)),
+            Map.entry(ErrorCode.NOT_LEADER, new Row(20, NOTHING, false, true)),
             Map.entry(ErrorCode.UNKNOWN, new Row(999, WRITTEN_MAYBE, false, false)));
 
     @Test

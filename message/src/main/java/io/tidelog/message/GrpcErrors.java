@@ -103,7 +103,7 @@ public final class GrpcErrors {
             case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
             case UNMATCHED_CHANNEL_TERM, CHANNEL_FENCED, INVALID_TRANSACTION_STATE, READ_ONLY, SUBSCRIPTION_TAKEN_OVER ->
                     Status.FAILED_PRECONDITION;
-            case ON_SHUTDOWN -> Status.UNAVAILABLE;
+            case ON_SHUTDOWN, NOT_LEADER -> Status.UNAVAILABLE;
             case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED;
             case TIMEOUT -> Status.DEADLINE_EXCEEDED;
             case DATA_CORRUPTED -> Status.DATA_LOSS;
