@@ -12,6 +12,7 @@ import io.tidelog.proto.PchannelAssignment;
 import io.tidelog.proto.ReportAssignmentErrorRequest;
 import io.tidelog.proto.ReportAssignmentErrorResponse;
 import io.tidelog.proto.WatchAssignmentsRequest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -38,7 +39,7 @@ import java.util.concurrent.ScheduledFuture;
  */
 final class AssignmentWatcher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AssignmentWatcher.class.getName());
-    private static final java.time.Duration REPORT_DEADLINE = java.time.Duration.ofSeconds(5);
+    private static final Duration REPORT_DEADLINE = Duration.ofSeconds(5);
 
     private final Coordinators coordinators;
     private volatile Map<String, Assignment> assignments = Map.of();
@@ -190,8 +191,8 @@ final class AssignmentWatcher implements AutoCloseable {
             return;
         }
         stream = null;
+        watchErrorFrom = s.address; // first: a reader reads watchError, then where it came from
         watchError = error;
-        watchErrorFrom = s.address;
         String next = coordinators.failed(s.address, GrpcErrors.leaderHint(error));
         failures++;
         long delay = failures % coordinators.size() == 0 ? backoff.nextNanos() : 0;

@@ -19,8 +19,10 @@ import java.util.function.Function;
  * {@code NOT_LEADER} it goes to the leader the answer names, else to the next address, and so on a broken or
  * refused connection ({@code ON_SHUTDOWN}); once per round of {@link Coordinators#size()} failures it waits the
  * client's reconnect backoff. All within the call's deadline: a call that runs out of time fails with the last
- * error (a retriable code: {@code NOT_LEADER}, {@code ON_SHUTDOWN} or {@code TIMEOUT}). Any other failure ends the
- * call at once. With one address and no hint the call is tried once, as before there were several coordinators.
+ * error (a retriable code: {@code NOT_LEADER}, {@code ON_SHUTDOWN} or {@code TIMEOUT}); no attempt starts with less
+ * than the initial reconnect backoff left (an answer could hardly come, and its {@code TIMEOUT} would hide why
+ * no leader answered). Any other failure ends the call at once. With one address and no hint the call is tried
+ * once, as before there were several coordinators.
  *
  * <p>A DDL whose connection broke ({@code ON_SHUTDOWN}: its outcome is unknown) is sent again to the next
  * coordinator, which may then answer what the first one did ({@code ALREADY_EXISTS} for a create that took
@@ -37,6 +39,8 @@ final class CoordinatorCalls<S extends AbstractStub<S>, R, T> {
     private final CompletableFuture<T> result = new CompletableFuture<>();
     /** Consecutive failures of this call (guarded by the call's sequence: one attempt at a time). */
     private int failures;
+    /** The last failure that made the call try elsewhere, or null. */
+    private StreamingException previous;
 
     private CoordinatorCalls(ClientContext ctx, Function<Channel, S> stubs, Duration timeout,
                              BiConsumer<S, StreamObserver<R>> rpc, Function<R, T> convert) {
@@ -80,6 +84,12 @@ final class CoordinatorCalls<S extends AbstractStub<S>, R, T> {
     }
 
     private void failed(String address, StreamingException e) {
+        if (e.code() == ErrorCode.TIMEOUT && previous != null) {
+            result.completeExceptionally(new StreamingException(ErrorCode.TIMEOUT, "no leader among the coordinators "
+                    + ctx.coordinators() + " answered within " + timeout + ": " + address + " did not answer in time ("
+                    + e.detail() + "); before that: " + previous.getMessage(), e));
+            return;
+        }
         if (e.code() != ErrorCode.NOT_LEADER && e.code() != ErrorCode.ON_SHUTDOWN) {
             result.completeExceptionally(e);
             return;
@@ -91,8 +101,9 @@ final class CoordinatorCalls<S extends AbstractStub<S>, R, T> {
             return;
         }
         failures++;
+        previous = e;
         long delay = failures % ctx.coordinators().size() == 0 ? backoff.nextNanos() : 0;
-        if (deadline - System.nanoTime() - delay <= 0) {
+        if (deadline - System.nanoTime() - delay < ctx.config().backoffInitial().toNanos()) {
             result.completeExceptionally(new StreamingException(e.code(), "no leader among the coordinators "
                     + ctx.coordinators() + " answered within " + timeout + "; the last answer, from " + address + ": "
                     + e.detail(), e));

@@ -139,7 +139,8 @@ class LeaderFollowingTest {
     void whenNoCoordinatorLeadsAUnaryCallFailsWithinItsDeadlineWithNotLeaderAndWithoutAHotLoop() {
         coordinators = FakeCoordinators.start(2);
         Duration deadline = Duration.ofSeconds(1);
-        client = coordinators.clientBuilder().appendTimeout(deadline).build();
+        client = coordinators.clientBuilder().appendTimeout(deadline)
+                .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200)).build();
 
         long start = System.nanoTime();
         assertThatThrownBy(client::statusBlocking).isInstanceOfSatisfying(StreamingException.class, e -> {
@@ -152,11 +153,11 @@ class LeaderFollowingTest {
                 .isInstanceOfSatisfying(StreamingException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_LEADER));
 
         assertThat(took).isLessThan(deadline.plusSeconds(1));
-        // Backoff 20 ms doubling to 200 ms between rounds of two: about 8 rounds in a second.
+        // Backoff 50 ms doubling to 200 ms between rounds of two: about 6 rounds in a second.
         int statusCalls = coordinators.calls(0, "GetStatus") + coordinators.calls(1, "GetStatus");
-        assertThat(statusCalls).as("status calls").isBetween(4, 24);
+        assertThat(statusCalls).as("status calls").isBetween(4, 20);
         int listCalls = coordinators.calls(0, "ListCollections") + coordinators.calls(1, "ListCollections");
-        assertThat(listCalls).as("list calls").isBetween(4, 24);
+        assertThat(listCalls).as("list calls").isBetween(4, 20);
         int watches = coordinators.calls(0, "WatchAssignments") + coordinators.calls(1, "WatchAssignments");
         assertThat(watches).as("watches in about two seconds").isBetween(2, 60);
     }
