@@ -35,7 +35,8 @@ public final class ClientCommands {
      * The commands with another way to connect (for example in-process channels in tests), another standard
      * input and a stop request of the caller's.
      *
-     * @param connector a client builder aimed at the {@code --server} value; commands set their own options on it
+     * @param connector a client builder aimed at the {@code --server} value (one or more coordinators,
+     *                  comma-separated); commands set their own options on it
      * @param stdin     where {@code produce} reads its messages
      * @param stop      long-running commands end cleanly once it is requested
      */

@@ -10,7 +10,7 @@ import java.util.function.Function;
  * What the client commands share: how a {@code --server} becomes a client, standard input, and the request to
  * stop.
  *
- * @param connector makes a client builder aimed at a {@code host:port}
+ * @param connector makes a client builder aimed at the coordinators, {@code host:port[,host:port...]}
  * @param stdin     where {@code produce} reads its messages
  * @param stop      set by SIGTERM or Ctrl-C: long-running commands end cleanly
  */

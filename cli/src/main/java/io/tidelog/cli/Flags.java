@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -27,15 +29,28 @@ final class Flags {
         return BigDecimal.valueOf(d.toNanos(), 9).stripTrailingZeros().toPlainString();
     }
 
-    /** {@code --server}: {@code HOST:PORT} ({@link HostPort}). */
+    /**
+     * {@code --server}: {@code HOST:PORT[,HOST:PORT...]}, the coordinators, each a {@link HostPort}; the value is
+     * the list normalised and comma-separated, as {@code StreamingClient.Builder.target} takes it.
+     */
     static final class Server implements ITypeConverter<String> {
         @Override
         public String convert(String value) {
-            try {
-                return HostPort.parse(value).toString();
-            } catch (StreamingException e) {
-                throw new TypeConversionException(e.detail());
+            String[] elements = value.split(",", -1);
+            List<String> addresses = new ArrayList<>(elements.length);
+            for (int i = 0; i < elements.length; i++) {
+                if (elements[i].isBlank()) {
+                    throw new TypeConversionException(elements.length == 1 ? "no address given: " + HostPort.FORM
+                            : "address " + (i + 1) + " of " + elements.length + " in '" + value
+                                    + "' is empty: give HOST:PORT[,HOST:PORT...]");
+                }
+                try {
+                    addresses.add(HostPort.parse(elements[i].strip()).toString());
+                } catch (StreamingException e) {
+                    throw new TypeConversionException(e.detail());
+                }
             }
+            return String.join(",", addresses);
         }
     }
 

@@ -2,7 +2,6 @@ package io.tidelog.client;
 
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.grpc.stub.StreamObserver;
 import io.tidelog.common.Backoff;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
@@ -13,6 +12,7 @@ import io.tidelog.proto.PchannelAssignment;
 import io.tidelog.proto.ReportAssignmentErrorRequest;
 import io.tidelog.proto.ReportAssignmentErrorResponse;
 import io.tidelog.proto.WatchAssignmentsRequest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -20,11 +20,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Keeps the client's copy of the pchannel assignment: one {@code WatchAssignments} stream to the
- * coordinator, reopened with backoff whenever it ends; every accepted snapshot replaces the copy and then
+ * Keeps the client's copy of the pchannel assignment: one {@code WatchAssignments} stream to the leading
+ * coordinator ({@link Coordinators}), reopened whenever it ends: on the leader a {@code NOT_LEADER} names, else
+ * on the next address, waiting the reconnect backoff once per round of {@link Coordinators#size()} failures
+ * without a snapshot (with one address: after every failure); every accepted snapshot replaces the copy and then
  * runs the listener (on the executor, holding no lock). Within one stream a snapshot whose version is not
  * greater than the last is stale and dropped; the first snapshot of a new stream is always taken, since a
  * restarted coordinator may count versions anew.
@@ -38,9 +39,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class AssignmentWatcher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AssignmentWatcher.class.getName());
-    private static final long REPORT_DEADLINE_MILLIS = 5_000;
+    private static final Duration REPORT_DEADLINE = Duration.ofSeconds(5);
 
-    private final String target;
+    private final Coordinators coordinators;
     private volatile Map<String, Assignment> assignments = Map.of();
     /**
      * Every pchannel of the cluster, from the last snapshot that listed them; {@code null} before the first
@@ -49,6 +50,8 @@ final class AssignmentWatcher implements AutoCloseable {
     private volatile Set<String> pchannels;
     /** Why the watch is down (null while it is up or was never tried). */
     private volatile StreamingException watchError;
+    /** The coordinator whose stream ended with {@link #watchError}. */
+    private volatile String watchErrorFrom;
     /** Completes with the first accepted snapshot. */
     private final java.util.concurrent.CompletableFuture<Map<String, Assignment>> first =
             new java.util.concurrent.CompletableFuture<>();
@@ -58,11 +61,13 @@ final class AssignmentWatcher implements AutoCloseable {
     private Backoff backoff;
     private WatchStream stream;
     private long version;
+    /** Streams that ended since the last accepted snapshot. */
+    private int failures;
     private ScheduledFuture<?> retry;
     private boolean closed;
 
-    AssignmentWatcher(String target) {
-        this.target = target;
+    AssignmentWatcher(Coordinators coordinators) {
+        this.coordinators = coordinators;
     }
 
     /** Opens the watch; {@code listener} runs after every accepted snapshot. */
@@ -70,7 +75,7 @@ final class AssignmentWatcher implements AutoCloseable {
         this.ctx = context;
         this.listener = onChange;
         this.backoff = context.config().newBackoff();
-        connect();
+        connect(coordinators.leader());
     }
 
     /** The current assignment of {@code pchannel}, or {@code null} if it has none (yet). */
@@ -93,8 +98,9 @@ final class AssignmentWatcher implements AutoCloseable {
         return watchError;
     }
 
+    /** The coordinators' addresses as given, comma-separated, for messages. */
     String target() {
-        return target;
+        return coordinators.toString();
     }
 
     /**
@@ -113,14 +119,14 @@ final class AssignmentWatcher implements AutoCloseable {
         all.sort(Comparator.comparingInt(String::length).thenComparing(Comparator.naturalOrder()));
         String which = all.size() == 1 ? all.get(0) : all.get(0) + " to " + all.get(all.size() - 1);
         return new StreamingException(ErrorCode.NOT_FOUND, "pchannel " + pchannel + " does not exist: the cluster at "
-                + target + " has " + all.size() + (all.size() == 1 ? " pchannel, " : " pchannels, ") + which);
+                + coordinators + " has " + all.size() + (all.size() == 1 ? " pchannel, " : " pchannels, ") + which);
     }
 
     /** Why {@code pchannel} has no assignment, for error messages: none yet, or the watch failed and why. */
     String whyUnassigned(String pchannel) {
         StreamingException watch = watchError;
         return "pchannel " + pchannel + " has no assignment" + (watch == null ? ""
-                : "; the assignment watch on the coordinator at " + target + " failed: " + watch.getMessage());
+                : "; the assignment watch on the coordinator at " + watchErrorFrom + " failed: " + watch.getMessage());
     }
 
     /** Tells the coordinator that the node of {@code refused} refused the client with {@code error}; fire and forget. */
@@ -130,37 +136,24 @@ final class AssignmentWatcher implements AutoCloseable {
                 .setTerm(refused.term())
                 .setError(GrpcErrors.toProto(error))
                 .build();
-        try {
-            CoordinatorGrpc.newStub(ctx.channels().get(target))
-                    .withDeadlineAfter(REPORT_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
-                    .reportAssignmentError(req, new StreamObserver<ReportAssignmentErrorResponse>() {
-                        @Override
-                        public void onNext(ReportAssignmentErrorResponse value) {
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            LOG.log(System.Logger.Level.DEBUG, "report of " + refused + " failed: " + t);
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                        }
-                    });
-        } catch (StreamingException e) {
-            LOG.log(System.Logger.Level.DEBUG, "report of " + refused + " not sent: " + e.getMessage());
-        }
+        CoordinatorCalls.<CoordinatorGrpc.CoordinatorStub, ReportAssignmentErrorResponse, ReportAssignmentErrorResponse>call(
+                ctx, CoordinatorGrpc::newStub, REPORT_DEADLINE, (stub, out) -> stub.reportAssignmentError(req, out),
+                r -> r).whenComplete((r, e) -> {
+                    if (e != null) {
+                        LOG.log(System.Logger.Level.DEBUG, "report of " + refused + " failed: " + e);
+                    }
+                });
     }
 
-    private synchronized void connect() {
+    private synchronized void connect(String address) {
         retry = null;
         if (closed) {
             return;
         }
-        WatchStream s = new WatchStream();
+        WatchStream s = new WatchStream(address);
         stream = s;
         try {
-            CoordinatorGrpc.newStub(ctx.channels().get(target)).watchAssignments(
+            CoordinatorGrpc.newStub(ctx.channels().get(address)).watchAssignments(
                     WatchAssignmentsRequest.getDefaultInstance(), s);
         } catch (StreamingException e) {
             stream = null;
@@ -176,7 +169,9 @@ final class AssignmentWatcher implements AutoCloseable {
             s.received = true;
             version = snapshot.getVersion();
             backoff.reset();
+            failures = 0;
             watchError = null;
+            coordinators.answered(s.address);
             Map<String, Assignment> next = new HashMap<>();
             for (PchannelAssignment a : snapshot.getAssignmentsList()) {
                 next.put(a.getPchannel(), Assignment.fromProto(a));
@@ -196,8 +191,12 @@ final class AssignmentWatcher implements AutoCloseable {
             return;
         }
         stream = null;
+        watchErrorFrom = s.address; // first: a reader reads watchError, then where it came from
         watchError = error;
-        retry = ctx.schedule(this::connect, backoff.nextNanos());
+        String next = coordinators.failed(s.address, GrpcErrors.leaderHint(error));
+        failures++;
+        long delay = failures % coordinators.size() == 0 ? backoff.nextNanos() : 0;
+        retry = ctx.schedule(() -> connect(next), delay);
     }
 
     /** Cancels the watch and its retry. */
@@ -219,8 +218,13 @@ final class AssignmentWatcher implements AutoCloseable {
     }
 
     private final class WatchStream implements ClientResponseObserver<WatchAssignmentsRequest, AssignmentSnapshot> {
+        final String address;
         ClientCallStreamObserver<WatchAssignmentsRequest> call;
         boolean received;
+
+        WatchStream(String address) {
+            this.address = address;
+        }
 
         @Override
         public void beforeStart(ClientCallStreamObserver<WatchAssignmentsRequest> requestStream) {
@@ -234,12 +238,12 @@ final class AssignmentWatcher implements AutoCloseable {
 
         @Override
         public void onError(Throwable t) {
-            ended(this, GrpcErrors.fromThrowable(t, "coordinator at " + target));
+            ended(this, GrpcErrors.fromThrowable(t, "coordinator at " + address));
         }
 
         @Override
         public void onCompleted() {
-            ended(this, new StreamingException(ErrorCode.ON_SHUTDOWN, "coordinator at " + target
+            ended(this, new StreamingException(ErrorCode.ON_SHUTDOWN, "coordinator at " + address
                     + " ended the assignment watch"));
         }
     }

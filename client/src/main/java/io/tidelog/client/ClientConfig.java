@@ -3,15 +3,20 @@ package io.tidelog.client;
 import io.tidelog.common.Backoff;
 import io.tidelog.message.MessageLimits;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The validated options of one {@link StreamingClient}; see {@link StreamingClient.Builder} for each
  * option's meaning and default.
  */
-record ClientConfig(String target, Duration appendTimeout, MessageLimits limits, boolean idempotentAppends,
+record ClientConfig(List<String> targets, Duration appendTimeout, MessageLimits limits, boolean idempotentAppends,
         int maxInFlightPerPchannel,
         long maxInFlightBytesPerPchannel, int maxQueuedPerPchannel, long maxQueuedBytesPerPchannel, Duration backoffInitial, Duration backoffMax,
         Duration openTimeout) {
+
+    ClientConfig {
+        targets = List.copyOf(targets);
+    }
 
     /** The largest gRPC message the client accepts: a whole transaction may exceed one message's limit. */
     int maxInboundMessageBytes() {

@@ -8,13 +8,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What every producer and consumer of one client shares: options, the executor that runs gRPC callbacks and
- * completes futures, the timer, the channels and the assignment watch.
+ * completes futures, the timer, the channels, the coordinators (which one leads) and the assignment watch.
  *
  * <p>Timer tasks only hand work to the executor ({@link #schedule}), so no user callback ever runs on the
  * timer thread.
  */
 record ClientContext(ClientConfig config, Executor executor, ScheduledExecutorService timer, NodeChannels channels,
-        AssignmentWatcher assignments) {
+        Coordinators coordinators, AssignmentWatcher assignments) {
 
     /** Runs {@code task} on the executor; on the calling thread if the executor is shut down. */
     void dispatch(Runnable task) {

@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
@@ -28,7 +27,10 @@ import java.util.function.Function;
  * code: {@code INVALID_ARGUMENT} (a bad name or schema, naming the field), {@code ALREADY_EXISTS},
  * {@code NOT_FOUND}; {@code ON_SHUTDOWN} when the coordinator cannot be reached or stops mid-way, and
  * {@code TIMEOUT} past the deadline: the DDL's outcome is then unknown (it may still complete, the
- * coordinator resumes persisted DDL): {@link #describe} tells.
+ * coordinator resumes persisted DDL): {@link #describe} tells. Each call goes to the leading coordinator and
+ * follows a change of leader within its deadline (then {@code NOT_LEADER} or {@code ON_SHUTDOWN} if no leader
+ * answered); a DDL sent again to a new leader after a broken connection may find its own effect
+ * ({@code ALREADY_EXISTS}, {@code NOT_FOUND}).
  */
 public final class Collections {
     /** The deadline of each call unless {@link #withTimeout} says otherwise. */
@@ -152,15 +154,6 @@ public final class Collections {
 
     private <R, T> CompletableFuture<T> call(BiConsumer<CollectionServiceGrpc.CollectionServiceStub, StreamObserver<R>> rpc,
                                              Function<R, T> convert) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        try {
-            CollectionServiceGrpc.CollectionServiceStub stub = CollectionServiceGrpc
-                    .newStub(ctx.channels().get(ctx.config().target()))
-                    .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            rpc.accept(stub, new UnaryResult<>(result, convert, "coordinator at " + ctx.config().target()));
-        } catch (StreamingException e) {
-            result.completeExceptionally(e);
-        }
-        return result;
+        return CoordinatorCalls.call(ctx, CollectionServiceGrpc::newStub, timeout, rpc, convert);
     }
 }

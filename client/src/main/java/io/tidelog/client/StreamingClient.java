@@ -27,7 +27,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -36,11 +35,20 @@ import java.util.function.Function;
  * assignment of the cluster.
  *
  * <pre>
- * StreamingClient ──WatchAssignments──▶ coordinator (target)        assignment: pchannel → (term, node, address)
+ * StreamingClient ──WatchAssignments──▶ leading coordinator (targets) assignment: pchannel → (term, node, address)
  *   append(vchannel m) ─▶ pchannel of m ─▶ ResumableProducer (one per pchannel, shared by its vchannels)
  *                                            └─ one Produce stream ─▶ one channel per node address
  *   consumer(options)  ─▶ ResumableConsumer ─ Consume stream ─────────▶ (the same channels)
  * </pre>
+ *
+ * <p><b>Coordinators.</b> The client is given one or more coordinator addresses ({@link Builder#target}); one
+ * coordinator leads, the others are standbys that refuse with {@code NOT_LEADER}, naming the leader when they
+ * know it. The assignment watch, {@link #status()}, reports of refusing nodes and the {@link #collections()}
+ * calls go to the one the client takes for the leader: the first address at the start; after a
+ * {@code NOT_LEADER} the leader it names, else (and after a broken or refused connection) the next address,
+ * waiting the reconnect backoff once per round through the list. Unary calls do so within their deadline and
+ * then fail with the last error ({@code NOT_LEADER} or {@code ON_SHUTDOWN}, both retriable); the watch keeps
+ * trying. Appends and consumers talk to nodes, whose addresses the assignment names.
  *
  * <p><b>Appends.</b> {@link #append} checks the message at once (a type clients may send, the size limit,
  * no node-set fields: otherwise {@code INVALID_ARGUMENT} and nothing is sent), then queues it on its
@@ -87,6 +95,7 @@ public final class StreamingClient implements AutoCloseable {
     private final ExecutorService ownedExecutor;
     private final ScheduledThreadPoolExecutor timer;
     private final NodeChannels channels;
+    private final Coordinators coordinators;
     private final AssignmentWatcher assignments;
     private final ClientContext ctx;
     private final ConcurrentHashMap<String, ResumableProducer> producers = new ConcurrentHashMap<>();
@@ -103,8 +112,9 @@ public final class StreamingClient implements AutoCloseable {
         this.timer = new ScheduledThreadPoolExecutor(1, threads("tidelog-client-timer-"));
         timer.setRemoveOnCancelPolicy(true);
         this.channels = new NodeChannels(b.channelBuilders, executor, config.maxInboundMessageBytes());
-        this.assignments = new AssignmentWatcher(config.target());
-        this.ctx = new ClientContext(config, executor, timer, channels, assignments);
+        this.coordinators = new Coordinators(config.targets());
+        this.assignments = new AssignmentWatcher(coordinators);
+        this.ctx = new ClientContext(config, executor, timer, channels, coordinators, assignments);
         assignments.start(ctx, this::assignmentsChanged);
     }
 
@@ -280,20 +290,13 @@ public final class StreamingClient implements AutoCloseable {
     }
 
     /**
-     * The coordinator's view of the cluster. Fails with the mapped call error ({@code ON_SHUTDOWN} if the
-     * coordinator cannot be reached, {@code TIMEOUT} after the append timeout).
+     * The leading coordinator's view of the cluster. Fails with the mapped call error ({@code ON_SHUTDOWN} if no
+     * coordinator can be reached, {@code NOT_LEADER} if none leads, {@code TIMEOUT} after the append timeout).
      */
     public CompletableFuture<ClusterStatus> status() {
-        CompletableFuture<ClusterStatus> result = new CompletableFuture<>();
-        try {
-            CoordinatorGrpc.newStub(channels.get(config.target()))
-                    .withDeadlineAfter(config.appendTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                    .getStatus(GetStatusRequest.getDefaultInstance(), new UnaryResult<>(result,
-                            ClusterStatus::fromProto, "coordinator at " + config.target()));
-        } catch (StreamingException e) {
-            result.completeExceptionally(e);
-        }
-        return result;
+        return CoordinatorCalls.<CoordinatorGrpc.CoordinatorStub, io.tidelog.proto.ClusterStatus, ClusterStatus>call(
+                ctx, CoordinatorGrpc::newStub, config.appendTimeout(),
+                (stub, out) -> stub.getStatus(GetStatusRequest.getDefaultInstance(), out), ClusterStatus::fromProto);
     }
 
     /** {@link #status()} and wait. */
@@ -473,7 +476,8 @@ public final class StreamingClient implements AutoCloseable {
     }
 
     /**
-     * Configures a {@link StreamingClient}; not thread-safe. Only {@link #target} is required; every other
+     * Configures a {@link StreamingClient}; not thread-safe. Only {@link #target} (or {@link #targets}) is
+     * required; every other
      * option has the default its method states.
      */
     public static final class Builder {
@@ -507,7 +511,7 @@ public final class StreamingClient implements AutoCloseable {
         /** How long a node may take to answer a produce stream's open before the client tries again. */
         public static final Duration DEFAULT_OPEN_TIMEOUT = Duration.ofSeconds(10);
 
-        private String target;
+        private List<String> targets;
         private Duration appendTimeout = DEFAULT_APPEND_TIMEOUT;
         private MessageLimits limits = MessageLimits.defaults();
         private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
@@ -524,13 +528,40 @@ public final class StreamingClient implements AutoCloseable {
         }
 
         /**
-         * {@code host:port} of the coordinator (in standalone: the one server); an IPv6 address goes in
-         * brackets. Required.
+         * {@code host:port} of the coordinator (in standalone: the one server), or several, comma-separated
+         * ({@code h1:19530,h2:19530}): the coordinators of a cluster, of which the client follows the leader (see
+         * the class comment); an IPv6 address goes in brackets. Required.
          *
-         * @throws StreamingException {@code INVALID_ARGUMENT} if it is not {@code host:port} ({@link HostPort})
+         * @throws StreamingException {@code INVALID_ARGUMENT} if an element is not {@code host:port}
+         *         ({@link HostPort}) or is empty
          */
-        public Builder target(String hostPort) {
-            this.target = HostPort.parse(Objects.requireNonNull(hostPort, "target")).toString();
+        public Builder target(String hostPorts) {
+            Objects.requireNonNull(hostPorts, "target");
+            return targets(List.of(hostPorts.split(",", -1)));
+        }
+
+        /**
+         * The coordinators' {@code host:port}s, as {@link #target} takes them comma-separated; the client starts
+         * with the first. Duplicates count once.
+         *
+         * @throws StreamingException {@code INVALID_ARGUMENT} for an empty list or an element that is not
+         *         {@code host:port}
+         */
+        public Builder targets(List<String> hostPorts) {
+            Objects.requireNonNull(hostPorts, "targets");
+            if (hostPorts.isEmpty()) {
+                throw StreamingException.invalidArgument("no coordinator address: " + HostPort.FORM);
+            }
+            java.util.LinkedHashSet<String> parsed = new java.util.LinkedHashSet<>();
+            for (int i = 0; i < hostPorts.size(); i++) {
+                String a = hostPorts.get(i);
+                if (a == null || a.isBlank()) {
+                    throw StreamingException.invalidArgument("coordinator address " + (i + 1) + " of "
+                            + hostPorts.size() + " is empty: give " + HostPort.FORM + "[,HOST:PORT...]");
+                }
+                parsed.add(HostPort.parse(a.strip()).toString());
+            }
+            this.targets = List.copyOf(parsed);
             return this;
         }
 
@@ -627,10 +658,10 @@ public final class StreamingClient implements AutoCloseable {
         }
 
         ClientConfig config() {
-            if (target == null || target.isBlank()) {
+            if (targets == null) {
                 throw StreamingException.invalidArgument("the client needs a target: host:port of the coordinator");
             }
-            return new ClientConfig(target, appendTimeout, limits, idempotentAppends, maxInFlight, maxInFlightBytes, maxQueued, maxQueuedBytes,
+            return new ClientConfig(targets, appendTimeout, limits, idempotentAppends, maxInFlight, maxInFlightBytes, maxQueued, maxQueuedBytes,
                     backoffInitial, backoffMax, openTimeout);
         }
 

@@ -4,8 +4,10 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tidelog.common.ErrorCode;
+import io.tidelog.common.HostPort;
 import io.tidelog.common.StreamingException;
 import io.tidelog.proto.StreamingError;
+import java.util.Optional;
 
 /**
  * How a {@link StreamingException} crosses the wire, both ways; the server and the client share this one
@@ -28,12 +30,65 @@ import io.tidelog.proto.StreamingError;
  * UNIMPLEMENTED                       UNRECOVERABLE       the address does not serve Tidelog's services
  * anything else                       INNER
  * </pre>
+ *
+ * <p>A coordinator that is not the leader fails a call with {@code NOT_LEADER} ({@link #notLeader}); when it knows
+ * the leader, the trailer {@value #LEADER_TRAILER} carries the leader's {@code host:port}, and the caller reads it
+ * with {@link #leaderHint}.
  */
 public final class GrpcErrors {
     public static final Metadata.Key<String> CODE_KEY = Metadata.Key.of(ErrorCode.GRPC_TRAILER,
             Metadata.ASCII_STRING_MARSHALLER);
 
+    /** The trailer of a {@code NOT_LEADER} status that names the leader: its {@code host:port}, ASCII. */
+    public static final String LEADER_TRAILER = "tidelog-leader";
+    public static final Metadata.Key<String> LEADER_KEY = Metadata.Key.of(LEADER_TRAILER,
+            Metadata.ASCII_STRING_MARSHALLER);
+
     private GrpcErrors() {
+    }
+
+    /**
+     * The status a coordinator that is not the leader fails a call with: {@code NOT_LEADER} (gRPC
+     * {@code UNAVAILABLE}) and, when {@code leaderAddressOrNull} is given, the leader's address in the trailer
+     * {@value #LEADER_TRAILER}; the description is {@code message}, followed by the leader's address unless the
+     * message already names it (people read the description, clients the trailer).
+     *
+     * @param leaderAddressOrNull {@code host:port} of the leader ({@link HostPort}), or {@code null} when unknown
+     *                            (no leader elected yet, or the standby has not learnt it)
+     * @throws StreamingException {@code INVALID_ARGUMENT} for a malformed leader address
+     */
+    public static StatusRuntimeException notLeader(String leaderAddressOrNull, String message) {
+        String leader = leaderAddressOrNull == null ? null : HostPort.parse(leaderAddressOrNull).toString();
+        String detail = leader == null || message.contains(leader) ? message : message + "; the leader is " + leader;
+        Metadata trailers = new Metadata();
+        trailers.put(CODE_KEY, Integer.toString(ErrorCode.NOT_LEADER.code()));
+        if (leader != null) {
+            trailers.put(LEADER_KEY, leader);
+        }
+        return grpcStatus(ErrorCode.NOT_LEADER).withDescription(detail).asRuntimeException(trailers);
+    }
+
+    /**
+     * The leader a {@code NOT_LEADER} failure names: the {@value #LEADER_TRAILER} trailer of the status in
+     * {@code t} or its causes ({@link #fromThrowable} keeps the status as the cause of the exception it makes).
+     * Empty when the failure is no {@code NOT_LEADER}, carries no hint, or a malformed one.
+     *
+     * <p>Why a trailer and not the message: the address is data for the client, the message text for people;
+     * parsing text would tie clients to the wording of every server version, while a trailer is typed, is
+     * ignored by clients that do not know it, and leaves {@link StreamingException} as it is (a code and a
+     * message, the same on both sides of the wire).
+     */
+    public static Optional<String> leaderHint(Throwable t) {
+        Metadata trailers = t == null ? null : Status.trailersFromThrowable(t);
+        if (trailers == null || !Integer.toString(ErrorCode.NOT_LEADER.code()).equals(trailers.get(CODE_KEY))) {
+            return Optional.empty();
+        }
+        String leader = trailers.get(LEADER_KEY);
+        try {
+            return leader == null ? Optional.empty() : Optional.of(HostPort.parse(leader.trim()).toString());
+        } catch (StreamingException e) {
+            return Optional.empty();
+        }
     }
 
     /** The status a call fails with for {@code t} (a {@link StreamingException}, or anything, as INNER). */

@@ -95,4 +95,62 @@ class GrpcErrorsTest {
         assertThat(GrpcErrors.fromThrowable(Status.INTERNAL.asRuntimeException(trailers), "n").code())
                 .isEqualTo(ErrorCode.UNKNOWN);
     }
+
+    @Test
+    void aNotLeaderStatusNamesTheLeaderInATrailerAndInItsMessage() {
+        StatusRuntimeException status = GrpcErrors.notLeader("coord-2:19530", "coordinator coord-1 is a standby");
+
+        assertThat(status.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(status.getTrailers().get(GrpcErrors.LEADER_KEY)).isEqualTo("coord-2:19530");
+        StreamingException e = GrpcErrors.fromThrowable(status, "coordinator at coord-1:19530");
+        assertThat(e.code()).isEqualTo(ErrorCode.NOT_LEADER);
+        assertThat(e.isRetriable()).isTrue();
+        assertThat(e.isNothingWritten()).isTrue();
+        assertThat(e.detail()).isEqualTo("coordinator coord-1 is a standby; the leader is coord-2:19530");
+        assertThat(GrpcErrors.leaderHint(status)).contains("coord-2:19530");
+        assertThat(GrpcErrors.leaderHint(e)).as("read through the exception that keeps the status as its cause")
+                .contains("coord-2:19530");
+        assertThat(GrpcErrors.leaderHint(new StreamingException(e.code(), e.detail(), e))).contains("coord-2:19530");
+    }
+
+    @Test
+    void aNotLeaderStatusWhoseMessageNamesTheLeaderKeepsItsMessage() {
+        StatusRuntimeException status = GrpcErrors.notLeader("[::1]:19531", "not the leader; ask [::1]:19531");
+        assertThat(status.getStatus().getDescription()).isEqualTo("not the leader; ask [::1]:19531");
+        assertThat(GrpcErrors.leaderHint(status)).contains("[::1]:19531");
+    }
+
+    @Test
+    void aNotLeaderStatusWithoutLeaderHasNoHint() {
+        StatusRuntimeException status = GrpcErrors.notLeader(null, "no leader elected yet");
+        assertThat(status.getTrailers().containsKey(GrpcErrors.LEADER_KEY)).isFalse();
+        assertThat(GrpcErrors.fromThrowable(status, "c").code()).isEqualTo(ErrorCode.NOT_LEADER);
+        assertThat(GrpcErrors.leaderHint(status)).isEmpty();
+        assertThat(GrpcErrors.fromThrowable(status, "c").detail()).isEqualTo("no leader elected yet");
+    }
+
+    @Test
+    void aLeaderHintIsReadOnlyFromAWellFormedNotLeaderStatus() {
+        Metadata otherCode = new Metadata();
+        otherCode.put(GrpcErrors.CODE_KEY, Integer.toString(ErrorCode.ON_SHUTDOWN.code()));
+        otherCode.put(GrpcErrors.LEADER_KEY, "coord-2:19530");
+        assertThat(GrpcErrors.leaderHint(Status.UNAVAILABLE.asRuntimeException(otherCode))).isEmpty();
+
+        Metadata malformed = new Metadata();
+        malformed.put(GrpcErrors.CODE_KEY, Integer.toString(ErrorCode.NOT_LEADER.code()));
+        malformed.put(GrpcErrors.LEADER_KEY, "no port here");
+        assertThat(GrpcErrors.leaderHint(Status.UNAVAILABLE.asRuntimeException(malformed))).isEmpty();
+
+        assertThat(GrpcErrors.leaderHint(Status.UNAVAILABLE.asRuntimeException())).isEmpty();
+        assertThat(GrpcErrors.leaderHint(new StreamingException(ErrorCode.NOT_LEADER, "from a per-message error")))
+                .isEmpty();
+        assertThat(GrpcErrors.leaderHint(null)).isEmpty();
+    }
+
+    @Test
+    void aMalformedLeaderAddressIsRefusedWhenTheStatusIsMade() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GrpcErrors.notLeader("::1:19530", "x"))
+                .isInstanceOfSatisfying(StreamingException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+    }
 }

@@ -86,9 +86,14 @@ public final class FakeCoordinator extends CoordinatorGrpc.CoordinatorImplBase {
     }
 
     /** Ends every watch with {@code UNAVAILABLE}, like a coordinator restart. */
-    public synchronized void breakWatches() {
+    public void breakWatches() {
+        endWatches(Status.UNAVAILABLE.withDescription("coordinator restarting (fake)").asRuntimeException());
+    }
+
+    /** Ends every watch with {@code error}, for example the {@code NOT_LEADER} of a deposed leader. */
+    public synchronized void endWatches(Throwable error) {
         for (ServerCallStreamObserver<AssignmentSnapshot> w : watchers) {
-            w.onError(Status.UNAVAILABLE.withDescription("coordinator restarting (fake)").asRuntimeException());
+            w.onError(error);
         }
         watchers.clear();
     }
