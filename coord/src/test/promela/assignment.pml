@@ -36,24 +36,26 @@
  *                 -> the "own record" assertion fails (with 3 faults, a term goes back and a second node
  *                 opens a term another node opened)
  *
- * Java map: each step names the class (and method) that implements it; "(to be built)" marks the classes the
- * design of issue 12 intends, which do not exist yet:
- *   StreamingCoordinator.assign     today's single-process protocol (bump the term, ASSIGNING by compare-and-put,
- *                                   NodeHandle.assign, ASSIGNED); in the cluster it becomes
- *   PchannelAssigner (to be built)  one task per pchannel on the leader, resuming from the persisted record;
- *   LeaderElection (to be built)    campaign (MetaStore.putIfAbsent of coord/leader under the session lease), step
- *                                   down when the LeaseKeeper loses the lease or a guarded write fails;
- *   LeaderGuard (to be built)       every leader write as MetaStore.txn guarded by
- *                                   Compare.createRevision(coord/leader, EQUAL, R);
- *   NodeHealth (to be built)        the leader's health stream / pings to every node (dead after about 1 s);
- *   NodeSessions (to be built)      the leader's view of session/node/<id> (a MetaStore.watch of the sessions);
- *   NodeSession (to be built)       the node's session: registration, LeaseKeeper, self-fencing;
- *   GrpcNodeHandle (to be built)    NodeHandle over gRPC (assign is long-running; the leader polls it);
+ * Java map: each step names the class (and method) that implements it; "(to be built)" marks what the design of
+ * issue 12 intends and does not exist yet:
+ *   PchannelAssigner (coord)        one task per pchannel on the leader, resuming from the persisted record
+ *                                   (reconcile: steps 1 to 3; attemptDone: step 4); StreamingCoordinator runs it;
+ *   LeaderElection (session)        campaign (putIfAbsent of coord/leader under the session lease); step down when
+ *                                   the session is lost or the key goes (LeadershipListener.onDeposed);
+ *   LeaderGuardedMetaStore (coord)  every leader write as MetaStore.txn guarded by
+ *                                   Compare.createRevision(coord/leader, EQUAL, R) (Leadership.guard());
+ *   NodeHealth (server)             the leader's heartbeat stream from every node (down after about 1 s silent);
+ *   ClusterNodes, Members           the leader's view of session/node/<id> (module session's Members, a watch
+ *                                   of the sessions), feeding PchannelAssigner.nodeUp / nodeDown;
+ *   Session (session)               a node's or coordinator's session: registration, keepalive, self-fencing;
+ *   GrpcNodeHandle, NodeControlService (server)  NodeHandle over gRPC: assign has no deadline, a second assign at
+ *                                   the term joins the first; every request names the node session;
+ *   tidelog coord / tidelog node (to be built)  the processes that run the above on etcd;
  *   WalManager.open / remove        the node's side of assign and remove (module node);
  *   WalBackend.open, Wal.append     the storage fence and the conditional append: TermClaim.claim and BlockWriter
  *                                   (wal-objectstore), TermFence.claim and TransactionalWriter (wal-kafka);
  *   Assignment, PchannelMeta        the record coord/pchannel/<p> (coord, state-proto);
- *   MetaStore, LeaseKeeper          the meta store SPI and its lease keeper (meta-api; etcd in a cluster).
+ *   MetaStore                       the meta store SPI (meta-api; EtcdMetaStore in a cluster).
  *
  * Processes. Every step is one atomic, guarded action on the global state, so the interleavings (and with them
  * (a) and (b)) do not depend on how steps are grouped into processes; only fairness does. Spin's weak fairness is
@@ -123,7 +125,7 @@
 #define ASSIGNING 1
 #define ASSIGNED 2
 
-/* the phases of a leader's task for one pchannel (PchannelAssigner, to be built) */
+/* the phases of a leader's task for one pchannel (PchannelAssigner) */
 #define IDLE 0          /* reads the persisted record and decides */
 #define WAIT 1          /* ASSIGNING persisted, assign(p, term) sent: the node opens the WAL, the leader polls */
 #define GAVE_UP 2       /* MUT_NO_RETRY only: left ASSIGNING */
@@ -177,7 +179,7 @@ hidden byte tick;               /* written by the step "time passes", read by no
 
 #define reachable(n)   (nodeUp[n] && !nodeStopped[n])
 /* The leader's verdict "node n is alive": health checks answer (NodeHealth) and the session key exists
-   (NodeSessions). */
+   (ClusterNodes over Members). */
 #define live(n)        (reachable(n) && nodeSession[n])
 #define anyLive        (live(0) || live(1) || live(2))
 #define coordRuns(c)   (coordUp[c] && !coordStopped[c])
@@ -197,10 +199,10 @@ hidden byte tick;               /* written by the step "time passes", read by no
 
 ltl live { <> [] (served(0) && served(1)) }
 
-/* ------------------------------------------------------------------ leader writes (LeaderGuard, to be built) */
+/* ------------------------------------------------------------------ leader writes (LeaderGuardedMetaStore) */
 /* MetaStore.txn([createRevision(coord/leader) == R, ...], [put ...], []): applied only while the leader key still
    has the create revision R this coordinator got; otherwise nothing is written and the coordinator steps down
-   (LeaderElection, to be built). (b) is asserted where the write is applied. */
+   (LeaderElection). (b) is asserted where the write is applied. */
 #ifdef MUT_NO_GUARD
 #define GUARD(c) true
 #else
@@ -211,7 +213,7 @@ inline checkLeaderWrite(c) {
     assert(ldrOn && ldrOwner == c && epochOwner[ldrEpoch] == c && myEpoch[c] == ldrEpoch)   /* (b) */
 }
 
-/* LeaderElection (to be built): the lease is lost (LeaseKeeper's onLost) or a guarded write failed; the
+/* LeaderElection: the session is lost (SessionListener.onLost) or a guarded write failed; the
    coordinator is a standby with a new session. Its tasks are not cancelled: a task waiting on a node keeps its term
    and node, and goes on if this coordinator leads again (nothing in the design stops it; the CAS of step 4 makes
    it harmless). */
@@ -230,7 +232,7 @@ inline dropTasks(c) {
     h = 0
 }
 
-/* LeaderElection (to be built): campaign, MetaStore.putIfAbsent(coord/leader, id, lease). The key's create
+/* LeaderElection: campaign, MetaStore.putIfAbsent(coord/leader, id, lease). The key's create
    revision R guards every later write of this leader. */
 inline campaign(c) {
     assert(epochs + 1 < MAXE);
@@ -279,7 +281,7 @@ inline handleAssign(n, p) {
 }
 
 /* ------------------------------------------------------------------ the leader's task for one pchannel */
-/* PchannelAssigner (to be built; StreamingCoordinator.assign today): one per pchannel, never blocking the others.
+/* PchannelAssigner: one per pchannel, never blocking the others.
    As in the design draft:
      1. guarded txn with a CAS on the record: {term+1, n, ASSIGNING}
      2. remove(p, oldTerm) on the old owner, best effort (an unreachable owner counts as removed)
@@ -337,7 +339,7 @@ inline newTerm(c, p, removeOld) {
         rec[p].state = ASSIGNING;
         rec[p].fresh = false;
         printf("c%d p%d: ASSIGNING term %d on n%d\n", c, p, rec[p].term, hn);
-        /* step 3: NodeHandle.assign(p, term) (GrpcNodeHandle, to be built) */
+        /* step 3: NodeHandle.assign(p, term) (GrpcNodeHandle -> NodeControlService -> WalManager.open) */
         want[IX(hn, p)] = rec[p].term;
         phase[CX(c, p)] = WAIT;
         taskTerm[CX(c, p)] = rec[p].term;
@@ -422,13 +424,13 @@ inline newTerm(c, p, removeOld) {
     /* after kill -9: restarts as a standby with a new session */ \
     :: atomic { !coordUp[c] -> coordUp[c] = true; printf("c%d restarts\n", c) } \
     :: atomic { coordRuns(c) && myEpoch[c] == 0 && !ldrOn -> campaign(c) } \
-    /* LeaderElection: the LeaseKeeper finds the lease gone (onLost) */ \
+    /* LeaderElection: the session finds its lease gone (SessionListener.onLost) */ \
     :: atomic { coordRuns(c) && myEpoch[c] != 0 && !(ldrOn && ldrEpoch == myEpoch[c]) -> stepDown(c) } \
     TASK(c, 0) \
     TASK(c, 1)
 
 /* ------------------------------------------------------------------ nodes */
-/* NodeSession (to be built): register session/node/<id> under a new lease, and serve. A node that registers
+/* Session (module session): register session/node/<id> under a new lease, and serve. A node that registers
    again is a new session: the ASSIGNED records its former session earned are stale (fresh = false). */
 inline register(n) {
     printf("n%d registers a new session\n", n);
@@ -463,7 +465,7 @@ inline dropAll(n) {
     :: atomic { !nodeUp[n] -> nodeUp[n] = true; register(n) } \
     /* self-fenced earlier, the meta store reachable: a new session */ \
     :: atomic { reachable(n) && !nodeReg[n] && !nodeCut[n] -> register(n) } \
-    /* NodeSession (to be built): self-fencing. The keepalive has failed for longer than the TTL minus a margin \
+    /* Session (module session): self-fencing. The keepalive has failed for longer than the TTL minus a margin \
        (cut off), or found the lease gone (it was stopped past the TTL): close every WAL (WalManager.remove of \
        each) and leave service until a new session is registered. */ \
     :: atomic { reachable(n) && nodeReg[n] && (nodeCut[n] || !nodeSession[n]) -> \
