@@ -56,7 +56,9 @@ import org.slf4j.LoggerFactory;
  * ({@code UNMATCHED_CHANNEL_TERM}, {@code CHANNEL_FENCED}), it takes step 1 again, on another node if there is one.
  *
  * <p><b>Placement.</b> A pchannel without a live owner goes to the live node with the fewest pchannels (lowest id
- * first), draining nodes excluded; with no live node the record says {@code UNASSIGNED}. Failover and drain move
+ * first), draining nodes excluded; with no live node the record says {@code UNASSIGNED}. An owner registered but not
+ * heard from yet ({@link #nodePending}: a new leader waits for the first heartbeats) keeps its pchannels until it is
+ * up or down. Failover and drain move
  * pchannels at once; to even the load after a node joins, at most one pchannel moves per
  * {@code coord.balance.interval}, and only while no assignment is in flight.
  *
@@ -96,6 +98,8 @@ public final class PchannelAssigner implements AutoCloseable {
     /** Owned by the loop thread, like everything below. */
     private final Map<String, Slot> slots = new LinkedHashMap<>();
     private final Map<String, NodeHandle> live = new TreeMap<>();
+    /** Node sessions registered but not heard from yet: node id to session id. */
+    private final Map<String, Long> pending = new HashMap<>();
     /** Draining node sessions: node id to session id. */
     private final Map<String, Long> draining = new HashMap<>();
     private final List<Waiter> waiters = new ArrayList<>();
@@ -175,9 +179,24 @@ public final class PchannelAssigner implements AutoCloseable {
 
     // ---------------------------------------------------------------- inputs (any thread)
 
+    /**
+     * A node session is registered but not heard from yet (a new leader follows the sessions it found): its
+     * pchannels stay where they are until it is {@linkplain #nodeUp up} or {@linkplain #nodeDown down}, so that a
+     * new leader does not move pchannels off nodes that serve them merely because their first heartbeats are late.
+     */
+    public void nodePending(String nodeId, long sessionId) {
+        post(() -> {
+            NodeHandle h = live.get(nodeId);
+            if (h == null || h.sessionId() != sessionId) {
+                pending.put(nodeId, sessionId);
+            }
+        });
+    }
+
     /** A node session is live (joined, or answers again): pchannels may go to it. Replaces an older session. */
     public void nodeUp(NodeHandle node) {
         post(() -> {
+            pending.remove(node.nodeId());
             NodeHandle before = live.put(node.nodeId(), node);
             if (before != null && before.sessionId() != node.sessionId()) {
                 LOG.info("node {} has a new session {} (was {}): it holds nothing of the former one", node.nodeId(),
@@ -197,6 +216,13 @@ public final class PchannelAssigner implements AutoCloseable {
      */
     public void nodeDown(String nodeId, long sessionId, String why) {
         post(() -> {
+            Long waiting = pending.get(nodeId);
+            if (waiting != null && waiting == sessionId) {
+                pending.remove(nodeId);
+                LOG.info("node {} (session {}) is down before it was heard from: {}", nodeId, sessionId, why);
+                reconcileAll();
+                return;
+            }
             NodeHandle h = live.get(nodeId);
             if (h == null || h.sessionId() != sessionId) {
                 return;
@@ -302,6 +328,9 @@ public final class PchannelAssigner implements AutoCloseable {
         }
         Assignment rec = s.record;
         NodeHandle owner = rec != null && rec.hasOwner() ? liveOwner(rec) : null;
+        if (owner == null && rec != null && rec.hasOwner() && isPending(rec)) {
+            return; // its owner's first heartbeat is still to come
+        }
         if (owner != null && !isDraining(owner) && !s.needsNewTerm) {
             if (rec.state() == PchannelState.ASSIGNING) {
                 startAttempt(s, owner); // resume: step 2 at the record's term
@@ -552,6 +581,11 @@ public final class PchannelAssigner implements AutoCloseable {
 
     private boolean ownedBy(Slot s, NodeHandle h) {
         return s.record != null && s.record.hasOwner() && s.record.boundTo(h);
+    }
+
+    private boolean isPending(Assignment rec) {
+        Long session = pending.get(rec.nodeId());
+        return session != null && session == rec.sessionId();
     }
 
     private boolean isDraining(NodeHandle h) {

@@ -113,6 +113,7 @@ final class ClusterNodes implements AutoCloseable {
             before.health().close();
         }
         LOG.info("following {}", handle);
+        assigner.nodePending(session.id(), session.sessionId());
         health.start();
     }
 

@@ -30,25 +30,79 @@ import io.tidelog.tso.TimestampOracle;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 /**
- * The coordinator's gRPC face. Standalone: the node's status comes from the in-process {@link WalManager}.
+ * The coordinator's gRPC face, for one coordinator that leads: standalone, for the life of the process; in a
+ * cluster, for one leadership ({@link #endWatches} ends its assignment streams when it is over, so that clients
+ * look for the next leader at once).
  */
 final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
-    private final StreamingCoordinator coordinator;
-    private final WalManager localNode;
-    private final String localNodeId;
-    private final java.util.function.Supplier<String> localAddress;
-    private final Executor background;
+    /** What the coordinator knows of the nodes and coordinators beyond the assignments. */
+    interface StatusSource {
+        /** Every node known, with whether it is alive. */
+        List<NodeStatus> nodes();
 
-    CoordinatorService(StreamingCoordinator coordinator, WalManager localNode, String localNodeId,
-                       java.util.function.Supplier<String> localAddress, Executor background) {
+        /** The WAL status of the pchannels served by nodes whose status is at hand (standalone: the local node). */
+        List<WalStatus> walStatus();
+
+        /** Every coordinator with a live session, the leader marked. */
+        List<CoordinatorStatus> coordinators();
+    }
+
+    private final StreamingCoordinator coordinator;
+    private final StatusSource source;
+    private final Executor background;
+    /** The open assignment streams, to end them when the leadership is over. */
+    private final Set<ServerCallStreamObserver<AssignmentSnapshot>> watches = ConcurrentHashMap.newKeySet();
+    private volatile StreamingException ended;
+
+    CoordinatorService(StreamingCoordinator coordinator, StatusSource source, Executor background) {
         this.coordinator = coordinator;
-        this.localNode = localNode;
-        this.localNodeId = localNodeId;
-        this.localAddress = localAddress;
+        this.source = source;
         this.background = background;
+    }
+
+    /** The status source of a standalone server: its one node, and itself as the leading coordinator. */
+    static StatusSource standalone(WalManager localNode, String localNodeId, Supplier<String> localAddress) {
+        return new StatusSource() {
+            @Override
+            public List<NodeStatus> nodes() {
+                return List.of(NodeStatus.newBuilder().setNodeId(localNodeId).setAddress(localAddress.get())
+                        .setAlive(true).build());
+            }
+
+            @Override
+            public List<WalStatus> walStatus() {
+                return localNode.status();
+            }
+
+            @Override
+            public List<CoordinatorStatus> coordinators() {
+                return List.of(CoordinatorStatus.newBuilder().setCoordinatorId(localNodeId)
+                        .setAddress(localAddress.get()).setLeader(true).build());
+            }
+        };
+    }
+
+    /** Ends every open assignment stream with {@code why} (a lost leadership: NOT_LEADER), and any opened later. */
+    void endWatches(StreamingException why) {
+        ended = why;
+        for (ServerCallStreamObserver<AssignmentSnapshot> out : watches) {
+            fail(out, why);
+        }
+        watches.clear();
+    }
+
+    private static void fail(StreamObserver<?> out, Throwable why) {
+        try {
+            out.onError(GrpcErrors.toStatus(why));
+        } catch (RuntimeException e) {
+            // the stream is over already
+        }
     }
 
     @Override
@@ -56,7 +110,17 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
         ServerCallStreamObserver<AssignmentSnapshot> out = (ServerCallStreamObserver<AssignmentSnapshot>) responses;
         long[] sent = {-1};
         AutoCloseable[] registration = new AutoCloseable[1];
-        out.setOnCancelHandler(() -> closeQuietly(registration[0]));
+        out.setOnCancelHandler(() -> {
+            watches.remove(out);
+            closeQuietly(registration[0]);
+        });
+        watches.add(out);
+        StreamingException over = ended;
+        if (over != null) {
+            watches.remove(out);
+            fail(out, over);
+            return;
+        }
         registration[0] = coordinator.watch(view -> {
             synchronized (sent) {
                 // views may race past each other on their way here: never send an older one
@@ -106,19 +170,27 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
     @Override
     public void getStatus(GetStatusRequest request, StreamObserver<ClusterStatus> responses) {
         Map<String, WalStatus> local = new HashMap<>();
-        for (WalStatus s : localNode.status()) {
+        for (WalStatus s : source.walStatus()) {
             local.put(s.pchannel(), s);
         }
         ClusterStatus.Builder b = ClusterStatus.newBuilder();
-        b.addNodes(NodeStatus.newBuilder().setNodeId(localNodeId).setAddress(localAddress.get()).setAlive(true));
-        // standalone: this process is the one coordinator, and leads
-        b.addCoordinators(CoordinatorStatus.newBuilder().setCoordinatorId(localNodeId).setAddress(localAddress.get())
-                .setLeader(true));
+        List<NodeStatus> nodes = source.nodes();
+        Set<String> alive = new java.util.HashSet<>();
+        for (NodeStatus n : nodes) {
+            if (n.getAlive()) {
+                alive.add(n.getNodeId());
+            }
+        }
+        b.addAllNodes(nodes);
+        b.addAllCoordinators(source.coordinators());
         for (Assignment a : coordinator.assignments().assignments()) {
             PchannelStatus.Builder p = PchannelStatus.newBuilder().setPchannel(a.pchannel()).setNodeId(a.nodeId())
                     .setTerm(a.term()).setState(stateName(a.state()));
             WalStatus s = local.get(a.pchannel());
-            if (s != null && s.term() == a.term()) {
+            if (s == null) {
+                // a node whose WAL status is not at hand here: served if ASSIGNED to a node that answers
+                p.setAvailable(a.state() == PchannelState.ASSIGNED && alive.contains(a.nodeId()));
+            } else if (s.term() == a.term()) {
                 p.setAvailable(s.available()).setLastTimeTick(s.lastTimeTick()).setInFlight(s.inFlight())
                         .setAppended(s.appended()).setBufferBytes(s.bufferBytes())
                         .setRetainedBytes(Math.max(0, s.retainedBytes()));

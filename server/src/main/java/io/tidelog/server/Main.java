@@ -30,6 +30,7 @@ public final class Main implements Runnable {
     public static CommandLine commandLine(StopRequest stop) {
         CommandLine cl = new CommandLine(new Main());
         cl.addSubcommand(new StandaloneCommand(stop));
+        cl.addSubcommand(new CoordCommand(stop));
         for (Object command : ClientCommands.all(stop)) {
             cl.addSubcommand(command);
         }

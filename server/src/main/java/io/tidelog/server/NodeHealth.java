@@ -20,6 +20,9 @@ import java.util.concurrent.TimeUnit;
  * the same only after {@code session.ttl} (10 s); storage fencing makes acting on the faster signal safe: a node
  * declared down by mistake loses its pchannels at new terms, and its writes at the old ones fail.
  *
+ * <p>The listener hears the first verdict whichever it is (a node that never beats is down after the timeout), then
+ * every change.
+ *
  * <p>Threads: the stream's callbacks (gRPC threads) and the watchdog ({@code timer}) change the state under this
  * object's monitor; the listener is called outside it, at most once per transition, and must not block.
  */
@@ -37,7 +40,8 @@ final class NodeHealth implements AutoCloseable {
     private final Duration timeout;
     private final ScheduledExecutorService timer;
     private final Listener listener;
-    /** Under the monitor. */
+    /** Under the monitor. Whether the listener heard anything yet: the first verdict, up or down, is always told. */
+    private boolean told;
     private boolean up;
     private long lastBeatNanos;
     private Context.CancellableContext stream;
@@ -113,6 +117,7 @@ final class NodeHealth implements AutoCloseable {
             lastBeatNanos = System.nanoTime();
             cameUp = !up;
             up = true;
+            told = true;
         }
         if (cameUp) {
             listener.onUp();
@@ -125,8 +130,9 @@ final class NodeHealth implements AutoCloseable {
             if (gen != generation || closed || reopening) {
                 return;
             }
-            wentDown = up;
+            wentDown = up || !told;
             up = false;
+            told = true;
             reopening = true;
             generation++; // this stream is over: its late callbacks are ignored
         }

@@ -225,7 +225,8 @@ public final class StandaloneServer implements AutoCloseable {
                 .permitKeepAliveWithoutCalls(true)
                 .addService(new StreamingNodeService(wals, limits, completions, consumers, config.maxConsumers(),
                         new SubscriptionRpcs(wals, retention.subscriptions(), consumers)))
-                .addService(new CoordinatorService(coordinator, wals, config.nodeId(), this::address, completions))
+                .addService(new CoordinatorService(coordinator,
+                        CoordinatorService.standalone(wals, config.nodeId(), this::address), completions))
                 .addService(new CollectionService(catalog, completions, new SegmentListing(shards, objects)))
                 .build()
                 .start();

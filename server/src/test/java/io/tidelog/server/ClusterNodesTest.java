@@ -3,32 +3,21 @@ package io.tidelog.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.tidelog.coord.Assignment;
 import io.tidelog.coord.CoordConfig;
 import io.tidelog.coord.PchannelAssigner;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.MetaStores;
-import io.tidelog.node.NodeConfig;
-import io.tidelog.node.WalManager;
-import io.tidelog.session.Session;
-import io.tidelog.session.SessionConfig;
 import io.tidelog.state.proto.PchannelState;
 import io.tidelog.testing.Await;
 import io.tidelog.wal.memory.MemoryStorage;
-import io.tidelog.wal.memory.MemoryWalBackend;
-import io.tidelog.wal.memory.MemoryWalConfig;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -74,66 +63,8 @@ class ClusterNodesTest {
         meta.close();
     }
 
-    /** One life of a streaming node: its WALs, its NodeControl service on a port, its session. */
-    final class TestNode implements AutoCloseable {
-        final String id;
-        final WalManager wals;
-        final Server server;
-        final Session session;
-        final ExecutorService calls = Executors.newCachedThreadPool();
-        /** Sends this node's heartbeats; a task that blocks it freezes them as a SIGSTOP would. */
-        final ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor();
-
-        TestNode(String id) throws Exception {
-            this.id = id;
-            MemoryWalBackend backend = new MemoryWalBackend(MemoryWalConfig.defaults(), storage);
-            wals = new WalManager(backend, count -> clock.getAndAdd(count),
-                    NodeConfig.from(Map.of("node.timetick.interval", "20ms")), p -> List.of());
-            long[] sessionId = {0};
-            server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                    .addService(new NodeControlService(wals, () -> sessionId[0], calls, beats)).build().start();
-            session = Session.register(meta, SessionConfig.from(Map.of("session.ttl", "3s",
-                            "session.keepalive.interval", "500ms", "session.self.fence.margin", "1s")), "node", id,
-                    address().getBytes(StandardCharsets.UTF_8), (s, why) -> sessionId[0] = 0);
-            sessionId[0] = session.sessionId();
-        }
-
-        String address() {
-            return "127.0.0.1:" + server.getPort();
-        }
-
-        int serving() {
-            return wals.status().size();
-        }
-
-        /** Stops answering at once, as a killed process (its session lives on until its lease expires). */
-        void kill() {
-            server.shutdownNow();
-            wals.close();
-            calls.shutdownNow();
-            beats.shutdownNow();
-        }
-
-        /** Freezes the heartbeats until the latch opens; the connection stays up. */
-        void freezeBeats(java.util.concurrent.CountDownLatch until) {
-            beats.execute(() -> {
-                try {
-                    until.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-        }
-
-        @Override
-        public void close() {
-            kill();
-            session.close();
-        }
-    }
-
-    TestNode node(String id) throws Exception {
-        TestNode n = new TestNode(id);
+    InProcessNode node(String id) throws Exception {
+        InProcessNode n = new InProcessNode(id, meta, storage, count -> clock.getAndAdd(count));
         toClose.add(n);
         return n;
     }
@@ -160,14 +91,14 @@ class ClusterNodesTest {
         return l == null ? null : l.get(l.size() - 1);
     }
 
-    boolean allAssignedTo(int pchannels, TestNode... nodes) {
+    boolean allAssignedTo(int pchannels, InProcessNode... nodes) {
         for (int i = 0; i < pchannels; i++) {
             Assignment a = last("pchannel-" + i);
             if (a == null || a.state() != PchannelState.ASSIGNED) {
                 return false;
             }
             boolean owned = false;
-            for (TestNode n : nodes) {
+            for (InProcessNode n : nodes) {
                 owned |= a.nodeId().equals(n.id) && a.sessionId() == n.session.sessionId();
             }
             if (!owned) {
@@ -179,8 +110,8 @@ class ClusterNodesTest {
 
     @Test
     void pchannelsSpreadOverTheNodesThatRegisterAndLeaveANodeThatStopsAnsweringWithinTwoSeconds() throws Exception {
-        TestNode a = node("a");
-        TestNode b = node("b");
+        InProcessNode a = node("a");
+        InProcessNode b = node("b");
         PchannelAssigner assigner = assigner(4);
         follow(assigner);
         Await.until("two pchannels each", () -> allAssignedTo(4, a, b) && a.serving() == 2 && b.serving() == 2, WAIT);
@@ -194,8 +125,8 @@ class ClusterNodesTest {
 
     @Test
     void aNodeWhoseHeartbeatsFallSilentIsDownWithinTheTimeoutAndTakesPchannelsAgainOnceTheyResume() throws Exception {
-        TestNode a = node("a");
-        TestNode b = node("b");
+        InProcessNode a = node("a");
+        InProcessNode b = node("b");
         PchannelAssigner assigner = assigner(4);
         follow(assigner);
         Await.until("two pchannels each", () -> allAssignedTo(4, a, b) && a.serving() == 2 && b.serving() == 2, WAIT);
@@ -213,13 +144,13 @@ class ClusterNodesTest {
 
     @Test
     void aNodeThatRestartsIsANewSessionAndGetsItsShareBackAtNewTerms() throws Exception {
-        TestNode a = node("a");
-        TestNode b = node("b");
+        InProcessNode a = node("a");
+        InProcessNode b = node("b");
         PchannelAssigner assigner = assigner(4);
         follow(assigner);
         Await.until("two pchannels each", () -> allAssignedTo(4, a, b), WAIT);
         b.kill();
-        TestNode again = node("b"); // registers under the same id: replaces the dead life's session at once
+        InProcessNode again = node("b"); // registers under the same id: replaces the dead life's session at once
         Await.until("the new life of b serves two", () -> allAssignedTo(4, a, again) && again.serving() == 2
                 && a.serving() == 2, WAIT);
         for (int i = 0; i < 4; i++) {
@@ -232,7 +163,7 @@ class ClusterNodesTest {
 
     @Test
     void aRequestMeantForAnEarlierLifeOfTheNodeIsRefused() throws Exception {
-        TestNode a = node("a");
+        InProcessNode a = node("a");
         ManagedChannel ch = NettyChannelBuilder.forTarget(a.address()).usePlaintext().build();
         channels.put("direct", ch);
         GrpcNodeHandle stale = new GrpcNodeHandle("a", a.session.sessionId() - 1, a.address(), ch,

@@ -1,0 +1,189 @@
+package io.tidelog.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.tidelog.client.ClusterStatus;
+import io.tidelog.client.StreamingClient;
+import io.tidelog.common.ErrorCode;
+import io.tidelog.common.StreamingException;
+import io.tidelog.message.GrpcErrors;
+import io.tidelog.meta.MetaStore;
+import io.tidelog.meta.MetaStores;
+import io.tidelog.meta.etcd.EtcdServer;
+import io.tidelog.proto.AllocateTimestampsRequest;
+import io.tidelog.proto.CoordinatorGrpc;
+import io.tidelog.proto.GetStatusRequest;
+import io.tidelog.testing.Await;
+import io.tidelog.wal.memory.MemoryStorage;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Coordinators of a cluster on a real etcd: one leads, the other stands by and names it, a graceful hand-over keeps
+ * every pchannel where it is at its term and the TSO goes only forward. The nodes are in this JVM
+ * ({@link InProcessNode}); their sessions live in the same etcd.
+ */
+class CoordServerTest {
+    static final Duration WAIT = Duration.ofSeconds(30);
+    static final AtomicInteger ROOTS = new AtomicInteger();
+
+    @RegisterExtension
+    static final EtcdServer ETCD = new EtcdServer();
+
+    final List<AutoCloseable> toClose = new ArrayList<>();
+    final MemoryStorage storage = new MemoryStorage();
+    final AtomicLong clock = new AtomicLong(1);
+    String root;
+    MetaStore meta;
+
+    @BeforeEach
+    void start() {
+        root = "coord-test-" + ROOTS.incrementAndGet();
+        meta = MetaStores.create("etcd", ETCD.storeProperties(root));
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            toClose.get(i).close();
+        }
+        meta.close();
+    }
+
+    CoordServer coordinator(int pchannels) {
+        Map<String, String> p = new HashMap<>(ETCD.storeProperties(root));
+        p.put("server.port", "0");
+        p.put("server.host", "127.0.0.1");
+        p.put("server.advertised.host", "127.0.0.1");
+        p.put("coord.pchannel.count", String.valueOf(pchannels));
+        p.put("coord.balance.interval", "50ms");
+        p.put("coord.node.health.interval", "100ms");
+        p.put("coord.node.health.timeout", "800ms");
+        p.put("session.ttl", "3s");
+        p.put("session.keepalive.interval", "500ms");
+        p.put("session.self.fence.margin", "1s");
+        CoordServer c = CoordServer.start(p);
+        toClose.add(c);
+        return c;
+    }
+
+    InProcessNode node(String id) throws Exception {
+        InProcessNode n = new InProcessNode(id, meta, storage, count -> clock.getAndAdd(count));
+        toClose.add(n);
+        return n;
+    }
+
+    ManagedChannel channel(String address) {
+        ManagedChannel c = NettyChannelBuilder.forTarget(address).usePlaintext().build();
+        toClose.add(c::shutdownNow);
+        return c;
+    }
+
+    StreamingClient client(CoordServer... coordinators) {
+        List<String> targets = new ArrayList<>();
+        for (CoordServer c : coordinators) {
+            targets.add(c.address());
+        }
+        StreamingClient client = StreamingClient.builder().targets(targets).build();
+        toClose.add(client);
+        return client;
+    }
+
+    static boolean allAssigned(ClusterStatus s, int pchannels) {
+        return s.pchannels().size() == pchannels
+                && s.pchannels().stream().allMatch(p -> p.state().equals("ASSIGNED") && p.available());
+    }
+
+    static Map<String, Long> terms(ClusterStatus s) {
+        Map<String, Long> out = new TreeMap<>();
+        s.pchannels().forEach(p -> out.put(p.pchannel(), p.term()));
+        return out;
+    }
+
+    @Test
+    void oneLeadsTheOtherNamesItAndAGracefulHandOverKeepsEveryTermAndTheTsoGoesOnlyForward() throws Exception {
+        CoordServer first = coordinator(4);
+        CoordServer second = coordinator(4);
+        node("a");
+        node("b");
+        Await.until("one coordinator leads", () -> first.isLeader() ^ second.isLeader(), WAIT);
+        CoordServer leader = first.isLeader() ? first : second;
+        CoordServer standby = leader == first ? second : first;
+        StreamingClient client = client(standby, leader);
+        ClusterStatus[] status = new ClusterStatus[1];
+        Await.until("every pchannel ASSIGNED, two on each node, as the standby-first client learns from the leader",
+                () -> {
+                    status[0] = client.statusBlocking();
+                    return allAssigned(status[0], 4)
+                            && status[0].pchannels().stream().filter(p -> p.nodeId().equals("a")).count() == 2;
+                }, WAIT);
+        assertThat(status[0].coordinators()).extracting(ClusterStatus.CoordinatorStatus::address)
+                .containsExactlyInAnyOrder(first.address(), second.address());
+        assertThat(status[0].coordinators()).filteredOn(ClusterStatus.CoordinatorStatus::leader)
+                .singleElement().satisfies(c -> assertThat(c.address()).isEqualTo(leader.address()));
+        assertThat(status[0].nodes()).extracting(ClusterStatus.NodeStatus::nodeId).containsExactly("a", "b");
+        assertThat(status[0].pchannels()).extracting(ClusterStatus.PchannelStatus::nodeId)
+                .containsOnly("a", "b").filteredOn("a"::equals).hasSize(2);
+
+        assertThatThrownBy(() -> CoordinatorGrpc.newBlockingStub(channel(standby.address()))
+                .getStatus(GetStatusRequest.getDefaultInstance()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(GrpcErrors.fromThrowable(e, "standby").code()).isEqualTo(ErrorCode.NOT_LEADER);
+                    assertThat(GrpcErrors.leaderHint(e)).contains(leader.address());
+                });
+        long before = CoordinatorGrpc.newBlockingStub(channel(leader.address()))
+                .allocateTimestamps(AllocateTimestampsRequest.newBuilder().setCount(1000).build()).getFirst();
+        Map<String, Long> termsBefore = terms(status[0]);
+
+        leader.close(); // resigns: the standby takes over at once
+        Await.until("the standby leads", standby::isLeader, WAIT);
+        Await.until("every pchannel still ASSIGNED", () -> {
+            status[0] = client.statusBlocking();
+            return allAssigned(status[0], 4);
+        }, WAIT);
+        assertThat(terms(status[0])).as("nodes that live keep their pchannels at their terms").isEqualTo(termsBefore);
+        long after = CoordinatorGrpc.newBlockingStub(channel(standby.address()))
+                .allocateTimestamps(AllocateTimestampsRequest.newBuilder().setCount(1).build()).getFirst();
+        assertThat(after).as("the new leader's TSO starts above its predecessor's").isGreaterThan(before + 999);
+    }
+
+    @Test
+    void aNodeThatStopsAnsweringLosesItsPchannelsToTheOthersWithinSeconds() throws Exception {
+        CoordServer c = coordinator(4);
+        InProcessNode a = node("a");
+        InProcessNode b = node("b");
+        StreamingClient client = client(c);
+        Await.until("two pchannels each", () -> a.serving() == 2 && b.serving() == 2
+                && allAssigned(client.statusBlocking(), 4), WAIT);
+        long killed = System.nanoTime();
+        b.kill();
+        Await.until("a serves all four", () -> a.serving() == 4 && allAssigned(client.statusBlocking(), 4), WAIT);
+        assertThat(Duration.ofNanos(System.nanoTime() - killed)).isLessThan(Duration.ofSeconds(3));
+        assertThat(client.statusBlocking().nodes()).filteredOn(n -> n.nodeId().equals("b"))
+                .allSatisfy(n -> assertThat(n.alive()).isFalse());
+    }
+
+    @Test
+    void aCoordinatorWithAnotherPchannelCountThanTheClusterRefusesToStart() {
+        CoordServer first = coordinator(4);
+        Await.until("the first leads", first::isLeader, WAIT);
+        assertThatThrownBy(() -> coordinator(8)).isInstanceOfSatisfying(StreamingException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+            assertThat(e.getMessage()).contains("4 pchannels");
+        });
+    }
+}
