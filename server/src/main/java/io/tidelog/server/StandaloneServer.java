@@ -127,7 +127,7 @@ public final class StandaloneServer implements AutoCloseable {
         }
         p.putIfAbsent("meta.embedded.dir", dataDir.resolve("meta").toString());
         p.putIfAbsent(OBJECT_STORE_URI, "file:" + dataDir.resolve("objects").toAbsolutePath());
-        StandaloneServer s = new StandaloneServer(ServerConfig.from(only(p, ServerConfig.PREFIX)));
+        StandaloneServer s = new StandaloneServer(ServerConfig.from(ConfigKeys.only(p, ServerConfig.PREFIX)));
         try {
             s.startAll(p, dataDir);
             return s;
@@ -151,53 +151,53 @@ public final class StandaloneServer implements AutoCloseable {
     }
 
     private void startAll(Map<String, String> p, Path dataDir) throws IOException {
-        MessageLimits limits = MessageLimits.from(only(p, MessageLimits.PREFIX));
-        NodeConfig nodeConfig = NodeConfig.from(only(p, NodeConfig.PREFIX));
-        TxnConfig txnConfig = TxnConfig.from(only(p, TxnConfig.PREFIX));
-        CoordConfig coordConfig = CoordConfig.from(only(p, CoordConfig.PREFIX));
-        TsoConfig tsoConfig = TsoConfig.from(only(p, "tso."));
-        CatalogConfig catalogConfig = CatalogConfig.from(only(p, CatalogConfig.PREFIX));
-        dedupConfig = DedupConfig.from(only(p, DedupConfig.PREFIX));
+        MessageLimits limits = MessageLimits.from(ConfigKeys.only(p, MessageLimits.PREFIX));
+        NodeConfig nodeConfig = NodeConfig.from(ConfigKeys.only(p, NodeConfig.PREFIX));
+        TxnConfig txnConfig = TxnConfig.from(ConfigKeys.only(p, TxnConfig.PREFIX));
+        CoordConfig coordConfig = CoordConfig.from(ConfigKeys.only(p, CoordConfig.PREFIX));
+        TsoConfig tsoConfig = TsoConfig.from(ConfigKeys.only(p, "tso."));
+        CatalogConfig catalogConfig = CatalogConfig.from(ConfigKeys.only(p, CatalogConfig.PREFIX));
+        dedupConfig = DedupConfig.from(ConfigKeys.only(p, DedupConfig.PREFIX));
         String walBackend = WalBackends.selected(p);
         StandaloneDisk.checkRoomToStart(Path.of(p.get("meta.embedded.dir")),
                 walBackend.equals(LOCAL_WAL) ? Path.of(p.get(LocalWalConfig.DIR)) : null, coordConfig.pchannelCount());
 
-        MetaStore meta = MetaStores.create("embedded", only(p, "meta."));
+        MetaStore meta = MetaStores.create("embedded", ConfigKeys.only(p, "meta."));
         started.push(meta);
         coordinator = new StreamingCoordinator(meta, coordConfig, tsoConfig, InstantSource.system());
         started.push(coordinator);
         catalog = new CollectionCatalog(meta, coordinator.pchannels(), catalogConfig, coordinator.tso(),
                 InstantSource.system());
         started.push(catalog);
-        Retention retention = new Retention(RetentionConfig.from(only(p, RetentionConfig.PREFIX)),
+        Retention retention = new Retention(RetentionConfig.from(ConfigKeys.only(p, RetentionConfig.PREFIX)),
                 new MetaSubscriptionStore(meta), InstantSource.system());
         WalBackend backend = WalBackends.create(walBackend, walProperties(walBackend, p, limits, coordConfig));
         started.push(backend);
         // Only once the backend's settings were accepted: a start that failed on them must not tie the directory to it.
         checkWal(meta, walBackend, backend, coordConfig.pchannels());
-        ShardConfig shardConfig = ShardConfig.from(only(p, ShardConfig.PREFIX));
+        ShardConfig shardConfig = ShardConfig.from(ConfigKeys.only(p, ShardConfig.PREFIX));
         GrowingSegmentBytes growing = new GrowingSegmentBytes(shardConfig);
         // Work that follows a WAL acknowledgement (a commit that waited for its bodies, rollbacks after a DDL)
         // runs here, never on a backend's writer thread; it outlives the WALs.
-        ExecutorService txnContinuations = Executors.newSingleThreadExecutor(daemon("txn-continuation"));
-        started.push(() -> shutdown(txnContinuations));
+        ExecutorService txnContinuations = Executors.newSingleThreadExecutor(ServerExecutors.daemon("txn-continuation"));
+        started.push(() -> ServerExecutors.shutdown(txnContinuations));
         TimestampAllocator tso = coordinator.tso();
 
-        Map<String, String> objectStoreSettings = only(p, "objectstore.");
+        Map<String, String> objectStoreSettings = ConfigKeys.only(p, "objectstore.");
         String objectStoreUri = objectStoreSettings.remove(OBJECT_STORE_URI);
         objects = ObjectStores.open(objectStoreUri, objectStoreSettings);
         started.push(objects);
         // The coordinator removes the files of dropped collections once gc.dropped.retention has passed.
         DroppedCollectionCollector gc = new DroppedCollectionCollector(meta, objects, new SegmentObjectLayout(),
-                GcConfig.from(only(p, GcConfig.PREFIX)), InstantSource.system());
+                GcConfig.from(ConfigKeys.only(p, GcConfig.PREFIX)), InstantSource.system());
         started.push(gc);
         gc.start();
-        FlusherConfig flusherConfig = FlusherConfig.from(only(p, FlusherConfig.PREFIX));
+        FlusherConfig flusherConfig = FlusherConfig.from(ConfigKeys.only(p, FlusherConfig.PREFIX));
         SegmentUploader uploader = new SegmentUploader(objects, dataDir.resolve("flush-scratch"),
-                ParquetConfig.from(only(p, ParquetConfig.PREFIX)));
+                ParquetConfig.from(ConfigKeys.only(p, ParquetConfig.PREFIX)));
         // Uploads of every pchannel's flusher; they outlive the WALs (which stop handing them work first).
-        ScheduledExecutorService flushThreads = Executors.newScheduledThreadPool(flusherConfig.threads(), daemon("flush"));
-        started.push(() -> shutdown(flushThreads));
+        ScheduledExecutorService flushThreads = Executors.newScheduledThreadPool(flusherConfig.threads(), ServerExecutors.daemon("flush"));
+        started.push(() -> ServerExecutors.shutdown(flushThreads));
         // Each pchannel's WAL carries the node's extensions in their one order (ExtensionChain says why).
         ExtensionChain chain = new ExtensionChain(new ExtensionChain.Shared(dedupConfig, txnConfig, shardConfig, tso,
                 InstantSource.system(), growing, txnContinuations),
@@ -210,10 +210,10 @@ public final class StandaloneServer implements AutoCloseable {
         started.push(wals);
 
 
-        ExecutorService completions = Executors.newFixedThreadPool(2, daemon("grpc-results"));
-        started.push(() -> shutdown(completions));
-        ExecutorService consumers = Executors.newCachedThreadPool(daemon("consume"));
-        started.push(() -> shutdown(consumers));
+        ExecutorService completions = Executors.newFixedThreadPool(2, ServerExecutors.daemon("grpc-results"));
+        started.push(() -> ServerExecutors.shutdown(completions));
+        ExecutorService consumers = Executors.newCachedThreadPool(ServerExecutors.daemon("consume"));
+        started.push(() -> ServerExecutors.shutdown(consumers));
 
         ConnectionFailureLog.install(); // a connection that is not gRPC: one short line, not a stack trace
         InetSocketAddress bind = new InetSocketAddress(config.host(), config.port());
@@ -233,8 +233,8 @@ public final class StandaloneServer implements AutoCloseable {
         address = config.advertisedHost() + ":" + grpc.getPort();
 
         // The node's calls from the coordinator run here, one thread per open, so that no recovery waits for another.
-        ExecutorService nodeCalls = Executors.newCachedThreadPool(daemon("node-control"));
-        started.push(() -> shutdown(nodeCalls));
+        ExecutorService nodeCalls = Executors.newCachedThreadPool(ServerExecutors.daemon("node-control"));
+        started.push(() -> ServerExecutors.shutdown(nodeCalls));
         // This life of the node: a number no earlier start had (the revision of the write that records it). Terms
         // are bound to it, so every start serves every pchannel at a new term.
         long session = meta.put(NODE_SESSION_KEY, config.nodeId().getBytes(StandardCharsets.UTF_8));
@@ -250,20 +250,6 @@ public final class StandaloneServer implements AutoCloseable {
         catalog.start(m -> self.append(m)
                 .thenApply(a -> new VchannelAppender.Ack(a.id(), a.timeTick(), a.flushedSegmentIds())));
         LOG.info("Tidelog standalone serving {} pchannels on {}", coordinator.pchannels().size(), address);
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
-    private static void shutdown(ExecutorService e) throws InterruptedException {
-        e.shutdownNow();
-        e.awaitTermination(10, TimeUnit.SECONDS);
     }
 
     private void stopGrpc() throws InterruptedException {
@@ -294,7 +280,7 @@ public final class StandaloneServer implements AutoCloseable {
             throw StreamingException.invalidArgument("configuration keys " + stray + " do not belong to the selected WAL"
                     + " backend '" + backend + "' (" + WalBackends.BACKEND + "); its keys start with " + prefix);
         }
-        Map<String, String> w = only(p, prefix);
+        Map<String, String> w = ConfigKeys.only(p, prefix);
         w.putIfAbsent(prefix + "max.record.bytes", Integer.toString(limits.maxRecordBytes()));
         if (backend.equals(LOCAL_WAL) && !w.containsKey(LocalWalConfig.SEGMENT_BYTES)) {
             // Standalone keeps segments small (truncation frees whole segments; set the key for bulk
@@ -352,16 +338,6 @@ public final class StandaloneServer implements AutoCloseable {
 
     private static String abbreviate(List<String> names) {
         return names.size() <= 4 ? names.toString() : names.subList(0, 4) + " and " + (names.size() - 4) + " more";
-    }
-
-    static Map<String, String> only(Map<String, String> p, String prefix) {
-        Map<String, String> out = new HashMap<>();
-        p.forEach((k, v) -> {
-            if (k.startsWith(prefix)) {
-                out.put(k, v);
-            }
-        });
-        return out;
     }
 
     /** host:port clients dial. */
