@@ -12,28 +12,18 @@ import io.tidelog.coord.DroppedCollectionCollector;
 import io.tidelog.coord.GcConfig;
 import io.tidelog.coord.StreamingCoordinator;
 import io.tidelog.coord.VchannelAppender;
-import io.tidelog.flush.Flusher;
 import io.tidelog.flush.FlusherConfig;
-import io.tidelog.flush.SegmentUploader;
 import io.tidelog.message.MessageLimits;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.MetaStores;
 import io.tidelog.node.NodeConfig;
-import io.tidelog.node.WalManager;
 import io.tidelog.node.extension.DedupConfig;
-import io.tidelog.node.extension.ExtensionChain;
-import io.tidelog.node.recovery.MetaRecoveryStore;
-import io.tidelog.node.retention.MetaSubscriptionStore;
-import io.tidelog.node.retention.Retention;
 import io.tidelog.node.retention.RetentionConfig;
-import io.tidelog.node.shard.GrowingSegmentBytes;
 import io.tidelog.node.shard.ShardConfig;
-import io.tidelog.node.shard.ShardManager;
 import io.tidelog.node.txn.TxnConfig;
 import io.tidelog.objectstore.ObjectStore;
 import io.tidelog.objectstore.ObjectStores;
 import io.tidelog.parquet.ParquetConfig;
-import io.tidelog.tso.TimestampAllocator;
 import io.tidelog.tso.TsoConfig;
 import io.tidelog.wal.OpenOptions;
 import io.tidelog.wal.Wal;
@@ -56,7 +46,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,7 +64,7 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * Start order: meta store, coordinator (TSO), collection catalog, WAL backend, object store with the coordinator's
- * garbage collector of dropped collections, node, gRPC server, then
+ * garbage collector of dropped collections, node ({@link StreamingNodeParts}), gRPC server, then
  * the coordinator assigns every pchannel to the node at a new term, then a streaming client aimed at this
  * server is made for the catalog, which starts broadcasting DDL through it (resuming the DDL a previous run
  * left unfinished). {@link #close()} stops in reverse order.
@@ -102,12 +91,9 @@ public final class StandaloneServer implements AutoCloseable {
     private Server grpc;
     private String address;
     private StreamingCoordinator coordinator;
-    private WalManager wals;
+    private StreamingNodeParts node;
     private CollectionCatalog catalog;
-    private DedupConfig dedupConfig;
     private ObjectStore objects;
-    /** The collection shards of every pchannel served, for segment listings. */
-    private final Map<String, ShardManager> shards = new java.util.concurrent.ConcurrentHashMap<>();
 
     private StandaloneServer(ServerConfig config) {
         this.config = config;
@@ -151,13 +137,11 @@ public final class StandaloneServer implements AutoCloseable {
     }
 
     private void startAll(Map<String, String> p, Path dataDir) throws IOException {
-        MessageLimits limits = MessageLimits.from(ConfigKeys.only(p, MessageLimits.PREFIX));
-        NodeConfig nodeConfig = NodeConfig.from(ConfigKeys.only(p, NodeConfig.PREFIX));
-        TxnConfig txnConfig = TxnConfig.from(ConfigKeys.only(p, TxnConfig.PREFIX));
+        StreamingNodeParts.Configs nodeConfigs = StreamingNodeParts.Configs.from(p);
+        MessageLimits limits = nodeConfigs.limits();
         CoordConfig coordConfig = CoordConfig.from(ConfigKeys.only(p, CoordConfig.PREFIX));
         TsoConfig tsoConfig = TsoConfig.from(ConfigKeys.only(p, "tso."));
         CatalogConfig catalogConfig = CatalogConfig.from(ConfigKeys.only(p, CatalogConfig.PREFIX));
-        dedupConfig = DedupConfig.from(ConfigKeys.only(p, DedupConfig.PREFIX));
         String walBackend = WalBackends.selected(p);
         StandaloneDisk.checkRoomToStart(Path.of(p.get("meta.embedded.dir")),
                 walBackend.equals(LOCAL_WAL) ? Path.of(p.get(LocalWalConfig.DIR)) : null, coordConfig.pchannelCount());
@@ -169,19 +153,10 @@ public final class StandaloneServer implements AutoCloseable {
         catalog = new CollectionCatalog(meta, coordinator.pchannels(), catalogConfig, coordinator.tso(),
                 InstantSource.system());
         started.push(catalog);
-        Retention retention = new Retention(RetentionConfig.from(ConfigKeys.only(p, RetentionConfig.PREFIX)),
-                new MetaSubscriptionStore(meta), InstantSource.system());
         WalBackend backend = WalBackends.create(walBackend, walProperties(walBackend, p, limits, coordConfig));
         started.push(backend);
         // Only once the backend's settings were accepted: a start that failed on them must not tie the directory to it.
         checkWal(meta, walBackend, backend, coordConfig.pchannels());
-        ShardConfig shardConfig = ShardConfig.from(ConfigKeys.only(p, ShardConfig.PREFIX));
-        GrowingSegmentBytes growing = new GrowingSegmentBytes(shardConfig);
-        // Work that follows a WAL acknowledgement (a commit that waited for its bodies, rollbacks after a DDL)
-        // runs here, never on a backend's writer thread; it outlives the WALs.
-        ExecutorService txnContinuations = Executors.newSingleThreadExecutor(ServerExecutors.daemon("txn-continuation"));
-        started.push(() -> ServerExecutors.shutdown(txnContinuations));
-        TimestampAllocator tso = coordinator.tso();
 
         Map<String, String> objectStoreSettings = ConfigKeys.only(p, "objectstore.");
         String objectStoreUri = objectStoreSettings.remove(OBJECT_STORE_URI);
@@ -192,41 +167,24 @@ public final class StandaloneServer implements AutoCloseable {
                 GcConfig.from(ConfigKeys.only(p, GcConfig.PREFIX)), InstantSource.system());
         started.push(gc);
         gc.start();
-        FlusherConfig flusherConfig = FlusherConfig.from(ConfigKeys.only(p, FlusherConfig.PREFIX));
-        SegmentUploader uploader = new SegmentUploader(objects, dataDir.resolve("flush-scratch"),
-                ParquetConfig.from(ConfigKeys.only(p, ParquetConfig.PREFIX)));
-        // Uploads of every pchannel's flusher; they outlive the WALs (which stop handing them work first).
-        ScheduledExecutorService flushThreads = Executors.newScheduledThreadPool(flusherConfig.threads(), ServerExecutors.daemon("flush"));
-        started.push(() -> ServerExecutors.shutdown(flushThreads));
-        // Each pchannel's WAL carries the node's extensions in their one order (ExtensionChain says why).
-        ExtensionChain chain = new ExtensionChain(new ExtensionChain.Shared(dedupConfig, txnConfig, shardConfig, tso,
-                InstantSource.system(), growing, txnContinuations),
-                pchannel -> new Flusher(pchannel, flusherConfig, uploader, flushThreads));
-        wals = new WalManager(backend, tso, nodeConfig, pchannel -> {
-            ExtensionChain.Extensions extensions = chain.forPchannel(pchannel);
-            shards.put(pchannel, extensions.shards());
-            return extensions.inOrder();
-        }, new MetaRecoveryStore(meta), retention);
-        started.push(wals);
-
-
-        ExecutorService completions = Executors.newFixedThreadPool(2, ServerExecutors.daemon("grpc-results"));
-        started.push(() -> ServerExecutors.shutdown(completions));
-        ExecutorService consumers = Executors.newCachedThreadPool(ServerExecutors.daemon("consume"));
-        started.push(() -> ServerExecutors.shutdown(consumers));
+        node = StreamingNodeParts.start(backend, meta, coordinator.tso(), objects, nodeConfigs, config.maxConsumers(),
+                dataDir);
+        started.push(node);
 
         ConnectionFailureLog.install(); // a connection that is not gRPC: one short line, not a stack trace
         InetSocketAddress bind = new InetSocketAddress(config.host(), config.port());
         // One whole produce request may carry the largest message; anything larger is refused early.
         int maxInbound = limits.maxRecordBytes() + (1 << 20);
-        grpc = NettyServerBuilder.forAddress(bind)
+        NettyServerBuilder server = NettyServerBuilder.forAddress(bind)
                 .maxInboundMessageSize(maxInbound)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
-                .permitKeepAliveWithoutCalls(true)
-                .addService(new StreamingNodeService(wals, limits, completions, consumers, config.maxConsumers(),
-                        new SubscriptionRpcs(wals, retention.subscriptions(), consumers)))
-                .addService(new CoordinatorService(coordinator, wals, config.nodeId(), this::address, completions))
-                .addService(new CollectionService(catalog, completions, new SegmentListing(shards, objects)))
+                .permitKeepAliveWithoutCalls(true);
+        node.addServices(server);
+        grpc = server
+                .addService(new CoordinatorService(coordinator, node.wals(), config.nodeId(), this::address,
+                        node.grpcResults()))
+                .addService(new CollectionService(catalog, node.grpcResults(),
+                        new SegmentListing(node.shards(), objects)))
                 .build()
                 .start();
         started.push(this::stopGrpc);
@@ -238,8 +196,8 @@ public final class StandaloneServer implements AutoCloseable {
         // This life of the node: a number no earlier start had (the revision of the write that records it). Terms
         // are bound to it, so every start serves every pchannel at a new term.
         long session = meta.put(NODE_SESSION_KEY, config.nodeId().getBytes(StandardCharsets.UTF_8));
-        coordinator.addNode(new LocalNode(config.nodeId(), session, address, wals, nodeCalls));
-        int walMax = wals.get(coordinator.pchannels().get(0), 0).maxRecordBytes();
+        coordinator.addNode(new LocalNode(config.nodeId(), session, address, node.wals(), nodeCalls));
+        int walMax = node.wals().get(coordinator.pchannels().get(0), 0).maxRecordBytes();
         if (walMax < limits.maxRecordBytes()) {
             throw StreamingException.invalidArgument("the WAL accepts records of at most " + walMax + " bytes, less than "
                     + MessageLimits.MAX_BYTES_KEY + " allows once the node's fields are added (" + limits.maxRecordBytes() + ")");
@@ -372,8 +330,8 @@ public final class StandaloneServer implements AutoCloseable {
             // DDL calls waiting for their broadcast end now (ON_SHUTDOWN), so gRPC can drain
             Closeables.closeQuietly(catalog, null);
         }
-        if (wals != null) {
-            Closeables.closeQuietly(wals, null);
+        if (node != null) {
+            Closeables.closeQuietly(node.wals(), null);
         }
         List<AutoCloseable> order = List.copyOf(started);
         started.clear();
