@@ -36,6 +36,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.LongSupplier;
 
 /**
  * The streaming node's side of a server process: the WALs of the pchannels it serves, each with the node's
@@ -47,7 +48,7 @@ import java.util.concurrent.ScheduledExecutorService;
  *
  * <p>Start order: retention, growing-segment bytes, txn continuations, segment uploader and flush threads, the
  * {@link WalManager}, the gRPC result and consume pools; node control's call and heartbeat pools when it is
- * served. {@link #close()} stops in reverse order. Thread-safe.
+ * served ({@link #addServices(NettyServerBuilder, LongSupplier)}). {@link #close()} stops in reverse order. Thread-safe.
  */
 final class StreamingNodeParts implements AutoCloseable {
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
@@ -59,6 +60,7 @@ final class StreamingNodeParts implements AutoCloseable {
     private WalManager wals;
     private ExecutorService completions;
     private ExecutorService consumers;
+    private boolean closed;
 
     /** The node components' configurations, each validated once. */
     record Configs(MessageLimits limits, NodeConfig node, TxnConfig txn, DedupConfig dedup, RetentionConfig retention,
@@ -157,11 +159,30 @@ final class StreamingNodeParts implements AutoCloseable {
     }
 
     /**
+     * Adds the node's services and {@code NodeControl}: the leader coordinator's assigns, removes and heartbeats, each
+     * answered only when meant for {@code session}'s current value (0 while the node has no session). Call once; its
+     * pools are the first to stop when these parts close.
+     */
+    synchronized void addServices(NettyServerBuilder server, LongSupplier session) {
+        if (closed) {
+            throw new IllegalStateException("the node's parts are closed");
+        }
+        addServices(server);
+        // The node's calls from the coordinator run here, one thread per open, so that no recovery waits for another.
+        ExecutorService calls = Executors.newCachedThreadPool(ServerExecutors.daemon("node-control"));
+        started.push(() -> ServerExecutors.shutdown(calls));
+        ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(ServerExecutors.daemon("node-beats"));
+        started.push(() -> ServerExecutors.shutdown(beats));
+        server.addService(new NodeControlService(wals, session, calls, beats));
+    }
+
+    /**
      * Stops in reverse start order: the pools of gRPC calls, the WALs (accepted appends complete, consume streams
      * end with {@code ON_SHUTDOWN}), the flush threads, the txn continuations. Idempotent.
      */
     @Override
     public synchronized void close() {
+        closed = true;
         List<AutoCloseable> order = List.copyOf(started);
         started.clear();
         Closeables.closeAll(order);
