@@ -122,10 +122,10 @@ public final class CoordServer implements AutoCloseable {
         if (!unknown.isEmpty()) {
             throw StreamingException.invalidArgument("unknown configuration keys for a coordinator: " + unknown);
         }
-        CoordServer s = new CoordServer(ServerConfig.from(StandaloneServer.only(properties, ServerConfig.PREFIX)),
-                CoordConfig.from(StandaloneServer.only(properties, CoordConfig.PREFIX)),
-                TsoConfig.from(StandaloneServer.only(properties, "tso.")),
-                SessionConfig.from(StandaloneServer.only(properties, "session.")));
+        CoordServer s = new CoordServer(ServerConfig.from(ConfigKeys.only(properties, ServerConfig.PREFIX)),
+                CoordConfig.from(ConfigKeys.only(properties, CoordConfig.PREFIX)),
+                TsoConfig.from(ConfigKeys.only(properties, "tso.")),
+                SessionConfig.from(ConfigKeys.only(properties, "session.")));
         try {
             s.startAll(properties);
             return s;
@@ -136,17 +136,17 @@ public final class CoordServer implements AutoCloseable {
     }
 
     private void startAll(Map<String, String> p) throws IOException {
-        Map<String, String> metaSettings = StandaloneServer.only(p, "meta.");
+        Map<String, String> metaSettings = ConfigKeys.only(p, "meta.");
         String store = metaSettings.containsKey("meta.etcd.endpoints") ? "etcd" : metaSettings.getOrDefault(
                 "meta.store", "etcd");
         metaSettings.remove("meta.store");
         meta = MetaStores.create(store, metaSettings);
         started.push(meta);
         checkPchannelCount();
-        timer = Executors.newScheduledThreadPool(2, daemon("coord-timer"));
-        started.push(() -> shutdown(timer));
-        background = Executors.newFixedThreadPool(2, daemon("coord-background"));
-        started.push(() -> shutdown(background));
+        timer = Executors.newScheduledThreadPool(2, ServerExecutors.daemon("coord-timer"));
+        started.push(() -> ServerExecutors.shutdown(timer));
+        background = Executors.newFixedThreadPool(2, ServerExecutors.daemon("coord-background"));
+        started.push(() -> ServerExecutors.shutdown(background));
         started.push(() -> channels.values().forEach(ManagedChannel::shutdownNow));
 
         services.addService(StandbyServices.notLeader(CoordinatorGrpc.getServiceDescriptor(), this::leaderAddress));
@@ -386,20 +386,6 @@ public final class CoordServer implements AutoCloseable {
             grpc.shutdownNow();
             grpc.awaitTermination(5, TimeUnit.SECONDS);
         }
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
-    private static void shutdown(ExecutorService e) throws InterruptedException {
-        e.shutdownNow();
-        e.awaitTermination(10, TimeUnit.SECONDS);
     }
 
     /** Resigns (if leading) and stops, in reverse start order. */

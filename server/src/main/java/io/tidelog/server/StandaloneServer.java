@@ -12,28 +12,18 @@ import io.tidelog.coord.DroppedCollectionCollector;
 import io.tidelog.coord.GcConfig;
 import io.tidelog.coord.StreamingCoordinator;
 import io.tidelog.coord.VchannelAppender;
-import io.tidelog.flush.Flusher;
 import io.tidelog.flush.FlusherConfig;
-import io.tidelog.flush.SegmentUploader;
 import io.tidelog.message.MessageLimits;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.MetaStores;
 import io.tidelog.node.NodeConfig;
-import io.tidelog.node.WalManager;
 import io.tidelog.node.extension.DedupConfig;
-import io.tidelog.node.extension.ExtensionChain;
-import io.tidelog.node.recovery.MetaRecoveryStore;
-import io.tidelog.node.retention.MetaSubscriptionStore;
-import io.tidelog.node.retention.Retention;
 import io.tidelog.node.retention.RetentionConfig;
-import io.tidelog.node.shard.GrowingSegmentBytes;
 import io.tidelog.node.shard.ShardConfig;
-import io.tidelog.node.shard.ShardManager;
 import io.tidelog.node.txn.TxnConfig;
 import io.tidelog.objectstore.ObjectStore;
 import io.tidelog.objectstore.ObjectStores;
 import io.tidelog.parquet.ParquetConfig;
-import io.tidelog.tso.TimestampAllocator;
 import io.tidelog.tso.TsoConfig;
 import io.tidelog.wal.OpenOptions;
 import io.tidelog.wal.Wal;
@@ -56,7 +46,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,7 +64,7 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * Start order: meta store, coordinator (TSO), collection catalog, WAL backend, object store with the coordinator's
- * garbage collector of dropped collections, node, gRPC server, then
+ * garbage collector of dropped collections, node ({@link StreamingNodeParts}), gRPC server, then
  * the coordinator assigns every pchannel to the node at a new term, then a streaming client aimed at this
  * server is made for the catalog, which starts broadcasting DDL through it (resuming the DDL a previous run
  * left unfinished). {@link #close()} stops in reverse order.
@@ -102,12 +91,9 @@ public final class StandaloneServer implements AutoCloseable {
     private Server grpc;
     private String address;
     private StreamingCoordinator coordinator;
-    private WalManager wals;
+    private StreamingNodeParts node;
     private CollectionCatalog catalog;
-    private DedupConfig dedupConfig;
     private ObjectStore objects;
-    /** The collection shards of every pchannel served, for segment listings. */
-    private final Map<String, ShardManager> shards = new java.util.concurrent.ConcurrentHashMap<>();
 
     private StandaloneServer(ServerConfig config) {
         this.config = config;
@@ -127,7 +113,7 @@ public final class StandaloneServer implements AutoCloseable {
         }
         p.putIfAbsent("meta.embedded.dir", dataDir.resolve("meta").toString());
         p.putIfAbsent(OBJECT_STORE_URI, "file:" + dataDir.resolve("objects").toAbsolutePath());
-        StandaloneServer s = new StandaloneServer(ServerConfig.from(only(p, ServerConfig.PREFIX)));
+        StandaloneServer s = new StandaloneServer(ServerConfig.from(ConfigKeys.only(p, ServerConfig.PREFIX)));
         try {
             s.startAll(p, dataDir);
             return s;
@@ -151,96 +137,67 @@ public final class StandaloneServer implements AutoCloseable {
     }
 
     private void startAll(Map<String, String> p, Path dataDir) throws IOException {
-        MessageLimits limits = MessageLimits.from(only(p, MessageLimits.PREFIX));
-        NodeConfig nodeConfig = NodeConfig.from(only(p, NodeConfig.PREFIX));
-        TxnConfig txnConfig = TxnConfig.from(only(p, TxnConfig.PREFIX));
-        CoordConfig coordConfig = CoordConfig.from(only(p, CoordConfig.PREFIX));
-        TsoConfig tsoConfig = TsoConfig.from(only(p, "tso."));
-        CatalogConfig catalogConfig = CatalogConfig.from(only(p, CatalogConfig.PREFIX));
-        dedupConfig = DedupConfig.from(only(p, DedupConfig.PREFIX));
+        StreamingNodeParts.Configs nodeConfigs = StreamingNodeParts.Configs.from(p);
+        MessageLimits limits = nodeConfigs.limits();
+        CoordConfig coordConfig = CoordConfig.from(ConfigKeys.only(p, CoordConfig.PREFIX));
+        TsoConfig tsoConfig = TsoConfig.from(ConfigKeys.only(p, "tso."));
+        CatalogConfig catalogConfig = CatalogConfig.from(ConfigKeys.only(p, CatalogConfig.PREFIX));
         String walBackend = WalBackends.selected(p);
         StandaloneDisk.checkRoomToStart(Path.of(p.get("meta.embedded.dir")),
                 walBackend.equals(LOCAL_WAL) ? Path.of(p.get(LocalWalConfig.DIR)) : null, coordConfig.pchannelCount());
 
-        MetaStore meta = MetaStores.create("embedded", only(p, "meta."));
+        MetaStore meta = MetaStores.create("embedded", ConfigKeys.only(p, "meta."));
         started.push(meta);
         coordinator = new StreamingCoordinator(meta, coordConfig, tsoConfig, InstantSource.system());
         started.push(coordinator);
         catalog = new CollectionCatalog(meta, coordinator.pchannels(), catalogConfig, coordinator.tso(),
                 InstantSource.system());
         started.push(catalog);
-        Retention retention = new Retention(RetentionConfig.from(only(p, RetentionConfig.PREFIX)),
-                new MetaSubscriptionStore(meta), InstantSource.system());
         WalBackend backend = WalBackends.create(walBackend, walProperties(walBackend, p, limits, coordConfig));
         started.push(backend);
         // Only once the backend's settings were accepted: a start that failed on them must not tie the directory to it.
         checkWal(meta, walBackend, backend, coordConfig.pchannels());
-        ShardConfig shardConfig = ShardConfig.from(only(p, ShardConfig.PREFIX));
-        GrowingSegmentBytes growing = new GrowingSegmentBytes(shardConfig);
-        // Work that follows a WAL acknowledgement (a commit that waited for its bodies, rollbacks after a DDL)
-        // runs here, never on a backend's writer thread; it outlives the WALs.
-        ExecutorService txnContinuations = Executors.newSingleThreadExecutor(daemon("txn-continuation"));
-        started.push(() -> shutdown(txnContinuations));
-        TimestampAllocator tso = coordinator.tso();
 
-        Map<String, String> objectStoreSettings = only(p, "objectstore.");
+        Map<String, String> objectStoreSettings = ConfigKeys.only(p, "objectstore.");
         String objectStoreUri = objectStoreSettings.remove(OBJECT_STORE_URI);
         objects = ObjectStores.open(objectStoreUri, objectStoreSettings);
         started.push(objects);
         // The coordinator removes the files of dropped collections once gc.dropped.retention has passed.
         DroppedCollectionCollector gc = new DroppedCollectionCollector(meta, objects, new SegmentObjectLayout(),
-                GcConfig.from(only(p, GcConfig.PREFIX)), InstantSource.system());
+                GcConfig.from(ConfigKeys.only(p, GcConfig.PREFIX)), InstantSource.system());
         started.push(gc);
         gc.start();
-        FlusherConfig flusherConfig = FlusherConfig.from(only(p, FlusherConfig.PREFIX));
-        SegmentUploader uploader = new SegmentUploader(objects, dataDir.resolve("flush-scratch"),
-                ParquetConfig.from(only(p, ParquetConfig.PREFIX)));
-        // Uploads of every pchannel's flusher; they outlive the WALs (which stop handing them work first).
-        ScheduledExecutorService flushThreads = Executors.newScheduledThreadPool(flusherConfig.threads(), daemon("flush"));
-        started.push(() -> shutdown(flushThreads));
-        // Each pchannel's WAL carries the node's extensions in their one order (ExtensionChain says why).
-        ExtensionChain chain = new ExtensionChain(new ExtensionChain.Shared(dedupConfig, txnConfig, shardConfig, tso,
-                InstantSource.system(), growing, txnContinuations),
-                pchannel -> new Flusher(pchannel, flusherConfig, uploader, flushThreads));
-        wals = new WalManager(backend, tso, nodeConfig, pchannel -> {
-            ExtensionChain.Extensions extensions = chain.forPchannel(pchannel);
-            shards.put(pchannel, extensions.shards());
-            return extensions.inOrder();
-        }, new MetaRecoveryStore(meta), retention);
-        started.push(wals);
-
-
-        ExecutorService completions = Executors.newFixedThreadPool(2, daemon("grpc-results"));
-        started.push(() -> shutdown(completions));
-        ExecutorService consumers = Executors.newCachedThreadPool(daemon("consume"));
-        started.push(() -> shutdown(consumers));
+        node = StreamingNodeParts.start(backend, meta, coordinator.tso(), objects, nodeConfigs, config.maxConsumers(),
+                dataDir);
+        started.push(node);
 
         ConnectionFailureLog.install(); // a connection that is not gRPC: one short line, not a stack trace
         InetSocketAddress bind = new InetSocketAddress(config.host(), config.port());
         // One whole produce request may carry the largest message; anything larger is refused early.
         int maxInbound = limits.maxRecordBytes() + (1 << 20);
-        grpc = NettyServerBuilder.forAddress(bind)
+        NettyServerBuilder server = NettyServerBuilder.forAddress(bind)
                 .maxInboundMessageSize(maxInbound)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
-                .permitKeepAliveWithoutCalls(true)
-                .addService(new StreamingNodeService(wals, limits, completions, consumers, config.maxConsumers(),
-                        new SubscriptionRpcs(wals, retention.subscriptions(), consumers)))
+                .permitKeepAliveWithoutCalls(true);
+        node.addServices(server);
+        grpc = server
                 .addService(new CoordinatorService(coordinator,
-                        CoordinatorService.standalone(wals, config.nodeId(), this::address), completions))
-                .addService(new CollectionService(catalog, completions, new SegmentListing(shards, objects)))
+                        CoordinatorService.standalone(node.wals(), config.nodeId(), this::address), node.grpcResults()))
+                .addService(new CollectionService(catalog, node.grpcResults(),
+                        new SegmentListing(node.shards(), objects)))
                 .build()
                 .start();
         started.push(this::stopGrpc);
         address = config.advertisedHost() + ":" + grpc.getPort();
 
         // The node's calls from the coordinator run here, one thread per open, so that no recovery waits for another.
-        ExecutorService nodeCalls = Executors.newCachedThreadPool(daemon("node-control"));
-        started.push(() -> shutdown(nodeCalls));
+        ExecutorService nodeCalls = Executors.newCachedThreadPool(ServerExecutors.daemon("node-control"));
+        started.push(() -> ServerExecutors.shutdown(nodeCalls));
         // This life of the node: a number no earlier start had (the revision of the write that records it). Terms
         // are bound to it, so every start serves every pchannel at a new term.
         long session = meta.put(NODE_SESSION_KEY, config.nodeId().getBytes(StandardCharsets.UTF_8));
-        coordinator.addNode(new LocalNode(config.nodeId(), session, address, wals, nodeCalls));
-        int walMax = wals.get(coordinator.pchannels().get(0), 0).maxRecordBytes();
+        coordinator.addNode(new LocalNode(config.nodeId(), session, address, node.wals(), nodeCalls));
+        int walMax = node.wals().get(coordinator.pchannels().get(0), 0).maxRecordBytes();
         if (walMax < limits.maxRecordBytes()) {
             throw StreamingException.invalidArgument("the WAL accepts records of at most " + walMax + " bytes, less than "
                     + MessageLimits.MAX_BYTES_KEY + " allows once the node's fields are added (" + limits.maxRecordBytes() + ")");
@@ -251,20 +208,6 @@ public final class StandaloneServer implements AutoCloseable {
         catalog.start(m -> self.append(m)
                 .thenApply(a -> new VchannelAppender.Ack(a.id(), a.timeTick(), a.flushedSegmentIds())));
         LOG.info("Tidelog standalone serving {} pchannels on {}", coordinator.pchannels().size(), address);
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
-    private static void shutdown(ExecutorService e) throws InterruptedException {
-        e.shutdownNow();
-        e.awaitTermination(10, TimeUnit.SECONDS);
     }
 
     private void stopGrpc() throws InterruptedException {
@@ -295,7 +238,7 @@ public final class StandaloneServer implements AutoCloseable {
             throw StreamingException.invalidArgument("configuration keys " + stray + " do not belong to the selected WAL"
                     + " backend '" + backend + "' (" + WalBackends.BACKEND + "); its keys start with " + prefix);
         }
-        Map<String, String> w = only(p, prefix);
+        Map<String, String> w = ConfigKeys.only(p, prefix);
         w.putIfAbsent(prefix + "max.record.bytes", Integer.toString(limits.maxRecordBytes()));
         if (backend.equals(LOCAL_WAL) && !w.containsKey(LocalWalConfig.SEGMENT_BYTES)) {
             // Standalone keeps segments small (truncation frees whole segments; set the key for bulk
@@ -355,16 +298,6 @@ public final class StandaloneServer implements AutoCloseable {
         return names.size() <= 4 ? names.toString() : names.subList(0, 4) + " and " + (names.size() - 4) + " more";
     }
 
-    static Map<String, String> only(Map<String, String> p, String prefix) {
-        Map<String, String> out = new HashMap<>();
-        p.forEach((k, v) -> {
-            if (k.startsWith(prefix)) {
-                out.put(k, v);
-            }
-        });
-        return out;
-    }
-
     /** host:port clients dial. */
     public String address() {
         return address;
@@ -397,8 +330,8 @@ public final class StandaloneServer implements AutoCloseable {
             // DDL calls waiting for their broadcast end now (ON_SHUTDOWN), so gRPC can drain
             Closeables.closeQuietly(catalog, null);
         }
-        if (wals != null) {
-            Closeables.closeQuietly(wals, null);
+        if (node != null) {
+            Closeables.closeQuietly(node.wals(), null);
         }
         List<AutoCloseable> order = List.copyOf(started);
         started.clear();
