@@ -23,50 +23,21 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Leader election among coordinators, run by every store through a subclass that opens it. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-abstract class LeaderElectionContractTest {
+abstract class LeaderElectionContractTest extends StoreTestBase {
     private static final Duration WAIT = Duration.ofSeconds(15);
     private static final String DATA = "elect/data";
 
     @RegisterExtension
     final Seeds seeds = new Seeds();
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-    private MetaStore store;
-
-    /** A store over this test's own, empty key space. */
-    protected abstract MetaStore openStore();
-
     /** How many steps the random test takes. */
     protected abstract int randomSteps();
-
-    private MetaStore store() {
-        if (store == null) {
-            store = openStore();
-        }
-        return store;
-    }
-
-    @AfterEach
-    void closeEverything() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-        if (store != null) {
-            store.close();
-        }
-    }
-
-    private <T extends AutoCloseable> T closeLater(T c) {
-        toClose.add(c);
-        return c;
-    }
 
     private Candidate candidate(String id, MetaStore s, SessionConfig config) {
         return closeLater(new Candidate(id, s, config)).start();

@@ -11,42 +11,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The live view of one role's sessions, run by every store through a subclass that opens it. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-abstract class MembersContractTest {
+abstract class MembersContractTest extends StoreTestBase {
     private static final Duration WAIT = Duration.ofSeconds(15);
-
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-    private MetaStore store;
-
-    /** A store over this test's own, empty key space. */
-    protected abstract MetaStore openStore();
-
-    private MetaStore store() {
-        if (store == null) {
-            store = openStore();
-        }
-        return store;
-    }
-
-    @AfterEach
-    void closeEverything() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-        if (store != null) {
-            store.close();
-        }
-    }
-
-    private <T extends AutoCloseable> T closeLater(T c) {
-        toClose.add(c);
-        return c;
-    }
 
     private Session join(String role, String id) {
         return closeLater(Session.register(store(), SessionConfig.defaults(), role, id,

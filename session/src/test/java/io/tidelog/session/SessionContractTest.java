@@ -8,11 +8,8 @@ import io.tidelog.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -21,36 +18,8 @@ import org.junit.jupiter.api.Timeout;
  * that opens it. Sessions here have a ttl of 2 s (see {@link TestStores#SHORT}), so a lease expires for real.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-abstract class SessionContractTest {
+abstract class SessionContractTest extends StoreTestBase {
     protected static final Duration WAIT = Duration.ofSeconds(15);
-
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-    protected MetaStore store;
-
-    /** A store over this test's own, empty key space. */
-    protected abstract MetaStore openStore();
-
-    protected MetaStore store() {
-        if (store == null) {
-            store = openStore();
-        }
-        return store;
-    }
-
-    @AfterEach
-    void closeEverything() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-        if (store != null) {
-            store.close();
-        }
-    }
-
-    protected <T extends AutoCloseable> T closeLater(T c) {
-        toClose.add(c);
-        return c;
-    }
 
     protected Session register(MetaStore s, String id, LostRecorder lost) {
         return closeLater(Session.register(s, TestStores.SHORT, "node", id, bytes("addr-of-" + id), lost));
