@@ -202,9 +202,14 @@ public final class CoordServer implements AutoCloseable {
                     }
                 });
         synchronized (this) {
-            session = s;
-            election = e;
+            if (!closed) {
+                session = s;
+                election = e;
+                return;
+            }
         }
+        e.close(); // closed meanwhile (a lost session was being replaced): this life must not outlive the server
+        s.close();
     }
 
     /** A self-fenced or otherwise lost session: stop leading (the election says so too), then a new life. */
