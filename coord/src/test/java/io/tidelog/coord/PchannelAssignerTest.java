@@ -334,7 +334,7 @@ class PchannelAssignerTest {
         assigner.nodeUp(c);
         await("two each", () -> a.servingCount() == 2 && b.servingCount() == 2 && c.servingCount() == 2
                 && allAssignedTo(r, config, List.of(a, b, c)));
-        // one move at a time: no pchannel was ever ASSIGNING while another was
+        // one move per pchannel that changes hands: four moves, no pchannel moved twice
         r.checkTermsGrowAndStayBound();
         assertThat(b.calls.size() + c.calls.size()).isEqualTo(4);
     }
