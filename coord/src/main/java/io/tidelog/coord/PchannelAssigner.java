@@ -691,26 +691,6 @@ public final class PchannelAssigner implements AutoCloseable {
         waiters.clear();
     }
 
-    /** For tests and status: runs on the loop and returns the records as persisted. */
-    Map<String, Assignment> records() {
-        try {
-            return loop.submit(() -> {
-                Map<String, Assignment> out = new TreeMap<>();
-                for (Slot s : slots.values()) {
-                    if (s.record != null) {
-                        out.put(s.pchannel, s.record);
-                    }
-                }
-                return out;
-            }).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw StreamingException.onShutdown("interrupted");
-        } catch (ExecutionException | RejectedExecutionException e) {
-            throw StreamingException.onShutdown("the assigner is closed");
-        }
-    }
-
     /** Stops assigning (calls in flight are left to the nodes); waits for the step running now. */
     @Override
     public void close() {

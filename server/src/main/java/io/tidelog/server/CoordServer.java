@@ -36,7 +36,6 @@ import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -403,18 +402,5 @@ public final class CoordServer implements AutoCloseable {
             closed = true;
         }
         Closeables.closeAll(started);
-    }
-
-    /** Test support: the member ids of the coordinators with a live session. */
-    Set<String> coordinatorIds() {
-        return new TreeSet<>(coordinators.current().keySet());
-    }
-
-    Map<String, Boolean> nodeHealth() {
-        LeaderTerm t;
-        synchronized (this) {
-            t = term;
-        }
-        return t == null ? new HashMap<>() : t.nodes.health();
     }
 }
