@@ -324,6 +324,9 @@ public final class StreamingWal implements AutoCloseable {
     }
 
     private MessageId writeFirstTimeTick(NodeConfig config) {
+        // The previous owner's time ticks came from the same oracle, perhaps from timestamps this node's allocator
+        // does not hold yet: only a fresh one is sure to lie above them.
+        tso.sync();
         long tt = tso.next();
         MutableMessage tick = timeTick().withTimeTick(tt).withTerm(wal.term());
         byte[] record = tick.encode();
@@ -461,7 +464,11 @@ public final class StreamingWal implements AutoCloseable {
     private long allocateAbove(long barrier) {
         long tt = tso.next();
         if (tt <= barrier) {
-            // The barrier came from the same TSO, so it was issued before: a fresh timestamp exceeds it.
+            // The barrier came from the same oracle, issued before this call: after a sync a timestamp exceeds it.
+            tso.sync();
+            tt = tso.next();
+        }
+        if (tt <= barrier) {
             throw StreamingException.invalidArgument("barrier time tick " + barrier + " lies ahead of the TSO (" + tt + ")");
         }
         return tt;
@@ -592,7 +599,10 @@ public final class StreamingWal implements AutoCloseable {
         }
     }
 
-    /** Why appends are refused now (null if they are not): the failure that stopped the WAL, or its close. */
+    /**
+     * Why appends are refused now (null if they are not): the failure that stopped the WAL, or its close
+     * ({@code CHANNEL_NOT_EXIST}).
+     */
     private StreamingException availability() {
         StreamingException failure = unavailable;
         if (failure != null) {
@@ -601,7 +611,10 @@ public final class StreamingWal implements AutoCloseable {
                     + failure.detail() + " (the node reopens it; retry later)", failure);
         }
         if (closed) {
-            return StreamingException.onShutdown("pchannel " + pchannel() + " at term " + term() + " is closed");
+            // Refused before anything was written, and the pchannel is served elsewhere (or nowhere) from now on:
+            // a wrong node, so a client sends the append again to the owner it finds next.
+            return new StreamingException(ErrorCode.CHANNEL_NOT_EXIST, "pchannel " + pchannel() + " at term " + term()
+                    + " is closed: it is not served here any more");
         }
         return null;
     }

@@ -206,6 +206,30 @@ public final class WalManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops serving every pchannel, whatever its term: what a node does when it lost its session, since the
+     * coordinator may be moving its pchannels already. Each WAL finishes the appends it accepted (the storage fences
+     * them if a newer term opened). An open in progress is waited for; its caller must remove what it opened if the
+     * reason to serve it ended meanwhile (node control checks the session after each open). The manager stays open.
+     *
+     * @return the pchannels that were served
+     */
+    public List<String> removeAll() {
+        List<String> removed = new ArrayList<>();
+        for (StreamingWal w : serving()) {
+            synchronized (lockOf(w.pchannel())) {
+                StreamingWal current = wals.get(w.pchannel());
+                if (current != null) {
+                    forget(w.pchannel());
+                    current.close();
+                    removed.add(w.pchannel());
+                    LOG.info("pchannel {} at term {} removed", w.pchannel(), current.term());
+                }
+            }
+        }
+        return removed;
+    }
+
     /** Under the pchannel's lock. */
     private void forget(String pchannel) {
         wals.remove(pchannel);
