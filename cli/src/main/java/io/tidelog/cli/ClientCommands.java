@@ -8,7 +8,7 @@ import java.util.function.Function;
 
 /**
  * The client subcommands ({@code produce}, {@code consume}, {@code status}, {@code collection ...},
- * {@code partition ...}, {@code insert}, {@code delete}, {@code flush}, {@code segments}, {@code subscriptions}) as picocli command objects (or, for
+ * {@code partition ...}, {@code insert}, {@code delete}, {@code flush}, {@code segments}, {@code subscriptions}, {@code drain}) as picocli command objects (or, for
  * the groups, {@code CommandLine}s with their subcommands), for a root command to register with
  * {@code CommandLine.addSubcommand(Object)}. Each call returns new instances; a command object serves one
  * execution at a time.
@@ -46,6 +46,7 @@ public final class ClientCommands {
                 Objects.requireNonNull(stdin, "stdin"), Objects.requireNonNull(stop, "stop"));
         return List.of(new ProduceCommand(ctx), new ConsumeCommand(ctx), new StatusCommand(ctx),
                 CollectionCommand.commandLine(ctx), PartitionCommand.commandLine(ctx), new InsertCommand(ctx),
-                new DeleteCommand(ctx), new FlushCommand(ctx), new SegmentsCommand(ctx), SubscriptionsCommand.commandLine(ctx));
+                new DeleteCommand(ctx), new FlushCommand(ctx), new SegmentsCommand(ctx), SubscriptionsCommand.commandLine(ctx),
+                new DrainCommand(ctx));
     }
 }

@@ -10,6 +10,8 @@ import io.tidelog.message.MessageLimits;
 import io.tidelog.message.MutableMessage;
 import io.tidelog.message.Vchannels;
 import io.tidelog.proto.CoordinatorGrpc;
+import io.tidelog.proto.DrainNodeRequest;
+import io.tidelog.proto.DrainNodeResponse;
 import io.tidelog.proto.GetStatusRequest;
 import io.tidelog.proto.MessageEnvelope;
 import io.tidelog.proto.MessageType;
@@ -297,6 +299,23 @@ public final class StreamingClient implements AutoCloseable {
         return CoordinatorCalls.<CoordinatorGrpc.CoordinatorStub, io.tidelog.proto.ClusterStatus, ClusterStatus>call(
                 ctx, CoordinatorGrpc::newStub, config.appendTimeout(),
                 (stub, out) -> stub.getStatus(GetStatusRequest.getDefaultInstance(), out), ClusterStatus::fromProto);
+    }
+
+    /**
+     * Moves every pchannel off node {@code nodeId} (its current session), each handed over gracefully, and keeps
+     * new ones off it until that session ends; completes with the drained session's id once the node holds none.
+     * Fails with {@code NOT_FOUND} if the node has no live session, {@code TIMEOUT} after {@code timeout} (the drain
+     * goes on: no other node may be able to take the pchannels yet).
+     */
+    public CompletableFuture<Long> drainNode(String nodeId, Duration timeout) {
+        DrainNodeRequest r = DrainNodeRequest.newBuilder().setNodeId(nodeId).build();
+        return CoordinatorCalls.<CoordinatorGrpc.CoordinatorStub, DrainNodeResponse, Long>call(ctx,
+                CoordinatorGrpc::newStub, timeout, (stub, out) -> stub.drainNode(r, out), DrainNodeResponse::getSessionId);
+    }
+
+    /** {@link #drainNode} and wait. */
+    public long drainNodeBlocking(String nodeId, Duration timeout) {
+        return await(drainNode(nodeId, timeout));
     }
 
     /** {@link #status()} and wait. */

@@ -11,6 +11,7 @@ import io.tidelog.meta.TxnResult;
 import io.tidelog.state.proto.PchannelMeta;
 import io.tidelog.state.proto.PchannelState;
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -74,6 +75,8 @@ import org.slf4j.LoggerFactory;
 public final class PchannelAssigner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PchannelAssigner.class);
     static final String PCHANNEL_KEYS = "coord/pchannel/";
+    /** A drained node session, {@code coord/drain/<node id>} = its session id (decimal): kept across leaders. */
+    static final String DRAIN_KEYS = "coord/drain/";
     private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     /** What the assigner tells its owner; called on the assigner's thread, must not block. */
@@ -202,9 +205,12 @@ public final class PchannelAssigner implements AutoCloseable {
                 LOG.info("node {} has a new session {} (was {}): it holds nothing of the former one", node.nodeId(),
                         node.sessionId(), before.sessionId());
                 abandonAttemptsOn(before);
-                draining.remove(node.nodeId());
             } else if (before == null) {
                 LOG.info("node {} (session {}, {}) is live", node.nodeId(), node.sessionId(), node.address());
+            }
+            Long drained = draining.get(node.nodeId());
+            if (drained != null && drained != node.sessionId()) {
+                endDrain(node.nodeId(), drained); // a drain of an earlier life (perhaps from an earlier leader)
             }
             reconcileAll();
         });
@@ -230,29 +236,55 @@ public final class PchannelAssigner implements AutoCloseable {
             LOG.info("node {} (session {}) is down: {}; moving its pchannels", nodeId, sessionId, why);
             live.remove(nodeId);
             abandonAttemptsOn(h);
+            endDrain(nodeId, sessionId);
             reconcileAll();
         });
     }
 
     /**
      * Moves every pchannel off the node's current session, gracefully; the session gets none until it ends (a
-     * restarted node is a new session and takes pchannels again). The future completes when the node holds none.
+     * restarted node is a new session and takes pchannels again). The drain is persisted, so a new leader keeps it.
+     * The future completes with the drained session's id when the node holds none; {@code NOT_FOUND} if the node
+     * has no live session.
      */
-    public CompletableFuture<Void> drain(String nodeId) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        post(() -> {
+    public CompletableFuture<Long> drain(String nodeId) {
+        return ask(done -> {
             NodeHandle h = live.get(nodeId);
             if (h == null) {
                 done.completeExceptionally(new StreamingException(ErrorCode.NOT_FOUND, "node " + nodeId
-                        + " is not live"));
+                        + " has no live session"));
                 return;
             }
-            draining.put(nodeId, h.sessionId());
-            LOG.info("draining node {} (session {})", nodeId, h.sessionId());
-            waiters.add(new Waiter(() -> slots.values().stream().noneMatch(s -> ownedBy(s, h)), done));
+            if (!isDraining(h)) {
+                try {
+                    meta.put(DRAIN_KEYS + nodeId, Long.toString(h.sessionId()).getBytes(StandardCharsets.UTF_8));
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
+                    throw e;
+                }
+                draining.put(nodeId, h.sessionId());
+                LOG.info("draining node {} (session {})", nodeId, h.sessionId());
+            }
+            CompletableFuture<Void> empty = new CompletableFuture<>();
+            empty.whenComplete((v, err) -> {
+                if (err != null) {
+                    done.completeExceptionally(err);
+                } else {
+                    done.complete(h.sessionId());
+                }
+            });
+            waiters.add(new Waiter(() -> slots.values().stream().noneMatch(s -> ownedBy(s, h)), empty));
             reconcileAll();
         });
-        return done;
+    }
+
+    /** The drain of a node session that ended is forgotten, here and in the store. Loop thread. */
+    private void endDrain(String nodeId, long sessionId) {
+        Long session = draining.get(nodeId);
+        if (session != null && session == sessionId) {
+            draining.remove(nodeId);
+            meta.delete(DRAIN_KEYS + nodeId);
+        }
     }
 
     /**
@@ -279,18 +311,20 @@ public final class PchannelAssigner implements AutoCloseable {
 
     /** Completes when every pchannel is ASSIGNED to a live node session. */
     public CompletableFuture<Void> whenAllAssigned() {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        post(() -> {
+        return ask(done -> {
             waiters.add(new Waiter(() -> slots.values().stream().allMatch(s -> s.record != null
                     && s.record.state() == PchannelState.ASSIGNED && liveOwner(s.record) != null), done));
             checkWaiters();
         });
-        return done;
     }
 
     // ---------------------------------------------------------------- the tasks (loop thread)
 
     private void load() {
+        for (KeyValue kv : meta.scan(DRAIN_KEYS)) {
+            draining.put(kv.key().substring(DRAIN_KEYS.length()),
+                    Long.parseLong(new String(kv.value(), StandardCharsets.UTF_8)));
+        }
         for (String p : config.pchannels()) {
             Slot s = new Slot(p);
             slots.put(p, s);
@@ -650,6 +684,23 @@ public final class PchannelAssigner implements AutoCloseable {
         } catch (RejectedExecutionException e) {
             // closed: nothing more to do
         }
+    }
+
+    /** Runs {@code body} on the loop with a future it completes; a stopped assigner fails it with ON_SHUTDOWN. */
+    private <T> CompletableFuture<T> ask(java.util.function.Consumer<CompletableFuture<T>> body) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        try {
+            loop.execute(() -> {
+                if (stopped) {
+                    f.completeExceptionally(StreamingException.onShutdown("the assigner is closed"));
+                } else {
+                    guarded(() -> body.accept(f));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            f.completeExceptionally(StreamingException.onShutdown("the assigner is closed"));
+        }
+        return f;
     }
 
     private void schedule(Runnable r, long delayNanos) {

@@ -321,6 +321,40 @@ class PchannelAssignerTest {
     }
 
     @Test
+    void aDrainOutlivesTheLeaderThatMadeItAndEndsWithTheDrainedSession() {
+        CoordConfig config = config(4);
+        Recorder r = new Recorder();
+        PchannelAssigner first = assigner(meta, config, r);
+        FakeNode a = new FakeNode("a");
+        FakeNode b = new FakeNode("b");
+        first.nodeUp(a);
+        first.nodeUp(b);
+        await("both serve", () -> a.servingCount() == 2 && b.servingCount() == 2);
+        assertThat(first.drain("a").orTimeout(20, TimeUnit.SECONDS).join()).isEqualTo(a.session);
+        first.close();
+
+        Recorder r2 = new Recorder();
+        PchannelAssigner next = assigner(meta, config, r2);
+        next.nodeUp(a);
+        next.nodeUp(b);
+        next.whenAllAssigned().orTimeout(20, TimeUnit.SECONDS).join();
+        FakeNode c = new FakeNode("c");
+        next.nodeUp(c);
+        await("the load evens out over b and c, never onto the drained a", () -> b.servingCount() == 2
+                && c.servingCount() == 2);
+        assertThat(a.servingCount()).isZero();
+        assertThat(meta.get(PchannelAssigner.DRAIN_KEYS + "a")).isPresent();
+
+        FakeNode restarted = new FakeNode("a");
+        next.nodeUp(restarted);
+        await("the restarted a takes pchannels again", () -> restarted.servingCount() > 0);
+        await("the drain of the ended session is forgotten", () -> meta.get(PchannelAssigner.DRAIN_KEYS + "a")
+                .isEmpty());
+        assertThat(next.drain("nobody").handle((s, e) -> e).join()).isInstanceOf(StreamingException.class)
+                .hasMessageContaining("NOT_FOUND").hasMessageContaining("no live session");
+    }
+
+    @Test
     void aJoiningNodeGetsItsShareOnePchannelAtATime() {
         CoordConfig config = config(6);
         Recorder r = new Recorder();
