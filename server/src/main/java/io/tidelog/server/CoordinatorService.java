@@ -14,6 +14,8 @@ import io.tidelog.node.WalStatus;
 import io.tidelog.node.retention.RetentionStatus;
 import io.tidelog.proto.AllocateTimestampsRequest;
 import io.tidelog.proto.AllocateTimestampsResponse;
+import io.tidelog.proto.DrainNodeRequest;
+import io.tidelog.proto.DrainNodeResponse;
 import io.tidelog.proto.AssignmentSnapshot;
 import io.tidelog.proto.ClusterStatus;
 import io.tidelog.proto.CoordinatorGrpc;
@@ -165,6 +167,27 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
                 request.getError().getMessage()));
         responses.onNext(ReportAssignmentErrorResponse.getDefaultInstance());
         responses.onCompleted();
+    }
+
+    /**
+     * Answers when the node holds no pchannel; if the caller goes away first, the drain goes on. A term that ends
+     * meanwhile fails the call with {@code NOT_LEADER}, and the client asks the next leader, which finds the drain
+     * persisted and answers when it is done.
+     */
+    @Override
+    public void drainNode(DrainNodeRequest request, StreamObserver<DrainNodeResponse> responses) {
+        if (request.getNodeId().isBlank()) {
+            responses.onError(GrpcErrors.toStatus(StreamingException.invalidArgument("a node id is required")));
+            return;
+        }
+        coordinator.assigner().drain(request.getNodeId()).whenCompleteAsync((session, err) -> {
+            if (err != null) {
+                responses.onError(GrpcErrors.toStatus(err));
+            } else {
+                responses.onNext(DrainNodeResponse.newBuilder().setSessionId(session).build());
+                responses.onCompleted();
+            }
+        }, background);
     }
 
     @Override

@@ -31,6 +31,7 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.addSubcommand(new StandaloneCommand(stop));
         cl.addSubcommand(new CoordCommand(stop));
+        cl.addSubcommand(new NodeCommand(stop));
         for (Object command : ClientCommands.all(stop)) {
             cl.addSubcommand(command);
         }

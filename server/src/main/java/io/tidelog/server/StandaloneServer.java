@@ -18,7 +18,6 @@ import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.MetaStores;
 import io.tidelog.node.NodeConfig;
 import io.tidelog.node.extension.DedupConfig;
-import io.tidelog.node.retention.RetentionConfig;
 import io.tidelog.node.shard.ShardConfig;
 import io.tidelog.node.txn.TxnConfig;
 import io.tidelog.objectstore.ObjectStore;
@@ -82,7 +81,6 @@ public final class StandaloneServer implements AutoCloseable {
     private static final String LOCAL_WAL = "local";
     /** The meta key that remembers which WAL backend the data directory was started with. */
     private static final String WAL_BACKEND_KEY = "standalone/wal-backend";
-    private static final String OBJECTSTORE_WAL = "objectstore";
     /** The meta key whose revision numbers the standalone node's sessions (one per start). */
     private static final String NODE_SESSION_KEY = "standalone/node-session";
 
@@ -153,7 +151,7 @@ public final class StandaloneServer implements AutoCloseable {
         catalog = new CollectionCatalog(meta, coordinator.pchannels(), catalogConfig, coordinator.tso(),
                 InstantSource.system());
         started.push(catalog);
-        WalBackend backend = WalBackends.create(walBackend, walProperties(walBackend, p, limits, coordConfig));
+        WalBackend backend = WalBackends.create(walBackend, WalSettings.of(walBackend, p, limits, coordConfig.pchannelCount()));
         started.push(backend);
         // Only once the backend's settings were accepted: a start that failed on them must not tie the directory to it.
         checkWal(meta, walBackend, backend, coordConfig.pchannels());
@@ -216,46 +214,6 @@ public final class StandaloneServer implements AutoCloseable {
             grpc.shutdownNow();
             grpc.awaitTermination(5, TimeUnit.SECONDS);
         }
-    }
-
-    /**
-     * The selected backend's own keys ({@code wal.<backend>.*}), with the standalone defaults: the WAL's record limit
-     * follows the message limit unless set (a message within the limit, once the node adds its fields, must always
-     * fit); the local WAL keeps small segments; the objectstore WAL uses the object store of flushed segments
-     * unless told otherwise. Keys of another backend are a mistake, not something to ignore.
-     */
-    private static Map<String, String> walProperties(String backend, Map<String, String> p, MessageLimits limits,
-                                                     CoordConfig coordConfig) {
-        String prefix = "wal." + backend + ".";
-        Set<String> stray = new TreeSet<>();
-        for (String k : p.keySet()) {
-            if (k.startsWith("wal.") && !k.startsWith(prefix) && !k.equals(WalBackends.BACKEND)
-                    && !k.startsWith(RetentionConfig.PREFIX)) {
-                stray.add(k);
-            }
-        }
-        if (!stray.isEmpty()) {
-            throw StreamingException.invalidArgument("configuration keys " + stray + " do not belong to the selected WAL"
-                    + " backend '" + backend + "' (" + WalBackends.BACKEND + "); its keys start with " + prefix);
-        }
-        Map<String, String> w = ConfigKeys.only(p, prefix);
-        w.putIfAbsent(prefix + "max.record.bytes", Integer.toString(limits.maxRecordBytes()));
-        if (backend.equals(LOCAL_WAL) && !w.containsKey(LocalWalConfig.SEGMENT_BYTES)) {
-            // Standalone keeps segments small (truncation frees whole segments; set the key for bulk
-            // throughput), smaller still on a small disk, never too small for the largest record.
-            long fitted = StandaloneDisk.segmentBytes(Path.of(w.get(LocalWalConfig.DIR)),
-                    coordConfig.pchannelCount(), STANDALONE_SEGMENT_BYTES, w);
-            w.put(LocalWalConfig.SEGMENT_BYTES, Long.toString(fitted));
-        }
-        if (backend.equals(OBJECTSTORE_WAL) && !w.containsKey(prefix + "uri")) {
-            w.put(prefix + "uri", p.get(OBJECT_STORE_URI));
-            p.forEach((k, v) -> {
-                if (k.startsWith("objectstore.s3.")) {
-                    w.putIfAbsent(prefix + k.substring("objectstore.".length()), v);
-                }
-            });
-        }
-        return w;
     }
 
     /**

@@ -1,0 +1,146 @@
+package io.tidelog.server;
+
+import io.grpc.Channel;
+import io.grpc.StatusRuntimeException;
+import io.tidelog.common.ErrorCode;
+import io.tidelog.common.StreamingException;
+import io.tidelog.message.GrpcErrors;
+import io.tidelog.proto.AllocateTimestampsRequest;
+import io.tidelog.proto.AllocateTimestampsResponse;
+import io.tidelog.proto.CoordinatorGrpc;
+import io.tidelog.tso.TimestampAllocator;
+import io.tidelog.tso.TimestampOracle;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * A streaming node's timestamps in a cluster: taken from the leader coordinator's TSO ({@code AllocateTimestamps})
+ * in batches of {@code batch}, used for at most {@code maxAge}.
+ *
+ * <p>Which coordinator: the last one that answered; on {@code NOT_LEADER} the leader it names; otherwise each of
+ * {@code coordinators} in turn, backing off once per round, until {@code timeout} has passed, then {@code TIMEOUT}.
+ * Each call has a deadline of its own, a fraction of the whole, so one unreachable coordinator does not use it up.
+ *
+ * <p>Why batches are safe: timestamps from one batch are unique and increasing, and every batch is above the
+ * previous ones of this allocator. Another node's batch may be above this one's (so two nodes' time ticks
+ * interleave), which matters only where a pchannel changes hands: the new owner calls {@link #sync()} before its first
+ * time tick, and the next batch, taken after the old owner was fenced, is above everything the old owner had.
+ *
+ * <p>Thread-safe; a call that must take a batch holds the others (they need the same batch) until it has one.
+ */
+final class CoordinatorTso implements TimestampAllocator {
+    private static final Duration MIN_BACKOFF = Duration.ofMillis(20);
+    private static final Duration MAX_BACKOFF = Duration.ofMillis(500);
+
+    private final Supplier<List<String>> coordinators;
+    private final Function<String, Channel> channels;
+    private final int batch;
+    private final long maxAgeNanos;
+    private final Duration timeout;
+    /** Under the monitor. */
+    private String leader;
+    private long next;
+    private long remaining;
+    private long takenAtNanos;
+
+    /**
+     * @param coordinators the coordinators' addresses as known now (e.g. their sessions in the meta store)
+     * @param channels     a channel to a coordinator address, owned by the caller
+     */
+    CoordinatorTso(Supplier<List<String>> coordinators, Function<String, Channel> channels, int batch, Duration maxAge,
+                   Duration timeout) {
+        if (batch < 1 || batch > TimestampOracle.MAX_BATCH) {
+            throw new IllegalArgumentException("batch " + batch);
+        }
+        this.coordinators = coordinators;
+        this.channels = channels;
+        this.batch = batch;
+        this.maxAgeNanos = maxAge.toNanos();
+        this.timeout = timeout;
+    }
+
+    @Override
+    public synchronized long allocate(int count) {
+        if (count < 1 || count > TimestampOracle.MAX_BATCH) {
+            throw StreamingException.invalidArgument("can allocate 1 to " + TimestampOracle.MAX_BATCH
+                    + " timestamps, not " + count);
+        }
+        if (remaining < count || System.nanoTime() - takenAtNanos > maxAgeNanos) {
+            take(Math.max(batch, count));
+        }
+        long first = next;
+        next += count;
+        remaining -= count;
+        return first;
+    }
+
+    @Override
+    public synchronized void sync() {
+        remaining = 0;
+    }
+
+    private void take(int count) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long perCall = Math.max(TimeUnit.MILLISECONDS.toNanos(200), timeout.toNanos() / 4);
+        Duration backoff = MIN_BACKOFF;
+        List<String> round = new ArrayList<>();
+        StreamingException last = null;
+        int hops = 0;
+        while (true) {
+            String target = leader;
+            if (target == null) {
+                if (round.isEmpty()) {
+                    round.addAll(coordinators.get());
+                }
+                target = round.isEmpty() ? null : round.remove(0);
+            }
+            if (target != null) {
+                try {
+                    long left = deadline - System.nanoTime();
+                    AllocateTimestampsResponse r = CoordinatorGrpc.newBlockingStub(channels.apply(target))
+                            .withDeadlineAfter(Math.max(1, Math.min(perCall, left)), TimeUnit.NANOSECONDS)
+                            .allocateTimestamps(AllocateTimestampsRequest.newBuilder().setCount(count).build());
+                    leader = target;
+                    next = r.getFirst();
+                    remaining = r.getCount();
+                    takenAtNanos = System.nanoTime();
+                    return;
+                } catch (StatusRuntimeException e) {
+                    last = GrpcErrors.fromThrowable(e, "coordinator " + target);
+                    if (last.code() == ErrorCode.INVALID_ARGUMENT) {
+                        throw last;
+                    }
+                    String from = target;
+                    Optional<String> hint = GrpcErrors.leaderHint(e).filter(h -> !h.equals(from));
+                    leader = hint.orElse(null);
+                    if (leader != null && hops++ < 3) {
+                        continue; // the hinted leader at once (a few hops: standbys may name each other for a moment)
+                    }
+                    leader = null;
+                }
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new StreamingException(ErrorCode.TIMEOUT, "no leading coordinator gave timestamps within "
+                        + timeout + (target == null ? " (no coordinator is registered)" : "")
+                        + (last == null ? "" : "; the last answer: " + last.getMessage()));
+            }
+            if (round.isEmpty()) {
+                // a full round without a leader: wait a little before the next
+                hops = 0;
+                try {
+                    Thread.sleep(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, backoff.toMillis()));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw StreamingException.onShutdown("interrupted while taking timestamps");
+                }
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            }
+        }
+    }
+}

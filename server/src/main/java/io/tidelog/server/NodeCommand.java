@@ -1,0 +1,98 @@
+package io.tidelog.server;
+
+import io.tidelog.cli.StopRequest;
+import io.tidelog.common.ErrorCode;
+import io.tidelog.common.StreamingException;
+import io.tidelog.wal.WalBackends;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tidelog node}: one streaming node of a cluster, until a stop request (SIGTERM or Ctrl-C through
+ * {@link io.tidelog.cli.Launcher}); then it hands its pchannels back, shuts down cleanly and exits 0.
+ */
+@Command(name = "node", mixinStandardHelpOptions = true,
+        description = {"Runs one streaming node of a Tidelog cluster on etcd: it registers a session and serves the "
+                + "pchannels the leader coordinator assigns to it, on a WAL every node can open (objectstore or kafka), "
+                + "until SIGTERM or Ctrl-C; then it hands its pchannels back to the coordinator before it exits.",
+            "Exit status: 0 after a clean shutdown (also on SIGTERM or Ctrl-C), 2 for a wrong command line or bad "
+                + "configuration, 1 for any other failure."})
+public final class NodeCommand implements Callable<Integer> {
+    private final StopRequest stop;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--etcd", required = true, paramLabel = "URL[,URL...]",
+            description = "The etcd endpoints (host:port or http://host:port), comma-separated. Sets meta.etcd.endpoints.")
+    String etcd;
+
+    @Option(names = "--port", description = "gRPC port (default: 19530; 0 picks a free one).")
+    Integer port;
+
+    @Option(names = "--node-id", required = true, paramLabel = "ID",
+            description = "This node's id, unique in the cluster and kept across restarts. Sets server.node.id.")
+    String nodeId;
+
+    @Option(names = "--data-dir", required = true, paramLabel = "DIR",
+            description = "Where files being written are kept before their upload (nothing else lives on local disk).")
+    Path dataDir;
+
+    @Option(names = "--wal", required = true, paramLabel = "objectstore|kafka",
+            description = "The WAL backend, shared by every node: objectstore (wal.objectstore.uri) or kafka"
+                    + " (wal.kafka.bootstrap.servers). Sets " + WalBackends.BACKEND + ".")
+    String wal;
+
+    @Option(names = "--object-store", paramLabel = "URI", description = "Where flushed segments go, shared by every "
+            + "node: file:DIR or s3://BUCKET/PREFIX (default for the objectstore WAL: wal.objectstore.uri).")
+    String objectStore;
+
+    @Option(names = {"-c", "--config"}, description = "A configuration key, KEY=VALUE (repeatable).")
+    Map<String, String> config = new HashMap<>();
+
+    NodeCommand(StopRequest stop) {
+        this.stop = stop;
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (!NodeServer.SHARED_BACKENDS.contains(wal)) {
+            throw new ParameterException(spec.commandLine(), "Invalid value for option '--wal': '" + wal
+                    + "' (a node of a cluster takes objectstore or kafka)");
+        }
+        if (nodeId.isBlank()) {
+            throw new ParameterException(spec.commandLine(), "Invalid value for option '--node-id': it is blank");
+        }
+        Map<String, String> p = new HashMap<>(config);
+        p.put("meta.etcd.endpoints", etcd);
+        p.put(ServerConfig.PREFIX + "node.id", nodeId);
+        p.put(WalBackends.BACKEND, wal);
+        if (port != null) {
+            p.put(ServerConfig.PORT, port.toString());
+        }
+        if (objectStore != null) {
+            p.put(StandaloneServer.OBJECT_STORE_URI, objectStore);
+        }
+        NodeServer server;
+        try {
+            server = NodeServer.start(dataDir, p);
+        } catch (StreamingException e) {
+            spec.commandLine().getErr().println("error: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return e.code() == ErrorCode.INVALID_ARGUMENT ? 2 : 1;
+        }
+        System.out.println("Tidelog node " + server.nodeId() + " listening on " + server.address());
+        System.out.flush();
+        stop.await();
+        System.err.println("tidelog: handing the pchannels back and shutting down");
+        server.close();
+        return 0;
+    }
+}

@@ -1,0 +1,327 @@
+package io.tidelog.server;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.tidelog.client.StreamingClient;
+import io.tidelog.common.Closeables;
+import io.tidelog.common.StreamingException;
+import io.tidelog.flush.FlusherConfig;
+import io.tidelog.message.MessageLimits;
+import io.tidelog.meta.MetaStore;
+import io.tidelog.meta.MetaStores;
+import io.tidelog.node.NodeConfig;
+import io.tidelog.node.extension.DedupConfig;
+import io.tidelog.node.shard.ShardConfig;
+import io.tidelog.node.txn.TxnConfig;
+import io.tidelog.objectstore.ObjectStore;
+import io.tidelog.objectstore.ObjectStores;
+import io.tidelog.parquet.ParquetConfig;
+import io.tidelog.session.Members;
+import io.tidelog.session.MembersListener;
+import io.tidelog.session.Session;
+import io.tidelog.session.SessionConfig;
+import io.tidelog.session.SessionInfo;
+import io.tidelog.wal.WalBackend;
+import io.tidelog.wal.WalBackends;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One streaming node of a cluster ({@code tidelog node}): the WALs of the pchannels the leader coordinator assigns
+ * to it, on a backend every node can open ({@code objectstore} or {@code kafka}, which fence older terms at the
+ * storage), with recovery state and subscriptions in the meta store (etcd), flushed segments in the shared object
+ * store and time ticks from the leader's TSO ({@link CoordinatorTso}).
+ *
+ * <p><b>Session.</b> The node registers {@code session/node/<id>} (info: its gRPC address) under a lease; the leader
+ * follows the sessions and sends assigns, removes and heartbeats ({@link NodeControlService}), each naming the
+ * session it is meant for. When the session is lost (its keepalive failed for longer than the ttl less the margin,
+ * or its lease or key is gone), the node stops serving every WAL at once, by itself, then registers a new session:
+ * the leader has moved, or will move, its pchannels to other nodes at newer terms, and sees the new session as a
+ * node that joined.
+ *
+ * <p><b>Stopping</b> ({@link #close()}, on SIGTERM) hands the pchannels back: the node asks the leader to drain it
+ * (every pchannel removed here gracefully, so accepted appends finish and recovery state is saved, then opened
+ * elsewhere), waits for that at most {@code server.shutdown.timeout}, then ends its session (the lease revoked, so
+ * the leader moves at once whatever is left, fencing it at the storage), then stops the rest in reverse start order.
+ *
+ * <p>Start order: meta store, the coordinators' sessions (for the TSO and the drain), WAL backend, object store,
+ * node parts ({@link StreamingNodeParts}), gRPC server, session. Threads: the session's listener runs on its
+ * watchdog thread and hands the new registration to a background thread; the current session id is volatile.
+ */
+public final class NodeServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeServer.class);
+    /** Configuration key prefixes a node understands. */
+    static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, NodeConfig.PREFIX, MessageLimits.PREFIX,
+            DedupConfig.PREFIX, ShardConfig.PREFIX, TxnConfig.PREFIX, FlusherConfig.PREFIX, ParquetConfig.PREFIX,
+            "wal.", "meta.", "objectstore.", "session.");
+    static final String NODE_ROLE = "node";
+    /** Backends a node of a cluster can serve on: every node must be able to open every pchannel's log. */
+    static final Set<String> SHARED_BACKENDS = Set.of("objectstore", "kafka");
+
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private final ServerConfig config;
+    private final SessionConfig sessionConfig;
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private MetaStore meta;
+    private Members coordinators;
+    private StreamingNodeParts node;
+    private Server grpc;
+    private String address;
+    private ScheduledExecutorService background;
+    /** The current session's id, 0 while there is none; written under the monitor. */
+    private volatile long sessionId;
+    /** Under the monitor. */
+    private Session session;
+    private boolean closed;
+
+    private NodeServer(ServerConfig config, SessionConfig sessionConfig) {
+        this.config = config;
+        this.sessionConfig = sessionConfig;
+    }
+
+    /**
+     * Starts a node. {@code properties} hold {@code meta.etcd.*} (at least {@code meta.etcd.endpoints}),
+     * {@code server.*} (at least {@code server.node.id}), {@code wal.backend} ({@code objectstore} or {@code kafka})
+     * with the backend's keys, {@code objectstore.uri} (flushed segments; for the objectstore WAL it defaults to
+     * {@code wal.objectstore.uri}) and any node component's keys; unknown keys fail with {@code INVALID_ARGUMENT}.
+     *
+     * @param dataDir where files being written before their upload are kept
+     */
+    public static NodeServer start(Path dataDir, Map<String, String> properties) {
+        Set<String> unknown = new TreeSet<>();
+        for (String k : properties.keySet()) {
+            if (PREFIXES.stream().noneMatch(k::startsWith)) {
+                unknown.add(k);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw StreamingException.invalidArgument("unknown configuration keys for a node: " + unknown
+                    + " (known prefixes: " + new TreeSet<>(PREFIXES) + ")");
+        }
+        if (!properties.containsKey(ServerConfig.PREFIX + "node.id")) {
+            throw StreamingException.invalidArgument("a node needs an id (server.node.id, --node-id)");
+        }
+        NodeServer s = new NodeServer(ServerConfig.from(ConfigKeys.only(properties, ServerConfig.PREFIX)),
+                SessionConfig.from(ConfigKeys.only(properties, "session.")));
+        try {
+            s.startAll(new HashMap<>(properties), dataDir);
+            return s;
+        } catch (RuntimeException | IOException e) {
+            Closeables.closeQuietly(s, e);
+            throw StreamingException.from(e);
+        }
+    }
+
+    private void startAll(Map<String, String> p, Path dataDir) throws IOException {
+        StreamingNodeParts.Configs nodeConfigs = StreamingNodeParts.Configs.from(p);
+        String walBackend = WalBackends.selected(p);
+        if (!SHARED_BACKENDS.contains(walBackend)) {
+            throw StreamingException.invalidArgument("a node of a cluster needs a WAL every node can open: "
+                    + new TreeSet<>(SHARED_BACKENDS) + ", not '" + walBackend + "'");
+        }
+        if (!p.containsKey(StandaloneServer.OBJECT_STORE_URI)) {
+            String walUri = p.get("wal.objectstore.uri");
+            if (!walBackend.equals("objectstore") || walUri == null) {
+                throw StreamingException.invalidArgument("a node needs the shared object store of flushed segments ("
+                        + StandaloneServer.OBJECT_STORE_URI + ", --object-store)");
+            }
+            p.put(StandaloneServer.OBJECT_STORE_URI, walUri);
+        }
+        Map<String, String> walSettings = WalSettings.of(walBackend, p, nodeConfigs.limits(), 0);
+        Map<String, String> metaSettings = ConfigKeys.only(p, "meta.");
+        String store = metaSettings.containsKey("meta.etcd.endpoints") ? "etcd" : metaSettings.getOrDefault(
+                "meta.store", "etcd");
+        metaSettings.remove("meta.store");
+
+        meta = MetaStores.create(store, metaSettings);
+        started.push(meta);
+        background = Executors.newSingleThreadScheduledExecutor(ServerExecutors.daemon("node-session"));
+        started.push(() -> ServerExecutors.shutdown(background));
+        started.push(() -> channels.values().forEach(ManagedChannel::shutdownNow));
+        coordinators = Members.watch(meta, CoordServer.COORD_ROLE, new MembersListener() {
+        });
+        started.push(coordinators);
+        NodeConfig n = nodeConfigs.node();
+        CoordinatorTso tso = new CoordinatorTso(this::coordinatorAddresses, this::channel, n.tsoBatch(),
+                n.tsoBatchMaxAge(), n.tsoTimeout());
+        WalBackend backend = WalBackends.create(walBackend, walSettings);
+        started.push(backend);
+        Map<String, String> objectStoreSettings = ConfigKeys.only(p, "objectstore.");
+        ObjectStore objects = ObjectStores.open(objectStoreSettings.remove(StandaloneServer.OBJECT_STORE_URI),
+                objectStoreSettings);
+        started.push(objects);
+        node = StreamingNodeParts.start(backend, meta, tso, objects, nodeConfigs, config.maxConsumers(), dataDir);
+        started.push(node);
+
+        ConnectionFailureLog.install();
+        NettyServerBuilder server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
+                .maxInboundMessageSize(nodeConfigs.limits().maxRecordBytes() + (1 << 20))
+                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true);
+        node.addServices(server, () -> sessionId);
+        grpc = server.build().start();
+        started.push(this::stopGrpc);
+        address = config.advertisedHost() + ":" + grpc.getPort();
+        started.push(this::endSession);
+        register();
+        LOG.info("Tidelog node {} serving on {} ({} WAL), session {}", config.nodeId(), address, walBackend, sessionId);
+    }
+
+    private List<String> coordinatorAddresses() {
+        List<String> out = new ArrayList<>();
+        for (SessionInfo s : coordinators.current().values()) {
+            out.add(new String(s.info(), StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    private ManagedChannel channel(String target) {
+        return channels.computeIfAbsent(target, t -> NettyChannelBuilder.forTarget(t).usePlaintext().build());
+    }
+
+    /** A new session; the node serves under it from now on. */
+    private void register() {
+        Session s = Session.register(meta, sessionConfig, NODE_ROLE, config.nodeId(),
+                address.getBytes(StandardCharsets.UTF_8), this::sessionLost);
+        synchronized (this) {
+            if (!closed) {
+                session = s;
+                sessionId = s.sessionId();
+                return;
+            }
+        }
+        s.close();
+    }
+
+    /** On the session's watchdog thread: stop serving at once, then a new life. */
+    private void sessionLost(Session lost, String why) {
+        synchronized (this) {
+            if (session != lost) {
+                return;
+            }
+            session = null;
+            sessionId = 0; // node control refuses every call from now on
+        }
+        List<String> removed = node.wals().removeAll();
+        LOG.warn("node {}: session {} lost ({}); stopped serving {} pchannels {}; registering again", config.nodeId(),
+                lost.sessionId(), why, removed.size(), removed);
+        lost.close();
+        background.execute(this::registerAgain);
+    }
+
+    private void registerAgain() {
+        synchronized (this) {
+            if (closed || session != null) {
+                return;
+            }
+        }
+        try {
+            register();
+            LOG.info("node {}: registered again, session {}", config.nodeId(), sessionId);
+        } catch (RuntimeException e) {
+            LOG.warn("node {}: registering again failed: {}; retrying", config.nodeId(), e.toString());
+            background.schedule(this::registerAgain, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * The graceful part of a stop: the leader drains this node (each pchannel removed here, so appends in flight
+     * finish and recovery state is saved, before it opens elsewhere), within the shutdown timeout.
+     */
+    private void handBack() {
+        if (sessionId == 0 || node.wals().status().isEmpty()) {
+            return;
+        }
+        List<String> targets = coordinatorAddresses();
+        if (targets.isEmpty()) {
+            LOG.warn("node {}: no coordinator to hand the pchannels back to; they move when the session ends",
+                    config.nodeId());
+            return;
+        }
+        Duration timeout = config.shutdownTimeout();
+        try (StreamingClient client = StreamingClient.builder().targets(targets).build()) {
+            long drained = client.drainNodeBlocking(config.nodeId(), timeout);
+            LOG.info("node {}: handed every pchannel back (session {} drained)", config.nodeId(), drained);
+        } catch (RuntimeException e) {
+            LOG.warn("node {}: handing the pchannels back did not finish within {} ({}); the rest move when the"
+                    + " session ends", config.nodeId(), timeout, e.toString());
+        }
+    }
+
+    private void endSession() {
+        Session s;
+        synchronized (this) {
+            s = session;
+            session = null;
+            sessionId = 0;
+        }
+        if (s != null) {
+            s.close();
+        }
+    }
+
+    private void stopGrpc() throws InterruptedException {
+        grpc.shutdown();
+        if (!grpc.awaitTermination(config.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+            grpc.shutdownNow();
+            grpc.awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** host:port the coordinator and clients dial. */
+    public String address() {
+        return address;
+    }
+
+    public String nodeId() {
+        return config.nodeId();
+    }
+
+    /** The current session's id; 0 while the node has none. */
+    public long sessionId() {
+        return sessionId;
+    }
+
+    /** How many pchannels this node serves now. */
+    public int serving() {
+        return node == null ? 0 : node.wals().status().size();
+    }
+
+    /**
+     * Hands the pchannels back (see the class comment), ends the session, then stops in reverse start order: gRPC,
+     * the node's parts (its WALs close: accepted appends complete, consume streams end with {@code ON_SHUTDOWN}),
+     * the object store, the backend, the meta store. Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true; // no new session from now on; the current one serves until the hand-back is over
+        }
+        if (node != null && grpc != null) {
+            handBack();
+        }
+        Closeables.closeAll(started);
+    }
+}
