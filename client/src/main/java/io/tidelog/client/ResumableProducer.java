@@ -34,6 +34,8 @@ import java.util.concurrent.ScheduledFuture;
  *                      │
  *                      ▼
  *                   OPENING ──opened──▶ OPEN ──pchannel moved, or a message refused as wrong node──▶ DRAINING
+ *                                          (moved to a newer term with only keyed appends in flight: they are
+ *                                          queued again and the producer connects to the new owner at once)
  *                      │                  │                                                          │
  *                      │ stream ended     │ stream ended: in-flight appends fail "outcome unknown"   │ nothing in
  *                      ▼                  ▼                                                          ▼ flight
@@ -181,8 +183,37 @@ final class ResumableProducer implements AutoCloseable {
             s.call.cancel("pchannel " + pchannel + " moved to " + now, null);
             state = State.IDLE;
             advance();
-        } else if (state == State.OPEN && !now.equals(stream.assignment)) {
-            drain();
+        } else if ((state == State.OPEN || state == State.DRAINING) && !now.equals(stream.assignment)) {
+            if (now.term() > stream.assignment.term() && everyInFlightKeyed()) {
+                handOver(now);
+            } else if (state == State.OPEN) {
+                drain();
+            }
+        }
+    }
+
+    private boolean everyInFlightKeyed() {
+        for (PendingAppend a : stream.inFlight.values()) {
+            if (a.envelope.getIdempotencyKey().isEmpty()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The pchannel is served at a newer term, whose open fenced the old owner at the storage: each append in flight
+     * on the old stream is either in the log before the new term's first record (so the new owner knows its key and
+     * answers with its first result) or never will be. Keyed appends are sent to the new owner at once, then, instead
+     * of waiting for answers from an old owner that may be frozen or gone.
+     */
+    private void handOver(Assignment now) {
+        ProduceStream s = stream;
+        s.call.cancel("pchannel " + pchannel + " moved to " + now, null);
+        List<Runnable> done = new ArrayList<>();
+        ended(s, StreamingException.onShutdown("pchannel " + pchannel + " moved to " + now + " at a newer term"), done);
+        if (!done.isEmpty()) {
+            ctx.dispatch(() -> done.forEach(Runnable::run));
         }
     }
 

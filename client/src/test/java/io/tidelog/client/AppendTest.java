@@ -213,6 +213,50 @@ class AppendTest {
     }
 
     @Test
+    void keyedAppendsInFlightToAnOwnerThatStoppedAnsweringGoToTheNewOwnerOnceThePchannelMovesToANewerTerm()
+            throws Exception {
+        cluster.assign("p-1", 1, "node-a");
+        nodeA.holdResults(true); // a frozen owner: it took the appends and answers nothing
+        client(b -> b.idempotentAppends(true));
+        List<CompletableFuture<Appended>> futures = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            futures.add(client.appendRaw("p-1_v", ("k" + i).getBytes(UTF_8)));
+        }
+        Await.until("three appends are in flight on node-a", () -> nodeA.heldCount() == 3);
+        List<String> keys = nodeA.received().stream().map(m -> m.getMessage().getIdempotencyKey()).toList();
+
+        cluster.assign("p-1", 2, "node-b");
+        for (CompletableFuture<Appended> f : futures) {
+            done(f);
+        }
+        assertThat(payloads(nodeB)).containsExactly("k0", "k1", "k2");
+        assertThat(nodeB.received().stream().map(m -> m.getMessage().getIdempotencyKey()).toList())
+                .as("sent again with the same keys, so the new owner recognises any the old one wrote")
+                .isEqualTo(keys);
+    }
+
+    @Test
+    void unkeyedAppendsInFlightWaitForTheirOutcomeFromTheOldOwnerWhenThePchannelMoves() throws Exception {
+        cluster.assign("p-1", 1, "node-a");
+        nodeA.holdResults(true);
+        client();
+        CompletableFuture<Appended> f = client.appendRaw("p-1_v", "u".getBytes(UTF_8));
+        Await.until("the append is in flight on node-a", () -> nodeA.heldCount() == 1);
+
+        nodeB.serve("p-1", 2);
+        cluster.coordinator().assign("p-1", 2, "node-b", cluster.address("node-b"));
+        CompletableFuture<Appended> later = client.appendRaw("p-1_v", "after".getBytes(UTF_8));
+        assertThat(f).as("its outcome is known only to node-a").isNotDone();
+        assertThat(later).as("queued behind it").isNotDone();
+        nodeA.holdResults(false);
+        nodeA.releaseHeld(List.of(0));
+        done(f);
+        done(later);
+        assertThat(payloads(nodeA)).containsExactly("u");
+        assertThat(payloads(nodeB)).containsExactly("after");
+    }
+
+    @Test
     void anAppendNotSentWithinTheTimeoutFailsWithTimeout() {
         client(b -> b.appendTimeout(Duration.ofMillis(200)));
         StreamingException e = failure(client.appendRaw("p-1_v", "x".getBytes(UTF_8)));
