@@ -1,0 +1,324 @@
+package io.tidelog.server.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tidelog.client.ClusterStatus;
+import io.tidelog.client.StreamingClient;
+import io.tidelog.message.ImmutableMessage;
+import io.tidelog.meta.etcd.EtcdServer;
+import io.tidelog.testing.Await;
+import io.tidelog.testing.Seeds;
+import io.tidelog.wal.DeliverPolicy;
+import io.tidelog.wal.LogRecord;
+import io.tidelog.wal.OpenOptions;
+import io.tidelog.wal.Wal;
+import io.tidelog.wal.WalBackend;
+import io.tidelog.wal.WalBackends;
+import io.tidelog.wal.WalScanner;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The cluster under chaos, for real: an etcd, 2 coordinator processes and 3 node processes ({@code tidelog coord},
+ * {@code tidelog node}), the {@code objectstore} WAL on a shared directory, continuous producers and consumers on 32
+ * {@code Raw} vchannels through one client that knows both coordinators. A seeded schedule, a fault about every
+ * 15 s: {@code kill -9} a node and restart it, {@code SIGSTOP} a node past its session ttl then {@code SIGCONT} it,
+ * {@code kill -9} the coordinator leader and restart it, drain a node then stop it gracefully and restart it.
+ *
+ * <p>Judged at the end by the {@link History} checker (every acknowledged message delivered exactly once, in
+ * strictly increasing time-tick order, to a consumer that followed its vchannel for the whole run), by reading every
+ * pchannel's log as stored (no record of a term after a record of a newer term), and by the status (every pchannel
+ * ASSIGNED). Prints the failover times per fault kind ({@link Failovers}); the goals are figures to watch, not
+ * assertions (timing on a shared 2-core machine belongs to the bench).
+ */
+class ClusterChaosTest {
+    static final int PCHANNELS = 8;
+    static final int VCHANNELS = 32;
+    static final Duration WAIT = Duration.ofSeconds(90);
+    static final String ROOT = "chaos";
+
+    @RegisterExtension
+    static final EtcdServer ETCD = new EtcdServer();
+
+    @RegisterExtension
+    final Seeds seeds = new Seeds();
+
+    @TempDir
+    Path dir;
+
+    final List<ClusterProcess> coordinators = new ArrayList<>();
+    final List<ClusterProcess> nodes = new ArrayList<>();
+    final List<AutoCloseable> toClose = new ArrayList<>();
+
+    /** The node's WAL as command-line arguments. */
+    List<String> walArgs() {
+        return List.of("--wal", "objectstore", "-c", "wal.objectstore.uri=file:" + dir.resolve("shared-wal"),
+                "--object-store", "file:" + dir.resolve("shared-objects"));
+    }
+
+    /** The same WAL's settings, for reading the logs as stored at the end. */
+    Map<String, String> walSettings() {
+        return Map.of("wal.objectstore.uri", "file:" + dir.resolve("shared-wal"));
+    }
+
+    String walBackend() {
+        return "objectstore";
+    }
+
+    /** How long faults go on. */
+    Duration chaosFor() {
+        return Duration.ofSeconds(100);
+    }
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            toClose.get(i).close();
+        }
+        for (ClusterProcess p : nodes) {
+            p.close();
+        }
+        for (ClusterProcess p : coordinators) {
+            p.close();
+        }
+    }
+
+    List<String> etcdArgs() {
+        return List.of("--etcd", ETCD.endpoint(), "-c", "meta.etcd.root=" + ROOT);
+    }
+
+    void startCluster() throws Exception {
+        Path logs = dir.resolve("logs");
+        java.nio.file.Files.createDirectories(logs);
+        for (int i = 0; i < 2; i++) {
+            List<String> args = new ArrayList<>(List.of("coord", "--pchannels", Integer.toString(PCHANNELS)));
+            args.addAll(etcdArgs());
+            args.addAll(List.of("-c", "server.host=127.0.0.1", "-c", "server.advertised.host=127.0.0.1"));
+            ClusterProcess c = new ClusterProcess("coord-" + i, args, logs);
+            coordinators.add(c);
+            c.start();
+        }
+        for (int i = 1; i <= 3; i++) {
+            List<String> args = new ArrayList<>(List.of("node", "--node-id", "n" + i, "--data-dir",
+                    dir.resolve("n" + i).toString()));
+            args.addAll(etcdArgs());
+            args.addAll(walArgs());
+            args.addAll(List.of("-c", "server.host=127.0.0.1", "-c", "server.advertised.host=127.0.0.1"));
+            ClusterProcess n = new ClusterProcess("n" + i, args, logs);
+            nodes.add(n);
+            n.start();
+        }
+    }
+
+    StreamingClient client() {
+        List<String> targets = new ArrayList<>();
+        coordinators.forEach(c -> targets.add(c.address()));
+        StreamingClient c = StreamingClient.builder().targets(targets).idempotentAppends(true).build();
+        toClose.add(c);
+        return c;
+    }
+
+    static boolean allAssigned(StreamingClient client) {
+        try {
+            ClusterStatus s = client.statusBlocking();
+            return s.pchannels().size() == PCHANNELS
+                    && s.pchannels().stream().allMatch(p -> p.state().equals("ASSIGNED"));
+        } catch (RuntimeException e) {
+            return false; // no leader at the moment
+        }
+    }
+
+    /** The terms of the pchannels {@code nodeId} owns now (every pchannel's if null). */
+    static Map<String, Long> owned(StreamingClient client, String nodeId) {
+        Map<String, Long> out = new TreeMap<>();
+        for (ClusterStatus.PchannelStatus p : client.statusBlocking().pchannels()) {
+            if (nodeId == null) {
+                out.put(p.pchannel(), -1L);
+            } else if (nodeId.equals(p.nodeId())) {
+                out.put(p.pchannel(), p.term());
+            }
+        }
+        return out;
+    }
+
+    ClusterProcess leader(StreamingClient client) {
+        for (ClusterStatus.CoordinatorStatus c : client.statusBlocking().coordinators()) {
+            if (c.leader()) {
+                for (ClusterProcess p : coordinators) {
+                    if (p.address().equals(c.address())) {
+                        return p;
+                    }
+                }
+            }
+        }
+        throw new IllegalStateException("no leader in the status");
+    }
+
+    static List<String> vchannels() {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < VCHANNELS; i++) {
+            out.add("pchannel-" + (i % PCHANNELS) + "_chaos-" + i);
+        }
+        return out;
+    }
+
+    @Test
+    void underNodeKillsStopsLeaderKillsAndDrainsEveryAcknowledgedMessageIsDeliveredOnceInOrder() throws Exception {
+        Random random = seeds.random();
+        startCluster();
+        StreamingClient client = client();
+        Await.until("every pchannel assigned", () -> allAssigned(client), WAIT);
+
+        History history = new History();
+        Failovers failovers = new Failovers();
+        List<String> vchannels = vchannels();
+        Workload workload = new Workload(client, vchannels, history, 25, 4);
+        toClose.add(workload);
+        workload.start();
+        Await.until("every vchannel acknowledged appends", () -> vchannels.stream()
+                .allMatch(v -> history.acks(v).size() > 5), WAIT);
+
+        List<String> schedule = schedule(random);
+        long start = System.nanoTime();
+        long slot = chaosFor().toNanos() / schedule.size();
+        StringBuilder log = new StringBuilder();
+        for (int i = 0; i < schedule.size(); i++) {
+            long at = start + i * slot + (long) (random.nextDouble() * slot / 4);
+            long wait = at - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait); // the schedule's pacing, not a synchronisation
+            }
+            String kind = schedule.get(i);
+            log.append(String.format("%6.1f s %s%n", (System.nanoTime() - start) / 1e9, inject(kind, client, random,
+                    failovers)));
+        }
+        Await.until("every pchannel assigned after the faults", () -> allAssigned(client), WAIT);
+        workload.stopProducing();
+        Await.until("the consumers have every acknowledged message", history::allDelivered, WAIT);
+        workload.close();
+
+        Map<String, List<Duration>> times = failovers.measure(history, vchannels);
+        Map<String, Duration> stalls = failovers.longestStalls(history, vchannels, Duration.ofSeconds(10));
+        System.out.printf("cluster chaos (%s WAL, seed %d): %d acknowledged, %d in doubt, faults:%n%s"
+                        + "failover, fault to the first acknowledged append on the new owner:%n%s"
+                        + "longest time without an acknowledged append on a pchannel hit, within 10 s of the fault: %s%n",
+                walBackend(), seeds.seed(), history.ackCount(), history.unknownCount(), log, Failovers.report(times),
+                stalls);
+
+        assertThat(workload.problems).as("consumer problems").isEmpty();
+        assertThat(history.check()).as("history violations").isEmpty();
+        assertThat(storedLogViolations()).as("stale-term records in the stored logs").isEmpty();
+        assertThat(history.ackCount()).as("acknowledged appends").isGreaterThan(VCHANNELS * 10L);
+        assertThat(times.keySet()).as("fault kinds measured").containsAll(Failovers.kinds());
+    }
+
+    /** The fault kinds in a seeded order: a node kill about every other slot, each other kind at least once. */
+    List<String> schedule(Random random) {
+        int slots = (int) Math.max(5, chaosFor().toSeconds() / 15);
+        List<String> kinds = new ArrayList<>(List.of("node-stop", "coord-kill", "drain"));
+        while (kinds.size() < slots) {
+            kinds.add("node-kill");
+        }
+        Collections.shuffle(kinds, random);
+        return kinds;
+    }
+
+    /** A node that owns pchannels now, chosen at random (any node if none does). */
+    ClusterProcess victim(StreamingClient client, Random random) {
+        java.util.Set<String> owners = new java.util.TreeSet<>();
+        client.statusBlocking().pchannels().forEach(p -> owners.add(p.nodeId()));
+        List<ClusterProcess> candidates = nodes.stream().filter(n -> owners.contains(n.name)).toList();
+        List<ClusterProcess> from = candidates.isEmpty() ? nodes : candidates;
+        return from.get(random.nextInt(from.size()));
+    }
+
+    /** Injects one fault and records it; returns what it did, for the run's log. */
+    String inject(String kind, StreamingClient client, Random random, Failovers failovers) throws Exception {
+        switch (kind) {
+            case "node-kill" -> {
+                ClusterProcess n = victim(client, random);
+                Map<String, Long> hit = owned(client, n.name);
+                n.kill9();
+                failovers.fault(kind, System.nanoTime(), hit);
+                TimeUnit.MILLISECONDS.sleep(2000 + random.nextInt(2000)); // down for a while, then back
+                n.start();
+                return "kill -9 " + n.name + " (held " + hit + "), restarted";
+            }
+            case "node-stop" -> {
+                ClusterProcess n = victim(client, random);
+                Map<String, Long> hit = owned(client, n.name);
+                n.freeze();
+                failovers.fault(kind, System.nanoTime(), hit);
+                TimeUnit.SECONDS.sleep(12); // past its 10 s session ttl
+                n.thaw();
+                return "SIGSTOP " + n.name + " (held " + hit + ") for 12 s, SIGCONT";
+            }
+            case "coord-kill" -> {
+                ClusterProcess c = leader(client);
+                Map<String, Long> all = owned(client, null);
+                c.kill9();
+                failovers.fault(kind, System.nanoTime(), all);
+                TimeUnit.MILLISECONDS.sleep(2000 + random.nextInt(2000));
+                c.start();
+                return "kill -9 the leader " + c.name + ", restarted";
+            }
+            case "drain" -> {
+                ClusterProcess n = victim(client, random);
+                Map<String, Long> hit = owned(client, n.name);
+                long at = System.nanoTime();
+                long session = client.drainNodeBlocking(n.name, WAIT);
+                failovers.fault(kind, at, hit);
+                long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - at);
+                int exit = n.terminate();
+                n.start();
+                return "drain " + n.name + " (session " + session + ", held " + hit + ") in " + took
+                        + " ms, SIGTERM (exit " + exit + "), restarted";
+            }
+            default -> throw new IllegalArgumentException(kind);
+        }
+    }
+
+    /**
+     * Reads every pchannel's log as stored, from its earliest retained record: each record's term is at least the
+     * term of every record before it (no writer of an older term got a record in after a newer term's first one).
+     */
+    List<String> storedLogViolations() throws Exception {
+        List<String> out = new ArrayList<>();
+        Map<String, String> settings = new HashMap<>(walSettings());
+        try (WalBackend backend = WalBackends.create(walBackend(), settings)) {
+            for (int i = 0; i < PCHANNELS; i++) {
+                String p = "pchannel-" + i;
+                long maxTerm = 0;
+                long records = 0;
+                try (Wal wal = backend.open(OpenOptions.readOnly(p)); WalScanner s = wal.read(DeliverPolicy.all())) {
+                    LogRecord r;
+                    while ((r = s.poll(Duration.ofSeconds(1))) != null) {
+                        ImmutableMessage m = ImmutableMessage.decode(r.id(), r.payload());
+                        records++;
+                        if (m.term() < maxTerm) {
+                            out.add(p + ": a record of term " + m.term() + " at " + r.id() + " after one of term "
+                                    + maxTerm);
+                        }
+                        maxTerm = Math.max(maxTerm, m.term());
+                    }
+                }
+                if (records == 0) {
+                    out.add(p + ": no record read");
+                }
+            }
+        }
+        return out;
+    }
+}
