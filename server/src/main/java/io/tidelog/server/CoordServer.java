@@ -72,8 +72,9 @@ import org.slf4j.LoggerFactory;
  * and CollectionService call with {@code NOT_LEADER} naming the leader. When the leadership ends (another
  * coordinator took the key, the session was lost), the term closes: the standby services come back first, the
  * assignment streams end with {@code NOT_LEADER} so clients move at once, DDL calls still waiting for their broadcast
- * end with {@code ON_SHUTDOWN} (outcome unknown: the client sends them again to the next coordinator, and the
- * DDL, persisted or not, is done once or refused there), then the rest stops. A new leader reads every record and
+ * end with {@code ON_SHUTDOWN} (not {@code NOT_LEADER}: the outcome is unknown, the DDL may be persisted; the client
+ * sends them again to the next coordinator, which answers {@code ALREADY_EXISTS} or {@code NOT_FOUND} if the first
+ * took effect), then the rest stops. A new leader reads every record and
  * goes on from it: pchannels whose node sessions still live keep their terms; the TSO starts above the high-water
  * mark its predecessor persisted; the DDL broadcasts its predecessor left pending resume before any new DDL (the
  * appends carry the same idempotency keys, so a vchannel that had one gets no second copy). A lost session
