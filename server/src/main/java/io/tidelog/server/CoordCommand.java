@@ -19,8 +19,11 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "coord", mixinStandardHelpOptions = true,
         description = {"Runs one coordinator of a Tidelog cluster on etcd: it registers a session, takes part in the "
-                + "election of the leader (the leader assigns the pchannels to the streaming nodes and serves the "
-                + "TSO; the others stand by and name the leader to clients), until SIGTERM or Ctrl-C.",
+                + "election of the leader (the leader assigns the pchannels to the streaming nodes, serves the "
+                + "TSO and the collection catalog, and broadcasts DDL to the vchannels; the others stand by and name "
+                + "the leader to clients), until SIGTERM or Ctrl-C. With -c objectstore.uri=URI (file:DIR or "
+                + "s3://bucket/prefix, the nodes' object store) the leader also lists flushed segments and removes "
+                + "the files of dropped collections.",
             "Exit status: 0 after a clean shutdown (also on SIGTERM or Ctrl-C), 2 for a wrong command line or bad "
                 + "configuration, 1 for any other failure."})
 public final class CoordCommand implements Callable<Integer> {

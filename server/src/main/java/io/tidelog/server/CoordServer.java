@@ -5,16 +5,25 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.util.MutableHandlerRegistry;
+import io.tidelog.client.StreamingClient;
 import io.tidelog.common.Closeables;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
+import io.tidelog.coord.CatalogConfig;
+import io.tidelog.coord.CollectionCatalog;
 import io.tidelog.coord.CoordConfig;
+import io.tidelog.coord.DroppedCollectionCollector;
+import io.tidelog.coord.GcConfig;
 import io.tidelog.coord.LeaderGuardedMetaStore;
 import io.tidelog.coord.StreamingCoordinator;
+import io.tidelog.coord.VchannelAppender;
+import io.tidelog.message.MessageLimits;
 import io.tidelog.meta.KeyValue;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.MetaStores;
 import io.tidelog.node.WalStatus;
+import io.tidelog.objectstore.ObjectStore;
+import io.tidelog.objectstore.ObjectStores;
 import io.tidelog.proto.CollectionServiceGrpc;
 import io.tidelog.proto.CoordinatorGrpc;
 import io.tidelog.proto.CoordinatorStatus;
@@ -53,27 +62,41 @@ import org.slf4j.LoggerFactory;
  * One coordinator process of a cluster ({@code tidelog coord}): a session in the meta store (etcd), a candidate in
  * the election of the leader ({@code coord/leader}), and a gRPC port.
  *
- * <p>The leader runs a {@link LeaderTerm}: the {@link StreamingCoordinator} (TSO, assignments) on the meta store
- * seen through a {@link LeaderGuardedMetaStore} of its epoch, the {@link ClusterNodes} that feed its assigner with
- * the node sessions and their heartbeats, and the Coordinator service. A standby answers every Coordinator and
- * CollectionService call with {@code NOT_LEADER} naming the leader. When the leadership ends (another coordinator
- * took the key, the session was lost), the term closes: the standby services come back first, the assignment
- * streams end with {@code NOT_LEADER} so clients move at once, then the coordinator stops. A new leader reads every
- * record and goes on from it: pchannels whose node sessions still live keep their terms; the TSO starts above the
- * high-water mark its predecessor persisted. A lost session (self-fenced) is replaced by a new one, which campaigns
- * again.
+ * <p>The leader runs a {@link LeaderTerm}, everything of it on the meta store seen through a
+ * {@link LeaderGuardedMetaStore} of its epoch (so a deposed leader writes nothing, whatever it believes): the
+ * {@link StreamingCoordinator} (TSO, assignments), the {@link ClusterNodes} that feed its assigner with the node
+ * sessions and their heartbeats, the Coordinator service, the {@link CollectionCatalog} with the CollectionService
+ * (DDL is broadcast to the vchannels through a {@link StreamingClient} aimed at this coordinator, which follows the
+ * leader and appends on the nodes that own the pchannels, as any producer), and, when {@code objectstore.uri} names
+ * the object store of flushed segments, the {@link DroppedCollectionCollector}. A standby answers every Coordinator
+ * and CollectionService call with {@code NOT_LEADER} naming the leader. When the leadership ends (another
+ * coordinator took the key, the session was lost), the term closes: the standby services come back first, the
+ * assignment streams end with {@code NOT_LEADER} so clients move at once, DDL calls still waiting for their broadcast
+ * end with {@code ON_SHUTDOWN} (not {@code NOT_LEADER}: the outcome is unknown, the DDL may be persisted; the client
+ * sends them again to the next coordinator, which answers {@code ALREADY_EXISTS} or {@code NOT_FOUND} if the first
+ * took effect), then the rest stops. A new leader reads every record and
+ * goes on from it: pchannels whose node sessions still live keep their terms; the TSO starts above the high-water
+ * mark its predecessor persisted; the DDL broadcasts its predecessor left pending resume before any new DDL (the
+ * appends carry the same idempotency keys, so a vchannel that had one gets no second copy). A lost session
+ * (self-fenced) is replaced by a new one, which campaigns again.
  *
- * <p>Not here yet: the collection catalog and DDL broadcast (the CollectionService answers {@code NOT_LEADER} on a
- * standby and is not served by the leader), and the collector of dropped collections' files.
+ * <p>Without {@code objectstore.uri} the coordinator runs, with a warning at its start: dropped collections' files
+ * are never removed, and ListSegments lists no flushed segment. Even with it, ListSegments lists only what the
+ * manifests in object storage say: growing segments live on the nodes, which the coordinator does not ask yet.
  *
- * <p>Start order: meta store, gRPC server (standby services), the coordinators' view, session, election; closed in
- * reverse. Threads: election and session callbacks arrive on their own threads; starting and ending a term happens
- * on the election's thread, which waits for it; the current term is guarded by this object's monitor.
+ * <p>Start order: meta store, object store, gRPC server (standby services), the coordinators' view, session,
+ * election; closed in reverse. Threads: election and session callbacks arrive on their own threads; starting and
+ * ending a term happens on the election's thread, which waits for it; the current term is guarded by this object's
+ * monitor.
  */
 public final class CoordServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CoordServer.class);
+    /** The object store of flushed segments: {@code objectstore.uri} ({@code file:DIR} or {@code s3://bucket/prefix}). */
+    static final String OBJECTSTORE_PREFIX = "objectstore.";
+    static final String OBJECTSTORE_URI = OBJECTSTORE_PREFIX + "uri";
     /** Configuration key prefixes a coordinator understands. */
-    static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, CoordConfig.PREFIX, "tso.", "meta.", "session.");
+    static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, CoordConfig.PREFIX, "tso.", "meta.", "session.",
+            CatalogConfig.PREFIX, GcConfig.PREFIX, MessageLimits.PREFIX, OBJECTSTORE_PREFIX);
     static final String ELECTION_KEY = "coord/leader";
     static final String COORD_ROLE = "coord";
     /** The pchannel count the cluster was first started with: fixed for the life of the data. */
@@ -84,6 +107,9 @@ public final class CoordServer implements AutoCloseable {
     private final CoordConfig coordConfig;
     private final TsoConfig tsoConfig;
     private final SessionConfig sessionConfig;
+    private final CatalogConfig catalogConfig;
+    private final GcConfig gcConfig;
+    private final MessageLimits limits;
     private final MutableHandlerRegistry services = new MutableHandlerRegistry();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private MetaStore meta;
@@ -93,23 +119,34 @@ public final class CoordServer implements AutoCloseable {
     private Members coordinators;
     private ScheduledExecutorService timer;
     private ExecutorService background;
+    /** Where CollectionService calls are answered (and segments listed), outliving the terms. */
+    private ExecutorService collectionCalls;
+    /** The object store of flushed segments, if configured. */
+    private Optional<ObjectStore> objects = Optional.empty();
     /** Under the monitor. */
     private Session session;
     private LeaderElection election;
     private LeaderTerm term;
     private boolean closed;
 
-    private CoordServer(ServerConfig config, CoordConfig coordConfig, TsoConfig tsoConfig, SessionConfig sessionConfig) {
+    private CoordServer(ServerConfig config, CoordConfig coordConfig, TsoConfig tsoConfig, SessionConfig sessionConfig,
+                        CatalogConfig catalogConfig, GcConfig gcConfig, MessageLimits limits) {
         this.config = config;
         this.coordConfig = coordConfig;
         this.tsoConfig = tsoConfig;
         this.sessionConfig = sessionConfig;
+        this.catalogConfig = catalogConfig;
+        this.gcConfig = gcConfig;
+        this.limits = limits;
     }
 
     /**
      * Starts a coordinator. {@code properties} hold {@code meta.etcd.*} (at least {@code meta.etcd.endpoints}),
-     * {@code server.*}, {@code coord.*}, {@code tso.*} and {@code session.*} keys; unknown keys fail with
-     * {@code INVALID_ARGUMENT}. The member id is {@code server.node.id} if set, else {@code coord-<host>-<port>}.
+     * {@code server.*}, {@code coord.*}, {@code tso.*}, {@code session.*}, {@code catalog.*}, {@code gc.*},
+     * {@code message.*} (the limits of the DDL broadcast's client) and {@code objectstore.*} keys
+     * ({@code objectstore.uri} with the {@code objectstore.s3.*} settings, as standalone takes them); unknown keys fail
+     * with {@code INVALID_ARGUMENT}, and so do {@code objectstore.*} settings without {@code objectstore.uri}. The
+     * member id is {@code server.node.id} if set, else {@code coord-<host>-<port>}.
      */
     public static CoordServer start(Map<String, String> properties) {
         Set<String> unknown = new TreeSet<>();
@@ -124,7 +161,10 @@ public final class CoordServer implements AutoCloseable {
         CoordServer s = new CoordServer(ServerConfig.from(ConfigKeys.only(properties, ServerConfig.PREFIX)),
                 CoordConfig.from(ConfigKeys.only(properties, CoordConfig.PREFIX)),
                 TsoConfig.from(ConfigKeys.only(properties, "tso.")),
-                SessionConfig.from(ConfigKeys.only(properties, "session.")));
+                SessionConfig.from(ConfigKeys.only(properties, "session.")),
+                CatalogConfig.from(ConfigKeys.only(properties, CatalogConfig.PREFIX)),
+                GcConfig.from(ConfigKeys.only(properties, GcConfig.PREFIX)),
+                MessageLimits.from(ConfigKeys.only(properties, MessageLimits.PREFIX)));
         try {
             s.startAll(properties);
             return s;
@@ -142,11 +182,14 @@ public final class CoordServer implements AutoCloseable {
         meta = MetaStores.create(store, metaSettings);
         started.push(meta);
         checkPchannelCount();
+        openObjectStore(p);
         timer = Executors.newScheduledThreadPool(2, ServerExecutors.daemon("coord-timer"));
         started.push(() -> ServerExecutors.shutdown(timer));
         background = Executors.newFixedThreadPool(2, ServerExecutors.daemon("coord-background"));
         started.push(() -> ServerExecutors.shutdown(background));
         started.push(() -> channels.values().forEach(ManagedChannel::shutdownNow));
+        collectionCalls = Executors.newFixedThreadPool(2, ServerExecutors.daemon("coord-collection-calls"));
+        started.push(() -> ServerExecutors.shutdown(collectionCalls));
 
         services.addService(StandbyServices.notLeader(CoordinatorGrpc.getServiceDescriptor(), this::leaderAddress));
         services.addService(StandbyServices.notLeader(CollectionServiceGrpc.getServiceDescriptor(),
@@ -169,6 +212,29 @@ public final class CoordServer implements AutoCloseable {
         started.push(this::endElection);
         register();
         LOG.info("Tidelog coordinator {} on {} ({} pchannels), campaigning", id, address, coordConfig.pchannelCount());
+    }
+
+    /**
+     * Opens the object store of flushed segments if {@code objectstore.uri} names one. Without it the coordinator
+     * runs (a cluster may keep no historical data yet), once warned: the collector of dropped collections' files
+     * does not run and ListSegments lists nothing flushed.
+     */
+    private void openObjectStore(Map<String, String> p) {
+        Map<String, String> settings = ConfigKeys.only(p, OBJECTSTORE_PREFIX);
+        String uri = settings.remove(OBJECTSTORE_URI);
+        if (uri == null) {
+            if (!settings.isEmpty()) {
+                throw StreamingException.invalidArgument("object store settings " + new TreeSet<>(settings.keySet())
+                        + " without " + OBJECTSTORE_URI + " (file:DIR or s3://bucket/prefix)");
+            }
+            LOG.warn("no {} given: this coordinator, when it leads, removes no dropped collection's files, and lists"
+                    + " no flushed segment (-c {}=file:DIR or s3://bucket/prefix, the nodes' object store)",
+                    OBJECTSTORE_URI, OBJECTSTORE_URI);
+            return;
+        }
+        ObjectStore store = ObjectStores.open(uri, settings);
+        started.push(store);
+        objects = Optional.of(store);
     }
 
     /** The pchannel count is fixed for the life of the data: the first coordinator records it, the others check. */
@@ -308,37 +374,76 @@ public final class CoordServer implements AutoCloseable {
         return channels.computeIfAbsent(target, t -> NettyChannelBuilder.forTarget(t).usePlaintext().build());
     }
 
-    /** One leadership: what the leader runs, from election to deposition. */
+    /**
+     * One leadership: what the leader runs, from election to deposition, all of it on the meta store guarded by the
+     * leadership's epoch. Started in order (coordinator, nodes, Coordinator service, the catalog's client, catalog,
+     * collector, CollectionService); closed with the standby services first, then in reverse.
+     */
     private final class LeaderTerm implements AutoCloseable {
-        final StreamingCoordinator coordinator;
-        final ClusterNodes nodes;
-        final CoordinatorService service;
+        private final Deque<AutoCloseable> parts = new ArrayDeque<>();
+        private CoordinatorService service;
 
         LeaderTerm(Leadership leadership) {
             LeaderGuardedMetaStore guarded = new LeaderGuardedMetaStore(meta, ELECTION_KEY, leadership.epoch());
             guarded.putIfAbsent(PCHANNEL_COUNT_KEY,
                     Integer.toString(coordConfig.pchannelCount()).getBytes(StandardCharsets.UTF_8));
             checkPchannelCount();
-            coordinator = new StreamingCoordinator(guarded, coordConfig, tsoConfig, InstantSource.system());
             try {
-                nodes = new ClusterNodes(coordinator.assigner(), CoordServer.this::channel, coordConfig.removeTimeout(),
-                        coordConfig.healthInterval(), coordConfig.healthTimeout(), timer).start(meta);
+                startParts(guarded);
             } catch (RuntimeException e) {
-                coordinator.close();
+                Closeables.closeQuietly(this, e);
                 throw e;
             }
-            service = new CoordinatorService(coordinator, new ClusterStatusSource(nodes), background);
-            services.addService(service);
         }
 
+        private void startParts(LeaderGuardedMetaStore guarded) {
+            StreamingCoordinator coordinator = new StreamingCoordinator(guarded, coordConfig, tsoConfig,
+                    InstantSource.system());
+            parts.push(coordinator);
+            ClusterNodes nodes = new ClusterNodes(coordinator.assigner(), CoordServer.this::channel,
+                    coordConfig.removeTimeout(), coordConfig.healthInterval(), coordConfig.healthTimeout(), timer)
+                    .start(meta);
+            parts.push(nodes);
+            service = new CoordinatorService(coordinator, new ClusterStatusSource(nodes), background);
+            services.addService(service);
+
+            // DDL is broadcast like any producer's appends: through a client that finds the pchannels' nodes from
+            // the leader, this coordinator first.
+            StreamingClient self = StreamingClient.builder().target(address).messageLimits(limits).build();
+            parts.push(self);
+            CollectionCatalog catalog = new CollectionCatalog(guarded, coordinator.pchannels(), catalogConfig,
+                    coordinator.tso(), InstantSource.system());
+            parts.push(catalog);
+            catalog.start(m -> self.append(m)
+                    .thenApply(a -> new VchannelAppender.Ack(a.id(), a.timeTick(), a.flushedSegmentIds())));
+            if (objects.isPresent()) {
+                DroppedCollectionCollector gc = new DroppedCollectionCollector(guarded, objects.get(),
+                        new SegmentObjectLayout(), gcConfig, InstantSource.system());
+                parts.push(gc);
+                gc.start();
+            }
+            services.addService(new CollectionService(catalog, collectionCalls,
+                    SegmentListing.manifestsOnly(objects)));
+        }
+
+        /**
+         * The standby services first (new calls go to the next leader), the assignment streams end with
+         * {@code NOT_LEADER}; then in reverse start order: the collector, the catalog (DDL calls waiting for their
+         * broadcast end with {@code ON_SHUTDOWN}), its client, the nodes, the coordinator.
+         */
         @Override
         public void close() {
+            services.addService(StandbyServices.notLeader(CollectionServiceGrpc.getServiceDescriptor(),
+                    CoordServer.this::leaderAddress));
             services.addService(StandbyServices.notLeader(CoordinatorGrpc.getServiceDescriptor(),
                     CoordServer.this::leaderAddress));
-            service.endWatches(new StreamingException(ErrorCode.NOT_LEADER, "coordinator " + id
-                    + " no longer leads the cluster"));
-            nodes.close();
-            coordinator.close();
+            if (service != null) {
+                service.endWatches(new StreamingException(ErrorCode.NOT_LEADER, "coordinator " + id
+                        + " no longer leads the cluster"));
+            }
+            List<AutoCloseable> order = List.copyOf(parts);
+            parts.clear();
+            Closeables.closeAll(order);
         }
     }
 

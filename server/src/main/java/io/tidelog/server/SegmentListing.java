@@ -14,25 +14,62 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * The segments of a collection as an operator sees them: growing segments from the collection shards of every
  * pchannel served here, flushed segments and delete logs from their manifests in object storage. A segment
  * whose manifest exists is listed as flushed even while its node still counts it as growing.
+ *
+ * <p>A process that serves no pchannel (a cluster's coordinator: {@link #manifestsOnly}) lists what the manifests
+ * say and nothing more: growing segments live on the streaming nodes, and the coordinator does not ask them yet.
+ * Without an object store it lists nothing.
  */
 final class SegmentListing {
     private final Map<String, ShardManager> shards;
-    private final ObjectStore objects;
+    private final Optional<ObjectStore> objects;
 
     SegmentListing(Map<String, ShardManager> shards, ObjectStore objects) {
+        this(shards, Optional.of(objects));
+    }
+
+    private SegmentListing(Map<String, ShardManager> shards, Optional<ObjectStore> objects) {
         this.shards = shards;
         this.objects = objects;
+    }
+
+    /** A listing without shards: flushed segments and delete logs from the manifests in {@code objects}, if any. */
+    static SegmentListing manifestsOnly(Optional<ObjectStore> objects) {
+        return new SegmentListing(Map.of(), objects);
     }
 
     List<SegmentInfo> of(long collectionId) {
         List<SegmentInfo> out = new ArrayList<>();
         Set<Long> flushed = new HashSet<>();
+        objects.ifPresent(o -> addManifests(o, collectionId, out, flushed));
+        for (ShardManager s : shards.values()) {
+            for (ShardSnapshot.Collection c : s.snapshot().collections().values()) {
+                if (c.collectionId() != collectionId) {
+                    continue;
+                }
+                for (ShardSnapshot.Segment g : c.segments()) {
+                    if (!flushed.contains(g.id())) {
+                        out.add(SegmentInfo.newBuilder().setSegmentId(g.id()).setPartitionId(g.partitionId())
+                                .setVchannel(c.vchannel()).setState(SegmentState.SEGMENT_GROWING).setRows(g.rows())
+                                .setMinTimeTick(g.createTimeTick())
+                                .setMaxTimeTick(Math.max(g.createTimeTick(), g.lastInsertTimeTick())).build());
+                    }
+                }
+            }
+        }
+        out.sort(Comparator.comparing(SegmentInfo::getState).thenComparing(SegmentInfo::getVchannel)
+                .thenComparingLong(SegmentInfo::getMinTimeTick).thenComparingLong(SegmentInfo::getSegmentId));
+        return out;
+    }
+
+    /** The flushed segments and delete logs of the collection's manifests; the flushed segments' ids to {@code flushed}. */
+    private static void addManifests(ObjectStore objects, long collectionId, List<SegmentInfo> out, Set<Long> flushed) {
         for (ObjectInfo o : objects.list(SegmentKeys.collectionPrefix(collectionId))) {
             if (!SegmentKeys.isManifest(o.key())) {
                 continue;
@@ -53,23 +90,5 @@ final class SegmentListing {
                 flushed.add(m.segmentId());
             }
         }
-        for (ShardManager s : shards.values()) {
-            for (ShardSnapshot.Collection c : s.snapshot().collections().values()) {
-                if (c.collectionId() != collectionId) {
-                    continue;
-                }
-                for (ShardSnapshot.Segment g : c.segments()) {
-                    if (!flushed.contains(g.id())) {
-                        out.add(SegmentInfo.newBuilder().setSegmentId(g.id()).setPartitionId(g.partitionId())
-                                .setVchannel(c.vchannel()).setState(SegmentState.SEGMENT_GROWING).setRows(g.rows())
-                                .setMinTimeTick(g.createTimeTick())
-                                .setMaxTimeTick(Math.max(g.createTimeTick(), g.lastInsertTimeTick())).build());
-                    }
-                }
-            }
-        }
-        out.sort(Comparator.comparing(SegmentInfo::getState).thenComparing(SegmentInfo::getVchannel)
-                .thenComparingLong(SegmentInfo::getMinTimeTick).thenComparingLong(SegmentInfo::getSegmentId));
-        return out;
     }
 }
