@@ -7,16 +7,12 @@ import io.tidelog.client.StreamingClient;
 import io.tidelog.message.SchemaJson;
 import io.tidelog.proto.CollectionSchema;
 import io.tidelog.testing.Seeds;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -26,7 +22,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -142,7 +137,7 @@ class HistoricalDataKillNineTest {
         try (Connection duck = DriverManager.getConnection("jdbc:duckdb:")) {
             for (String c : COLLECTIONS) {
                 Path root = data.resolve("objects").resolve("collections").resolve(Long.toString(collectionIds.get(c)));
-                Map<Long, Integer> copies = countRows(duck, root);
+                Map<Long, Integer> copies = ParquetRows.countRows(duck, root);
                 Set<Long> seen = copies.keySet();
                 for (long id : acked.get(c)) {
                     assertThat(copies.get(id)).as("acknowledged row %d of %s", id, c).isEqualTo(1);
@@ -152,7 +147,7 @@ class HistoricalDataKillNineTest {
                     assertThat(acked.get(c).contains(e.getKey()) || unknown.get(c).contains(e.getKey()))
                             .as("row %d of %s was written by this test", e.getKey(), c).isTrue();
                 }
-                Set<Long> deleteLogs = deletedKeys(duck, root);
+                Set<Long> deleteLogs = ParquetRows.deletedKeys(duck, root);
                 assertThat(deleteLogs).as("keys in the delete logs of %s", c).containsAll(deleted.get(c));
                 totalAcked += acked.get(c).size();
                 System.out.printf("%s: %d rows acknowledged, %d written with unknown outcome, %d in Parquet;"
@@ -204,46 +199,6 @@ class HistoricalDataKillNineTest {
             } catch (Exception e) {
                 return;
             }
-        }
-    }
-
-    /** Per id, how many rows the segment files of a collection hold. */
-    static Map<Long, Integer> countRows(Connection duck, Path collectionRoot) throws Exception {
-        Map<Long, Integer> copies = new HashMap<>();
-        if (!hasParquet(collectionRoot.resolve("segments"))) {
-            return copies;
-        }
-        String glob = collectionRoot.resolve("segments").toString() + "/*/data.parquet";
-        try (Statement s = duck.createStatement();
-             ResultSet r = s.executeQuery("SELECT id, count(*) FROM read_parquet('" + glob + "') GROUP BY id")) {
-            while (r.next()) {
-                copies.put(r.getLong(1), r.getInt(2));
-            }
-        }
-        return copies;
-    }
-
-    static Set<Long> deletedKeys(Connection duck, Path collectionRoot) throws Exception {
-        Set<Long> keys = new HashSet<>();
-        if (!hasParquet(collectionRoot.resolve("deletes"))) {
-            return keys;
-        }
-        String glob = collectionRoot.resolve("deletes").toString() + "/*/*.parquet";
-        try (Statement s = duck.createStatement();
-             ResultSet r = s.executeQuery("SELECT pk FROM read_parquet('" + glob + "')")) {
-            while (r.next()) {
-                keys.add(r.getLong(1));
-            }
-        }
-        return keys;
-    }
-
-    static boolean hasParquet(Path dir) throws Exception {
-        if (!Files.isDirectory(dir)) {
-            return false;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            return files.anyMatch(p -> p.toString().endsWith(".parquet"));
         }
     }
 }

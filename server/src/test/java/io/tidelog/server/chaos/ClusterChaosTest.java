@@ -3,9 +3,12 @@ package io.tidelog.server.chaos;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidelog.client.ClusterStatus;
+import io.tidelog.client.CollectionDescription;
 import io.tidelog.client.StreamingClient;
 import io.tidelog.message.ImmutableMessage;
+import io.tidelog.message.SchemaJson;
 import io.tidelog.meta.etcd.EtcdServer;
+import io.tidelog.server.ParquetRows;
 import io.tidelog.testing.Await;
 import io.tidelog.testing.Seeds;
 import io.tidelog.wal.DeliverPolicy;
@@ -16,6 +19,8 @@ import io.tidelog.wal.WalBackend;
 import io.tidelog.wal.WalBackends;
 import io.tidelog.wal.WalScanner;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -48,6 +53,7 @@ class ClusterChaosTest {
     static final int VCHANNELS = 32;
     static final Duration WAIT = Duration.ofSeconds(90);
     static final String ROOT = "chaos";
+    static final String COLLECTION = "chaos_rows";
 
     @RegisterExtension
     static final EtcdServer ETCD = new EtcdServer();
@@ -62,10 +68,15 @@ class ClusterChaosTest {
     final List<ClusterProcess> nodes = new ArrayList<>();
     final List<AutoCloseable> toClose = new ArrayList<>();
 
+    /** The shared object store of flushed segments. */
+    Path objects() {
+        return dir.resolve("shared-objects");
+    }
+
     /** The node's WAL as command-line arguments. */
     List<String> walArgs() {
         return List.of("--wal", "objectstore", "-c", "wal.objectstore.uri=file:" + dir.resolve("shared-wal"),
-                "--object-store", "file:" + dir.resolve("shared-objects"));
+                "--object-store", "file:" + objects());
     }
 
     /** The same WAL's settings, for reading the logs as stored at the end. */
@@ -105,7 +116,8 @@ class ClusterChaosTest {
         for (int i = 0; i < 2; i++) {
             List<String> args = new ArrayList<>(List.of("coord", "--pchannels", Integer.toString(PCHANNELS)));
             args.addAll(etcdArgs());
-            args.addAll(List.of("-c", "server.host=127.0.0.1", "-c", "server.advertised.host=127.0.0.1"));
+            args.addAll(List.of("-c", "server.host=127.0.0.1", "-c", "server.advertised.host=127.0.0.1",
+                    "-c", "objectstore.uri=file:" + objects()));
             ClusterProcess c = new ClusterProcess("coord-" + i, args, logs);
             coordinators.add(c);
             c.start();
@@ -115,7 +127,9 @@ class ClusterChaosTest {
                     dir.resolve("n" + i).toString()));
             args.addAll(etcdArgs());
             args.addAll(walArgs());
-            args.addAll(List.of("-c", "server.host=127.0.0.1", "-c", "server.advertised.host=127.0.0.1"));
+            // small segments, so that segments are sealed and flushed all through the run
+            args.addAll(List.of("-c", "server.host=127.0.0.1", "-c", "server.advertised.host=127.0.0.1",
+                    "-c", "shard.segment.max.bytes=48KiB"));
             ClusterProcess n = new ClusterProcess("n" + i, args, logs);
             nodes.add(n);
             n.start();
@@ -187,6 +201,10 @@ class ClusterChaosTest {
         Workload workload = new Workload(client, vchannels, history, 25, 4);
         toClose.add(workload);
         workload.start();
+        CollectionDescription collection = client.collections().createBlocking(COLLECTION,
+                SchemaJson.parseJson(Inserts.SCHEMA_JSON), 2);
+        Inserts inserts = new Inserts(client, COLLECTION);
+        inserts.start();
         Await.until("every vchannel acknowledged appends", () -> vchannels.stream()
                 .allMatch(v -> history.acks(v).size() > 5), WAIT);
 
@@ -205,6 +223,8 @@ class ClusterChaosTest {
                     failovers)));
         }
         Await.until("every pchannel assigned after the faults", () -> allAssigned(client), WAIT);
+        inserts.stop();
+        client.collections().withTimeout(Duration.ofMinutes(2)).flushBlocking(COLLECTION);
         workload.stopProducing();
         Await.until("the consumers have every acknowledged message", history::allDelivered, WAIT);
         workload.close();
@@ -217,6 +237,20 @@ class ClusterChaosTest {
                 walBackend(), seeds.seed(), history.ackCount(), history.unknownCount(), log, Failovers.report(times),
                 stalls);
 
+        Map<Long, Integer> copies;
+        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:")) {
+            copies = ParquetRows.countRows(duck, objects().resolve("collections").resolve(Long.toString(collection.id())));
+        }
+        System.out.printf("collection %s: %d rows acknowledged, %d inserts failed, %d rows in Parquet%n", COLLECTION,
+                inserts.acked.size(), inserts.failed.get(), copies.size());
+        for (long id : inserts.acked) {
+            assertThat(copies.get(id)).as("copies of acknowledged row %d in Parquet", id).isEqualTo(1);
+        }
+        copies.forEach((id, n) -> {
+            assertThat(n).as("copies of row %d", id).isEqualTo(1);
+            assertThat(inserts.sent).as("row %d was written by this test", id).contains(id);
+        });
+        assertThat(inserts.acked).as("acknowledged rows").isNotEmpty();
         assertThat(workload.problems).as("consumer problems").isEmpty();
         assertThat(history.check()).as("history violations").isEmpty();
         assertThat(storedLogViolations()).as("stale-term records in the stored logs").isEmpty();
