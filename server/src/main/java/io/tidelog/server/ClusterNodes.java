@@ -2,13 +2,17 @@ package io.tidelog.server;
 
 import io.grpc.ManagedChannel;
 import io.tidelog.coord.PchannelAssigner;
+import io.tidelog.meta.MetaStore;
+import io.tidelog.proto.Heartbeat;
+import io.tidelog.proto.PchannelStatus;
 import io.tidelog.session.Members;
 import io.tidelog.session.MembersListener;
 import io.tidelog.session.SessionInfo;
-import io.tidelog.meta.MetaStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
@@ -134,6 +138,18 @@ final class ClusterNodes implements AutoCloseable {
     synchronized Map<String, Boolean> health() {
         Map<String, Boolean> out = new HashMap<>();
         nodes.forEach((id, w) -> out.put(id, w.health().isUp()));
+        return out;
+    }
+
+    /** The WAL status of every pchannel the live nodes served at their last heartbeats. */
+    synchronized List<PchannelStatus> walStatus() {
+        List<PchannelStatus> out = new ArrayList<>();
+        nodes.values().forEach(w -> {
+            Heartbeat beat = w.health().lastBeat();
+            if (beat != null) {
+                out.addAll(beat.getWalList());
+            }
+        });
         return out;
     }
 

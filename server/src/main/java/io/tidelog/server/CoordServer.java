@@ -21,13 +21,13 @@ import io.tidelog.message.MessageLimits;
 import io.tidelog.meta.KeyValue;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.MetaStores;
-import io.tidelog.node.WalStatus;
 import io.tidelog.objectstore.ObjectStore;
 import io.tidelog.objectstore.ObjectStores;
 import io.tidelog.proto.CollectionServiceGrpc;
 import io.tidelog.proto.CoordinatorGrpc;
 import io.tidelog.proto.CoordinatorStatus;
 import io.tidelog.proto.NodeStatus;
+import io.tidelog.proto.PchannelStatus;
 import io.tidelog.session.LeaderElection;
 import io.tidelog.session.LeaderInfo;
 import io.tidelog.session.Leadership;
@@ -468,8 +468,8 @@ public final class CoordServer implements AutoCloseable {
         }
 
         @Override
-        public List<WalStatus> walStatus() {
-            return List.of();
+        public List<PchannelStatus> walStatus() {
+            return nodes.walStatus();
         }
 
         @Override

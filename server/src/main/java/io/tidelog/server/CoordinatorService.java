@@ -8,10 +8,7 @@ import io.tidelog.coord.Assignment;
 import io.tidelog.coord.AssignmentView;
 import io.tidelog.coord.StreamingCoordinator;
 import io.tidelog.message.GrpcErrors;
-import io.tidelog.message.MessageIds;
 import io.tidelog.node.WalManager;
-import io.tidelog.node.WalStatus;
-import io.tidelog.node.retention.RetentionStatus;
 import io.tidelog.proto.AllocateTimestampsRequest;
 import io.tidelog.proto.AllocateTimestampsResponse;
 import io.tidelog.proto.DrainNodeRequest;
@@ -48,8 +45,11 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
         /** Every node known, with whether it is alive. */
         List<NodeStatus> nodes();
 
-        /** The WAL status of the pchannels served by nodes whose status is at hand (standalone: the local node). */
-        List<WalStatus> walStatus();
+        /**
+         * The WAL status of the pchannels served by nodes whose status is at hand (standalone: the local node; a
+         * cluster: the nodes' last heartbeats), each with its pchannel and term.
+         */
+        List<PchannelStatus> walStatus();
 
         /** Every coordinator with a live session, the leader marked. */
         List<CoordinatorStatus> coordinators();
@@ -78,8 +78,8 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
             }
 
             @Override
-            public List<WalStatus> walStatus() {
-                return localNode.status();
+            public List<PchannelStatus> walStatus() {
+                return WalStatusProto.all(localNode.status());
             }
 
             @Override
@@ -192,9 +192,9 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
 
     @Override
     public void getStatus(GetStatusRequest request, StreamObserver<ClusterStatus> responses) {
-        Map<String, WalStatus> local = new HashMap<>();
-        for (WalStatus s : source.walStatus()) {
-            local.put(s.pchannel(), s);
+        Map<String, PchannelStatus> local = new HashMap<>();
+        for (PchannelStatus s : source.walStatus()) {
+            local.put(s.getPchannel(), s);
         }
         ClusterStatus.Builder b = ClusterStatus.newBuilder();
         List<NodeStatus> nodes = source.nodes();
@@ -209,35 +209,12 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
         for (Assignment a : coordinator.assignments().assignments()) {
             PchannelStatus.Builder p = PchannelStatus.newBuilder().setPchannel(a.pchannel()).setNodeId(a.nodeId())
                     .setTerm(a.term()).setState(stateName(a.state()));
-            WalStatus s = local.get(a.pchannel());
+            PchannelStatus s = local.get(a.pchannel());
             if (s == null) {
                 // a node whose WAL status is not at hand here: served if ASSIGNED to a node that answers
                 p.setAvailable(a.state() == PchannelState.ASSIGNED && alive.contains(a.nodeId()));
-            } else if (s.term() == a.term()) {
-                p.setAvailable(s.available()).setLastTimeTick(s.lastTimeTick()).setInFlight(s.inFlight())
-                        .setAppended(s.appended()).setBufferBytes(s.bufferBytes())
-                        .setRetainedBytes(Math.max(0, s.retainedBytes()));
-                if (s.lastId() != null) {
-                    p.setLastId(MessageIds.toProto(s.lastId()));
-                }
-                RetentionStatus r = s.retention();
-                if (r.earliest() != null) {
-                    p.setEarliestId(MessageIds.toProto(r.earliest().messageId())).setEarliestTimeTick(r.earliest().timeTick());
-                }
-                if (r.truncatedBelow() != null) {
-                    p.setTruncatedBelow(MessageIds.toProto(r.truncatedBelow()));
-                }
-                if (r.bound() != null) {
-                    p.setTruncationBound(r.bound());
-                }
-                p.setSubscriptions(r.subscriptions()).setSubscriptionsLetGo(r.letGo());
-                if (s.checkpoint() != null) {
-                    p.setCheckpointId(MessageIds.toProto(s.checkpoint().messageId()))
-                            .setCheckpointTimeTick(s.checkpoint().timeTick());
-                }
-                if (s.unavailableReason() != null) {
-                    p.setUnavailableReason(s.unavailableReason());
-                }
+            } else if (s.getTerm() == a.term()) {
+                p.mergeFrom(s).setNodeId(a.nodeId()).setState(stateName(a.state()));
             }
             b.addPchannels(p);
         }

@@ -130,6 +130,7 @@ final class NodeControlService extends NodeControlGrpc.NodeControlImplBase {
             Heartbeat.Builder b = Heartbeat.newBuilder().setSessionId(requested);
             for (WalStatus s : wals.status()) {
                 b.addServing(PchannelAssignment.newBuilder().setPchannel(s.pchannel()).setTerm(s.term()));
+                b.addWal(WalStatusProto.of(s));
             }
             out.onNext(b.build());
         } catch (RuntimeException e) {

@@ -44,6 +44,8 @@ final class NodeHealth implements AutoCloseable {
     private boolean told;
     private boolean up;
     private long lastBeatNanos;
+    /** The last beat of the current stream; null while the node is down. */
+    private Heartbeat lastBeat;
     private Context.CancellableContext stream;
     private long generation;
     private boolean closed;
@@ -75,6 +77,11 @@ final class NodeHealth implements AutoCloseable {
         return up;
     }
 
+    /** What the node said in its last heartbeat (the pchannels it serves, their WALs); null while it is down. */
+    synchronized Heartbeat lastBeat() {
+        return lastBeat;
+    }
+
     private void open() {
         long gen;
         Context.CancellableContext ctx;
@@ -93,7 +100,7 @@ final class NodeHealth implements AutoCloseable {
         ctx.run(() -> stub.heartbeats(request, new StreamObserver<>() {
             @Override
             public void onNext(Heartbeat beat) {
-                beat(gen);
+                beat(gen, beat);
             }
 
             @Override
@@ -108,13 +115,14 @@ final class NodeHealth implements AutoCloseable {
         }));
     }
 
-    private void beat(long gen) {
+    private void beat(long gen, Heartbeat beat) {
         boolean cameUp;
         synchronized (this) {
             if (gen != generation || closed) {
                 return;
             }
             lastBeatNanos = System.nanoTime();
+            lastBeat = beat;
             cameUp = !up;
             up = true;
             told = true;
@@ -132,6 +140,7 @@ final class NodeHealth implements AutoCloseable {
             }
             wentDown = up || !told;
             up = false;
+            lastBeat = null;
             told = true;
             reopening = true;
             generation++; // this stream is over: its late callbacks are ignored

@@ -175,6 +175,9 @@ class NodeServerTest {
         StreamingClient client = client(coord);
         Await.until("the pchannels spread over both nodes", () -> allAssigned(client, 4) && a.serving() == 2
                 && b.serving() == 2, WAIT);
+        Await.until("the status shows each WAL as its node's heartbeats tell it", () -> client.statusBlocking()
+                .pchannels().stream().allMatch(p -> p.available() && p.lastTimeTick() > 0 && p.lastId() != null),
+                WAIT);
         Map<String, Long> before = terms(client);
         Producer producer = new Producer(client, 4);
         try {
