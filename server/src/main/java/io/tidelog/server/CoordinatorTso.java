@@ -17,10 +17,15 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A streaming node's timestamps in a cluster: taken from the leader coordinator's TSO ({@code AllocateTimestamps})
- * in batches of {@code batch}, used for at most {@code maxAge}.
+ * in batches of {@code batch}. A batch older than {@code maxAge} is replaced if the leader answers within
+ * {@value #REFRESH_MILLIS} ms, and used on if not (while the coordinators elect a new leader, appends go on with
+ * the timestamps held); a batch used up, or given up by {@link #sync()}, must be replaced, trying for up to
+ * {@code timeout}.
  *
  * <p>Which coordinator: the last one that answered; on {@code NOT_LEADER} the leader it names; otherwise each of
  * {@code coordinators} in turn, backing off once per round, until {@code timeout} has passed, then {@code TIMEOUT}.
@@ -36,6 +41,10 @@ import java.util.function.Supplier;
 final class CoordinatorTso implements TimestampAllocator {
     private static final Duration MIN_BACKOFF = Duration.ofMillis(20);
     private static final Duration MAX_BACKOFF = Duration.ofMillis(500);
+    /** How long a refresh of a batch that is only old (not used up) may try before the held one is used on. */
+    static final long REFRESH_MILLIS = 250;
+    static final Duration REFRESH_TIMEOUT = Duration.ofMillis(REFRESH_MILLIS);
+    private static final Logger LOG = LoggerFactory.getLogger(CoordinatorTso.class);
 
     private final Supplier<List<String>> coordinators;
     private final Function<String, Channel> channels;
@@ -47,6 +56,7 @@ final class CoordinatorTso implements TimestampAllocator {
     private long next;
     private long remaining;
     private long takenAtNanos;
+    private long nextRefreshNanos;
 
     /**
      * @param coordinators the coordinators' addresses as known now (e.g. their sessions in the meta store)
@@ -70,8 +80,18 @@ final class CoordinatorTso implements TimestampAllocator {
             throw StreamingException.invalidArgument("can allocate 1 to " + TimestampOracle.MAX_BATCH
                     + " timestamps, not " + count);
         }
-        if (remaining < count || System.nanoTime() - takenAtNanos > maxAgeNanos) {
-            take(Math.max(batch, count));
+        long now = System.nanoTime();
+        if (remaining < count) {
+            take(Math.max(batch, count), timeout);
+        } else if (now - takenAtNanos > maxAgeNanos && now >= nextRefreshNanos) {
+            // Fresher timestamps if the leader answers at once; if not (no leader for a moment), the batch held
+            // is as good for order and uniqueness: appends go on and time ticks stand still until one answers.
+            try {
+                take(Math.max(batch, count), REFRESH_TIMEOUT);
+            } catch (StreamingException e) {
+                nextRefreshNanos = now + Math.max(maxAgeNanos, REFRESH_TIMEOUT.toNanos());
+                LOG.debug("no fresher timestamps now ({}); using those held", e.getMessage());
+            }
         }
         long first = next;
         next += count;
@@ -84,7 +104,7 @@ final class CoordinatorTso implements TimestampAllocator {
         remaining = 0;
     }
 
-    private void take(int count) {
+    private void take(int count, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         long perCall = Math.max(TimeUnit.MILLISECONDS.toNanos(200), timeout.toNanos() / 4);
         Duration backoff = MIN_BACKOFF;
