@@ -36,8 +36,7 @@
  *                 -> the "own record" assertion fails (with 3 faults, a term goes back and a second node
  *                 opens a term another node opened)
  *
- * Java map: each step names the class (and method) that implements it; "(to be built)" marks what the design of
- * issue 12 intends and does not exist yet:
+ * Java map: each step names the class (and method) that implements it:
  *   PchannelAssigner (coord)        one task per pchannel on the leader, resuming from the persisted record
  *                                   (reconcile: steps 1 to 3; attemptDone: step 4); StreamingCoordinator runs it;
  *   LeaderElection (session)        campaign (putIfAbsent of coord/leader under the session lease); step down when
@@ -50,7 +49,9 @@
  *   Session (session)               a node's or coordinator's session: registration, keepalive, self-fencing;
  *   GrpcNodeHandle, NodeControlService (server)  NodeHandle over gRPC: assign has no deadline, a second assign at
  *                                   the term joins the first; every request names the node session;
- *   tidelog coord / tidelog node (to be built)  the processes that run the above on etcd;
+ *   CoordServer, NodeServer (server)  tidelog coord / tidelog node, the processes that run the above on etcd;
+ *                                   a node's self-fence is NodeServer.sessionLost (WalManager.removeAll, then a
+ *                                   new session: dropAll and the new registration here);
  *   WalManager.open / remove        the node's side of assign and remove (module node);
  *   WalBackend.open, Wal.append     the storage fence and the conditional append: TermClaim.claim and BlockWriter
  *                                   (wal-objectstore), TermFence.claim and TransactionalWriter (wal-kafka);
