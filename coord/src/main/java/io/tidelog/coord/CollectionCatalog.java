@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.CollectionSchemas;
+import io.tidelog.message.Vchannels;
 import io.tidelog.meta.Compare;
 import io.tidelog.meta.KeyValue;
 import io.tidelog.meta.MetaStore;
@@ -34,7 +35,9 @@ import io.tidelog.state.proto.DroppedCollectionMeta;
 import io.tidelog.tso.TimestampOracle;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -176,6 +179,21 @@ public final class CollectionCatalog implements AutoCloseable {
         List<CollectionInfo> out = new ArrayList<>();
         for (KeyValue kv : meta.scan(COLLECTION_KEYS)) {
             out.add(parse(kv));
+        }
+        return out;
+    }
+
+    /**
+     * The collections whose shards each pchannel carries (read from the store): what the assigner needs to spread
+     * the shards of one collection over nodes ({@link PchannelAssigner#spreadShards}).
+     */
+    public Map<String, Set<Long>> collectionsByPchannel() {
+        Map<String, Set<Long>> out = new HashMap<>();
+        for (CollectionInfo c : list()) {
+            for (String v : c.getVchannelsList()) {
+                out.computeIfAbsent(Vchannels.pchannelOf(v), p -> new TreeSet<>())
+                        .add(c.getCollectionId());
+            }
         }
         return out;
     }

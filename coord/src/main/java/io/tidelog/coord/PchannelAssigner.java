@@ -13,12 +13,14 @@ import io.tidelog.state.proto.PchannelState;
 import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -56,11 +58,12 @@ import org.slf4j.LoggerFactory;
  * {@code coord.assign.attempts.per.node} failures in a row, or at once when the node knows a newer term
  * ({@code UNMATCHED_CHANNEL_TERM}, {@code CHANNEL_FENCED}), it takes step 1 again, on another node if there is one.
  *
- * <p><b>Placement.</b> A pchannel without a live owner goes to the live node with the fewest pchannels (lowest id
- * first), draining nodes excluded; with no live node the record says {@code UNASSIGNED}. An owner registered but not
- * heard from yet ({@link #nodePending}: a new leader waits for the first heartbeats) keeps its pchannels until it is
- * up or down. Failover and drain move
- * pchannels at once; to even the load after a node joins, at most one pchannel moves per
+ * <p><b>Placement.</b> A pchannel without a live owner goes to the live node with the fewest pchannels, draining
+ * nodes excluded; among equals, to the one where it meets the fewest pchannels carrying shards of the same
+ * collections ({@link #spreadShards}), then the fewest shards in all, then the lowest id; with no live node the
+ * record says {@code UNASSIGNED}. An owner registered but not heard from yet ({@link #nodePending}: a new leader
+ * waits for the first heartbeats) keeps its pchannels until it is up or down. Failover and drain move pchannels at
+ * once; to even the load after a node joins, at most one pchannel moves per
  * {@code coord.balance.interval}, and only while no assignment is in flight.
  *
  * <p><b>Fencing and leadership.</b> The store given is the leader's view (a {@link LeaderGuardedMetaStore} in a
@@ -78,6 +81,18 @@ public final class PchannelAssigner implements AutoCloseable {
     /** A drained node session, {@code coord/drain/<node id>} = its session id (decimal): kept across leaders. */
     static final String DRAIN_KEYS = "coord/drain/";
     private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    /**
+     * The collections whose shards (vchannels) each pchannel carries, so that placement spreads the shards of one
+     * collection over nodes. Called on the assigner's thread; may read the meta store; a failure means no hint.
+     */
+    @FunctionalInterface
+    public interface Shards {
+        Shards NONE = Map::of;
+
+        /** Collection ids by pchannel; a pchannel missing carries none. */
+        Map<String, Set<Long>> collectionsByPchannel();
+    }
 
     /** What the assigner tells its owner; called on the assigner's thread, must not block. */
     public interface Listener {
@@ -107,6 +122,7 @@ public final class PchannelAssigner implements AutoCloseable {
     private final Map<String, Long> draining = new HashMap<>();
     private final List<Waiter> waiters = new ArrayList<>();
     private long lastMoveNanos = Long.MIN_VALUE / 2;
+    private Shards shards = Shards.NONE;
     private boolean stopped;
 
     /** A pchannel's task: its record as persisted, and the call in flight for it. */
@@ -285,6 +301,11 @@ public final class PchannelAssigner implements AutoCloseable {
             draining.remove(nodeId);
             meta.delete(DRAIN_KEYS + nodeId);
         }
+    }
+
+    /** From now on placement spreads the shards of each collection over the nodes, as {@code shards} tells. */
+    public void spreadShards(Shards shards) {
+        post(() -> this.shards = shards);
     }
 
     /**
@@ -479,8 +500,20 @@ public final class PchannelAssigner implements AutoCloseable {
         if (busiest.getValue().size() - idlest.getValue().size() < 2) {
             return;
         }
+        // The pchannel whose collections crowd the busiest node most and the idlest least, the last one if even.
         List<Slot> candidates = busiest.getValue();
+        Map<String, Set<Long>> hints = hints();
         Slot move = candidates.get(candidates.size() - 1);
+        int bestGain = Integer.MIN_VALUE;
+        for (Slot c : candidates) {
+            List<Slot> rest = new ArrayList<>(candidates);
+            rest.remove(c);
+            int gain = overlap(c, rest, hints) - overlap(c, idlest.getValue(), hints);
+            if (gain > bestGain || (gain == bestGain && c == candidates.get(candidates.size() - 1))) {
+                bestGain = gain;
+                move = c;
+            }
+        }
         lastMoveNanos = System.nanoTime();
         LOG.info("balancing: pchannel {} moves from node {} ({} pchannels) to node {} ({})", move.pchannel,
                 busiest.getKey(), busiest.getValue().size(), idlest.getKey(), idlest.getValue().size());
@@ -508,22 +541,61 @@ public final class PchannelAssigner implements AutoCloseable {
         return byNode;
     }
 
-    /** The eligible node with the fewest pchannels (lowest id first), avoiding the slot's failing node if possible. */
+    /**
+     * The eligible node with the fewest pchannels, avoiding the slot's failing node if possible; among those, the one
+     * holding the fewest pchannels that carry a collection this one carries (the shards of a collection spread), then
+     * the one carrying the fewest collection shards in all, then the lowest id.
+     */
     private NodeHandle pick(Slot s) {
         Map<String, List<Slot>> byNode = loads();
+        Map<String, Set<Long>> hints = hints();
         String best = null;
-        int fewest = Integer.MAX_VALUE;
+        int[] bestScore = null;
         for (Map.Entry<String, List<Slot>> en : byNode.entrySet()) {
-            int load = en.getValue().size() - (en.getValue().contains(s) ? 1 : 0);
             if (en.getKey().equals(s.avoidNode) && byNode.size() > 1) {
                 continue;
             }
-            if (load < fewest) {
-                fewest = load;
+            List<Slot> others = new ArrayList<>(en.getValue());
+            others.remove(s);
+            int[] score = {others.size(), overlap(s, others, hints), shardCount(others, hints)};
+            if (bestScore == null || Arrays.compare(score, bestScore) < 0) {
+                bestScore = score;
                 best = en.getKey();
             }
         }
         return best == null ? null : live.get(best);
+    }
+
+    private Map<String, Set<Long>> hints() {
+        try {
+            return shards.collectionsByPchannel();
+        } catch (RuntimeException e) {
+            LOG.debug("no shard placement hints: {}", e.toString());
+            return Map.of();
+        }
+    }
+
+    /** How many of {@code others} carry a collection {@code s} carries. */
+    private static int overlap(Slot s, List<Slot> others, Map<String, Set<Long>> hints) {
+        Set<Long> mine = hints.getOrDefault(s.pchannel, Set.of());
+        if (mine.isEmpty()) {
+            return 0;
+        }
+        int n = 0;
+        for (Slot o : others) {
+            if (!java.util.Collections.disjoint(mine, hints.getOrDefault(o.pchannel, Set.of()))) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static int shardCount(List<Slot> slots, Map<String, Set<Long>> hints) {
+        int n = 0;
+        for (Slot o : slots) {
+            n += hints.getOrDefault(o.pchannel, Set.of()).size();
+        }
+        return n;
     }
 
     private void abandonAttemptsOn(NodeHandle h) {

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -352,6 +353,42 @@ class PchannelAssignerTest {
                 .isEmpty());
         assertThat(next.drain("nobody").handle((s, e) -> e).join()).isInstanceOf(StreamingException.class)
                 .hasMessageContaining("NOT_FOUND").hasMessageContaining("no live session");
+    }
+
+    @Test
+    void theShardsOfOneCollectionSpreadOverTheNodesWhenTheLoadEvensOutAndOnFailover() {
+        CoordConfig config = config(4);
+        Recorder r = new Recorder();
+        PchannelAssigner assigner = assigner(meta, config, r);
+        // collection 7 on pchannels 0 and 1, collection 8 on 2 and 3: the last two pchannels in order are 2 and 3,
+        // which a count-only balancer would move together
+        Map<String, Set<Long>> shards = Map.of("pchannel-0", Set.of(7L), "pchannel-1", Set.of(7L),
+                "pchannel-2", Set.of(8L), "pchannel-3", Set.of(8L));
+        assigner.spreadShards(() -> shards);
+        FakeNode a = new FakeNode("a");
+        assigner.nodeUp(a);
+        assigner.whenAllAssigned().orTimeout(20, TimeUnit.SECONDS).join();
+        FakeNode b = new FakeNode("b");
+        assigner.nodeUp(b);
+        await("the load evens out", () -> a.servingCount() == 2 && b.servingCount() == 2
+                && allAssignedTo(r, config, List.of(a, b)));
+        for (FakeNode n : List.of(a, b)) {
+            assertThat(n.serving.keySet().stream().map(shards::get).toList()).as("collections on %s", n.who())
+                    .containsExactlyInAnyOrder(Set.of(7L), Set.of(8L));
+        }
+
+        FakeNode c = new FakeNode("c");
+        FakeNode d = new FakeNode("d");
+        assigner.nodeUp(c);
+        assigner.nodeUp(d);
+        await("one pchannel each", () -> a.servingCount() == 1 && b.servingCount() == 1 && c.servingCount() == 1
+                && d.servingCount() == 1);
+        String lost = a.serving.keySet().iterator().next();
+        assigner.nodeDown("a", a.session, "killed");
+        await("the lost pchannel moves", () -> allAssignedTo(r, config, List.of(b, c, d)));
+        FakeNode taker = List.of(b, c, d).stream().filter(n -> n.serving.containsKey(lost)).findFirst().orElseThrow();
+        assertThat(taker.serving.keySet().stream().map(shards::get).toList())
+                .as("it goes where its collection is not").doesNotHaveDuplicates();
     }
 
     @Test

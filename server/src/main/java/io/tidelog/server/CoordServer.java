@@ -414,6 +414,7 @@ public final class CoordServer implements AutoCloseable {
             CollectionCatalog catalog = new CollectionCatalog(guarded, coordinator.pchannels(), catalogConfig,
                     coordinator.tso(), InstantSource.system());
             parts.push(catalog);
+            coordinator.assigner().spreadShards(catalog::collectionsByPchannel);
             catalog.start(m -> self.append(m)
                     .thenApply(a -> new VchannelAppender.Ack(a.id(), a.timeTick(), a.flushedSegmentIds())));
             if (objects.isPresent()) {
