@@ -1,14 +1,13 @@
 package io.tidelog.server;
 
 import io.tidelog.cli.StopRequest;
-import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.coord.CoordConfig;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -32,30 +31,19 @@ public final class CoordCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--etcd", required = true, paramLabel = "URL[,URL...]",
-            description = "The etcd endpoints (host:port or http://host:port), comma-separated. Sets meta.etcd.endpoints.")
-    String etcd;
-
-    @Option(names = "--port", description = "gRPC port (default: 19530; 0 picks a free one).")
-    Integer port;
+    @Mixin
+    ServerRun.MemberOptions member = new ServerRun.MemberOptions();
 
     @Option(names = "--pchannels", description = "Number of pchannels (default: 16; fixed for the life of the data).")
     Integer pchannels;
-
-    @Option(names = {"-c", "--config"}, description = "A configuration key, KEY=VALUE (repeatable).")
-    Map<String, String> config = new HashMap<>();
 
     CoordCommand(StopRequest stop) {
         this.stop = stop;
     }
 
     @Override
-    public Integer call() throws InterruptedException {
-        Map<String, String> p = new HashMap<>(config);
-        p.put("meta.etcd.endpoints", etcd);
-        if (port != null) {
-            p.put(ServerConfig.PORT, port.toString());
-        }
+    public Integer call() throws Exception {
+        Map<String, String> p = member.properties();
         if (pchannels != null) {
             try {
                 CoordConfig.from(Map.of(CoordConfig.PCHANNEL_COUNT, pchannels.toString()));
@@ -64,19 +52,7 @@ public final class CoordCommand implements Callable<Integer> {
             }
             p.put(CoordConfig.PCHANNEL_COUNT, pchannels.toString());
         }
-        CoordServer server;
-        try {
-            server = CoordServer.start(p);
-        } catch (StreamingException e) {
-            spec.commandLine().getErr().println("error: " + e.getMessage());
-            spec.commandLine().getErr().flush();
-            return e.code() == ErrorCode.INVALID_ARGUMENT ? 2 : 1;
-        }
-        System.out.println("Tidelog coordinator " + server.id() + " listening on " + server.address());
-        System.out.flush();
-        stop.await();
-        System.err.println("tidelog: shutting down");
-        server.close();
-        return 0;
+        return ServerRun.serve(spec, stop, () -> CoordServer.start(p),
+                s -> "Tidelog coordinator " + s.id() + " listening on " + s.address(), "shutting down");
     }
 }

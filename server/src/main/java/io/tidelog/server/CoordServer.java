@@ -20,7 +20,6 @@ import io.tidelog.coord.VchannelAppender;
 import io.tidelog.message.MessageLimits;
 import io.tidelog.meta.KeyValue;
 import io.tidelog.meta.MetaStore;
-import io.tidelog.meta.MetaStores;
 import io.tidelog.objectstore.ObjectStore;
 import io.tidelog.objectstore.ObjectStores;
 import io.tidelog.proto.CollectionServiceGrpc;
@@ -149,15 +148,7 @@ public final class CoordServer implements AutoCloseable {
      * member id is {@code server.node.id} if set, else {@code coord-<host>-<port>}.
      */
     public static CoordServer start(Map<String, String> properties) {
-        Set<String> unknown = new TreeSet<>();
-        for (String k : properties.keySet()) {
-            if (PREFIXES.stream().noneMatch(k::startsWith)) {
-                unknown.add(k);
-            }
-        }
-        if (!unknown.isEmpty()) {
-            throw StreamingException.invalidArgument("unknown configuration keys for a coordinator: " + unknown);
-        }
+        ConfigKeys.checkPrefixes(properties, PREFIXES, "a coordinator");
         CoordServer s = new CoordServer(ServerConfig.from(ConfigKeys.only(properties, ServerConfig.PREFIX)),
                 CoordConfig.from(ConfigKeys.only(properties, CoordConfig.PREFIX)),
                 TsoConfig.from(ConfigKeys.only(properties, "tso.")),
@@ -175,11 +166,7 @@ public final class CoordServer implements AutoCloseable {
     }
 
     private void startAll(Map<String, String> p) throws IOException {
-        Map<String, String> metaSettings = ConfigKeys.only(p, "meta.");
-        String store = metaSettings.containsKey("meta.etcd.endpoints") ? "etcd" : metaSettings.getOrDefault(
-                "meta.store", "etcd");
-        metaSettings.remove("meta.store");
-        meta = MetaStores.create(store, metaSettings);
+        meta = ConfigKeys.clusterMetaStore(p);
         started.push(meta);
         checkPchannelCount();
         openObjectStore(p);

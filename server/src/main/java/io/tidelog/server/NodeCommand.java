@@ -1,15 +1,13 @@
 package io.tidelog.server;
 
 import io.tidelog.cli.StopRequest;
-import io.tidelog.common.ErrorCode;
-import io.tidelog.common.StreamingException;
 import io.tidelog.wal.WalBackends;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -30,12 +28,8 @@ public final class NodeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--etcd", required = true, paramLabel = "URL[,URL...]",
-            description = "The etcd endpoints (host:port or http://host:port), comma-separated. Sets meta.etcd.endpoints.")
-    String etcd;
-
-    @Option(names = "--port", description = "gRPC port (default: 19530; 0 picks a free one).")
-    Integer port;
+    @Mixin
+    ServerRun.MemberOptions member = new ServerRun.MemberOptions();
 
     @Option(names = "--node-id", required = true, paramLabel = "ID",
             description = "This node's id, unique in the cluster and kept across restarts. Sets server.node.id.")
@@ -54,15 +48,12 @@ public final class NodeCommand implements Callable<Integer> {
             + "node: file:DIR or s3://BUCKET/PREFIX (default for the objectstore WAL: wal.objectstore.uri).")
     String objectStore;
 
-    @Option(names = {"-c", "--config"}, description = "A configuration key, KEY=VALUE (repeatable).")
-    Map<String, String> config = new HashMap<>();
-
     NodeCommand(StopRequest stop) {
         this.stop = stop;
     }
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws Exception {
         if (!NodeServer.SHARED_BACKENDS.contains(wal)) {
             throw new ParameterException(spec.commandLine(), "Invalid value for option '--wal': '" + wal
                     + "' (a node of a cluster takes objectstore or kafka)");
@@ -70,29 +61,14 @@ public final class NodeCommand implements Callable<Integer> {
         if (nodeId.isBlank()) {
             throw new ParameterException(spec.commandLine(), "Invalid value for option '--node-id': it is blank");
         }
-        Map<String, String> p = new HashMap<>(config);
-        p.put("meta.etcd.endpoints", etcd);
+        Map<String, String> p = member.properties();
         p.put(ServerConfig.PREFIX + "node.id", nodeId);
         p.put(WalBackends.BACKEND, wal);
-        if (port != null) {
-            p.put(ServerConfig.PORT, port.toString());
-        }
         if (objectStore != null) {
             p.put(StandaloneServer.OBJECT_STORE_URI, objectStore);
         }
-        NodeServer server;
-        try {
-            server = NodeServer.start(dataDir, p);
-        } catch (StreamingException e) {
-            spec.commandLine().getErr().println("error: " + e.getMessage());
-            spec.commandLine().getErr().flush();
-            return e.code() == ErrorCode.INVALID_ARGUMENT ? 2 : 1;
-        }
-        System.out.println("Tidelog node " + server.nodeId() + " listening on " + server.address());
-        System.out.flush();
-        stop.await();
-        System.err.println("tidelog: handing the pchannels back and shutting down");
-        server.close();
-        return 0;
+        return ServerRun.serve(spec, stop, () -> NodeServer.start(dataDir, p),
+                s -> "Tidelog node " + s.nodeId() + " listening on " + s.address(),
+                "handing the pchannels back and shutting down");
     }
 }

@@ -10,7 +10,6 @@ import io.tidelog.common.StreamingException;
 import io.tidelog.flush.FlusherConfig;
 import io.tidelog.message.MessageLimits;
 import io.tidelog.meta.MetaStore;
-import io.tidelog.meta.MetaStores;
 import io.tidelog.node.NodeConfig;
 import io.tidelog.node.extension.DedupConfig;
 import io.tidelog.node.shard.ShardConfig;
@@ -107,16 +106,7 @@ public final class NodeServer implements AutoCloseable {
      * @param dataDir where files being written before their upload are kept
      */
     public static NodeServer start(Path dataDir, Map<String, String> properties) {
-        Set<String> unknown = new TreeSet<>();
-        for (String k : properties.keySet()) {
-            if (PREFIXES.stream().noneMatch(k::startsWith)) {
-                unknown.add(k);
-            }
-        }
-        if (!unknown.isEmpty()) {
-            throw StreamingException.invalidArgument("unknown configuration keys for a node: " + unknown
-                    + " (known prefixes: " + new TreeSet<>(PREFIXES) + ")");
-        }
+        ConfigKeys.checkPrefixes(properties, PREFIXES, "a node");
         if (!properties.containsKey(ServerConfig.PREFIX + "node.id")) {
             throw StreamingException.invalidArgument("a node needs an id (server.node.id, --node-id)");
         }
@@ -147,12 +137,8 @@ public final class NodeServer implements AutoCloseable {
             p.put(StandaloneServer.OBJECT_STORE_URI, walUri);
         }
         Map<String, String> walSettings = WalSettings.of(walBackend, p, nodeConfigs.limits(), 0);
-        Map<String, String> metaSettings = ConfigKeys.only(p, "meta.");
-        String store = metaSettings.containsKey("meta.etcd.endpoints") ? "etcd" : metaSettings.getOrDefault(
-                "meta.store", "etcd");
-        metaSettings.remove("meta.store");
 
-        meta = MetaStores.create(store, metaSettings);
+        meta = ConfigKeys.clusterMetaStore(p);
         started.push(meta);
         background = Executors.newSingleThreadScheduledExecutor(ServerExecutors.daemon("node-session"));
         started.push(() -> ServerExecutors.shutdown(background));

@@ -103,21 +103,9 @@ public final class StandaloneCommand implements Callable<Integer> {
             }
             p.put(WalBackends.BACKEND, wal);
         }
-        StandaloneServer server;
-        try {
-            server = StandaloneServer.start(dataDir, p);
-        } catch (StreamingException e) {
-            spec.commandLine().getErr().println("error: " + e.getMessage());
-            spec.commandLine().getErr().flush();
-            return e.code() == io.tidelog.common.ErrorCode.INVALID_ARGUMENT ? 2 : 1;
-        }
-        System.out.println("Tidelog standalone listening on " + server.address() + " (data dir "
-                + dataDir.toAbsolutePath() + ")");
-        System.out.flush();
-        stop.await();
-        System.err.println("tidelog: shutting down");
-        server.close();
-        return 0;
+        return ServerRun.serve(spec, stop, () -> StandaloneServer.start(dataDir, p),
+                s -> "Tidelog standalone listening on " + s.address() + " (data dir " + dataDir.toAbsolutePath() + ")",
+                "shutting down");
     }
 
     /** A flag's value checked by the configuration it sets, so the error names the flag: a wrong command line. */

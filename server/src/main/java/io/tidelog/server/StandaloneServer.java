@@ -42,7 +42,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -104,7 +103,7 @@ public final class StandaloneServer implements AutoCloseable {
      * keys fail with {@code INVALID_ARGUMENT}.
      */
     public static StandaloneServer start(Path dataDir, Map<String, String> properties) {
-        checkPrefixes(properties);
+        ConfigKeys.checkPrefixes(properties, PREFIXES, "a standalone server");
         Map<String, String> p = new HashMap<>(properties);
         if (p.getOrDefault(WalBackends.BACKEND, WalBackends.DEFAULT_BACKEND).trim().equals(LOCAL_WAL)) {
             p.putIfAbsent(LocalWalConfig.DIR, dataDir.resolve("wal").toString());
@@ -118,19 +117,6 @@ public final class StandaloneServer implements AutoCloseable {
         } catch (RuntimeException | IOException e) {
             Closeables.closeQuietly(s, e);
             throw StreamingException.from(e);
-        }
-    }
-
-    private static void checkPrefixes(Map<String, String> properties) {
-        Set<String> unknown = new TreeSet<>();
-        for (String k : properties.keySet()) {
-            if (PREFIXES.stream().noneMatch(k::startsWith)) {
-                unknown.add(k);
-            }
-        }
-        if (!unknown.isEmpty()) {
-            throw StreamingException.invalidArgument("unknown configuration keys: " + unknown
-                    + " (known prefixes: " + new TreeSet<>(PREFIXES) + ")");
         }
     }
 

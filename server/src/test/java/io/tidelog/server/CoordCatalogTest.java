@@ -20,8 +20,6 @@ import io.tidelog.message.GrpcErrors;
 import io.tidelog.message.ImmutableMessage;
 import io.tidelog.message.MutableMessage;
 import io.tidelog.meta.KeyValue;
-import io.tidelog.meta.MetaStore;
-import io.tidelog.meta.MetaStores;
 import io.tidelog.meta.etcd.EtcdServer;
 import io.tidelog.proto.CollectionInfo;
 import io.tidelog.proto.CollectionServiceGrpc;
@@ -40,7 +38,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,9 +46,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -64,9 +58,8 @@ import org.junit.jupiter.api.io.TempDir;
  * finishes what its predecessor left, and a deposed one writes nothing.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
-class CoordCatalogTest {
+class CoordCatalogTest extends EtcdClusterTest {
     static final Duration WAIT = Duration.ofSeconds(60);
-    static final AtomicInteger ROOTS = new AtomicInteger();
     static final String COLLECTION_KEYS = "coord/catalog/";
     static final String BROADCAST_KEYS = "coord/broadcast/";
 
@@ -75,43 +68,20 @@ class CoordCatalogTest {
 
     @TempDir
     Path dir;
-    final List<AutoCloseable> toClose = new ArrayList<>();
     final List<String> coordinatorAddresses = new CopyOnWriteArrayList<>();
     final MemoryStorage storage = new MemoryStorage();
-    String root;
-    MetaStore meta;
 
-    @BeforeEach
-    void start() {
-        root = "coord-catalog-test-" + ROOTS.incrementAndGet();
-        meta = MetaStores.create("etcd", ETCD.storeProperties(root));
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-        meta.close();
+    @Override
+    EtcdServer etcd() {
+        return ETCD;
     }
 
     CoordServer coordinator(Map<String, String> extra) {
-        Map<String, String> p = new HashMap<>(ETCD.storeProperties(root));
-        p.put("server.port", "0");
-        p.put("server.host", "127.0.0.1");
-        p.put("server.advertised.host", "127.0.0.1");
-        p.put("coord.pchannel.count", "4");
-        p.put("coord.balance.interval", "50ms");
-        p.put("coord.node.health.interval", "100ms");
-        p.put("coord.node.health.timeout", "800ms");
-        p.put("session.ttl", "3s");
-        p.put("session.keepalive.interval", "500ms");
-        p.put("session.self.fence.margin", "1s");
+        Map<String, String> p = coordinatorProperties(4);
         p.put("catalog.broadcast.backoff.max", "200ms");
         p.put("objectstore.uri", "file:" + dir.resolve("objects").toAbsolutePath());
         p.putAll(extra);
-        CoordServer c = CoordServer.start(p);
-        toClose.add(c);
+        CoordServer c = startCoordinator(p);
         coordinatorAddresses.add(c.address());
         return c;
     }
@@ -126,16 +96,6 @@ class CoordCatalogTest {
                 Files.createDirectories(dir.resolve("node-" + id)), List.copyOf(coordinatorAddresses));
         toClose.add(n);
         return n;
-    }
-
-    StreamingClient client(CoordServer... coordinators) {
-        List<String> targets = new ArrayList<>();
-        for (CoordServer c : coordinators) {
-            targets.add(c.address());
-        }
-        StreamingClient client = StreamingClient.builder().targets(targets).build();
-        toClose.add(client);
-        return client;
     }
 
     ManagedChannel channel(String address) {

@@ -11,8 +11,6 @@ import io.tidelog.client.StreamingClient;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.GrpcErrors;
-import io.tidelog.meta.MetaStore;
-import io.tidelog.meta.MetaStores;
 import io.tidelog.meta.etcd.EtcdServer;
 import io.tidelog.proto.AllocateTimestampsRequest;
 import io.tidelog.proto.CoordinatorGrpc;
@@ -20,15 +18,9 @@ import io.tidelog.proto.GetStatusRequest;
 import io.tidelog.testing.Await;
 import io.tidelog.wal.memory.MemoryStorage;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -37,48 +29,22 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * every pchannel where it is at its term and the TSO goes only forward. The nodes are in this JVM
  * ({@link InProcessNode}); their sessions live in the same etcd.
  */
-class CoordServerTest {
+class CoordServerTest extends EtcdClusterTest {
     static final Duration WAIT = Duration.ofSeconds(30);
-    static final AtomicInteger ROOTS = new AtomicInteger();
 
     @RegisterExtension
     static final EtcdServer ETCD = new EtcdServer();
 
-    final List<AutoCloseable> toClose = new ArrayList<>();
     final MemoryStorage storage = new MemoryStorage();
     final AtomicLong clock = new AtomicLong(1);
-    String root;
-    MetaStore meta;
 
-    @BeforeEach
-    void start() {
-        root = "coord-test-" + ROOTS.incrementAndGet();
-        meta = MetaStores.create("etcd", ETCD.storeProperties(root));
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-        meta.close();
+    @Override
+    EtcdServer etcd() {
+        return ETCD;
     }
 
     CoordServer coordinator(int pchannels) {
-        Map<String, String> p = new HashMap<>(ETCD.storeProperties(root));
-        p.put("server.port", "0");
-        p.put("server.host", "127.0.0.1");
-        p.put("server.advertised.host", "127.0.0.1");
-        p.put("coord.pchannel.count", String.valueOf(pchannels));
-        p.put("coord.balance.interval", "50ms");
-        p.put("coord.node.health.interval", "100ms");
-        p.put("coord.node.health.timeout", "800ms");
-        p.put("session.ttl", "3s");
-        p.put("session.keepalive.interval", "500ms");
-        p.put("session.self.fence.margin", "1s");
-        CoordServer c = CoordServer.start(p);
-        toClose.add(c);
-        return c;
+        return startCoordinator(coordinatorProperties(pchannels));
     }
 
     InProcessNode node(String id) throws Exception {
@@ -91,16 +57,6 @@ class CoordServerTest {
         ManagedChannel c = NettyChannelBuilder.forTarget(address).usePlaintext().build();
         toClose.add(c::shutdownNow);
         return c;
-    }
-
-    StreamingClient client(CoordServer... coordinators) {
-        List<String> targets = new ArrayList<>();
-        for (CoordServer c : coordinators) {
-            targets.add(c.address());
-        }
-        StreamingClient client = StreamingClient.builder().targets(targets).build();
-        toClose.add(client);
-        return client;
     }
 
     static boolean allAssigned(ClusterStatus s, int pchannels) {
