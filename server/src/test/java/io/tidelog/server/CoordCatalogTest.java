@@ -3,9 +3,7 @@ package io.tidelog.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tidelog.client.ClusterStatus;
 import io.tidelog.client.CollectionDescription;
 import io.tidelog.client.Collections;
@@ -96,12 +94,6 @@ class CoordCatalogTest extends EtcdClusterTest {
                 Files.createDirectories(dir.resolve("node-" + id)), List.copyOf(coordinatorAddresses));
         toClose.add(n);
         return n;
-    }
-
-    ManagedChannel channel(String address) {
-        ManagedChannel c = NettyChannelBuilder.forTarget(address).usePlaintext().build();
-        toClose.add(c::shutdownNow);
-        return c;
     }
 
     static void awaitAllAssigned(StreamingClient client) {

@@ -3,9 +3,7 @@ package io.tidelog.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tidelog.client.ClusterStatus;
 import io.tidelog.client.StreamingClient;
 import io.tidelog.common.ErrorCode;
@@ -51,12 +49,6 @@ class CoordServerTest extends EtcdClusterTest {
         InProcessNode n = new InProcessNode(id, meta, storage, count -> clock.getAndAdd(count));
         toClose.add(n);
         return n;
-    }
-
-    ManagedChannel channel(String address) {
-        ManagedChannel c = NettyChannelBuilder.forTarget(address).usePlaintext().build();
-        toClose.add(c::shutdownNow);
-        return c;
     }
 
     static boolean allAssigned(ClusterStatus s, int pchannels) {

@@ -1,5 +1,7 @@
 package io.tidelog.server;
 
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tidelog.client.StreamingClient;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.meta.MetaStores;
@@ -69,6 +71,13 @@ abstract class EtcdClusterTest {
     CoordServer startCoordinator(Map<String, String> properties) {
         CoordServer c = CoordServer.start(properties);
         toClose.add(c);
+        return c;
+    }
+
+    /** A plaintext channel to {@code address}, shut down after the test. */
+    ManagedChannel channel(String address) {
+        ManagedChannel c = NettyChannelBuilder.forTarget(address).usePlaintext().build();
+        toClose.add(c::shutdownNow);
         return c;
     }
 

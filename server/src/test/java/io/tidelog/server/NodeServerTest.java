@@ -51,6 +51,11 @@ class NodeServerTest extends EtcdClusterTest {
         return n;
     }
 
+    static void awaitSpread(StreamingClient client, NodeServer a, NodeServer b) {
+        Await.until("the pchannels spread over both nodes", () -> allAssigned(client, 4) && a.serving() == 2
+                && b.serving() == 2, WAIT);
+    }
+
     static boolean allAssigned(StreamingClient client, int pchannels) {
         ClusterStatus s = client.statusBlocking();
         return s.pchannels().size() == pchannels && s.pchannels().stream().allMatch(p -> p.state().equals("ASSIGNED"));
@@ -140,12 +145,10 @@ class NodeServerTest extends EtcdClusterTest {
 
     @Test
     void aDrainMovesEveryPchannelOffANodeWhileAppendsGoOnAndNoneFails() throws Exception {
-        CoordServer coord = startCoordinator(coordinatorProperties(4));
+        StreamingClient client = client(startCoordinator(coordinatorProperties(4)));
         NodeServer a = node("a");
         NodeServer b = node("b");
-        StreamingClient client = client(coord);
-        Await.until("the pchannels spread over both nodes", () -> allAssigned(client, 4) && a.serving() == 2
-                && b.serving() == 2, WAIT);
+        awaitSpread(client, a, b);
         Await.until("the status shows each WAL as its node's heartbeats tell it", () -> client.statusBlocking()
                 .pchannels().stream().allMatch(p -> p.available() && p.lastTimeTick() > 0 && p.lastId() != null),
                 WAIT);
@@ -161,12 +164,10 @@ class NodeServerTest extends EtcdClusterTest {
 
     @Test
     void aStoppedNodeHandsItsPchannelsBackFirstSoNoAppendFails() throws Exception {
-        CoordServer coord = startCoordinator(coordinatorProperties(4));
+        StreamingClient client = client(startCoordinator(coordinatorProperties(4)));
         NodeServer a = node("a");
         NodeServer b = node("b");
-        StreamingClient client = client(coord);
-        Await.until("the pchannels spread over both nodes", () -> allAssigned(client, 4) && a.serving() == 2
-                && b.serving() == 2, WAIT);
+        awaitSpread(client, a, b);
         whileProducing(client, 4, "the stop", a::close);
         assertThat(b.serving()).isEqualTo(4);
     }
