@@ -145,7 +145,8 @@ class NodeServerTest extends EtcdClusterTest {
 
     @Test
     void aDrainMovesEveryPchannelOffANodeWhileAppendsGoOnAndNoneFails() throws Exception {
-        StreamingClient client = client(startCoordinator(coordinatorProperties(4)));
+        CoordServer coord = startCoordinator(coordinatorProperties(4));
+        StreamingClient client = client(coord);
         NodeServer a = node("a");
         NodeServer b = node("b");
         awaitSpread(client, a, b);
@@ -154,9 +155,14 @@ class NodeServerTest extends EtcdClusterTest {
                 WAIT);
         Map<String, Long> before = terms(client);
         whileProducing(client, 4, "the drain", () -> {
-            assertThat(client.drainNodeBlocking("a", WAIT)).isEqualTo(a.sessionId());
+            CommandRun drain = CommandRun.against(coord.address(), "drain", "a", "--json");
+            assertThat(drain.status()).as(drain.err()).isZero();
+            assertThat(drain.out().strip()).isEqualTo("{\"nodeId\":\"a\",\"sessionId\":" + a.sessionId() + "}");
             assertThat(a.serving()).isZero();
         });
+        CommandRun nobody = CommandRun.against(coord.address(), "drain", "nobody");
+        assertThat(nobody.status()).as("NOT_FOUND: the same command would fail again").isEqualTo(1);
+        assertThat(nobody.err()).contains("NOT_FOUND").contains("nobody");
         assertThat(b.serving()).isEqualTo(4);
         Map<String, Long> after = terms(client);
         before.forEach((p, t) -> assertThat(after.get(p)).as("term of %s", p).isGreaterThanOrEqualTo(t));
