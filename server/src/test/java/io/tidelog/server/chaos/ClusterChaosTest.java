@@ -167,17 +167,25 @@ class ClusterChaosTest {
         return out;
     }
 
+    /** The coordinator process that leads now, waiting for an election that is under way. */
     ClusterProcess leader(StreamingClient client) {
-        for (ClusterStatus.CoordinatorStatus c : client.statusBlocking().coordinators()) {
-            if (c.leader()) {
-                for (ClusterProcess p : coordinators) {
-                    if (p.address().equals(c.address())) {
-                        return p;
+        ClusterProcess[] found = new ClusterProcess[1];
+        Await.until("a leading coordinator", () -> {
+            try {
+                for (ClusterStatus.CoordinatorStatus c : client.statusBlocking().coordinators()) {
+                    for (ClusterProcess p : coordinators) {
+                        if (c.leader() && p.address().equals(c.address())) {
+                            found[0] = p;
+                            return true;
+                        }
                     }
                 }
+            } catch (RuntimeException e) {
+                // no leader answers yet
             }
-        }
-        throw new IllegalStateException("no leader in the status");
+            return false;
+        }, WAIT);
+        return found[0];
     }
 
     static List<String> vchannels() {
