@@ -38,14 +38,16 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The cluster under chaos, for real: an etcd, 2 coordinator processes and 3 node processes ({@code tidelog coord},
  * {@code tidelog node}), the {@code objectstore} WAL on a shared directory, continuous producers and consumers on 32
- * {@code Raw} vchannels through one client that knows both coordinators. A seeded schedule, a fault about every
+ * {@code Raw} vchannels through one client that knows both coordinators, and one collection receiving inserts (small
+ * segments, sealed and flushed all through the run). A seeded schedule, a fault about every
  * 15 s: {@code kill -9} a node and restart it, {@code SIGSTOP} a node past its session ttl then {@code SIGCONT} it,
  * {@code kill -9} the coordinator leader and restart it, drain a node then stop it gracefully and restart it.
  *
  * <p>Judged at the end by the {@link History} checker (every acknowledged message delivered exactly once, in
  * strictly increasing time-tick order, to a consumer that followed its vchannel for the whole run), by reading every
- * pchannel's log as stored (no record of a term after a record of a newer term), and by the status (every pchannel
- * ASSIGNED). Prints the failover times per fault kind ({@link Failovers}); the goals are figures to watch, not
+ * pchannel's log as stored (no record of a term after a record of a newer term), by the status (every pchannel
+ * ASSIGNED), and, after a flush, by DuckDB reading the collection's Parquet files (every acknowledged row exactly
+ * once, nothing the test did not send). Prints the failover times per fault kind ({@link Failovers}); the goals are figures to watch, not
  * assertions (timing on a shared 2-core machine belongs to the bench).
  */
 class ClusterChaosTest {
