@@ -61,10 +61,14 @@ class ClientCommandsTest {
 
     /** Runs a client command as the {@code tidelog} binary does ({@link Launcher#configure}), with {@code --server}. */
     Run run(InputStream stdin, String... args) {
+        return run(stdin, new StringWriter(), args);
+    }
+
+    /** {@link #run(InputStream, String...)} printing into {@code out}, which the test may watch meanwhile. */
+    Run run(InputStream stdin, StringWriter out, String... args) {
         CommandLine root = new CommandLine(new Root());
         ClientCommands.all(connector, stdin, stop).forEach(root::addSubcommand);
         Launcher.configure(root);
-        StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         root.setOut(new PrintWriter(out));
         root.setErr(new PrintWriter(err));
@@ -387,8 +391,10 @@ class ClientCommandsTest {
     void aStopRequestEndsConsumeCleanlyWithStatusZero() throws Exception {
         cluster.assign("p-1", 1, "node-a");
         write("p-1_v", "first".getBytes(UTF_8), Map.of());
-        CompletableFuture<Run> running = CompletableFuture.supplyAsync(() -> run("", "consume", "--vchannel", "p-1_v"));
-        Await.until("the consumer reads", () -> !cluster.node("node-a").consumeRequests().isEmpty());
+        StringWriter printed = new StringWriter();
+        CompletableFuture<Run> running = CompletableFuture.supplyAsync(() -> run(new ByteArrayInputStream(new byte[0]),
+                printed, "consume", "--vchannel", "p-1_v"));
+        Await.until("the consumer printed the message", () -> printed.toString().contains(" RAW first"));
 
         stop.request();
 
