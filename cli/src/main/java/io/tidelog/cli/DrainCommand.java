@@ -1,6 +1,8 @@
 package io.tidelog.cli;
 
 import io.tidelog.client.StreamingClient;
+import io.tidelog.common.ErrorCode;
+import io.tidelog.common.StreamingException;
 import io.tidelog.message.Rows;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -35,7 +37,17 @@ public final class DrainCommand extends ClientCommand {
 
     @Override
     int run(StreamingClient client, PrintWriter out, PrintWriter err) {
-        long session = client.drainNodeBlocking(nodeId, timeout);
+        long session;
+        try {
+            session = client.drainNodeBlocking(nodeId, timeout);
+        } catch (StreamingException e) {
+            if (e.code() != ErrorCode.TIMEOUT) {
+                throw e;
+            }
+            throw new StreamingException(ErrorCode.TIMEOUT, "node " + nodeId + " still holds pchannels after "
+                    + timeout.toMillis() / 1000.0 + " s; the drain goes on (tidelog status shows where they are: is "
+                    + "there another live node to take them?)", e);
+        }
         if (server.json) {
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("nodeId", nodeId);

@@ -59,7 +59,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Stopping</b> ({@link #close()}, on SIGTERM) hands the pchannels back: the node asks the leader to drain it
  * (every pchannel removed here gracefully, so accepted appends finish and recovery state is saved, then opened
- * elsewhere), waits for that at most {@code server.shutdown.timeout}, then ends its session (the lease revoked, so
+ * elsewhere), waits for that at most {@code server.shutdown.timeout} (not at all when no other node is live to take
+ * them), then ends its session (the lease revoked, so
  * the leader moves at once whatever is left, fencing it at the storage), then stops the rest in reverse start order.
  *
  * <p>Start order: meta store, the coordinators' sessions (for the TSO and the drain), WAL backend, object store,
@@ -244,7 +245,16 @@ public final class NodeServer implements AutoCloseable {
             return;
         }
         Duration timeout = config.shutdownTimeout();
-        try (StreamingClient client = StreamingClient.builder().targets(targets).build()) {
+        if (timeout.isZero()) {
+            return;
+        }
+        try (StreamingClient client = StreamingClient.builder().targets(targets).appendTimeout(timeout).build()) {
+            boolean another = client.statusBlocking().nodes().stream()
+                    .anyMatch(n -> n.alive() && !n.nodeId().equals(config.nodeId()));
+            if (!another) {
+                LOG.warn("node {}: no other live node to hand the pchannels to; they wait for one", config.nodeId());
+                return;
+            }
             long drained = client.drainNodeBlocking(config.nodeId(), timeout);
             LOG.info("node {}: handed every pchannel back (session {} drained)", config.nodeId(), drained);
         } catch (RuntimeException e) {
