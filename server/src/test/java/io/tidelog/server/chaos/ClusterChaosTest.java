@@ -27,6 +27,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -39,9 +40,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The cluster under chaos, for real: an etcd, 2 coordinator processes and 3 node processes ({@code tidelog coord},
  * {@code tidelog node}), the {@code objectstore} WAL on a shared directory, continuous producers and consumers on 32
  * {@code Raw} vchannels through one client that knows both coordinators, and one collection receiving inserts (small
- * segments, sealed and flushed all through the run). A seeded schedule, a fault about every
- * 15 s: {@code kill -9} a node and restart it, {@code SIGSTOP} a node past its session ttl then {@code SIGCONT} it,
- * {@code kill -9} the coordinator leader and restart it, drain a node then stop it gracefully and restart it.
+ * segments, sealed and flushed all through the run). A seeded schedule: {@code kill -9} a node every ~15 s and
+ * restart it 2 to 4 s later; between kills, once each, {@code SIGSTOP} a node past its session ttl then
+ * {@code SIGCONT} it, {@code kill -9} the coordinator leader and restart it, drain a node then stop it gracefully and
+ * restart it. Faults overlap (a node may be killed while another is frozen); one node always runs.
  *
  * <p>Judged at the end by the {@link History} checker (every acknowledged message delivered exactly once, in
  * strictly increasing time-tick order, to a consumer that followed its vchannel for the whole run), by reading every
@@ -218,19 +220,17 @@ class ClusterChaosTest {
         Await.until("every vchannel acknowledged appends", () -> vchannels.stream()
                 .allMatch(v -> history.acks(v).size() > 5), WAIT);
 
-        List<String> schedule = schedule(random);
         long start = System.nanoTime();
-        long slot = chaosFor().toNanos() / schedule.size();
+        PriorityQueue<Event> events = schedule(random, start);
         StringBuilder log = new StringBuilder();
-        for (int i = 0; i < schedule.size(); i++) {
-            long at = start + i * slot + (long) (random.nextDouble() * slot / 4);
-            long wait = at - System.nanoTime();
+        while (!events.isEmpty()) {
+            Event e = events.poll();
+            long wait = e.atNanos() - System.nanoTime();
             if (wait > 0) {
                 TimeUnit.NANOSECONDS.sleep(wait); // the schedule's pacing, not a synchronisation
             }
-            String kind = schedule.get(i);
-            log.append(String.format("%6.1f s %s%n", (System.nanoTime() - start) / 1e9, inject(kind, client, random,
-                    failovers)));
+            String did = inject(e, client, random, failovers, events);
+            log.append(String.format("%6.1f s %s%n", (System.nanoTime() - start) / 1e9, did));
         }
         Await.until("every pchannel assigned after the faults", () -> allAssigned(client), WAIT);
         inserts.stop();
@@ -268,69 +268,113 @@ class ClusterChaosTest {
         assertThat(times.keySet()).as("fault kinds measured").containsAll(Failovers.kinds());
     }
 
-    /** The fault kinds in a seeded order: a node kill about every other slot, each other kind at least once. */
-    List<String> schedule(Random random) {
-        int slots = (int) Math.max(5, chaosFor().toSeconds() / 15);
-        List<String> kinds = new ArrayList<>(List.of("node-stop", "coord-kill", "drain"));
-        while (kinds.size() < slots) {
-            kinds.add("node-kill");
-        }
-        Collections.shuffle(kinds, random);
-        return kinds;
+    /** A step of the schedule: a fault, or the end of one (a restart, a SIGCONT) for {@code target}. */
+    record Event(long atNanos, String kind, ClusterProcess target) {
     }
 
-    /** A node that owns pchannels now, chosen at random (any node if none does). */
+    /**
+     * The seeded schedule: a node killed every ~15 s (restarted 2 to 4 s later); between two kills, in seeded places,
+     * one node frozen past its session ttl, one kill of the leader coordinator, one drain.
+     */
+    PriorityQueue<Event> schedule(Random random, long start) {
+        PriorityQueue<Event> events = new PriorityQueue<>(java.util.Comparator.comparingLong(Event::atNanos));
+        long period = TimeUnit.SECONDS.toNanos(15);
+        int kills = (int) Math.max(3, chaosFor().toNanos() / period);
+        for (int i = 0; i < kills; i++) {
+            events.add(new Event(start + i * period + jitter(random), "node-kill", null));
+        }
+        List<Integer> gaps = new ArrayList<>();
+        for (int i = 0; i < kills; i++) {
+            gaps.add(i);
+        }
+        Collections.shuffle(gaps, random);
+        List<String> others = List.of("node-stop", "coord-kill", "drain");
+        for (int i = 0; i < others.size(); i++) {
+            events.add(new Event(start + gaps.get(i % gaps.size()) * period + period / 2 + jitter(random),
+                    others.get(i), null));
+        }
+        return events;
+    }
+
+    static long jitter(Random random) {
+        return TimeUnit.MILLISECONDS.toNanos(1000 + random.nextInt(2000));
+    }
+
+    /** A running node (alive, not frozen) that owns pchannels, chosen at random; null unless two nodes run. */
     ClusterProcess victim(StreamingClient client, Random random) {
         java.util.Set<String> owners = new java.util.TreeSet<>();
         client.statusBlocking().pchannels().forEach(p -> owners.add(p.nodeId()));
-        List<ClusterProcess> candidates = nodes.stream().filter(n -> owners.contains(n.name)).toList();
-        List<ClusterProcess> from = candidates.isEmpty() ? nodes : candidates;
+        List<ClusterProcess> running = nodes.stream().filter(n -> n.isAlive() && !n.isFrozen()).toList();
+        if (running.size() < 2) {
+            return null;
+        }
+        List<ClusterProcess> candidates = running.stream().filter(n -> owners.contains(n.name)).toList();
+        List<ClusterProcess> from = candidates.isEmpty() ? running : candidates;
         return from.get(random.nextInt(from.size()));
     }
 
-    /** Injects one fault and records it; returns what it did, for the run's log. */
-    String inject(String kind, StreamingClient client, Random random, Failovers failovers) throws Exception {
-        switch (kind) {
+    /** Carries out one event and records the faults; returns what it did, for the run's log. */
+    String inject(Event e, StreamingClient client, Random random, Failovers failovers, PriorityQueue<Event> events)
+            throws Exception {
+        long later = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2000 + random.nextInt(2000));
+        switch (e.kind()) {
+            case "restart" -> {
+                e.target().start();
+                return "restarted " + e.target().name;
+            }
+            case "thaw" -> {
+                e.target().thaw();
+                return "SIGCONT " + e.target().name;
+            }
             case "node-kill" -> {
                 ClusterProcess n = victim(client, random);
+                if (n == null) {
+                    return "node kill skipped: fewer than two nodes run";
+                }
                 Map<String, Long> hit = owned(client, n.name);
                 n.kill9();
-                failovers.fault(kind, System.nanoTime(), hit);
-                TimeUnit.MILLISECONDS.sleep(2000 + random.nextInt(2000)); // down for a while, then back
-                n.start();
-                return "kill -9 " + n.name + " (held " + hit + "), restarted";
+                failovers.fault(e.kind(), System.nanoTime(), hit);
+                events.add(new Event(later, "restart", n));
+                return "kill -9 " + n.name + " (held " + hit + ")";
             }
             case "node-stop" -> {
                 ClusterProcess n = victim(client, random);
+                if (n == null) {
+                    return "node stop skipped: fewer than two nodes run";
+                }
                 Map<String, Long> hit = owned(client, n.name);
                 n.freeze();
-                failovers.fault(kind, System.nanoTime(), hit);
-                TimeUnit.SECONDS.sleep(12); // past its 10 s session ttl
-                n.thaw();
-                return "SIGSTOP " + n.name + " (held " + hit + ") for 12 s, SIGCONT";
+                failovers.fault(e.kind(), System.nanoTime(), hit);
+                events.add(new Event(System.nanoTime() + TimeUnit.SECONDS.toNanos(12), "thaw", n)); // past its ttl
+                return "SIGSTOP " + n.name + " (held " + hit + ") for 12 s";
             }
             case "coord-kill" -> {
+                if (coordinators.stream().anyMatch(c -> !c.isAlive())) {
+                    return "coordinator kill skipped: one is down";
+                }
                 ClusterProcess c = leader(client);
                 Map<String, Long> all = owned(client, null);
                 c.kill9();
-                failovers.fault(kind, System.nanoTime(), all);
-                TimeUnit.MILLISECONDS.sleep(2000 + random.nextInt(2000));
-                c.start();
-                return "kill -9 the leader " + c.name + ", restarted";
+                failovers.fault(e.kind(), System.nanoTime(), all);
+                events.add(new Event(later, "restart", c));
+                return "kill -9 the leader " + c.name;
             }
             case "drain" -> {
                 ClusterProcess n = victim(client, random);
+                if (n == null) {
+                    return "drain skipped: fewer than two nodes run";
+                }
                 Map<String, Long> hit = owned(client, n.name);
                 long at = System.nanoTime();
                 long session = client.drainNodeBlocking(n.name, WAIT);
-                failovers.fault(kind, at, hit);
+                failovers.fault(e.kind(), at, hit);
                 long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - at);
                 int exit = n.terminate();
-                n.start();
+                events.add(new Event(System.nanoTime(), "restart", n));
                 return "drain " + n.name + " (session " + session + ", held " + hit + ") in " + took
-                        + " ms, SIGTERM (exit " + exit + "), restarted";
+                        + " ms, SIGTERM (exit " + exit + ")";
             }
-            default -> throw new IllegalArgumentException(kind);
+            default -> throw new IllegalArgumentException(e.kind());
         }
     }
 

@@ -92,6 +92,11 @@ final class ClusterProcess implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
+    /** Stopped by {@link #freeze()} and not thawed yet. */
+    synchronized boolean isFrozen() {
+        return stopped;
+    }
+
     /** SIGKILL, and wait until the process is gone. */
     synchronized void kill9() throws InterruptedException {
         if (process != null) {
