@@ -108,6 +108,15 @@ class ClusterChaosTest {
         for (ClusterProcess p : coordinators) {
             p.close();
         }
+        // The members' logs outlive the temporary directory, for a look at what happened when (target/chaos-logs).
+        Path kept = Path.of("target", "chaos-logs", getClass().getSimpleName());
+        java.nio.file.Files.createDirectories(kept);
+        for (ClusterProcess p : java.util.stream.Stream.concat(coordinators.stream(), nodes.stream()).toList()) {
+            if (java.nio.file.Files.exists(p.log())) {
+                java.nio.file.Files.copy(p.log(), kept.resolve(p.log().getFileName()),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
     }
 
     List<String> etcdArgs() {
@@ -241,7 +250,7 @@ class ClusterChaosTest {
 
         Map<String, List<Duration>> times = failovers.measure(history, vchannels);
         Map<String, Duration> stalls = failovers.longestStalls(history, vchannels, Duration.ofSeconds(10));
-        System.out.printf("cluster chaos (%s WAL, seed %d): %d acknowledged, %d in doubt, faults:%n%s"
+        System.out.printf("cluster chaos (%s WAL, seed %d; members' logs in target/chaos-logs): %d acknowledged, %d in doubt, faults:%n%s"
                         + "failover, fault to the first acknowledged append on the new owner:%n%s"
                         + "longest time without an acknowledged append on a pchannel hit, within 10 s of the fault: %s%n",
                 walBackend(), seeds.seed(), history.ackCount(), history.unknownCount(), log, Failovers.report(times),
