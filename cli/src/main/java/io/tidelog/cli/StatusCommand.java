@@ -87,6 +87,7 @@ public final class StatusCommand implements Callable<Integer> {
             j.put("nodeId", n.nodeId());
             j.put("address", n.address());
             j.put("alive", n.alive());
+            j.put("draining", n.draining());
             nodes.add(j);
         }
         List<Map<String, Object>> coordinators = new ArrayList<>();
@@ -124,7 +125,7 @@ public final class StatusCommand implements Callable<Integer> {
         }
         TextTable nodes = new TextTable("NODE", "ADDRESS", "ALIVE");
         for (ClusterStatus.NodeStatus n : s.nodes()) {
-            nodes.row(n.nodeId(), n.address(), n.alive() ? "yes" : "no");
+            nodes.row(n.nodeId(), n.address(), n.alive() ? (n.draining() ? "yes, drained" : "yes") : "no");
         }
         String coordinators = "";
         if (!s.coordinators().isEmpty()) {

@@ -281,7 +281,7 @@ class ClientCommandsTest {
                 + "\"unavailableReason\":\"RESOURCE_EXHAUSTED: the disk /d (tmpfs) is full\","
                 + "\"earliestMessageId\":null,\"earliestTimeTick\":0,\"earliestTime\":null,\"truncatedBelow\":null,"
                 + "\"truncationBound\":null,\"subscriptions\":0,\"subscriptionsLetGo\":0,\"checkpointMessageId\":null}],"
-                + "\"nodes\":[{\"nodeId\":\"node-a\",\"address\":\"h:1\",\"alive\":true}],"
+                + "\"nodes\":[{\"nodeId\":\"node-a\",\"address\":\"h:1\",\"alive\":true,\"draining\":false}],"
                 + "\"coordinators\":[{\"coordinatorId\":\"coord-1\",\"address\":\"h:2\",\"leader\":true}]}");
     }
 

@@ -79,9 +79,14 @@ public record ClusterStatus(List<PchannelStatus> pchannels, List<NodeStatus> nod
      *
      * @param nodeId  its id
      * @param address host:port of its StreamingNode service
-     * @param alive   whether its session is live
+     * @param alive    whether its session is live
+     * @param draining whether it was drained ({@code tidelog drain}): it takes no pchannel until its session ends
      */
-    public record NodeStatus(String nodeId, String address, boolean alive) {
+    public record NodeStatus(String nodeId, String address, boolean alive, boolean draining) {
+        /** A node that is not draining. */
+        public NodeStatus(String nodeId, String address, boolean alive) {
+            this(nodeId, address, alive, false);
+        }
     }
 
     /**
@@ -97,7 +102,8 @@ public record ClusterStatus(List<PchannelStatus> pchannels, List<NodeStatus> nod
     static ClusterStatus fromProto(io.tidelog.proto.ClusterStatus p) {
         return new ClusterStatus(
                 p.getPchannelsList().stream().map(ClusterStatus::pchannelFromProto).toList(),
-                p.getNodesList().stream().map(n -> new NodeStatus(n.getNodeId(), n.getAddress(), n.getAlive())).toList(),
+                p.getNodesList().stream().map(n -> new NodeStatus(n.getNodeId(), n.getAddress(), n.getAlive(),
+                        n.getDraining())).toList(),
                 p.getCoordinatorsList().stream()
                         .map(c -> new CoordinatorStatus(c.getCoordinatorId(), c.getAddress(), c.getLeader())).toList());
     }

@@ -120,6 +120,8 @@ public final class PchannelAssigner implements AutoCloseable {
     private final Map<String, Long> pending = new HashMap<>();
     /** Draining node sessions: node id to session id. */
     private final Map<String, Long> draining = new HashMap<>();
+    /** The ids of {@link #draining}, published for other threads after every change. */
+    private volatile Set<String> drainingView = Set.of();
     private final List<Waiter> waiters = new ArrayList<>();
     private long lastMoveNanos = Long.MIN_VALUE / 2;
     private Shards shards = Shards.NONE;
@@ -279,6 +281,7 @@ public final class PchannelAssigner implements AutoCloseable {
                     throw e;
                 }
                 draining.put(nodeId, h.sessionId());
+                drainingView = Set.copyOf(draining.keySet());
                 LOG.info("draining node {} (session {})", nodeId, h.sessionId());
             }
             CompletableFuture<Void> empty = new CompletableFuture<>();
@@ -299,8 +302,14 @@ public final class PchannelAssigner implements AutoCloseable {
         Long session = draining.get(nodeId);
         if (session != null && session == sessionId) {
             draining.remove(nodeId);
+            drainingView = Set.copyOf(draining.keySet());
             meta.delete(DRAIN_KEYS + nodeId);
         }
+    }
+
+    /** The nodes drained ({@link #drain}) whose drained session has not ended; any thread. */
+    public Set<String> drainingNodes() {
+        return drainingView;
     }
 
     /** From now on placement spreads the shards of each collection over the nodes, as {@code shards} tells. */
@@ -346,6 +355,7 @@ public final class PchannelAssigner implements AutoCloseable {
             draining.put(kv.key().substring(DRAIN_KEYS.length()),
                     Long.parseLong(new String(kv.value(), StandardCharsets.UTF_8)));
         }
+        drainingView = Set.copyOf(draining.keySet());
         for (String p : config.pchannels()) {
             Slot s = new Slot(p);
             slots.put(p, s);

@@ -15,6 +15,7 @@ import io.tidelog.coord.CoordConfig;
 import io.tidelog.coord.DroppedCollectionCollector;
 import io.tidelog.coord.GcConfig;
 import io.tidelog.coord.LeaderGuardedMetaStore;
+import io.tidelog.coord.PchannelAssigner;
 import io.tidelog.coord.StreamingCoordinator;
 import io.tidelog.coord.VchannelAppender;
 import io.tidelog.message.MessageLimits;
@@ -391,7 +392,8 @@ public final class CoordServer implements AutoCloseable {
                     coordConfig.removeTimeout(), coordConfig.healthInterval(), coordConfig.healthTimeout(), timer)
                     .start(meta);
             parts.push(nodes);
-            service = new CoordinatorService(coordinator, new ClusterStatusSource(nodes), background);
+            service = new CoordinatorService(coordinator,
+                    new ClusterStatusSource(nodes, coordinator.assigner()), background);
             services.addService(service);
 
             // DDL is broadcast like any producer's appends: through a client that finds the pchannels' nodes from
@@ -439,8 +441,11 @@ public final class CoordServer implements AutoCloseable {
     private final class ClusterStatusSource implements CoordinatorService.StatusSource {
         private final ClusterNodes nodes;
 
-        ClusterStatusSource(ClusterNodes nodes) {
+        private final PchannelAssigner assigner;
+
+        ClusterStatusSource(ClusterNodes nodes, PchannelAssigner assigner) {
             this.nodes = nodes;
+            this.assigner = assigner;
         }
 
         @Override
@@ -448,9 +453,11 @@ public final class CoordServer implements AutoCloseable {
             List<NodeStatus> out = new ArrayList<>();
             Map<String, String> addresses = nodes.addresses();
             Map<String, Boolean> health = nodes.health();
+            Set<String> draining = assigner.drainingNodes();
             for (Map.Entry<String, String> en : new java.util.TreeMap<>(addresses).entrySet()) {
                 out.add(NodeStatus.newBuilder().setNodeId(en.getKey()).setAddress(en.getValue())
-                        .setAlive(health.getOrDefault(en.getKey(), false)).build());
+                        .setAlive(health.getOrDefault(en.getKey(), false))
+                        .setDraining(draining.contains(en.getKey())).build());
             }
             return out;
         }

@@ -159,6 +159,11 @@ class NodeServerTest extends EtcdClusterTest {
             assertThat(drain.status()).as(drain.err()).isZero();
             assertThat(drain.out().strip()).isEqualTo("{\"nodeId\":\"a\",\"sessionId\":" + a.sessionId() + "}");
             assertThat(a.serving()).isZero();
+            assertThat(client.statusBlocking().nodes()).contains(
+                    new ClusterStatus.NodeStatus("a", a.address(), true, true),
+                    new ClusterStatus.NodeStatus("b", b.address(), true, false));
+            CommandRun status = CommandRun.against(coord.address(), "status");
+            assertThat(status.out()).containsPattern("(?m)^a\\s+" + a.address() + "\\s+yes, drained\\s*$");
         });
         CommandRun nobody = CommandRun.against(coord.address(), "drain", "nobody");
         assertThat(nobody.status()).as("NOT_FOUND: the same command would fail again").isEqualTo(1);
