@@ -125,6 +125,8 @@ public final class PchannelAssigner implements AutoCloseable {
     private final List<Waiter> waiters = new ArrayList<>();
     private long lastMoveNanos = Long.MIN_VALUE / 2;
     private Shards shards = Shards.NONE;
+    private Map<String, Set<Long>> hintsCache;
+    private long hintsAtNanos;
     private boolean stopped;
 
     /** A pchannel's task: its record as persisted, and the call in flight for it. */
@@ -314,7 +316,10 @@ public final class PchannelAssigner implements AutoCloseable {
 
     /** From now on placement spreads the shards of each collection over the nodes, as {@code shards} tells. */
     public void spreadShards(Shards shards) {
-        post(() -> this.shards = shards);
+        post(() -> {
+            this.shards = shards;
+            hintsCache = null;
+        });
     }
 
     /**
@@ -576,13 +581,23 @@ public final class PchannelAssigner implements AutoCloseable {
         return best == null ? null : live.get(best);
     }
 
+    /**
+     * The shard hints, read at most once per {@code coord.balance.interval}: a failover places many pchannels in a row
+     * and should not read the catalog for each; a hint a moment old only makes a placement a little less even.
+     */
     private Map<String, Set<Long>> hints() {
+        long now = System.nanoTime();
+        if (hintsCache != null && now - hintsAtNanos < config.balanceInterval().toNanos()) {
+            return hintsCache;
+        }
         try {
-            return shards.collectionsByPchannel();
+            hintsCache = shards.collectionsByPchannel();
         } catch (RuntimeException e) {
             LOG.debug("no shard placement hints: {}", e.toString());
-            return Map.of();
+            hintsCache = Map.of();
         }
+        hintsAtNanos = now;
+        return hintsCache;
     }
 
     /** How many of {@code others} carry a collection {@code s} carries. */
