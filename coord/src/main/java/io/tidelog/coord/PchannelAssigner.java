@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -123,6 +124,8 @@ public final class PchannelAssigner implements AutoCloseable {
     /** The ids of {@link #draining}, published for other threads after every change. */
     private volatile Set<String> drainingView = Set.of();
     private final List<Waiter> waiters = new ArrayList<>();
+    /** Stale WALs being removed from a node that still served them: "pchannel@term@session". */
+    private final Set<String> staleRemovals = new HashSet<>();
     private long lastMoveNanos = Long.MIN_VALUE / 2;
     private Shards shards = Shards.NONE;
     private Map<String, Set<Long>> hintsCache;
@@ -258,6 +261,35 @@ public final class PchannelAssigner implements AutoCloseable {
             abandonAttemptsOn(h);
             endDrain(nodeId, sessionId);
             reconcileAll();
+        });
+    }
+
+    /**
+     * The node session reports serving these pchannels at these terms (its heartbeat). One it serves at a term
+     * older than the record's is a WAL the storage already fenced, left open on a node that was declared down while
+     * it lived on (a pause, a partition): it is removed from the node, so that the node neither counts it nor
+     * answers for it. Ignored unless the session is live.
+     */
+    public void served(NodeHandle node, Map<String, Long> termsByPchannel) {
+        post(() -> {
+            NodeHandle h = live.get(node.nodeId());
+            if (h == null || h.sessionId() != node.sessionId()) {
+                return;
+            }
+            termsByPchannel.forEach((pchannel, term) -> {
+                Slot s = slots.get(pchannel);
+                if (s == null || s.record == null || s.record.term() <= term) {
+                    return;
+                }
+                String key = pchannel + "@" + term + "@" + h.sessionId();
+                if (staleRemovals.add(key)) {
+                    LOG.info("pchannel {}: node {} still serves term {} of it (now term {}); removing it there",
+                            pchannel, h.nodeId(), term, s.record.term());
+                    call(() -> h.remove(pchannel, term))
+                            .completeOnTimeout(null, config.removeTimeout().toNanos(), TimeUnit.NANOSECONDS)
+                            .whenComplete((v, e) -> post(() -> staleRemovals.remove(key)));
+                }
+            });
         });
     }
 

@@ -261,6 +261,44 @@ class PchannelAssignerTest {
     }
 
     @Test
+    void aNodeDeclaredDownThatLivedOnIsToldToLetGoOfTheOlderTermsItStillServes() {
+        CoordConfig config = config(2);
+        Recorder r = new Recorder();
+        PchannelAssigner assigner = assigner(meta, config, r);
+        FakeNode a = new FakeNode("a");
+        FakeNode b = new FakeNode("b");
+        assigner.nodeUp(a);
+        assigner.whenAllAssigned().orTimeout(20, TimeUnit.SECONDS).join();
+        assigner.nodeUp(b);
+        await("one each", () -> a.servingCount() == 1 && b.servingCount() == 1
+                && allAssignedTo(r, config, List.of(a, b)));
+        Map<String, Long> servedByB;
+        synchronized (b) {
+            servedByB = new HashMap<>(b.serving);
+        }
+        String moved = servedByB.keySet().iterator().next();
+
+        assigner.nodeDown("b", b.session, "heartbeats stopped"); // b lives on, unaware, still serving its term
+        await("a serves both", () -> allAssignedTo(r, config, List.of(a)));
+        int aCalls = a.calls.size();
+        int bCalls = b.calls.size();
+        Map<String, Long> servedByA = new HashMap<>();
+        config.pchannels().forEach(p -> servedByA.put(p, r.last(p).term()));
+        assigner.served(a, servedByA); // the current terms: nothing to let go of
+        assigner.served(b, servedByB); // heard before b is up again: not acted on
+        assigner.whenAllAssigned().orTimeout(20, TimeUnit.SECONDS).join(); // the loop has run both
+        assertThat(a.calls.subList(aCalls, a.calls.size())).as("the owner keeps its current terms").isEmpty();
+        assertThat(b.calls.subList(bCalls, b.calls.size())).as("a node not up is not asked").isEmpty();
+
+        assigner.nodeUp(b);
+        assigner.served(b, servedByB);
+        await("b let go of the fenced term", () -> b.calls.contains("remove " + moved + "@" + servedByB.get(moved)));
+        await("balanced again", () -> a.servingCount() == 1 && b.servingCount() == 1
+                && allAssignedTo(r, config, List.of(a, b)));
+        r.checkTermsGrowAndStayBound();
+    }
+
+    @Test
     void anAssigningRecordLeftByADeadLeaderIsResumedAtItsTermWhenItsNodeLives() {
         CoordConfig config = config(1);
         FakeNode a = new FakeNode("a");

@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * The leader's view of the streaming nodes, fed to its {@link PchannelAssigner}: each node session registered under
  * {@code session/node/<id>} (its info: the address of its gRPC port) gets a {@link GrpcNodeHandle} and a
  * {@link NodeHealth}; the assigner hears the node up at its first heartbeat and down when its heartbeats stop
- * (about a second), when its session ends, or when a new life of the node replaces it.
+ * (about a second), when its session ends, or when a new life of the node replaces it. Each heartbeat tells the
+ * assigner what the node serves, so that a WAL of an older term left open on it (it was declared down while it lived
+ * on) is removed there.
  *
  * <p>Threads: membership changes arrive on the {@link Members} thread, health changes on gRPC and timer threads;
  * the map of nodes is guarded by this object's monitor; the assigner's inputs return at once.
@@ -103,6 +105,13 @@ final class ClusterNodes implements AutoCloseable {
                     public void onDown(String why) {
                         LOG.info("{} is down: {}", handle, why);
                         assigner.nodeDown(session.id(), session.sessionId(), why);
+                    }
+
+                    @Override
+                    public void onBeat(Heartbeat beat) {
+                        Map<String, Long> served = new HashMap<>();
+                        beat.getWalList().forEach(w -> served.put(w.getPchannel(), w.getTerm()));
+                        assigner.served(handle, served);
                     }
                 });
         Watched w = new Watched(session, handle, health);

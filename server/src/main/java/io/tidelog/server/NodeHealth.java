@@ -32,6 +32,9 @@ final class NodeHealth implements AutoCloseable {
         void onUp();
 
         void onDown(String why);
+
+        /** Every heartbeat of the node while it is up, after {@link #onUp}. */
+        void onBeat(Heartbeat beat);
     }
 
     private final NodeControlGrpc.NodeControlStub stub;
@@ -130,6 +133,7 @@ final class NodeHealth implements AutoCloseable {
         if (cameUp) {
             listener.onUp();
         }
+        listener.onBeat(beat);
     }
 
     private void broken(long gen, String why) {
