@@ -31,6 +31,18 @@ public sealed interface BasicMessage permits MutableMessage, ImmutableMessage {
         return MessageKind.isPchannelWide(type()) ? vchannel() : Vchannels.pchannelOf(vchannel());
     }
 
+    /** Whether the message is appended to {@code pchannel}: {@code pchannel().equals(pchannel)}, without a copy. */
+    default boolean belongsTo(String pchannel) {
+        String v = vchannel();
+        if (MessageKind.isPchannelWide(type())) {
+            return v.equals(pchannel);
+        }
+        int n = pchannel.length();
+        // A valid vchannel is <pchannel>_<suffix>, the pchannel free of the separator: its first one ends it.
+        return v.length() > n && v.charAt(n) == io.tidelog.common.Names.VCHANNEL_SEPARATOR && v.startsWith(pchannel)
+                && pchannel.indexOf(io.tidelog.common.Names.VCHANNEL_SEPARATOR) < 0;
+    }
+
     /** The header oneof; its case always matches {@link #type()}. */
     MessageHeader header();
 

@@ -33,11 +33,21 @@ import java.util.Objects;
  */
 public final class ImmutableMessage implements BasicMessage {
     private final MessageId id;
-    private final MessageEnvelope envelope;
+    /** The client's part; the whole envelope when {@link #stamp} is {@link Stamp#NONE}. */
+    private final MessageEnvelope content;
+    /** The append-time fields kept apart from {@link #content} (a message published as it was appended). */
+    private final Stamp stamp;
+    private volatile MessageEnvelope merged;
 
     ImmutableMessage(MessageId id, MessageEnvelope envelope) {
+        this(id, envelope, Stamp.NONE);
+    }
+
+    /** A message whose append-time fields are kept beside the client's envelope, merged only when asked. */
+    ImmutableMessage(MessageId id, MessageEnvelope content, Stamp stamp) {
         this.id = Objects.requireNonNull(id, "id");
-        this.envelope = envelope;
+        this.content = content;
+        this.stamp = stamp;
     }
 
     /**
@@ -122,8 +132,8 @@ public final class ImmutableMessage implements BasicMessage {
                 .setTimeTick(commit.timeTick())
                 .setTerm(commit.term())
                 .setTxn(commit.txn());
-        if (commit.envelope.hasLastConfirmedId()) {
-            envelope.setLastConfirmedId(commit.envelope.getLastConfirmedId());
+        if (commit.lastConfirmedId() != null) {
+            envelope.setLastConfirmedId(MessageIds.toProto(commit.lastConfirmedId()));
         }
         return new ImmutableMessage(commit.id(), envelope.build());
     }
@@ -164,7 +174,7 @@ public final class ImmutableMessage implements BasicMessage {
 
     /** The wire form: id and envelope. */
     public ImmutableMessageProto toProto() {
-        return ImmutableMessageProto.newBuilder().setId(MessageIds.toProto(id)).setMessage(envelope).build();
+        return ImmutableMessageProto.newBuilder().setId(MessageIds.toProto(id)).setMessage(envelope()).build();
     }
 
     /** The position of this message in its pchannel's WAL. */
@@ -174,84 +184,95 @@ public final class ImmutableMessage implements BasicMessage {
 
     @Override
     public MessageEnvelope envelope() {
-        return envelope;
+        MessageEnvelope m = merged;
+        if (m == null) {
+            m = Stamp.merge(content, stamp);
+            merged = m;
+        }
+        return m;
     }
 
     @Override
     public int serializedSize() {
-        return envelope.getSerializedSize();
+        return content.getSerializedSize() + stamp.size();
     }
 
     @Override
     public MessageType type() {
-        return envelope.getType();
+        return content.getType();
     }
 
     @Override
     public String vchannel() {
-        return envelope.getVchannel();
+        return content.getVchannel();
     }
 
     @Override
     public MessageHeader header() {
-        return envelope.getHeader();
+        return content.getHeader();
     }
 
     @Override
     public ByteString payload() {
-        return envelope.getPayload();
+        return content.getPayload();
     }
 
     @Override
     public <T extends Message> T body(Parser<T> parser) {
-        return MessageChecks.parseBody(envelope.getPayload(), parser, ErrorCode.DATA_CORRUPTED,
+        return MessageChecks.parseBody(content.getPayload(), parser, ErrorCode.DATA_CORRUPTED,
                 () -> "message " + id + " (" + type() + ")");
     }
 
     @Override
     public Map<String, String> properties() {
-        return envelope.getPropertiesMap();
+        return content.getPropertiesMap();
     }
 
     @Override
     public String idempotencyKey() {
-        return envelope.getIdempotencyKey().isEmpty() ? null : envelope.getIdempotencyKey();
+        return content.getIdempotencyKey().isEmpty() ? null : content.getIdempotencyKey();
     }
 
     @Override
     public long timeTick() {
-        return envelope.getTimeTick();
+        return stamp == Stamp.NONE ? content.getTimeTick() : stamp.timeTick;
     }
 
     @Override
     public MessageId lastConfirmedId() {
-        return envelope.hasLastConfirmedId() ? MessageIds.fromProto(envelope.getLastConfirmedId()) : null;
+        if (stamp != Stamp.NONE) {
+            return stamp.lastConfirmedId;
+        }
+        return content.hasLastConfirmedId() ? MessageIds.fromProto(content.getLastConfirmedId()) : null;
     }
 
     @Override
     public long term() {
-        return envelope.getTerm();
+        return stamp == Stamp.NONE ? content.getTerm() : stamp.term;
     }
 
     @Override
     public TxnContext txn() {
-        return envelope.hasTxn() ? envelope.getTxn() : null;
+        if (stamp != Stamp.NONE) {
+            return stamp.txn;
+        }
+        return content.hasTxn() ? content.getTxn() : null;
     }
 
     @Override
     public long barrierTimeTick() {
-        return envelope.getBarrierTimeTick();
+        return stamp == Stamp.NONE ? content.getBarrierTimeTick() : stamp.barrierTimeTick;
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof ImmutableMessage && id.equals(((ImmutableMessage) o).id)
-                && envelope.equals(((ImmutableMessage) o).envelope);
+                && envelope().equals(((ImmutableMessage) o).envelope());
     }
 
     @Override
     public int hashCode() {
-        return 31 * id.hashCode() + envelope.hashCode();
+        return 31 * id.hashCode() + envelope().hashCode();
     }
 
     @Override

@@ -21,21 +21,23 @@ import java.util.Objects;
  * {@link #builder}, checked once by {@link Builder#build()}, then given its append-time fields by the
  * node ({@code with*}) and {@link #encode() encoded} into one WAL record.
  *
- * <p>Immutable: every {@code with*} returns a new message sharing the client's part. The client's part and
- * the append-time fields are kept as two disjoint envelopes; {@link #encode()} writes one after the other,
- * which protobuf decodes as their merge, so the payload is serialized once and no {@code with*} copies it.
+ * <p>Immutable: every {@code with*} returns a new message sharing the client's part. The client's envelope and
+ * the append-time fields ({@link Stamp}, plain values) are kept apart; {@link #encode()} writes one after the
+ * other, which protobuf decodes as their merge, so the client's envelope is never rebuilt, the payload is
+ * serialized once and no {@code with*} copies it. A message received from a client keeps the envelope it arrived
+ * in ({@link #fromEnvelope}), checked in place.
  *
  * <p>The size limit ({@link MessageLimits}) applies to the client's part; the append-time fields add at
  * most {@link MessageLimits#APPEND_FIELDS_MAX_BYTES}.
  */
 public final class MutableMessage implements BasicMessage {
     private final MessageEnvelope content;
-    private final MessageEnvelope appendFields;
+    private final Stamp stamp;
     private volatile MessageEnvelope merged;
 
-    private MutableMessage(MessageEnvelope content, MessageEnvelope appendFields) {
+    private MutableMessage(MessageEnvelope content, Stamp stamp) {
         this.content = content;
-        this.appendFields = appendFields;
+        this.stamp = stamp;
     }
 
     /**
@@ -63,6 +65,16 @@ public final class MutableMessage implements BasicMessage {
      * @throws StreamingException {@code INVALID_ARGUMENT} naming what is wrong; nothing is kept
      */
     public static MutableMessage fromEnvelope(MessageEnvelope envelope, MessageLimits limits) {
+        return fromEnvelope(envelope, limits, null);
+    }
+
+    /**
+     * As {@link #fromEnvelope(MessageEnvelope, MessageLimits)}, skipping the check of the vchannel's name when it
+     * equals {@code checkedVchannel}: a name an earlier message of a vchannel-scoped type (not
+     * {@link MessageKind#isPchannelWide pchannel-wide}) passed with (a producer stream sends many messages to few
+     * vchannels).
+     */
+    public static MutableMessage fromEnvelope(MessageEnvelope envelope, MessageLimits limits, String checkedVchannel) {
         String setByNode = envelope.getTimeTick() != 0 ? "time_tick"
                 : envelope.hasLastConfirmedId() ? "last_confirmed_id"
                 : envelope.getTerm() != 0 ? "term"
@@ -75,6 +87,43 @@ public final class MutableMessage implements BasicMessage {
         if (txnProblem != null) {
             throw StreamingException.invalidArgument(txnProblem);
         }
+        if (envelope.hasTxn() || envelope.getBarrierTimeTick() != 0 || !envelope.getUnknownFields().asMap().isEmpty()) {
+            return rebuilt(envelope, limits);
+        }
+        // The common case: the envelope holds only what a client sets; it is checked as the builder checks, and kept.
+        MessageType type = envelope.getType();
+        String vchannel = envelope.getVchannel();
+        if (!MessageKind.isKnown(type)) {
+            throw StreamingException.invalidArgument("unknown message type: " + type);
+        }
+        if (checkedVchannel == null || !checkedVchannel.equals(vchannel)
+                || MessageKind.isPchannelWide(type)) {
+            String problem = MessageChecks.channelProblem(type, vchannel);
+            if (problem != null) {
+                throw StreamingException.invalidArgument(problem);
+            }
+        }
+        MessageKind.checkHeader(type, envelope.getHeader());
+        if (envelope.getPropertiesCount() > 0) {
+            envelope.getPropertiesMap().forEach((k, v) -> {
+                String problem = MessageChecks.propertyProblem(k, v);
+                if (problem != null) {
+                    throw StreamingException.invalidArgument(problem);
+                }
+            });
+        }
+        if (!envelope.getIdempotencyKey().isEmpty()) {
+            String problem = MessageChecks.idempotencyKeyProblem(envelope.getIdempotencyKey());
+            if (problem != null) {
+                throw StreamingException.invalidArgument(problem);
+            }
+        }
+        limits.check(envelope.getSerializedSize());
+        return new MutableMessage(envelope, Stamp.NONE);
+    }
+
+    /** The slow path of {@link #fromEnvelope}: the client's part rebuilt through the builder. */
+    private static MutableMessage rebuilt(MessageEnvelope envelope, MessageLimits limits) {
         Builder b = builder(envelope.getType(), envelope.getVchannel())
                 .header(envelope.getHeader())
                 .payload(envelope.getPayload())
@@ -111,33 +160,45 @@ public final class MutableMessage implements BasicMessage {
     /** For the node: the assigned hybrid timestamp, {@code >= 0}. */
     public MutableMessage withTimeTick(long timeTick) {
         requireNonNegative("time tick", timeTick);
-        return withAppendFields(appendFields.toBuilder().setTimeTick(timeTick));
+        return new MutableMessage(content, stamp.withTimeTick(timeTick));
     }
 
     /** For the node: the last-confirmed id at the time of the time tick assignment. */
     public MutableMessage withLastConfirmedId(MessageId id) {
         Objects.requireNonNull(id, "id");
-        return withAppendFields(appendFields.toBuilder().setLastConfirmedId(MessageIds.toProto(id)));
+        return new MutableMessage(content, stamp.withLastConfirmedId(id));
     }
 
     /** For the node: its term on the pchannel, {@code >= 0}. */
     public MutableMessage withTerm(long term) {
         requireNonNegative("term", term);
-        return withAppendFields(appendFields.toBuilder().setTerm(term));
+        return new MutableMessage(content, stamp.withTerm(term));
+    }
+
+    /**
+     * For the node, in one step: the time tick assigned, the last-confirmed id at that moment and the term, as
+     * {@link #withTimeTick}, {@link #withLastConfirmedId} and {@link #withTerm} would set them.
+     */
+    public MutableMessage stamped(long timeTick, MessageId lastConfirmedId, long term) {
+        requireNonNegative("time tick", timeTick);
+        requireNonNegative("term", term);
+        Objects.requireNonNull(lastConfirmedId, "lastConfirmedId");
+        return new MutableMessage(content, new Stamp(timeTick, lastConfirmedId, term, stamp.txn,
+                stamp.barrierTimeTick));
     }
 
     /** For the node: the transaction this message belongs to; both numbers {@code >= 0}. */
     public MutableMessage withTxn(long txnId, long keepaliveMillis) {
         requireNonNegative("txn id", txnId);
         requireNonNegative("txn keepalive", keepaliveMillis);
-        return withAppendFields(appendFields.toBuilder()
-                .setTxn(TxnContext.newBuilder().setTxnId(txnId).setKeepaliveMillis(keepaliveMillis)));
+        return new MutableMessage(content, stamp.withTxn(
+                TxnContext.newBuilder().setTxnId(txnId).setKeepaliveMillis(keepaliveMillis).build()));
     }
 
     /** The time tick to assign must be greater than {@code barrierTimeTick} ({@code >= 0}; 0: none). */
     public MutableMessage withBarrierTimeTick(long barrierTimeTick) {
         requireNonNegative("barrier time tick", barrierTimeTick);
-        return withAppendFields(appendFields.toBuilder().setBarrierTimeTick(barrierTimeTick));
+        return new MutableMessage(content, stamp.withBarrierTimeTick(barrierTimeTick));
     }
 
     /**
@@ -152,11 +213,7 @@ public final class MutableMessage implements BasicMessage {
     public MutableMessage withHeader(Message header) {
         MessageHeader h = Headers.wrap(Objects.requireNonNull(header, "header"));
         MessageKind.checkHeader(type(), h);
-        return new MutableMessage(content.toBuilder().setHeader(h).build(), appendFields);
-    }
-
-    private MutableMessage withAppendFields(MessageEnvelope.Builder fields) {
-        return new MutableMessage(content, fields.build());
+        return new MutableMessage(content.toBuilder().setHeader(h).build(), stamp);
     }
 
     private static void requireNonNegative(String what, long value) {
@@ -171,31 +228,52 @@ public final class MutableMessage implements BasicMessage {
     public byte[] encode() {
         byte[] out = new byte[serializedSize()];
         CodedOutputStream cos = CodedOutputStream.newInstance(out);
-        try {
-            content.writeTo(cos);
-            appendFields.writeTo(cos);
-        } catch (IOException e) {
-            throw StreamingException.inner("encoding into an array failed", e);
-        }
+        writeTo(cos);
         cos.checkNoSpaceLeft();
         return out;
     }
 
-    @Override
-    public int serializedSize() {
-        return content.getSerializedSize() + appendFields.getSerializedSize();
+    /**
+     * Writes the WAL record of this message ({@link #serializedSize()} bytes, as {@link #encode()} returns them)
+     * into {@code out} from its position on, and advances the position past it.
+     *
+     * @throws java.nio.BufferOverflowException if it does not fit
+     */
+    public void encodeTo(java.nio.ByteBuffer out) {
+        int size = serializedSize();
+        if (out.remaining() < size) {
+            throw new java.nio.BufferOverflowException();
+        }
+        int end = out.position() + size;
+        writeTo(CodedOutputStream.newInstance(out));
+        out.position(end);
     }
 
-    /** This message as appended at {@code id}, without re-decoding its record. */
+    private void writeTo(CodedOutputStream cos) {
+        try {
+            content.writeTo(cos);
+            stamp.writeTo(cos);
+            cos.flush();
+        } catch (IOException e) {
+            throw StreamingException.inner("encoding a message failed", e);
+        }
+    }
+
+    @Override
+    public int serializedSize() {
+        return content.getSerializedSize() + stamp.size();
+    }
+
+    /** This message as appended at {@code id}, without re-decoding its record and without merging its parts. */
     public ImmutableMessage intoImmutable(MessageId id) {
-        return new ImmutableMessage(id, envelope());
+        return new ImmutableMessage(id, content, stamp);
     }
 
     @Override
     public MessageEnvelope envelope() {
         MessageEnvelope m = merged;
         if (m == null) {
-            m = content.toBuilder().mergeFrom(appendFields).build();
+            m = Stamp.merge(content, stamp);
             merged = m;
         }
         return m;
@@ -241,27 +319,27 @@ public final class MutableMessage implements BasicMessage {
 
     @Override
     public long timeTick() {
-        return appendFields.getTimeTick();
+        return stamp.timeTick;
     }
 
     @Override
     public MessageId lastConfirmedId() {
-        return appendFields.hasLastConfirmedId() ? MessageIds.fromProto(appendFields.getLastConfirmedId()) : null;
+        return stamp.lastConfirmedId;
     }
 
     @Override
     public long term() {
-        return appendFields.getTerm();
+        return stamp.term;
     }
 
     @Override
     public TxnContext txn() {
-        return appendFields.hasTxn() ? appendFields.getTxn() : null;
+        return stamp.txn;
     }
 
     @Override
     public long barrierTimeTick() {
-        return appendFields.getBarrierTimeTick();
+        return stamp.barrierTimeTick;
     }
 
     @Override
@@ -377,7 +455,7 @@ public final class MutableMessage implements BasicMessage {
             }
             MessageEnvelope content = b.build();
             limits.check(content.getSerializedSize());
-            return new MutableMessage(content, MessageEnvelope.getDefaultInstance());
+            return new MutableMessage(content, Stamp.NONE);
         }
     }
 }

@@ -391,7 +391,7 @@ public final class StreamingWal implements AutoCloseable {
      * {@code CHANNEL_FENCED}, {@code ON_SHUTDOWN}, or another code from the backend.
      */
     public CompletableFuture<AppendResult> append(MutableMessage message) {
-        if (!pchannel().equals(message.pchannel())) {
+        if (!message.belongsTo(pchannel())) {
             return CompletableFuture.failedFuture(StreamingException.invalidArgument("message of vchannel "
                     + message.vchannel() + " does not belong to pchannel " + pchannel()));
         }
@@ -410,7 +410,7 @@ public final class StreamingWal implements AutoCloseable {
      * RollbackTxn...) past the extensions' interceptors, straight into the ordered path.
      */
     public CompletableFuture<AppendResult> appendSystem(MutableMessage message) {
-        if (!pchannel().equals(message.pchannel())) {
+        if (!message.belongsTo(pchannel())) {
             return CompletableFuture.failedFuture(StreamingException.invalidArgument("message of vchannel "
                     + message.vchannel() + " does not belong to pchannel " + pchannel()));
         }
@@ -427,7 +427,7 @@ public final class StreamingWal implements AutoCloseable {
                 return CompletableFuture.failedFuture(down);
             }
             long tt = allocateAbove(message.barrierTimeTick());
-            stamped = message.withTimeTick(tt).withLastConfirmedId(confirmedForStamp()).withTerm(term());
+            stamped = message.stamped(tt, confirmedForStamp(), term());
             byte[] record = stamped.encode();
             InFlight entry = new InFlight(tt, stamped, record.length, true, result);
             synchronized (inFlight) {
@@ -440,9 +440,6 @@ public final class StreamingWal implements AutoCloseable {
         } finally {
             appendLock.unlock();
         }
-        // Build the merged envelope here, on the appender's thread, so the acknowledgement path (the
-        // backend's writer thread) finds it ready when it publishes the message to the buffer.
-        stamped.envelope();
         return result;
     }
 
@@ -487,7 +484,7 @@ public final class StreamingWal implements AutoCloseable {
                 return;
             }
             tt = tso.next();
-            MutableMessage tick = timeTick().withTimeTick(tt).withLastConfirmedId(confirmedForStamp()).withTerm(term());
+            MutableMessage tick = timeTick().stamped(tt, confirmedForStamp(), term());
             if (dataSinceTick) {
                 byte[] record = tick.encode();
                 InFlight entry = new InFlight(tt, tick, record.length, true, new CompletableFuture<>());

@@ -120,6 +120,8 @@ final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase
         private final ServerCallStreamObserver<ProduceResponse> out;
         private final AtomicInteger inFlight = new AtomicInteger();
         private StreamingWal wal;
+        /** The vchannel name the last message passed its check with (read and written on the stream's thread). */
+        private String checkedVchannel;
         /** Set once the WAL stopped serving this term: the stream ends when in-flight results are out. */
         private volatile StreamingException ending;
         /** Guarded by this. */
@@ -179,7 +181,10 @@ final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase
             MutableMessage message;
             try {
                 MessageKind.checkProducible(m.getMessage().getType());
-                message = MutableMessage.fromEnvelope(m.getMessage(), limits);
+                message = MutableMessage.fromEnvelope(m.getMessage(), limits, checkedVchannel);
+                if (!MessageKind.isPchannelWide(message.type())) {
+                    checkedVchannel = message.vchannel();
+                }
             } catch (RuntimeException e) {
                 result(requestId, null, e);
                 return;
