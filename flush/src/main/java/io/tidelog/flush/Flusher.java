@@ -292,6 +292,13 @@ public final class Flusher implements WalExtension, PchannelState.Observer {
 
     // ---- appends: ManualFlush waits for object storage ----
 
+    /** Only DML of collections (held back when uploads lag) and ManualFlush (waits for them) stop here. */
+    @Override
+    public boolean isPlain(MutableMessage m) {
+        MessageType t = m.type();
+        return t != MessageType.INSERT && t != MessageType.DELETE && t != MessageType.MANUAL_FLUSH;
+    }
+
     @Override
     public CompletableFuture<AppendResult> append(MutableMessage m, Next next) {
         if (m.type() == MessageType.INSERT || m.type() == MessageType.DELETE) {

@@ -32,12 +32,43 @@ import java.util.Objects;
  */
 public final class MutableMessage implements BasicMessage {
     private final MessageEnvelope content;
+    /** {@link #content} in the bytes it arrived in, written as they are; null if it was built here. */
+    private final ByteString raw;
     private final Stamp stamp;
     private volatile MessageEnvelope merged;
 
     private MutableMessage(MessageEnvelope content, Stamp stamp) {
+        this(content, null, stamp);
+    }
+
+    private MutableMessage(MessageEnvelope content, ByteString raw, Stamp stamp) {
         this.content = content;
+        this.raw = raw;
         this.stamp = stamp;
+    }
+
+    /**
+     * The message a client sent as a serialized envelope (a produce request as the node reads it): parsed without
+     * copying its payload, checked as {@link #fromEnvelope(MessageEnvelope, MessageLimits, String)} checks it, and
+     * kept with those bytes, which {@link #encode} writes as they are (the size limit applies to them).
+     *
+     * @throws StreamingException {@code INVALID_ARGUMENT} naming what is wrong; nothing is kept
+     */
+    public static MutableMessage fromSerialized(ByteString serialized, MessageLimits limits, String checkedVchannel) {
+        MessageEnvelope envelope;
+        try {
+            com.google.protobuf.CodedInputStream in = serialized.newCodedInput();
+            in.enableAliasing(true);
+            envelope = MessageEnvelope.parseFrom(in);
+        } catch (IOException e) {
+            throw StreamingException.invalidArgument("the message is not a valid envelope: " + e.getMessage());
+        }
+        MutableMessage m = fromEnvelope(envelope, limits, checkedVchannel);
+        if (m.content != envelope) {
+            return m; // rebuilt from what the client may set: the bytes it sent are not the message
+        }
+        limits.check(serialized.size());
+        return new MutableMessage(envelope, serialized, Stamp.NONE);
     }
 
     /**
@@ -160,19 +191,19 @@ public final class MutableMessage implements BasicMessage {
     /** For the node: the assigned hybrid timestamp, {@code >= 0}. */
     public MutableMessage withTimeTick(long timeTick) {
         requireNonNegative("time tick", timeTick);
-        return new MutableMessage(content, stamp.withTimeTick(timeTick));
+        return new MutableMessage(content, raw, stamp.withTimeTick(timeTick));
     }
 
     /** For the node: the last-confirmed id at the time of the time tick assignment. */
     public MutableMessage withLastConfirmedId(MessageId id) {
         Objects.requireNonNull(id, "id");
-        return new MutableMessage(content, stamp.withLastConfirmedId(id));
+        return new MutableMessage(content, raw, stamp.withLastConfirmedId(id));
     }
 
     /** For the node: its term on the pchannel, {@code >= 0}. */
     public MutableMessage withTerm(long term) {
         requireNonNegative("term", term);
-        return new MutableMessage(content, stamp.withTerm(term));
+        return new MutableMessage(content, raw, stamp.withTerm(term));
     }
 
     /**
@@ -183,7 +214,7 @@ public final class MutableMessage implements BasicMessage {
         requireNonNegative("time tick", timeTick);
         requireNonNegative("term", term);
         Objects.requireNonNull(lastConfirmedId, "lastConfirmedId");
-        return new MutableMessage(content, new Stamp(timeTick, lastConfirmedId, term, stamp.txn,
+        return new MutableMessage(content, raw, new Stamp(timeTick, lastConfirmedId, term, stamp.txn,
                 stamp.barrierTimeTick));
     }
 
@@ -191,14 +222,14 @@ public final class MutableMessage implements BasicMessage {
     public MutableMessage withTxn(long txnId, long keepaliveMillis) {
         requireNonNegative("txn id", txnId);
         requireNonNegative("txn keepalive", keepaliveMillis);
-        return new MutableMessage(content, stamp.withTxn(
+        return new MutableMessage(content, raw, stamp.withTxn(
                 TxnContext.newBuilder().setTxnId(txnId).setKeepaliveMillis(keepaliveMillis).build()));
     }
 
     /** The time tick to assign must be greater than {@code barrierTimeTick} ({@code >= 0}; 0: none). */
     public MutableMessage withBarrierTimeTick(long barrierTimeTick) {
         requireNonNegative("barrier time tick", barrierTimeTick);
-        return new MutableMessage(content, stamp.withBarrierTimeTick(barrierTimeTick));
+        return new MutableMessage(content, raw, stamp.withBarrierTimeTick(barrierTimeTick));
     }
 
     /**
@@ -251,7 +282,11 @@ public final class MutableMessage implements BasicMessage {
 
     private void writeTo(CodedOutputStream cos) {
         try {
-            content.writeTo(cos);
+            if (raw != null) {
+                cos.writeRawBytes(raw);
+            } else {
+                content.writeTo(cos);
+            }
             stamp.writeTo(cos);
             cos.flush();
         } catch (IOException e) {
@@ -261,7 +296,7 @@ public final class MutableMessage implements BasicMessage {
 
     @Override
     public int serializedSize() {
-        return content.getSerializedSize() + stamp.size();
+        return (raw != null ? raw.size() : content.getSerializedSize()) + stamp.size();
     }
 
     /** This message as appended at {@code id}, without re-decoding its record and without merging its parts. */

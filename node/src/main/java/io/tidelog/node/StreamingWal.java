@@ -136,7 +136,7 @@ public final class StreamingWal implements AutoCloseable {
     private volatile boolean closed;
 
     /** An append on its way to the backend, or a TimeTick that only goes to the buffer. */
-    private static final class InFlight {
+    private static class InFlight {
         final long timeTick;
         final MutableMessage message;
         final int bytes;
@@ -152,6 +152,44 @@ public final class StreamingWal implements AutoCloseable {
             this.bytes = bytes;
             this.persisted = persisted;
             this.result = result;
+        }
+    }
+
+    /**
+     * A run of plain messages on its way to the backend as one unit ({@link #tryAppendRun}): one entry of the
+     * in-flight queue, published message by message in one pass. {@link #timeTick} is the run's last time tick.
+     */
+    private static final class RunInFlight extends InFlight implements Wal.RecordBatch {
+        final MutableMessage[] run;
+        final int[] sizes;
+        final long firstTimeTick;
+        final MessageId confirmed;
+        final CompletableFuture<AppendedRun> runResult;
+        MessageId[] ids;
+
+        RunInFlight(MutableMessage[] run, int[] sizes, long firstTimeTick, MessageId confirmed,
+                    CompletableFuture<AppendedRun> runResult) {
+            super(firstTimeTick + run.length - 1, null, 0, true, null);
+            this.run = run;
+            this.sizes = sizes;
+            this.firstTimeTick = firstTimeTick;
+            this.confirmed = confirmed;
+            this.runResult = runResult;
+        }
+
+        @Override
+        public int count() {
+            return run.length;
+        }
+
+        @Override
+        public int size(int i) {
+            return sizes[i];
+        }
+
+        @Override
+        public void write(int i, ByteBuffer out) {
+            run[i].encodeTo(out);
         }
     }
 
@@ -417,6 +455,106 @@ public final class StreamingWal implements AutoCloseable {
         return appendInOrder(message);
     }
 
+    /**
+     * Whether {@code message} may travel in a run of plain messages ({@link #tryAppendRun}): a message of this
+     * pchannel, with no barrier and no transaction, that every extension lets through unchanged
+     * ({@link WalExtension#isPlain}).
+     *
+     * @throws StreamingException {@code INVALID_ARGUMENT} for a message an extension refuses (as {@link #append}
+     *         would fail it; nothing of it is appended)
+     */
+    public boolean isPlain(MutableMessage message) {
+        if (!message.belongsTo(pchannel())) {
+            throw StreamingException.invalidArgument("message of vchannel " + message.vchannel()
+                    + " does not belong to pchannel " + pchannel());
+        }
+        if (message.barrierTimeTick() != 0 || message.txn() != null || extensions.isEmpty()) {
+            return false;
+        }
+        for (WalExtension x : extensions) {
+            if (!x.isPlain(message)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Appends a run of plain messages ({@link #isPlain}, in append order) as one unit: their time ticks are taken
+     * together (consecutive), they go to the backend together ({@link Wal#appendBatch}: serialized once, into the
+     * backend's buffer), enter the in-flight queue as one entry and are published and acknowledged together, in
+     * order, exactly as if each had been {@link #append appended} one after another.
+     *
+     * @return the run's outcome (every message appended, or all failed alike, as {@link #append} fails); or
+     *         {@code null} if an extension cannot hold the run now (a DDL of one of its vchannels waits or runs),
+     *         in which case nothing was done and the caller appends the messages one by one
+     */
+    public CompletableFuture<AppendedRun> tryAppendRun(List<MutableMessage> run) {
+        if (run.isEmpty()) {
+            throw new IllegalArgumentException("an empty run");
+        }
+        StreamingException down = availability();
+        if (down != null) {
+            return CompletableFuture.failedFuture(down);
+        }
+        Runnable[] held = new Runnable[extensions.size()];
+        for (int i = 0; i < held.length; i++) {
+            held[i] = extensions.get(i).holdRun(run);
+            if (held[i] == null) {
+                releaseAll(held, i);
+                return null;
+            }
+        }
+        CompletableFuture<AppendedRun> result = new CompletableFuture<>();
+        int n = run.size();
+        MutableMessage[] stamped = new MutableMessage[n];
+        int[] sizes = new int[n];
+        lockAppends();
+        try {
+            down = availability();
+            if (down != null) {
+                releaseAll(held, held.length);
+                return CompletableFuture.failedFuture(down);
+            }
+            long first = tso.allocate(n);
+            MessageId confirmed = confirmedForStamp();
+            long term = term();
+            int max = wal.maxRecordBytes();
+            for (int i = 0; i < n; i++) {
+                stamped[i] = run.get(i).stamped(first + i, confirmed, term);
+                sizes[i] = stamped[i].serializedSize();
+                if (sizes[i] > max) {
+                    releaseAll(held, held.length);
+                    return CompletableFuture.failedFuture(StreamingException.invalidArgument("message " + i
+                            + " of the run encodes to " + sizes[i] + " bytes, over the WAL's limit of " + max));
+                }
+            }
+            RunInFlight entry = new RunInFlight(stamped, sizes, first, confirmed, result);
+            synchronized (inFlight) {
+                inFlight.add(entry);
+            }
+            dataSinceTick = true;
+            wal.appendBatch(entry).whenComplete((ids, err) -> {
+                entry.ids = ids;
+                acknowledged(entry, null, err);
+            });
+        } catch (RuntimeException e) {
+            releaseAll(held, held.length);
+            return CompletableFuture.failedFuture(StreamingException.from(e));
+        } finally {
+            appendLock.unlock();
+        }
+        return result.whenComplete((r, e) -> releaseAll(held, held.length));
+    }
+
+    private static void releaseAll(Runnable[] held, int count) {
+        for (int i = count - 1; i >= 0; i--) {
+            if (held[i] != null) {
+                held[i].run();
+            }
+        }
+    }
+
     private CompletableFuture<AppendResult> appendInOrder(MutableMessage message) {
         CompletableFuture<AppendResult> result = new CompletableFuture<>();
         MutableMessage stamped;
@@ -538,17 +676,16 @@ public final class StreamingWal implements AutoCloseable {
             if (cause.code() != ErrorCode.INVALID_ARGUMENT) {
                 becomeUnavailable(cause);
             }
-            if (e.result != null) {
-                completions.add(() -> e.result.completeExceptionally(cause));
-            }
+            fail(e, cause, completions);
             return;
         }
         if (orderLost != null) {
             // After an unknown outcome the buffer is closed and later results must not pretend order.
-            if (e.result != null) {
-                StreamingException down = orderLost;
-                completions.add(() -> e.result.completeExceptionally(down));
-            }
+            fail(e, orderLost, completions);
+            return;
+        }
+        if (e instanceof RunInFlight r) {
+            publishRun(r, completions);
             return;
         }
         MessageId at = e.persisted ? e.id : lastConfirmed;
@@ -577,6 +714,41 @@ public final class StreamingWal implements AutoCloseable {
                 completions.add(() -> e.result.complete(r));
             }
         }
+    }
+
+    private static void fail(InFlight e, StreamingException cause, List<Runnable> completions) {
+        if (e.result != null) {
+            completions.add(() -> e.result.completeExceptionally(cause));
+        }
+        if (e instanceof RunInFlight r) {
+            completions.add(() -> r.runResult.completeExceptionally(cause));
+        }
+    }
+
+    /** A run's messages, one by one as {@link #publish} does a message's; one completion for the run. */
+    private void publishRun(RunInFlight r, List<Runnable> completions) {
+        for (int i = 0; i < r.run.length; i++) {
+            MessageId id = r.ids[i];
+            long tt = r.firstTimeTick + i;
+            ImmutableMessage published = r.run[i].intoImmutable(id);
+            buffer.append(published, r.sizes[i], true);
+            state.apply(published, PchannelState.Phase.LIVE);
+            for (WalExtension x : extensions) {
+                try {
+                    x.observe(published, false);
+                } catch (RuntimeException failure) {
+                    LOG.error("pchannel {}: extension {} failed on {}", pchannel(), x.getClass().getSimpleName(), id, failure);
+                }
+            }
+            retention.observe(id, tt, r.sizes[i]);
+            lastConfirmed = id;
+            lastTimeTick = tt;
+            lastStoredTimeTick = tt;
+        }
+        sinceCheckpoint += r.run.length;
+        appended.addAndGet(r.run.length);
+        AppendedRun done = new AppendedRun(r.ids, r.firstTimeTick, r.confirmed);
+        completions.add(() -> r.runResult.complete(done));
     }
 
     /** Called in log order under the in-flight monitor. */

@@ -67,6 +67,33 @@ public interface WalExtension extends AppendInterceptor {
         return next.append(message);
     }
 
+    /** What {@link #holdRun} returns when there is nothing to release. */
+    Runnable NOTHING_HELD = () -> { };
+
+    /**
+     * Whether {@code message} is plain for this extension: its {@link #append} would pass it on unchanged and it
+     * needs nothing held past this extension but what {@link #holdRun} takes, so it may travel in a run of plain
+     * messages ({@link StreamingWal#tryAppendRun}) without passing {@code append}. Throws as {@code append} would
+     * refuse it ({@code INVALID_ARGUMENT}): the message is then refused alone. Called on the appending thread, in
+     * append order; must be quick.
+     *
+     * <p>Default {@code false}, the safe answer for an extension that intercepts appends: every extension of a
+     * pchannel must say {@code true} for a message to travel in a run.
+     */
+    default boolean isPlain(io.tidelog.message.MutableMessage message) {
+        return false;
+    }
+
+    /**
+     * Takes what the run of plain messages must hold past this extension until its outcome is known, at once or not
+     * at all: returns the release (run once the run is published or failed), or {@code null} if it cannot be taken
+     * now, in which case the run's messages go through {@link #append} one by one and wait their turn there.
+     * Called on the appending thread, in append order, outside every WAL lock.
+     */
+    default Runnable holdRun(java.util.List<io.tidelog.message.MutableMessage> run) {
+        return NOTHING_HELD;
+    }
+
     /**
      * The name its state is persisted under, unique among the extensions of a WAL, or {@code null} if it
      * keeps no state across restarts (it then replays from the checkpoint like the others).

@@ -31,7 +31,7 @@ import io.tidelog.proto.ListSubscriptionsResponse;
 import io.tidelog.proto.MessageType;
 import io.tidelog.proto.ProduceMessage;
 import io.tidelog.proto.ProduceOpened;
-import io.tidelog.proto.ProduceRequest;
+import io.tidelog.proto.ProduceRequestFrame;
 import io.tidelog.proto.ProduceResponse;
 import io.tidelog.proto.ProduceResult;
 import io.tidelog.proto.ProduceResults;
@@ -54,8 +54,8 @@ import org.slf4j.LoggerFactory;
  * The streaming node's gRPC face: produce streams append to the {@link WalManager}'s WALs, consume
  * streams tail them.
  *
- * <p>Threads: produce requests arrive on gRPC's threads; results are sent from {@code completions}
- * (never from the WAL's writer thread). Each consume stream gets a thread of {@code consumers} that
+ * <p>Threads: a produce stream ({@link ProduceSession}) runs on the transport's threads and answers from the WAL's
+ * writer thread (its call must be given a direct executor: {@link #PRODUCE_ON_TRANSPORT}). Each consume stream gets a thread of {@code consumers} that
  * polls its scanner and sends only when the client is ready to receive (flow control), so a slow
  * consumer holds no more than one message in the server.
  */
@@ -67,16 +67,14 @@ final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase
 
     private final WalManager wals;
     private final MessageLimits limits;
-    private final Executor completions;
     private final ExecutorService consumers;
     private final Semaphore consumerSlots;
     private final SubscriptionRpcs subscriptions;
 
-    StreamingNodeService(WalManager wals, MessageLimits limits, Executor completions, ExecutorService consumers, int maxConsumers,
+    StreamingNodeService(WalManager wals, MessageLimits limits, ExecutorService consumers, int maxConsumers,
                          SubscriptionRpcs subscriptions) {
         this.wals = wals;
         this.limits = limits;
-        this.completions = completions;
         this.consumers = consumers;
         this.consumerSlots = new Semaphore(maxConsumers);
         this.subscriptions = subscriptions;
@@ -106,174 +104,75 @@ final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase
 
     // ------------------------------------------------------------------ produce
 
-    @Override
-    public StreamObserver<ProduceRequest> produce(StreamObserver<ProduceResponse> responses) {
-        return new ProduceSession((ServerCallStreamObserver<ProduceResponse>) responses);
+    /**
+     * Runs produce calls on the transport's thread (no hand-off between the socket and the WAL, see
+     * {@link ProduceSession}), every other call on the server's executor.
+     */
+    static final io.grpc.ServerCallExecutorSupplier PRODUCE_ON_TRANSPORT = new io.grpc.ServerCallExecutorSupplier() {
+        @Override
+        public <ReqT, RespT> Executor getExecutor(io.grpc.ServerCall<ReqT, RespT> call, io.grpc.Metadata headers) {
+            return call.getMethodDescriptor().getFullMethodName()
+                    .equals(StreamingNodeGrpc.getProduceMethod().getFullMethodName())
+                    ? com.google.common.util.concurrent.MoreExecutors.directExecutor() : null;
+        }
+    };
+
+    /**
+     * The service to serve (never {@link #bindService()} alone): as generated, except its produce method, which reads requests as {@link ProduceRequestFrame}s
+     * (the same wire form, envelopes kept as their bytes, parsed without copying payloads) into a
+     * {@link ProduceSession}.
+     */
+    io.grpc.ServerServiceDefinition definition() {
+        io.grpc.ServerServiceDefinition generated = bindService();
+        String produce = StreamingNodeGrpc.getProduceMethod().getFullMethodName();
+        io.grpc.ServerServiceDefinition.Builder b = io.grpc.ServerServiceDefinition.builder(StreamingNodeGrpc.SERVICE_NAME);
+        for (io.grpc.ServerMethodDefinition<?, ?> m : generated.getMethods()) {
+            if (!m.getMethodDescriptor().getFullMethodName().equals(produce)) {
+                b.addMethod(m);
+            }
+        }
+        io.grpc.MethodDescriptor<ProduceRequestFrame, ProduceResponse> method = StreamingNodeGrpc.getProduceMethod()
+                .toBuilder(FrameMarshaller.INSTANCE, io.grpc.protobuf.ProtoUtils.marshaller(ProduceResponse.getDefaultInstance()))
+                .build();
+        b.addMethod(method, io.grpc.stub.ServerCalls.asyncBidiStreamingCall(
+                responses -> new ProduceSession((ServerCallStreamObserver<ProduceResponse>) responses, wals, limits)));
+        return b.build();
     }
 
     /**
-     * One producer stream bound to one pchannel at one term. Results are coalesced: each outcome joins
-     * a queue, and one task on {@code completions} sends everything queued as one response, so a busy
-     * stream pays for one gRPC message per batch of results, not per append.
+     * Reads a produce request into an array of its own and parses it with aliasing: each envelope's bytes, and the
+     * payloads parsed from them, are slices of that array, so a payload is copied once more only into the WAL.
      */
-    private final class ProduceSession implements StreamObserver<ProduceRequest> {
-        private final ServerCallStreamObserver<ProduceResponse> out;
-        private final AtomicInteger inFlight = new AtomicInteger();
-        private StreamingWal wal;
-        /** The vchannel name the last message passed its check with (read and written on the stream's thread). */
-        private String checkedVchannel;
-        /** Set once the WAL stopped serving this term: the stream ends when in-flight results are out. */
-        private volatile StreamingException ending;
-        /** Guarded by this. */
-        private boolean finished;
-        private final ArrayDeque<ProduceResult> pendingResults = new ArrayDeque<>();
-        private boolean flushScheduled;
+    enum FrameMarshaller implements io.grpc.MethodDescriptor.Marshaller<ProduceRequestFrame> {
+        INSTANCE;
 
-        ProduceSession(ServerCallStreamObserver<ProduceResponse> out) {
-            this.out = out;
+        @Override
+        public java.io.InputStream stream(ProduceRequestFrame value) {
+            return value.toByteString().newInput();
         }
 
         @Override
-        public void onNext(ProduceRequest request) {
-            switch (request.getRequestCase()) {
-                case OPEN:
-                    open(request);
-                    break;
-                case MESSAGE:
-                    append(request.getMessage());
-                    break;
-                case BATCH:
-                    for (ProduceMessage m : request.getBatch().getMessagesList()) {
-                        append(m);
+        public ProduceRequestFrame parse(java.io.InputStream in) {
+            try {
+                byte[] bytes;
+                int known = in.available();
+                if (known > 0) {
+                    bytes = new byte[known];
+                    int read = in.readNBytes(bytes, 0, known);
+                    if (read != known || in.read() != -1) {
+                        throw io.grpc.Status.INTERNAL.withDescription("a produce request was not of its announced"
+                                + " length").asRuntimeException();
                     }
-                    break;
-                default:
-                    finish(new StreamingException(ErrorCode.INVALID_REQUEST_SEQ, "empty produce request"));
-            }
-        }
-
-        private void open(ProduceRequest request) {
-            if (wal != null) {
-                finish(new StreamingException(ErrorCode.INVALID_REQUEST_SEQ, "the producer is already open"));
-                return;
-            }
-            try {
-                wal = wals.get(request.getOpen().getPchannel(), request.getOpen().getTerm());
-            } catch (StreamingException e) {
-                finish(e);
-                return;
-            }
-            send(ProduceResponse.newBuilder().setOpened(ProduceOpened.newBuilder()
-                    .setPchannel(wal.pchannel()).setTerm(wal.term())).build());
-        }
-
-        private void append(ProduceMessage m) {
-            long requestId = m.getRequestId();
-            if (wal == null) {
-                finish(new StreamingException(ErrorCode.INVALID_REQUEST_SEQ, "open the producer before sending messages"));
-                return;
-            }
-            StreamingException end = ending;
-            if (end != null) {
-                result(requestId, null, end);
-                return;
-            }
-            MutableMessage message;
-            try {
-                MessageKind.checkProducible(m.getMessage().getType());
-                message = MutableMessage.fromEnvelope(m.getMessage(), limits, checkedVchannel);
-                if (!MessageKind.isPchannelWide(message.type())) {
-                    checkedVchannel = message.vchannel();
+                } else {
+                    bytes = in.readAllBytes();
                 }
-            } catch (RuntimeException e) {
-                result(requestId, null, e);
-                return;
-            }
-            inFlight.incrementAndGet();
-            wal.append(message).whenComplete((r, err) -> {
-                if (err != null && endsStream(StreamingException.from(err))) {
-                    ending = StreamingException.from(err);
-                }
-                inFlight.decrementAndGet();
-                result(requestId, r, err);
-            });
-        }
-
-        /**
-         * Whether this stream's WAL no longer serves its term: fenced or addressed wrongly, closed or stopped by a
-         * failure (it then refuses every append at once). Any other failure is the one message's.
-         */
-        private boolean endsStream(StreamingException e) {
-            return e.isWrongNode() || !wal.isAvailable();
-        }
-
-        /** Queues an outcome; called on the WAL's acknowledgement thread, so it only enqueues. */
-        private void result(long requestId, AppendResult r, Throwable err) {
-            ProduceResult.Builder b = ProduceResult.newBuilder().setRequestId(requestId);
-            if (err != null) {
-                b.setError(GrpcErrors.toProto(err));
-            } else {
-                AppendResultProto.Builder a = AppendResultProto.newBuilder().setId(MessageIds.toProto(r.id()))
-                        .setTimeTick(r.timeTick());
-                if (r.lastConfirmedId() != null) {
-                    a.setLastConfirmedId(MessageIds.toProto(r.lastConfirmedId()));
-                }
-                a.setTxnId(r.txnId()).addAllFlushedSegmentIds(r.flushedSegmentIds());
-                b.setAppended(a);
-            }
-            synchronized (this) {
-                pendingResults.add(b.build());
-                if (flushScheduled) {
-                    return;
-                }
-                flushScheduled = true;
-            }
-            completions.execute(this::flushResults);
-        }
-
-        private void flushResults() {
-            ProduceResults.Builder batch = ProduceResults.newBuilder();
-            synchronized (this) {
-                flushScheduled = false;
-                batch.addAllResults(pendingResults);
-                pendingResults.clear();
-            }
-            if (batch.getResultsCount() > 0) {
-                send(ProduceResponse.newBuilder().setResults(batch).build());
-            }
-            StreamingException end = ending;
-            if (end != null && inFlight.get() == 0) {
-                finish(end);
-            }
-        }
-
-        private synchronized void send(ProduceResponse response) {
-            if (!finished && !out.isCancelled()) {
-                out.onNext(response);
-            }
-        }
-
-        private synchronized void finish(StreamingException e) {
-            if (!finished) {
-                finished = true;
-                if (!out.isCancelled()) {
-                    out.onError(GrpcErrors.toStatus(e));
-                }
-            }
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            synchronized (this) {
-                finished = true; // the client went away: results still in flight are dropped
-            }
-        }
-
-        @Override
-        public synchronized void onCompleted() {
-            if (!finished) {
-                finished = true;
-                out.onCompleted();
+                com.google.protobuf.CodedInputStream cis = com.google.protobuf.UnsafeByteOperations.unsafeWrap(bytes)
+                        .newCodedInput();
+                cis.enableAliasing(true);
+                return ProduceRequestFrame.parseFrom(cis);
+            } catch (java.io.IOException e) {
+                throw io.grpc.Status.INVALID_ARGUMENT.withDescription("malformed produce request: " + e.getMessage())
+                        .withCause(e).asRuntimeException();
             }
         }
     }

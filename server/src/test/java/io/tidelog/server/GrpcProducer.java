@@ -24,10 +24,15 @@ final class GrpcProducer implements AutoCloseable {
     private final StreamObserver<ProduceRequest> requests;
 
     GrpcProducer(ManagedChannel channel, String pchannel, long term) {
+        this(channel, pchannel, term, false);
+    }
+
+    /** With {@code ranges}, the producer accepts runs acknowledged as ranges; responses then come as sent. */
+    GrpcProducer(ManagedChannel channel, String pchannel, long term, boolean ranges) {
         requests = StreamingNodeGrpc.newStub(channel).produce(new StreamObserver<>() {
             @Override
             public void onNext(ProduceResponse r) {
-                if (r.hasResults()) {
+                if (r.hasResults() && !ranges) {
                     // one response per result, as the tests read them
                     r.getResults().getResultsList().forEach(x -> responses.add(ProduceResponse.newBuilder().setResult(x).build()));
                 } else {
@@ -44,7 +49,8 @@ final class GrpcProducer implements AutoCloseable {
             public void onCompleted() {
             }
         });
-        requests.onNext(ProduceRequest.newBuilder().setOpen(ProduceOpen.newBuilder().setPchannel(pchannel).setTerm(term)).build());
+        requests.onNext(ProduceRequest.newBuilder().setOpen(ProduceOpen.newBuilder().setPchannel(pchannel).setTerm(term)
+                .setAcceptsRanges(ranges)).build());
     }
 
     static MessageEnvelope raw(String vchannel, ByteString payload) {
@@ -54,6 +60,15 @@ final class GrpcProducer implements AutoCloseable {
 
     void send(long requestId, MessageEnvelope m) {
         requests.onNext(ProduceRequest.newBuilder().setMessage(ProduceMessage.newBuilder().setRequestId(requestId).setMessage(m)).build());
+    }
+
+    /** Sends messages {@code firstId, firstId + 1, ...} in one request. */
+    void sendBatch(long firstId, java.util.List<MessageEnvelope> ms) {
+        io.tidelog.proto.ProduceBatch.Builder b = io.tidelog.proto.ProduceBatch.newBuilder();
+        for (int i = 0; i < ms.size(); i++) {
+            b.addMessages(ProduceMessage.newBuilder().setRequestId(firstId + i).setMessage(ms.get(i)));
+        }
+        requests.onNext(ProduceRequest.newBuilder().setBatch(b).build());
     }
 
     ProduceResponse next(Duration timeout) throws InterruptedException {

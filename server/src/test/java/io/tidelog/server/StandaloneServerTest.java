@@ -17,6 +17,7 @@ import io.tidelog.proto.DeliverPolicyProto;
 import io.tidelog.proto.GetStatusRequest;
 import io.tidelog.proto.ImmutableMessageProto;
 import io.tidelog.proto.MessageEnvelope;
+import io.tidelog.proto.ProduceResult;
 import io.tidelog.proto.MessageHeader;
 import io.tidelog.proto.MessageType;
 import io.tidelog.proto.ProduceResponse;
@@ -105,6 +106,146 @@ class StandaloneServerTest {
                 assertThat(m.getMessage().getTimeTick()).isGreaterThan(lastTt);
                 lastTt = m.getMessage().getTimeTick();
             }
+        }
+    }
+
+    /** Raw envelopes of random sizes; every fourth with a property, every seventh with a key (not plain). */
+    static List<MessageEnvelope> mixedEnvelopes(String vchannel, int n, Random rnd) {
+        List<MessageEnvelope> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            byte[] payload = new byte[i % 9 == 0 ? 0 : rnd.nextInt(i % 5 == 0 ? 20_000 : 700)];
+            rnd.nextBytes(payload);
+            MessageEnvelope.Builder b = GrpcProducer.raw(vchannel, ByteString.copyFrom(payload)).toBuilder();
+            if (i % 4 == 1) {
+                b.putProperties("k" + i, "v" + rnd.nextInt());
+            }
+            if (i % 7 == 3) {
+                b.setIdempotencyKey("key-" + i);
+            }
+            out.add(b.build());
+        }
+        return out;
+    }
+
+    @Test
+    void theBytesOnDiskAndAtTheConsumerAreTheOnesSent() throws Exception {
+        long seed = System.nanoTime();
+        Random rnd = new Random(seed);
+        List<MessageEnvelope> sent = mixedEnvelopes("pchannel-2_bytes", 60, rnd);
+        List<io.tidelog.proto.MessageIdProto> ids = new ArrayList<>();
+        try (GrpcProducer p = new GrpcProducer(channel, "pchannel-2", 0)) {
+            p.next(WAIT);
+            p.sendBatch(0, sent.subList(0, 40));
+            for (int i = 40; i < sent.size(); i++) {
+                p.send(i, sent.get(i));
+            }
+            io.tidelog.proto.MessageIdProto[] byRequest = new io.tidelog.proto.MessageIdProto[sent.size()];
+            for (int i = 0; i < sent.size(); i++) {
+                ProduceResponse r = p.next(WAIT);
+                assertThat(r.getResult().hasAppended()).as("seed %d: result %s", seed, r).isTrue();
+                byRequest[(int) r.getResult().getRequestId()] = r.getResult().getAppended().getId();
+            }
+            ids.addAll(List.of(byRequest));
+        }
+        Iterator<ConsumeResponse> it = StreamingNodeGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .consume(ConsumeRequest.newBuilder().setVchannel("pchannel-2_bytes")
+                        .setPolicy(DeliverPolicyProto.newBuilder().setAll(true)).addTypes(MessageType.RAW).build());
+        assertThat(it.next().hasStarted()).isTrue();
+        List<ImmutableMessageProto> got = new ArrayList<>();
+        while (got.size() < sent.size()) {
+            got.addAll(messages(it.next()));
+        }
+        for (int i = 0; i < sent.size(); i++) {
+            MessageEnvelope m = got.get(i).getMessage();
+            assertThat(got.get(i).getId()).as("seed %d: id of message %d", seed, i).isEqualTo(ids.get(i));
+            assertThat(m.getPayload()).as("seed %d: payload %d at the consumer", seed, i).isEqualTo(sent.get(i).getPayload());
+            assertThat(m.getPropertiesMap()).isEqualTo(sent.get(i).getPropertiesMap());
+            assertThat(m.getIdempotencyKey()).isEqualTo(sent.get(i).getIdempotencyKey());
+        }
+        channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        server.close();
+        try (io.tidelog.wal.WalBackend local = io.tidelog.wal.WalBackends.create("local",
+                Map.of("wal.local.dir", dir.resolve("wal").toString()));
+             io.tidelog.wal.Wal wal = local.open(io.tidelog.wal.OpenOptions.readOnly("pchannel-2"));
+             io.tidelog.wal.WalScanner scanner = wal.read(io.tidelog.wal.DeliverPolicy.all())) {
+            int found = 0;
+            while (found < sent.size()) {
+                io.tidelog.wal.LogRecord r = scanner.poll(WAIT);
+                assertThat(r).as("seed %d: record of message %d on disk", seed, found).isNotNull();
+                if (!r.id().equals(io.tidelog.message.MessageIds.fromProto(ids.get(found)))) {
+                    continue; // a TimeTick, or a record of another vchannel
+                }
+                byte[] record = r.bytes();
+                byte[] envelope = sent.get(found).toByteArray();
+                assertThat(java.util.Arrays.copyOf(record, envelope.length)).as("seed %d: record %d begins with the"
+                        + " envelope as sent", seed, found).isEqualTo(envelope);
+                MessageEnvelope stored = MessageEnvelope.parseFrom(record);
+                assertThat(stored.getPayload()).isEqualTo(sent.get(found).getPayload());
+                assertThat(stored.getTimeTick()).isEqualTo(got.get(found).getMessage().getTimeTick());
+                found++;
+            }
+        }
+        start(); // for the common tear-down
+    }
+
+    @Test
+    void aProducerThatAcceptsRangesHasItsPlainRunsAcknowledgedAsRangesAndTheRestOneByOne() throws Exception {
+        long seed = System.nanoTime();
+        List<MessageEnvelope> sent = mixedEnvelopes("pchannel-3_ranges", 50, new Random(seed));
+        long[] timeTicks = new long[sent.size()];
+        io.tidelog.common.MessageId[] ids = new io.tidelog.common.MessageId[sent.size()];
+        int ranges = 0;
+        try (GrpcProducer p = new GrpcProducer(channel, "pchannel-3", 0, true)) {
+            p.next(WAIT);
+            p.sendBatch(100, sent);
+            int answered = 0;
+            while (answered < sent.size()) {
+                ProduceResponse r = p.next(WAIT);
+                assertThat(r).as("seed %d: %d of %d answered", seed, answered, sent.size()).isNotNull();
+                for (ProduceResult x : r.getResults().getResultsList()) {
+                    int i = (int) x.getRequestId() - 100;
+                    assertThat(x.hasAppended()).as("seed %d: %s", seed, x).isTrue();
+                    assertThat(sent.get(i).getIdempotencyKey()).as("a keyed message is answered alone").isNotEmpty();
+                    ids[i] = io.tidelog.message.MessageIds.fromProto(x.getAppended().getId());
+                    timeTicks[i] = x.getAppended().getTimeTick();
+                    answered++;
+                }
+                for (io.tidelog.proto.AppendedRange range : r.getResults().getAppendedList()) {
+                    ranges++;
+                    long major = 0;
+                    long minor = 0;
+                    long tt = 0;
+                    for (int k = 0; k < range.getTimeTickDeltaCount(); k++) {
+                        major += range.getIdMajorDelta(k);
+                        minor += range.getIdMinorDelta(k);
+                        tt += range.getTimeTickDelta(k);
+                        int i = (int) (range.getFirstRequestId() - 100 + k);
+                        assertThat(sent.get(i).getIdempotencyKey()).as("a range holds only plain messages").isEmpty();
+                        assertThat(ids[i]).as("request %d answered twice", i).isNull();
+                        ids[i] = io.tidelog.common.MessageId.of(major, minor);
+                        timeTicks[i] = tt;
+                        answered++;
+                    }
+                }
+            }
+        }
+        assertThat(ranges).as("seed %d: the plain messages between keyed ones came as ranges", seed).isGreaterThan(1);
+        for (int i = 1; i < sent.size(); i++) {
+            assertThat(ids[i]).as("seed %d: ids follow the order sent", seed).isGreaterThan(ids[i - 1]);
+            assertThat(timeTicks[i]).as("seed %d: time ticks follow the order sent", seed).isGreaterThan(timeTicks[i - 1]);
+        }
+        Iterator<ConsumeResponse> it = StreamingNodeGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .consume(ConsumeRequest.newBuilder().setVchannel("pchannel-3_ranges")
+                        .setPolicy(DeliverPolicyProto.newBuilder().setAll(true)).addTypes(MessageType.RAW).build());
+        assertThat(it.next().hasStarted()).isTrue();
+        List<ImmutableMessageProto> got = new ArrayList<>();
+        while (got.size() < sent.size()) {
+            got.addAll(messages(it.next()));
+        }
+        for (int i = 0; i < sent.size(); i++) {
+            assertThat(io.tidelog.message.MessageIds.fromProto(got.get(i).getId())).isEqualTo(ids[i]);
+            assertThat(got.get(i).getMessage().getTimeTick()).isEqualTo(timeTicks[i]);
+            assertThat(got.get(i).getMessage().getPayload()).isEqualTo(sent.get(i).getPayload());
         }
     }
 

@@ -53,6 +53,83 @@ public interface Wal extends AutoCloseable {
      */
     CompletableFuture<MessageId> append(ByteBuffer record);
 
+    /**
+     * Records appended together by {@link #appendBatch}: the backend asks each record's size and has it written
+     * straight into its own buffer, so a record is serialized once, where it is stored.
+     *
+     * <p>Called on the appending thread, before {@code appendBatch} returns; not thread-safe.
+     */
+    interface RecordBatch {
+        /** How many records; at least one. */
+        int count();
+
+        /** The size of record {@code i} in bytes. */
+        int size(int i);
+
+        /** Writes record {@code i} (exactly {@link #size}{@code (i)} bytes) at {@code out}'s position, advancing it. */
+        void write(int i, ByteBuffer out);
+    }
+
+    /**
+     * Appends the records of {@code batch} in order, one after another with no other record between them, as one
+     * unit. The future completes with their ids, in order, once every one is durable.
+     *
+     * <p>It fails as one: with a code of {@link io.tidelog.common.ErrorCode#isNothingWritten()} only if none of the
+     * records was written (a record over {@link #maxRecordBytes()} fails the whole batch with
+     * {@code INVALID_ARGUMENT}); any other failure leaves the outcome of every record unknown (each may or may not
+     * be in the log, whole), as for {@link #append}.
+     *
+     * <p>The default materializes each record and appends them one by one; a backend that can hand a batch to its
+     * storage at once, or write records into its buffer directly, overrides it.
+     *
+     * @return the ids once all are durable; never throws, failures complete the future
+     */
+    default CompletableFuture<MessageId[]> appendBatch(RecordBatch batch) {
+        int n = batch.count();
+        for (int i = 0; i < n; i++) {
+            if (batch.size(i) > maxRecordBytes()) {
+                return CompletableFuture.failedFuture(io.tidelog.common.StreamingException.invalidArgument("record of "
+                        + batch.size(i) + " bytes exceeds the limit of " + maxRecordBytes() + " bytes"));
+            }
+        }
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        CompletableFuture<MessageId>[] each = new CompletableFuture[n];
+        for (int i = 0; i < n; i++) {
+            ByteBuffer record = ByteBuffer.allocate(batch.size(i));
+            batch.write(i, record);
+            each[i] = append(record.flip());
+        }
+        return CompletableFuture.allOf(each).handle((v, e) -> {
+            if (e == null) {
+                MessageId[] ids = new MessageId[n];
+                for (int i = 0; i < n; i++) {
+                    ids[i] = each[i].join();
+                }
+                return ids;
+            }
+            io.tidelog.common.StreamingException first = null;
+            boolean someWritten = false;
+            for (CompletableFuture<MessageId> f : each) {
+                if (!f.isCompletedExceptionally()) {
+                    someWritten = true;
+                    continue;
+                }
+                io.tidelog.common.StreamingException x = io.tidelog.common.StreamingException.from(
+                        f.handle((id, err) -> err).join());
+                if (first == null) {
+                    first = x;
+                }
+                someWritten |= x.isOutcomeUnknown();
+            }
+            if (someWritten && !first.isOutcomeUnknown()) {
+                throw new io.tidelog.common.StreamingException(io.tidelog.common.ErrorCode.UNKNOWN, "pchannel "
+                        + pchannel() + ": part of a batch of " + n + " records was written, part failed ("
+                        + first.detail() + "); the outcome of each is unknown", first);
+            }
+            throw first;
+        });
+    }
+
     /** Opens a scanner; see {@link DeliverPolicy}. Throws {@code OUT_OF_RANGE} for a truncated start id. */
     WalScanner read(DeliverPolicy policy);
 

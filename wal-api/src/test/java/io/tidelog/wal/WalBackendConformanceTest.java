@@ -598,6 +598,107 @@ public abstract class WalBackendConformanceTest {
         }
     }
 
+    /** A batch of byte arrays, written as they are. */
+    protected static Wal.RecordBatch batchOf(List<byte[]> records) {
+        return new Wal.RecordBatch() {
+            @Override
+            public int count() {
+                return records.size();
+            }
+
+            @Override
+            public int size(int i) {
+                return records.get(i).length;
+            }
+
+            @Override
+            public void write(int i, ByteBuffer out) {
+                out.put(records.get(i));
+            }
+        };
+    }
+
+    protected static MessageId[] awaitBatch(CompletableFuture<MessageId[]> f) {
+        try {
+            return f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("batch append failed or timed out", e);
+        }
+    }
+
+    @Test
+    void batchesAndSingleAppendsInterleaveAndAreReadBackWholeInOrderWithIncreasingIds() throws Exception {
+        Wal wal = closeLater(backend().open(OpenOptions.readWrite("p-batch", 1)));
+        Random rnd = seeds.random();
+        List<byte[]> written = new ArrayList<>();
+        List<CompletableFuture<MessageId[]>> pending = new ArrayList<>();
+        List<Integer> sizes = new ArrayList<>();
+        for (int round = 0; round < 40; round++) {
+            if (round % 3 == 2) {
+                byte[] one = new byte[rnd.nextInt(500)];
+                rnd.nextBytes(one);
+                written.add(one);
+                CompletableFuture<MessageId> f = wal.append(ByteBuffer.wrap(one));
+                pending.add(f.thenApply(id -> new MessageId[] {id}));
+                sizes.add(1);
+                continue;
+            }
+            List<byte[]> batch = new ArrayList<>();
+            int n = 1 + rnd.nextInt(round % 5 == 0 ? 200 : 20);
+            for (int i = 0; i < n; i++) {
+                byte[] b = new byte[i % 7 == 0 ? 0 : rnd.nextInt(round % 4 == 0 ? 4000 : 300)];
+                rnd.nextBytes(b);
+                batch.add(b);
+            }
+            written.addAll(batch);
+            pending.add(wal.appendBatch(batchOf(batch)));
+            sizes.add(n);
+        }
+        List<MessageId> ids = new ArrayList<>();
+        for (int i = 0; i < pending.size(); i++) {
+            MessageId[] got = awaitBatch(pending.get(i));
+            assertThat(got).as("ids of append %d", i).hasSize(sizes.get(i));
+            ids.addAll(List.of(got));
+        }
+        assertStrictlyIncreasing(ids);
+        try (WalScanner s = wal.read(DeliverPolicy.all())) {
+            List<LogRecord> got = readN(s, written.size());
+            for (int i = 0; i < written.size(); i++) {
+                assertThat(got.get(i).id()).as("id of record %d", i).isEqualTo(ids.get(i));
+                assertThat(got.get(i).bytes()).as("record %d", i).isEqualTo(written.get(i));
+            }
+            assertThat(s.poll(Duration.ofMillis(100))).isNull();
+        }
+    }
+
+    @Test
+    void aBatchWithARecordOverTheLimitWritesNothingOfIt() throws Exception {
+        Wal wal = closeLater(backend().open(OpenOptions.readWrite("p-batch-limit", 1)));
+        List<byte[]> batch = List.of("before".getBytes(StandardCharsets.UTF_8), new byte[wal.maxRecordBytes() + 1],
+                "after".getBytes(StandardCharsets.UTF_8));
+        assertThat(failureCode(wal.appendBatch(batchOf(batch)))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        MessageId ok = await(wal.append(payload("alone")));
+        try (WalScanner s = wal.read(DeliverPolicy.all())) {
+            List<LogRecord> got = readAll(s);
+            assertThat(got).extracting(WalBackendConformanceTest::text).containsExactly("alone");
+            assertThat(got.get(0).id()).isEqualTo(ok);
+        }
+    }
+
+    @Test
+    void aFencedWriterWritesNothingOfABatch() throws Exception {
+        WalBackend backend = backend();
+        Wal old = closeLater(backend.open(OpenOptions.readWrite("p-batch-fence", 1)));
+        await(old.append(payload("term1")));
+        Wal newer = closeLater(backend.open(OpenOptions.readWrite("p-batch-fence", 2)));
+        List<byte[]> batch = List.of("x".getBytes(StandardCharsets.UTF_8), "y".getBytes(StandardCharsets.UTF_8));
+        assertThat(failureCode(old.appendBatch(batchOf(batch)))).isEqualTo(ErrorCode.CHANNEL_FENCED);
+        await(newer.append(payload("term2")));
+        try (WalScanner s = newer.read(DeliverPolicy.all())) {
+            assertThat(readAll(s)).extracting(WalBackendConformanceTest::text).containsExactly("term1", "term2");
+        }
+    }
+
     // ---------------------------------------------------------------- fencing
 
     @Test

@@ -53,6 +53,12 @@ public final class DedupWindow implements WalExtension {
         this.config = config;
     }
 
+    /** A message without a key passes untouched; a keyed one is looked up in {@link #append}. */
+    @Override
+    public boolean isPlain(MutableMessage message) {
+        return message.idempotencyKey() == null || config.maxEntries() == 0;
+    }
+
     @Override
     public CompletableFuture<AppendResult> append(MutableMessage message, Next next) {
         String k = message.idempotencyKey();

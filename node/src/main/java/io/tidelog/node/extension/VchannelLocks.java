@@ -48,6 +48,53 @@ public final class VchannelLocks implements WalExtension {
                 .whenComplete((r, e) -> release(v, exclusive));
     }
 
+    /** DML passes with its vchannel's read lock, which {@link #holdRun} takes for a whole run. */
+    @Override
+    public boolean isPlain(MutableMessage message) {
+        return MessageKind.isPchannelWide(message.type()) || !MessageKind.isExclusive(message.type());
+    }
+
+    /**
+     * The read lock of every vchannel of the run, if each is free of writers and waiters now; otherwise none (the
+     * messages then queue one by one behind the DDL, first come, first served).
+     */
+    @Override
+    public Runnable holdRun(java.util.List<MutableMessage> run) {
+        String only = null;
+        java.util.Set<String> vchannels = null;
+        for (MutableMessage m : run) {
+            if (MessageKind.isPchannelWide(m.type())) {
+                continue;
+            }
+            String v = m.vchannel();
+            if (only == null) {
+                only = v;
+            } else if (!only.equals(v)) {
+                if (vchannels == null) {
+                    vchannels = new java.util.LinkedHashSet<>();
+                    vchannels.add(only);
+                }
+                vchannels.add(v);
+            }
+        }
+        if (only == null) {
+            return NOTHING_HELD;
+        }
+        java.util.Collection<String> all = vchannels != null ? vchannels : java.util.List.of(only);
+        synchronized (locks) {
+            for (String v : all) {
+                Lock l = locks.get(v);
+                if (l != null && (l.writer || !l.waiting.isEmpty())) {
+                    return null;
+                }
+            }
+            for (String v : all) {
+                take(locks.computeIfAbsent(v, k -> new Lock()), false);
+            }
+        }
+        return () -> all.forEach(v -> release(v, false));
+    }
+
     CompletableFuture<Void> acquire(String vchannel, boolean exclusive) {
         synchronized (locks) {
             Lock l = locks.computeIfAbsent(vchannel, v -> new Lock());

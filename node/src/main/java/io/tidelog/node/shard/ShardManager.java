@@ -158,6 +158,19 @@ public final class ShardManager implements WalExtension {
      *         naming the vchannel, the collection and the problem, or {@code ON_SHUTDOWN} once closing;
      *         or by the failure of the CreateSegment or Flush it waited for
      */
+    /**
+     * A Raw message passes unchanged once checked against its vchannel ({@code INVALID_ARGUMENT} as {@link #append}
+     * refuses it); every other type of a collection is rewritten or ordered here.
+     */
+    @Override
+    public boolean isPlain(MutableMessage m) {
+        if (m.type() != MessageType.RAW) {
+            return false;
+        }
+        ShardRules.checkRaw(pchannel, m, state().collection(m.vchannel()));
+        return true;
+    }
+
     @Override
     public CompletableFuture<AppendResult> append(MutableMessage m, Next next) {
         try {

@@ -155,6 +155,14 @@ public final class TxnManager implements WalExtension {
 
     // ------------------------------------------------------------------ append side
 
+    /** A message outside every transaction that aborts none (no DDL) passes untouched. */
+    @Override
+    public boolean isPlain(MutableMessage message) {
+        MessageType type = message.type();
+        return type != MessageType.BEGIN_TXN && type != MessageType.COMMIT_TXN && type != MessageType.ROLLBACK_TXN
+                && message.txn() == null && !MessageKind.isExclusive(type);
+    }
+
     @Override
     public CompletableFuture<AppendResult> append(MutableMessage message, Next next) {
         MessageType type = message.type();

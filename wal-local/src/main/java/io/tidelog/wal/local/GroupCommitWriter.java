@@ -4,6 +4,7 @@ import io.tidelog.common.ErrorCode;
 import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
 import io.tidelog.wal.ByteBudget;
+import io.tidelog.wal.Wal;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -43,11 +44,15 @@ final class GroupCommitWriter implements AutoCloseable {
     private boolean closing;
     private boolean abandoned;
 
-    /** Records gathered for one write; its buffer has room for the batch header at 0. */
+    /**
+     * Records gathered for one write; its buffer has room for the batch header at 0. Each appender waits for its
+     * records, one ({@link #add}) or a run of them ({@link #addAll}).
+     */
     private static final class PendingBatch {
         final ByteBuffer buffer;
-        final List<CompletableFuture<MessageId>> futures = new ArrayList<>();
-        int[] offsets = new int[16];
+        final List<Waiter> waiters = new ArrayList<>();
+        int[] offsets = new int[64];
+        int records;
         int bytes;
 
         PendingBatch(ByteBuffer buffer) {
@@ -55,19 +60,61 @@ final class GroupCommitWriter implements AutoCloseable {
             buffer.clear().position(SegmentFormat.BATCH_HEADER_BYTES);
         }
 
-        void add(ByteBuffer payload, int crc, CompletableFuture<MessageId> f) {
-            if (futures.size() == offsets.length) {
+        private void startRecord() {
+            if (records == offsets.length) {
                 offsets = java.util.Arrays.copyOf(offsets, offsets.length * 2);
             }
-            offsets[futures.size()] = buffer.position();
+            offsets[records++] = buffer.position();
+        }
+
+        void add(ByteBuffer payload, int crc, CompletableFuture<MessageId> f) {
+            waiters.add(new Waiter(records, 1, f, null));
+            startRecord();
             SegmentFormat.putRecord(buffer, payload, crc);
-            futures.add(f);
             bytes += SegmentFormat.RECORD_HEADER_BYTES + payload.remaining();
+        }
+
+        /** Writes the run's records straight into the buffer, each framed and checksummed where it lies. */
+        void addAll(Wal.RecordBatch run, int frames, CompletableFuture<MessageId[]> f) {
+            waiters.add(new Waiter(records, run.count(), null, f));
+            for (int i = 0; i < run.count(); i++) {
+                startRecord();
+                SegmentFormat.putRecord(buffer, run, i);
+            }
+            bytes += frames;
         }
 
         boolean fits(int frameBytes) {
             return buffer.remaining() >= frameBytes + SegmentFormat.ALIGNMENT;
         }
+
+        void completeAll(Position at) {
+            for (Waiter w : waiters) {
+                if (w.one != null) {
+                    w.one.complete(MessageId.of(at.segment(), at.offset() + offsets[w.first]));
+                } else {
+                    MessageId[] ids = new MessageId[w.count];
+                    for (int i = 0; i < w.count; i++) {
+                        ids[i] = MessageId.of(at.segment(), at.offset() + offsets[w.first + i]);
+                    }
+                    w.many.complete(ids);
+                }
+            }
+        }
+
+        void failAll(StreamingException e) {
+            for (Waiter w : waiters) {
+                if (w.one != null) {
+                    w.one.completeExceptionally(e);
+                } else {
+                    w.many.completeExceptionally(e);
+                }
+            }
+        }
+    }
+
+    /** Records {@code first .. first + count - 1} of a batch, and who waits for them. */
+    private record Waiter(int first, int count, CompletableFuture<MessageId> one, CompletableFuture<MessageId[]> many) {
     }
 
     GroupCommitWriter(SegmentLog log, long term, LocalWalConfig config) {
@@ -110,6 +157,41 @@ final class GroupCommitWriter implements AutoCloseable {
         return f;
     }
 
+    /**
+     * Appends a run of records as one unit: they go into one batch, written by one write and one fdatasync, so they
+     * are durable together or not at all. Each is serialized straight into the batch's buffer.
+     */
+    CompletableFuture<MessageId[]> appendAll(Wal.RecordBatch run) {
+        int frames = 0;
+        for (int i = 0; i < run.count(); i++) {
+            int length = run.size(i);
+            if (length > config.maxRecordBytes()) {
+                return CompletableFuture.failedFuture(StreamingException.invalidArgument("record of " + length
+                        + " bytes exceeds the limit of " + config.maxRecordBytes() + " bytes"));
+            }
+            frames += SegmentFormat.RECORD_HEADER_BYTES + length;
+        }
+        CompletableFuture<MessageId[]> f = new CompletableFuture<>();
+        lock.lock();
+        try {
+            StreamingException refused = queued.reserve(frames, this::refusal);
+            if (refused != null) {
+                return CompletableFuture.failedFuture(refused);
+            }
+            if (open == null || !open.fits(frames)) {
+                if (open != null) {
+                    full.add(open);
+                }
+                open = new PendingBatch(bufferFor(frames));
+            }
+            open.addAll(run, frames, f);
+            hasWork.signal();
+        } finally {
+            lock.unlock();
+        }
+        return f;
+    }
+
     /** Why appends are not taken now, or null. Called under the lock. */
     private StreamingException refusal() {
         if (terminal != null) {
@@ -118,7 +200,7 @@ final class GroupCommitWriter implements AutoCloseable {
         return closing || abandoned ? StreamingException.onShutdown("pchannel " + log.pchannel + " is closed") : null;
     }
 
-    /** A buffer for a new batch whose first record has {@code frame} bytes. Called under the lock. */
+    /** A buffer for a new batch whose first record (or run of records) has {@code frame} bytes. Under the lock. */
     private ByteBuffer bufferFor(int frame) {
         int needed = SegmentFormat.batchBytes(frame) + SegmentFormat.ALIGNMENT;
         int standard = SegmentFormat.BATCH_HEADER_BYTES + config.batchMaxBytes() + SegmentFormat.ALIGNMENT;
@@ -161,19 +243,17 @@ final class GroupCommitWriter implements AutoCloseable {
         StreamingException failure = null;
         Position at = null;
         try {
-            at = log.writeBatch(term, b, batch.futures.size());
+            at = log.writeBatch(term, b, batch.records);
         } catch (StreamingException e) {
             failure = e;
         }
         if (failure != null) {
-            failAll(batch, failure);
+            batch.failAll(failure);
             if (failure.code() != ErrorCode.RESOURCE_EXHAUSTED) {
                 becomeTerminal(failure);
             }
         } else {
-            for (int i = 0; i < batch.futures.size(); i++) {
-                batch.futures.get(i).complete(MessageId.of(at.segment(), at.offset() + batch.offsets[i]));
-            }
+            batch.completeAll(at);
         }
         lock.lock();
         try {
@@ -184,12 +264,6 @@ final class GroupCommitWriter implements AutoCloseable {
             }
         } finally {
             lock.unlock();
-        }
-    }
-
-    private static void failAll(PendingBatch batch, StreamingException e) {
-        for (CompletableFuture<MessageId> f : batch.futures) {
-            f.completeExceptionally(e);
         }
     }
 
@@ -211,7 +285,7 @@ final class GroupCommitWriter implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        dropped.forEach(d -> failAll(d, e));
+        dropped.forEach(d -> d.failAll(e));
     }
 
     /** The reason appends fail from now on, or null while the writer works. */
@@ -258,7 +332,7 @@ final class GroupCommitWriter implements AutoCloseable {
             lock.unlock();
         }
         StreamingException crash = StreamingException.onShutdown("simulated crash");
-        dropped.forEach(d -> failAll(d, crash));
+        dropped.forEach(d -> d.failAll(crash));
         join();
     }
 

@@ -68,6 +68,15 @@ final class SegmentFileWal implements Wal {
         return writer.append(record);
     }
 
+    /** The run goes into one group-commit batch: one write, one fdatasync, durable together or not at all. */
+    @Override
+    public CompletableFuture<MessageId[]> appendBatch(RecordBatch batch) {
+        if (writer == null) {
+            return CompletableFuture.failedFuture(readOnly());
+        }
+        return writer.appendAll(batch);
+    }
+
     @Override
     public WalScanner read(DeliverPolicy policy) {
         SegmentFileScanner s = SegmentFileScanner.open(log, policy, this::forget);

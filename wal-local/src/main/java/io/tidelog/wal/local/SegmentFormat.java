@@ -217,6 +217,24 @@ final class SegmentFormat {
     }
 
     /** Writes one record frame at {@code dst}'s position, advancing it. */
+    /**
+     * Frames record {@code i} of {@code run} in {@code dst} as {@link #putRecord(ByteBuffer, ByteBuffer, int)} does,
+     * writing the record straight into place and computing its checksum there.
+     */
+    static void putRecord(ByteBuffer dst, io.tidelog.wal.Wal.RecordBatch run, int i) {
+        int length = run.size(i);
+        int start = dst.position();
+        dst.putInt(length);
+        dst.putInt(0);
+        int payloadAt = dst.position();
+        run.write(i, dst);
+        if (dst.position() != payloadAt + length) {
+            throw new IllegalStateException("record " + i + " wrote " + (dst.position() - payloadAt)
+                    + " bytes, announced " + length);
+        }
+        dst.putInt(start + 4, recordCrc(length, dst.duplicate().position(payloadAt).limit(payloadAt + length)));
+    }
+
     static void putRecord(ByteBuffer dst, ByteBuffer payload, int crc) {
         dst.putInt(payload.remaining());
         dst.putInt(crc);
