@@ -48,6 +48,8 @@ import java.util.concurrent.CompletableFuture;
 final class ProduceSession implements StreamObserver<ProduceRequestFrame> {
     /** Bytes of appends in flight past which the stream stops reading requests until acknowledgements come. */
     static final long WINDOW_BYTES = 16L << 20;
+    /** The most messages one run carries (a larger request is appended as several runs). */
+    static final int MAX_RUN = 4096;
 
     private final ServerCallStreamObserver<ProduceResponse> out;
     private final WalManager wals;
@@ -139,6 +141,9 @@ final class ProduceSession implements StreamObserver<ProduceRequestFrame> {
             }
             if (!MessageKind.isPchannelWide(message.type())) {
                 checkedVchannel = message.vchannel();
+            }
+            if (plain && run.size() == MAX_RUN) {
+                runFirst = submitRun(run, runFirst);
             }
             if (plain && (run.isEmpty() || requestId == runFirst + run.size())) {
                 if (run.isEmpty()) {
