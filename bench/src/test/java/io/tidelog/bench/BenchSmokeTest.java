@@ -96,15 +96,16 @@ class BenchSmokeTest {
     @Test
     void grpcThroughputBenchReportsPairsPerTopologyAndSize() throws Exception {
         // A fresh server acknowledges little in its first second (its code is not compiled yet and 8 MiB queue up
-        // behind it): the load settles for a second before each short sample, so that every sample sees acks.
+        // behind it): each server takes two seconds of load before its first sample, so that every sample sees acks.
         Run run = bench("grpc-throughput", "--dir", dir.toString(), "--pairs", "2", "--pair-seconds", "0.3",
-                "--warmup-seconds", "0.1", "--settle-seconds", "1.0", "--sizes", "1KiB,4KiB", "--channels", "4:2,1:1",
-                "--producers", "2", "--baseline-file-bytes", "8MiB", "--json");
+                "--warmup-seconds", "0.1", "--server-warmup-seconds", "2", "--settle-seconds", "0.2", "--sizes",
+                "1KiB,4KiB", "--channels", "4:2,1:1", "--producers", "2", "--baseline-file-bytes", "8MiB", "--json");
 
         assertThat(run.status()).as(run.err()).isZero();
         assertMachineFacts(run.out());
         assertThat(run.out()).contains("-- 4 vchannels on 2 pchannels, payload 1KiB", "-- 1 vchannels on 1 pchannels,"
-                + " payload 4KiB", "context (unpaired, not a result): in-process wal-throughput");
+                + " payload 4KiB", "context (unpaired, not a result): in-process wal-throughput",
+                "server warm-up for 4:2 (discarded): 1KiB ", "server warm-up for 1:1 (discarded): 1KiB ");
         List<String> pairLines = linesMatching(run.out(), "^\\s+[12] +\\d");
         assertThat(pairLines).hasSize(8);
         double grpcMessages = 0;
@@ -127,8 +128,8 @@ class BenchSmokeTest {
     @Test
     void grpcLatencyBenchReportsPercentilesRatiosAndTailVisibility() throws Exception {
         Run run = bench("grpc-latency", "--dir", dir.toString(), "--pairs", "2", "--seconds", "0.2",
-                "--warmup-seconds", "0.05", "--settle-seconds", "0.05", "--rate", "1000", "--baseline-file-bytes", "1MiB",
-                "--json");
+                "--warmup-seconds", "0.05", "--server-warmup-seconds", "0.5", "--settle-seconds", "0.05", "--rate",
+                "1000", "--baseline-file-bytes", "1MiB", "--json");
 
         assertThat(run.status()).as(run.err()).isZero();
         assertMachineFacts(run.out());
@@ -141,6 +142,7 @@ class BenchSmokeTest {
             assertThat(Double.parseDouble(f[7])).as("gRPC p99 in %s", line).isPositive();
             assertThat(Double.parseDouble(f[13])).as("tail p99 in %s", line).isNotNaN();
         }
+        assertThat(run.out()).contains("server warm-up (discarded): ");
         assertThat(ratios(run.out(), "ratio grpc/raw p50")).hasSize(1).allSatisfy(this::assertRatioIsOrdered);
         assertThat(ratios(run.out(), "ratio grpc/raw p99")).hasSize(1).allSatisfy(this::assertRatioIsOrdered);
         assertThat(run.out()).contains("tail visibility, seen - acked (all 2 pairs, 400 messages): p50 ",
@@ -273,6 +275,8 @@ class BenchSmokeTest {
         assertThat(bench("grpc-throughput", "--clients", "9").err()).contains("--clients must lie in");
         assertThat(bench("grpc-throughput", "-P", "coord.pchannel.count=3").err()).contains("chosen by the bench");
         assertThat(bench("grpc-latency", "--size", "8").err()).contains("must be at least 24 bytes");
+        assertThat(bench("grpc-latency", "--server-warmup-seconds", "-1").err())
+                .contains("--server-warmup-seconds must be >= 0");
         assertThat(bench("wal-objectstore", "--store", "nfs").err()).contains("--store must be directory, s3 or both");
         assertThat(bench("wal-objectstore", "-P", "wal.objectstore.uri=file:x").err()).contains("chosen by the bench");
         assertThat(bench("wal-objectstore", "-P", "wal.objectstore.block.max.bytes=1").err())
