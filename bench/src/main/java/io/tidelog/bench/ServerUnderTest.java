@@ -145,6 +145,11 @@ final class ServerUnderTest {
             this.dir = dir;
         }
 
+        /** The server's process id, to read its CPU time. */
+        long pid() {
+            return server.pid();
+        }
+
         /** The first client. */
         StreamingClient client() {
             return clients.get(0);
