@@ -243,11 +243,52 @@ class BenchSmokeTest {
     }
 
     @Test
+    void vsKafkaBenchStartsBothSystemsMeasuresAllThreeAndEndsWithTheMedians() throws Exception {
+        Run run = bench("vs-kafka", "--dir", dir.toString(), "--pairs", "1", "--warmup", "0.5", "--seconds", "0.3",
+                "--latency-seconds", "0.3", "--settle-seconds", "0.2", "--rate", "1000", "--window", "1MiB", "--json");
+
+        assertThat(run.status()).as(run.err()).isZero();
+        assertMachineFacts(run.out());
+        assertThat(run.out()).contains("broker:  a child process (kafka.Kafka, one KRaft node",
+                "-fsync (flush.messages=1)", "server:  tidelog standalone as a child process",
+                "wal.retention.bytes=512MiB",
+                "saturated: linger.ms=5 batch.size=1MiB; latency: linger.ms=0", "warm-up (discarded): tidelog ",
+                "-- pair 1 (order: tidelog, kafka fsync, kafka pagecache) --");
+        List<String> sides = linesMatching(run.out(), "^(tidelog|kafka fsync|kafka pagecache) +\\d");
+        assertThat(sides).hasSize(3);
+        for (String line : sides) {
+            String[] f = line.replace("|", " ").replace("kafka ", "kafka-").trim().split("\\s+");
+            assertThat(Double.parseDouble(f[1])).as("msg/s in %s", line).isNotNegative();
+            assertThat(Double.parseDouble(f[3])).as("server CPU s in %s", line).isNotNegative();
+            assertThat(Double.parseDouble(f[4])).as("client CPU s in %s", line).isNotNegative();
+            assertThat(Double.parseDouble(f[7])).as("p99 ms in %s", line).isPositive();
+        }
+        for (String label : List.of("ratio tidelog/kafka-fsync msg/s", "ratio tidelog/kafka-pagecache msg/s",
+                "ratio tidelog/kafka-fsync p99", "ratio tidelog/kafka-pagecache p99",
+                "ratio tidelog/kafka-fsync MB per CPU-s", "ratio tidelog/kafka-pagecache MB per CPU-s")) {
+            assertThat(ratios(run.out(), label + ": ")).as(label).hasSize(1);
+        }
+        List<String> lines = run.out().lines().collect(Collectors.toList());
+        assertThat(lines.get(lines.size() - 2)).startsWith("{\"bench\":\"vs-kafka\",\"broker\":\"child\"")
+                .contains("\"metric\":\"p99_vs_kafka_pagecache\"", "\"kafka_fsync\":{\"msgs_s\":")
+                .endsWith("}");
+        // every latency sample waits for all its acknowledgements: 300 of each system
+        assertThat(Pattern.compile("\"latency_count\":300,").matcher(lines.get(lines.size() - 2)).results())
+                .hasSize(3);
+        String number = "(-?[0-9.e+-]+|null)";
+        assertThat(lastLine(run.out())).matches("\\{\"throughput_vs_kafka_fsync\":" + number
+                + ",\"throughput_vs_kafka_pagecache\":" + number + ",\"p99_vs_kafka_fsync\":" + number
+                + ",\"p99_vs_kafka_pagecache\":" + number + ",\"mb_per_cpu_vs_kafka_fsync\":" + number
+                + ",\"mb_per_cpu_vs_kafka_pagecache\":" + number + "}");
+        assertDirectoryLeftClean();
+    }
+
+    @Test
     void helpListsTheBenchmarks() {
         Run run = bench("--help");
         assertThat(run.status()).isZero();
         assertThat(run.out()).contains("wal-throughput", "wal-latency", "grpc-throughput", "grpc-latency", "recovery",
-                "wal-objectstore", "wal-kafka");
+                "wal-objectstore", "wal-kafka", "vs-kafka");
     }
 
     @Test
