@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
                 + " median of per-pair ratios."},
         subcommands = {WalThroughputBench.class, WalLatencyBench.class, GrpcThroughputBench.class,
                 GrpcLatencyBench.class, RecoveryBench.class, ObjectStoreWalBench.class, KafkaWalBench.class,
-                CommandLine.HelpCommand.class})
+                VsKafkaBench.class, CommandLine.HelpCommand.class})
 public final class BenchMain implements Runnable {
     @Spec
     CommandSpec spec;

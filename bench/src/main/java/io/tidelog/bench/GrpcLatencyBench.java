@@ -38,7 +38,9 @@ import picocli.CommandLine.Spec;
  * as 0 and are reported as "seen first".
  *
  * <p>One server, client and consumer serve the whole run (a long-lived service at a light load, as the
- * goal has it); the server's load runs for the settle period once, after it started.
+ * goal has it). After its start the server takes the full load of a few producers for {@code
+ * --server-warmup-seconds}, discarded, so that its code is compiled before anything is measured; then the open loop
+ * runs for the settle period once.
  */
 @Command(name = "grpc-latency", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Open-loop produce latency over gRPC at a fixed rate vs one write+fdatasync per operation"
@@ -47,6 +49,8 @@ import picocli.CommandLine.Spec;
 final class GrpcLatencyBench implements Callable<Integer> {
     private static final long COMPLETION_TIMEOUT_SECONDS = 30;
     private static final long VISIBILITY_TIMEOUT_SECONDS = 10;
+    /** Producer threads of the server's warm-up, as many as {@code grpc-throughput} runs. */
+    private static final int WARMUP_PRODUCERS = 8;
 
     @Spec
     CommandSpec spec;
@@ -112,8 +116,9 @@ final class GrpcLatencyBench implements Callable<Integer> {
                             + " consumer for the whole run",
                     String.format(Locale.ROOT, "setup:   open loop %d/s of %s to %s for %.1fs each side; baseline"
                             + " write+fdatasync per op on a preallocated %s file; %d pairs, warm-up %.1fs, the server"
-                            + " settles %.1fs once", rate, ByteSize.format(size), vchannel, seconds,
-                            ByteSize.format(common.baselineFileBytes), common.pairs, common.warmupSeconds,
+                            + " takes %.1fs of full load (%d producers) and settles %.1fs at the rate once", rate,
+                            ByteSize.format(size), vchannel, seconds, ByteSize.format(common.baselineFileBytes),
+                            common.pairs, common.warmupSeconds, common.serverWarmupSeconds, WARMUP_PRODUCERS,
                             common.settleSeconds),
                     "units:   microseconds; produce latency from the intended send time to the durable ack;"
                             + (noTail ? "" : " tail = when the LATEST consumer's poll returned the message"));
@@ -121,6 +126,7 @@ final class GrpcLatencyBench implements Callable<Integer> {
                     common.baselineFileBytes);
                  ServerUnderTest.Started server = sut.start("grpc-latency", pchannels)) {
                 StreamingClient client = server.client();
+                warmServer(report, client, vchannel);
                 TailWatcher tail = noTail ? null : attach(client, vchannel);
                 try {
                     ByteBuffer record = RawSyncBaseline.randomDirect((int) size);
@@ -181,6 +187,21 @@ final class GrpcLatencyBench implements Callable<Integer> {
             spec.commandLine().getOut().flush();
         }
         return 0;
+    }
+
+    /**
+     * Runs the full load of {@value #WARMUP_PRODUCERS} producers on the vchannel for {@code --server-warmup-seconds}
+     * after the server started, discarded: the latency samples measure a warmed server, not its JIT compiler. Before
+     * the tail consumer starts, so that it does not begin the run behind.
+     */
+    private void warmServer(Report report, StreamingClient client, String vchannel) throws Exception {
+        if (common.serverWarmupSeconds <= 0) {
+            return;
+        }
+        int window = GrpcProducers.defaultWindow(1 << 20, 1, WARMUP_PRODUCERS, (int) size, 1);
+        WindowedAppenders.Throughput r = new GrpcProducers(List.of(client), List.of(vchannel), WARMUP_PRODUCERS, window,
+                (int) size).measure(0, RunOptions.nanos(common.serverWarmupSeconds));
+        report.line("server warm-up (discarded): %.0f msg/s, %.1f MB/s", r.recordsPerSecond(), r.megabytesPerSecond());
     }
 
     private static double us(Histogram h, double percentile) {

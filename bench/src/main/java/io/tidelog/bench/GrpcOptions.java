@@ -18,9 +18,18 @@ final class GrpcOptions extends RunOptions {
                     + " -P wal.local.segment.bytes=64MiB, -P node.timetick.interval=50ms).")
     Map<String, String> properties = new LinkedHashMap<>();
 
+    @Option(names = "--server-warmup-seconds", defaultValue = "12", paramLabel = "S",
+            description = "Full load on each server after it started, before any sample of it, discarded: a server"
+                    + " measured seconds after its start measures its JIT compiler (default: ${DEFAULT-VALUE}).")
+    double serverWarmupSeconds;
+
     @Override
     void validate(CommandSpec spec, double pairSeconds) {
         super.validate(spec, pairSeconds);
+        if (!(serverWarmupSeconds >= 0)) {
+            throw new ParameterException(spec.commandLine(), "--server-warmup-seconds must be >= 0, got "
+                    + serverWarmupSeconds);
+        }
         for (String k : properties.keySet()) {
             if (CHOSEN_BY_BENCH.contains(k)) {
                 throw new ParameterException(spec.commandLine(), k + " is chosen by the bench (a fresh data"

@@ -27,8 +27,11 @@ import picocli.CommandLine.TypeConversionException;
  * application is how it is meant to be used. {@code --clients N} gives each producer one of N clients
  * (N connections, N streams per pchannel) to compare.
  *
- * <p>Each SUT sample starts a fresh server on a fresh directory (so that every sample starts from the
- * same disk state and its space is given back), runs the load for the settle period, then measures.
+ * <p>One server per topology serves all its sizes and pairs, a long-lived service as users run it: after its
+ * start it takes the full load for {@code --server-warmup-seconds}, discarded (a server measured a second after its
+ * start measured its JIT compiler, not its steady state); then each sample runs the load for the settle period and
+ * measures. Its WAL keeps {@link ServerUnderTest#RETENTION_BYTES} per pchannel, so minutes of full load do not fill
+ * the disk.
  */
 @Command(name = "grpc-throughput", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Durable produce throughput over gRPC to a standalone server (a child process) vs a raw"
@@ -134,7 +137,9 @@ final class GrpcThroughputBench implements Callable<Integer> {
             facts = MachineFacts.probe(work.path());
             ServerUnderTest sut = new ServerUnderTest(common.properties, work, batchBytes);
             report.header("grpc-throughput", facts,
-                    "server:  " + sut.describe(1) + "; a fresh server and directory per SUT sample",
+                    String.format(Locale.ROOT, "server:  %s; one server per V:P for all its sizes and pairs, taking"
+                            + " %.1fs of full load (split over the sizes) before its first sample", sut.describe(1),
+                            common.serverWarmupSeconds),
                     String.format(Locale.ROOT, "setup:   %d producer threads on %s, pipelined (window per producer"
                             + " below); baseline write+fdatasync of %s on a preallocated %s file; %d pairs x %.1fs each"
                             + " side, warm-up %.1fs, SUT settles %.1fs per sample", producers,
@@ -147,21 +152,25 @@ final class GrpcThroughputBench implements Callable<Integer> {
                 ByteBuffer block = RawSyncBaseline.randomDirect((int) batchBytes);
                 boolean warm = common.warmupSeconds <= 0;
                 for (Topology t : topologies) {
-                    for (long size : sizes) {
-                        int w = window > 0 ? window
-                                : GrpcProducers.defaultWindow(batchBytes, t.pchannels(), producers, (int) size, clients);
+                    try (ServerUnderTest.Started server = sut.start("grpc-throughput", t.pchannels())) {
+                        List<StreamingClient> cs = clients(server);
                         report.line("");
-                        report.line("-- %d vchannels on %d pchannels, payload %s: %d producers x window %d = %s in"
-                                + " flight at most --", t.vchannels(), t.pchannels(), ByteSize.format(size), producers, w,
-                                ByteSize.format((long) producers * w * size));
-                        if (!warm) {
-                            Sample b = baseline(raw, block, (int) size, common.warmupSeconds);
-                            Sample s = sutSample(sut, t, (int) size, w, common.warmupSeconds);
-                            report.line("warm-up (discarded): raw %.1f MB/s, grpc %.1f MB/s", b.megabytesPerSecond(),
-                                    s.megabytesPerSecond());
-                            warm = true;
+                        warmServer(report, cs, t);
+                        for (long size : sizes) {
+                            int w = windowFor(t, size);
+                            report.line("");
+                            report.line("-- %d vchannels on %d pchannels, payload %s: %d producers x window %d = %s in"
+                                    + " flight at most --", t.vchannels(), t.pchannels(), ByteSize.format(size),
+                                    producers, w, ByteSize.format((long) producers * w * size));
+                            if (!warm) {
+                                Sample b = baseline(raw, block, (int) size, common.warmupSeconds);
+                                Sample s = sutSample(cs, t, (int) size, w, common.warmupSeconds);
+                                report.line("warm-up (discarded): raw %.1f MB/s, grpc %.1f MB/s",
+                                        b.megabytesPerSecond(), s.megabytesPerSecond());
+                                warm = true;
+                            }
+                            results.add(runPairs(report, cs, raw, block, t, (int) size, w));
                         }
-                        results.add(runPairs(report, sut, raw, block, t, (int) size, w));
                     }
                 }
             }
@@ -225,13 +234,13 @@ final class GrpcThroughputBench implements Callable<Integer> {
         }
     }
 
-    private Result runPairs(Report report, ServerUnderTest sut, RawSyncBaseline raw, ByteBuffer block, Topology t,
-                            int size, int w) throws Exception {
+    private Result runPairs(Report report, List<StreamingClient> cs, RawSyncBaseline raw, ByteBuffer block,
+                            Topology t, int size, int w) throws Exception {
         report.line("%4s %12s %12s %12s %12s %8s | %10s %10s", "pair", "raw MB/s", "raw rec/s", "grpc MB/s",
                 "grpc msg/s", "ratio", "ack p50 ms", "ack p99 ms");
         List<PairedRun.Pair<Sample>> pairs = PairedRun.alternate(common.pairs,
                 i -> baseline(raw, block, size, pairSeconds),
-                i -> sutSample(sut, t, size, w, pairSeconds),
+                i -> sutSample(cs, t, size, w, pairSeconds),
                 p -> report.line("%4d %12.1f %12.0f %12.1f %12.0f %8.3f | %10.2f %10.2f", p.index(),
                         p.baseline().megabytesPerSecond(), p.baseline().recordsPerSecond(),
                         p.sut().megabytesPerSecond(), p.sut().recordsPerSecond(),
@@ -256,21 +265,46 @@ final class GrpcThroughputBench implements Callable<Integer> {
         return new Sample(bps, bps / recordBytes, Double.NaN, Double.NaN);
     }
 
-    private Sample sutSample(ServerUnderTest sut, Topology t, int size, int w, double seconds)
-            throws Exception {
-        try (ServerUnderTest.Started s = sut.start("grpc-throughput", t.pchannels())) {
-            List<StreamingClient> cs = new ArrayList<>();
-            cs.add(s.client());
-            for (int i = 1; i < clients; i++) {
-                cs.add(s.newClient());
-            }
-            GrpcProducers load = new GrpcProducers(cs, t.names(), producers, w, size);
-            WindowedAppenders.Throughput r = load.measure(RunOptions.nanos(common.settleSeconds),
-                    RunOptions.nanos(seconds));
-            org.HdrHistogram.Histogram h = load.latencies();
-            return new Sample(r.bytesPerSecond(), r.recordsPerSecond(), h.getValueAtPercentile(50) / 1e3,
-                    h.getValueAtPercentile(99) / 1e3);
+    /** The window per producer for payloads of {@code size} on topology {@code t}: {@code --window} or the default. */
+    private int windowFor(Topology t, long size) {
+        return window > 0 ? window
+                : GrpcProducers.defaultWindow(batchBytes, t.pchannels(), producers, (int) size, clients);
+    }
+
+    /** The server's first client and as many more as {@code --clients} asks, all closed with the server. */
+    private List<StreamingClient> clients(ServerUnderTest.Started server) {
+        List<StreamingClient> cs = new ArrayList<>();
+        cs.add(server.client());
+        for (int i = 1; i < clients; i++) {
+            cs.add(server.newClient());
         }
+        return cs;
+    }
+
+    /**
+     * Runs the full load on a server that just started, each size in turn for its share of
+     * {@code --server-warmup-seconds}, discarded: its hot paths get compiled before any sample.
+     */
+    private void warmServer(Report report, List<StreamingClient> cs, Topology t) throws Exception {
+        if (common.serverWarmupSeconds <= 0) {
+            return;
+        }
+        List<String> figures = new ArrayList<>();
+        for (long size : sizes) {
+            WindowedAppenders.Throughput r = new GrpcProducers(cs, t.names(), producers, windowFor(t, size), (int) size)
+                    .measure(0, RunOptions.nanos(common.serverWarmupSeconds / sizes.size()));
+            figures.add(String.format(Locale.ROOT, "%s %.1f MB/s", ByteSize.format(size), r.megabytesPerSecond()));
+        }
+        report.line("server warm-up for %s (discarded): %s", t, String.join(", ", figures));
+    }
+
+    private Sample sutSample(List<StreamingClient> cs, Topology t, int size, int w, double seconds) throws Exception {
+        GrpcProducers load = new GrpcProducers(cs, t.names(), producers, w, size);
+        WindowedAppenders.Throughput r = load.measure(RunOptions.nanos(common.settleSeconds),
+                RunOptions.nanos(seconds));
+        org.HdrHistogram.Histogram h = load.latencies();
+        return new Sample(r.bytesPerSecond(), r.recordsPerSecond(), h.getValueAtPercentile(50) / 1e3,
+                h.getValueAtPercentile(99) / 1e3);
     }
 
     private String json(MachineFacts facts, List<Result> results) {

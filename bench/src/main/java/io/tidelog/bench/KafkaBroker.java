@@ -9,8 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -64,12 +66,17 @@ final class KafkaBroker implements AutoCloseable {
      * returns once a client can create a topic on it.
      */
     static KafkaBroker start(Path parent) throws IOException {
+        return start(parent, Map.of());
+    }
+
+    /** As {@link #start(Path)}, with {@code extra} broker settings added to (or replacing) the bench's. */
+    static KafkaBroker start(Path parent, Map<String, String> extra) throws IOException {
         WorkDir dir = WorkDir.create(parent, "tidelog-bench-kafka-");
         try {
             int brokerPort = freePort();
             int controllerPort = freePort();
             Path properties = Files.writeString(dir.path().resolve("server.properties"),
-                    serverProperties(brokerPort, controllerPort, dir.path().resolve("logs")));
+                    serverProperties(brokerPort, controllerPort, dir.path().resolve("logs"), extra));
             format(dir.path(), properties);
             Process p = new ProcessBuilder(command(List.of(MAIN, properties.toString()))).redirectErrorStream(true)
                     .redirectOutput(dir.path().resolve("broker.log").toFile()).start();
@@ -91,6 +98,11 @@ final class KafkaBroker implements AutoCloseable {
         return bootstrap;
     }
 
+    /** The broker's process id; empty for an external broker. */
+    OptionalLong pid() {
+        return process == null ? OptionalLong.empty() : OptionalLong.of(process.pid());
+    }
+
     /** Where the broker is, for the report header. */
     String describe() {
         return process == null ? "external, " + bootstrap
@@ -103,24 +115,27 @@ final class KafkaBroker implements AutoCloseable {
                 AdminClientConfig.CLIENT_ID_CONFIG, "tidelog-bench-admin"));
     }
 
-    static String serverProperties(int brokerPort, int controllerPort, Path logDir) {
-        return String.join("\n",
-                "process.roles=broker,controller",
-                "node.id=1",
-                "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
-                "listeners=PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + brokerPort,
-                "controller.listener.names=CONTROLLER",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                "inter.broker.listener.name=PLAINTEXT",
-                "log.dirs=" + logDir,
-                "offsets.topic.replication.factor=1",
-                "offsets.topic.num.partitions=1",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
-                "transaction.state.log.num.partitions=1",
-                "group.initial.rebalance.delay.ms=0",
-                "");
+    /** The broker's {@code server.properties}: one KRaft node on the two ports, then {@code extra}. */
+    static String serverProperties(int brokerPort, int controllerPort, Path logDir, Map<String, String> extra) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", "1");
+        p.put("controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("log.dirs", logDir.toString());
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "1");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.num.partitions", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.putAll(extra);
+        return p.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining("\n", "", "\n"));
     }
 
     private static List<String> command(List<String> args) {

@@ -54,6 +54,23 @@ final class PairedRun {
     }
 
     /**
+     * The order in which pair {@code pair} (counting from 1) measures {@code sides} sides back to back, as indexes:
+     * {@code 0, 1, ..., sides - 1} in odd pairs and the reverse in even ones, so that no side always goes first (and
+     * none always runs right after a disk-heavy other).
+     */
+    static List<Integer> order(int pair, int sides) {
+        if (pair < 1 || sides < 1) {
+            throw new IllegalArgumentException("pairs count from 1 and need a side, got pair " + pair + " of "
+                    + sides + " sides");
+        }
+        List<Integer> out = new ArrayList<>(sides);
+        for (int i = 0; i < sides; i++) {
+            out.add(pair % 2 == 1 ? i : sides - 1 - i);
+        }
+        return out;
+    }
+
+    /**
      * The ratio statistics of one metric. {@code ratio = sut / baseline} per pair.
      *
      * @param median         median of the per-pair ratios (mean of the middle two for an even count)

@@ -27,6 +27,14 @@ import java.util.TreeMap;
  * in the data directory, printed if it fails to start.
  */
 final class ServerUnderTest {
+    /**
+     * The retention key the bench sets: a server lives through a whole run and takes its full load for minutes
+     * (1 KiB x 100,000/s is 6 GB a minute), and the standalone's own retention (72 h) would keep all of it on the
+     * disk. Bounded by bytes, each pchannel keeps its newest 512 MiB and a segment more. {@code -P} replaces it.
+     */
+    static final String RETENTION_BYTES = "wal.retention.bytes";
+    static final String RETENTION_BYTES_DEFAULT = "512MiB";
+
     private final Map<String, String> userProperties;
     private final WorkDir work;
     private final long batchBytes;
@@ -46,6 +54,7 @@ final class ServerUnderTest {
         p.put("server.port", "0");
         p.put("coord.pchannel.count", Integer.toString(pchannels));
         p.put("wal.local.batch.max.bytes", Long.toString(batchBytes));
+        p.put(RETENTION_BYTES, RETENTION_BYTES_DEFAULT);
         p.putAll(userProperties);
         return p;
     }
@@ -134,6 +143,11 @@ final class ServerUnderTest {
             this.server = server;
             this.address = address;
             this.dir = dir;
+        }
+
+        /** The server's process id, to read its CPU time. */
+        long pid() {
+            return server.pid();
         }
 
         /** The first client. */

@@ -96,15 +96,16 @@ class BenchSmokeTest {
     @Test
     void grpcThroughputBenchReportsPairsPerTopologyAndSize() throws Exception {
         // A fresh server acknowledges little in its first second (its code is not compiled yet and 8 MiB queue up
-        // behind it): the load settles for a second before each short sample, so that every sample sees acks.
+        // behind it): each server takes two seconds of load before its first sample, so that every sample sees acks.
         Run run = bench("grpc-throughput", "--dir", dir.toString(), "--pairs", "2", "--pair-seconds", "0.3",
-                "--warmup-seconds", "0.1", "--settle-seconds", "1.0", "--sizes", "1KiB,4KiB", "--channels", "4:2,1:1",
-                "--producers", "2", "--baseline-file-bytes", "8MiB", "--json");
+                "--warmup-seconds", "0.1", "--server-warmup-seconds", "2", "--settle-seconds", "0.2", "--sizes",
+                "1KiB,4KiB", "--channels", "4:2,1:1", "--producers", "2", "--baseline-file-bytes", "8MiB", "--json");
 
         assertThat(run.status()).as(run.err()).isZero();
         assertMachineFacts(run.out());
         assertThat(run.out()).contains("-- 4 vchannels on 2 pchannels, payload 1KiB", "-- 1 vchannels on 1 pchannels,"
-                + " payload 4KiB", "context (unpaired, not a result): in-process wal-throughput");
+                + " payload 4KiB", "context (unpaired, not a result): in-process wal-throughput",
+                "server warm-up for 4:2 (discarded): 1KiB ", "server warm-up for 1:1 (discarded): 1KiB ");
         List<String> pairLines = linesMatching(run.out(), "^\\s+[12] +\\d");
         assertThat(pairLines).hasSize(8);
         double grpcMessages = 0;
@@ -127,8 +128,8 @@ class BenchSmokeTest {
     @Test
     void grpcLatencyBenchReportsPercentilesRatiosAndTailVisibility() throws Exception {
         Run run = bench("grpc-latency", "--dir", dir.toString(), "--pairs", "2", "--seconds", "0.2",
-                "--warmup-seconds", "0.05", "--settle-seconds", "0.05", "--rate", "1000", "--baseline-file-bytes", "1MiB",
-                "--json");
+                "--warmup-seconds", "0.05", "--server-warmup-seconds", "0.5", "--settle-seconds", "0.05", "--rate",
+                "1000", "--baseline-file-bytes", "1MiB", "--json");
 
         assertThat(run.status()).as(run.err()).isZero();
         assertMachineFacts(run.out());
@@ -141,6 +142,7 @@ class BenchSmokeTest {
             assertThat(Double.parseDouble(f[7])).as("gRPC p99 in %s", line).isPositive();
             assertThat(Double.parseDouble(f[13])).as("tail p99 in %s", line).isNotNaN();
         }
+        assertThat(run.out()).contains("server warm-up (discarded): ");
         assertThat(ratios(run.out(), "ratio grpc/raw p50")).hasSize(1).allSatisfy(this::assertRatioIsOrdered);
         assertThat(ratios(run.out(), "ratio grpc/raw p99")).hasSize(1).allSatisfy(this::assertRatioIsOrdered);
         assertThat(run.out()).contains("tail visibility, seen - acked (all 2 pairs, 400 messages): p50 ",
@@ -241,11 +243,52 @@ class BenchSmokeTest {
     }
 
     @Test
+    void vsKafkaBenchStartsBothSystemsMeasuresAllThreeAndEndsWithTheMedians() throws Exception {
+        Run run = bench("vs-kafka", "--dir", dir.toString(), "--pairs", "1", "--warmup", "0.5", "--seconds", "0.3",
+                "--latency-seconds", "0.3", "--settle-seconds", "0.2", "--rate", "1000", "--window", "1MiB", "--json");
+
+        assertThat(run.status()).as(run.err()).isZero();
+        assertMachineFacts(run.out());
+        assertThat(run.out()).contains("broker:  a child process (kafka.Kafka, one KRaft node",
+                "-fsync (flush.messages=1)", "server:  tidelog standalone as a child process",
+                "wal.retention.bytes=512MiB",
+                "saturated: linger.ms=5 batch.size=1MiB; latency: linger.ms=0", "warm-up (discarded): tidelog ",
+                "-- pair 1 (order: tidelog, kafka fsync, kafka pagecache) --");
+        List<String> sides = linesMatching(run.out(), "^(tidelog|kafka fsync|kafka pagecache) +\\d");
+        assertThat(sides).hasSize(3);
+        for (String line : sides) {
+            String[] f = line.replace("|", " ").replace("kafka ", "kafka-").trim().split("\\s+");
+            assertThat(Double.parseDouble(f[1])).as("msg/s in %s", line).isNotNegative();
+            assertThat(Double.parseDouble(f[3])).as("server CPU s in %s", line).isNotNegative();
+            assertThat(Double.parseDouble(f[4])).as("client CPU s in %s", line).isNotNegative();
+            assertThat(Double.parseDouble(f[7])).as("p99 ms in %s", line).isPositive();
+        }
+        for (String label : List.of("ratio tidelog/kafka-fsync msg/s", "ratio tidelog/kafka-pagecache msg/s",
+                "ratio tidelog/kafka-fsync p99", "ratio tidelog/kafka-pagecache p99",
+                "ratio tidelog/kafka-fsync MB per CPU-s", "ratio tidelog/kafka-pagecache MB per CPU-s")) {
+            assertThat(ratios(run.out(), label + ": ")).as(label).hasSize(1);
+        }
+        List<String> lines = run.out().lines().collect(Collectors.toList());
+        assertThat(lines.get(lines.size() - 2)).startsWith("{\"bench\":\"vs-kafka\",\"broker\":\"child\"")
+                .contains("\"metric\":\"p99_vs_kafka_pagecache\"", "\"kafka_fsync\":{\"msgs_s\":")
+                .endsWith("}");
+        // every latency sample waits for all its acknowledgements: 300 of each system
+        assertThat(Pattern.compile("\"latency_count\":300,").matcher(lines.get(lines.size() - 2)).results())
+                .hasSize(3);
+        String number = "(-?[0-9.e+-]+|null)";
+        assertThat(lastLine(run.out())).matches("\\{\"throughput_vs_kafka_fsync\":" + number
+                + ",\"throughput_vs_kafka_pagecache\":" + number + ",\"p99_vs_kafka_fsync\":" + number
+                + ",\"p99_vs_kafka_pagecache\":" + number + ",\"mb_per_cpu_vs_kafka_fsync\":" + number
+                + ",\"mb_per_cpu_vs_kafka_pagecache\":" + number + "}");
+        assertDirectoryLeftClean();
+    }
+
+    @Test
     void helpListsTheBenchmarks() {
         Run run = bench("--help");
         assertThat(run.status()).isZero();
         assertThat(run.out()).contains("wal-throughput", "wal-latency", "grpc-throughput", "grpc-latency", "recovery",
-                "wal-objectstore", "wal-kafka");
+                "wal-objectstore", "wal-kafka", "vs-kafka");
     }
 
     @Test
@@ -273,6 +316,8 @@ class BenchSmokeTest {
         assertThat(bench("grpc-throughput", "--clients", "9").err()).contains("--clients must lie in");
         assertThat(bench("grpc-throughput", "-P", "coord.pchannel.count=3").err()).contains("chosen by the bench");
         assertThat(bench("grpc-latency", "--size", "8").err()).contains("must be at least 24 bytes");
+        assertThat(bench("grpc-latency", "--server-warmup-seconds", "-1").err())
+                .contains("--server-warmup-seconds must be >= 0");
         assertThat(bench("wal-objectstore", "--store", "nfs").err()).contains("--store must be directory, s3 or both");
         assertThat(bench("wal-objectstore", "-P", "wal.objectstore.uri=file:x").err()).contains("chosen by the bench");
         assertThat(bench("wal-objectstore", "-P", "wal.objectstore.block.max.bytes=1").err())

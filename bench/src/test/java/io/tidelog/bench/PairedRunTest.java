@@ -95,6 +95,16 @@ class PairedRunTest {
     }
 
     @Test
+    void orderRunsTheSidesForwardInOddPairsAndBackwardInEvenOnes() {
+        assertThat(PairedRun.order(1, 3)).containsExactly(0, 1, 2);
+        assertThat(PairedRun.order(2, 3)).containsExactly(2, 1, 0);
+        assertThat(PairedRun.order(3, 3)).containsExactly(0, 1, 2);
+        assertThat(PairedRun.order(4, 2)).containsExactly(1, 0);
+        assertThat(PairedRun.order(2, 1)).containsExactly(0);
+        assertThatThrownBy(() -> PairedRun.order(0, 3)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void alternateNeedsAtLeastOnePair() {
         assertThatThrownBy(() -> PairedRun.alternate(0, i -> 1, i -> 1, p -> { }))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one pair");
