@@ -114,14 +114,14 @@ final class VsKafkaBench implements Callable<Integer> {
             description = "Payload size (default: ${DEFAULT-VALUE}).")
     long size;
 
-    @Option(names = "--kafka-linger-ms", defaultValue = "5", paramLabel = "MS",
-            description = "linger.ms of the Kafka producers of the saturated samples (default: ${DEFAULT-VALUE});"
-                    + " those of the latency samples have 0.")
-    int kafkaLingerMs;
+    @Option(names = "--kafka-linger-ms", paramLabel = "MS",
+            description = "linger.ms of the Kafka producers, both phases (default: the producer's own, 5 ms in Kafka"
+                    + " 4): Kafka as users run it, as Tidelog runs with its client's defaults.")
+    Integer kafkaLingerMs;
 
-    @Option(names = "--kafka-batch-size", defaultValue = "1MiB", converter = ByteSize.class, paramLabel = "SIZE",
-            description = "batch.size of the Kafka producers, of both phases (default: ${DEFAULT-VALUE}).")
-    long kafkaBatchBytes;
+    @Option(names = "--kafka-batch-size", converter = ByteSize.class, paramLabel = "SIZE",
+            description = "batch.size of the Kafka producers, both phases (default: the producer's own, 16 KiB).")
+    Long kafkaBatchBytes;
 
     @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
             description = "Use this broker instead of starting one (its CPU is then not measured: no MB per CPU"
@@ -165,11 +165,11 @@ final class VsKafkaBench implements Callable<Integer> {
                      : KafkaBroker.start(dir, BROKER_SETTINGS);
              Admin admin = broker.admin();
              Topics topics = Topics.create(admin, "tidelog-bench-vs-kafka-" + runId);
-             KafkaTopicProducer fsyncLoad = producer(broker, topics.fsync(), "load", loadTuning());
-             KafkaTopicProducer pagecacheLoad = producer(broker, topics.pagecache(), "load", loadTuning());
-             KafkaTopicProducer fsyncLatency = producer(broker, topics.fsync(), "latency", latencyTuning());
+             KafkaTopicProducer fsyncLoad = producer(broker, topics.fsync(), "load", tuning());
+             KafkaTopicProducer pagecacheLoad = producer(broker, topics.pagecache(), "load", tuning());
+             KafkaTopicProducer fsyncLatency = producer(broker, topics.fsync(), "latency", tuning());
              KafkaTopicProducer pagecacheLatency = producer(broker, topics.pagecache(), "latency",
-                     latencyTuning())) {
+                     tuning())) {
             facts = MachineFacts.probe(work.path());
             ServerUnderTest sut = new ServerUnderTest(properties, work, 1 << 20);
             try (ServerUnderTest.Started server = sut.start("vs-kafka", 1)) {
@@ -222,7 +222,8 @@ final class VsKafkaBench implements Callable<Integer> {
                     + " producer's buffer.memory) and at most " + clientRoom + " payloads (what the Tidelog client"
                     + " holds per pchannel), got " + ByteSize.format(window));
         }
-        if (kafkaLingerMs < 0 || kafkaBatchBytes < 1 || kafkaBatchBytes > MAX_WINDOW) {
+        if ((kafkaLingerMs != null && kafkaLingerMs < 0)
+                || (kafkaBatchBytes != null && (kafkaBatchBytes < 1 || kafkaBatchBytes > MAX_WINDOW))) {
             wrong.add("--kafka-linger-ms must be >= 0 and --kafka-batch-size in [1, " + ByteSize.format(MAX_WINDOW)
                     + "]");
         }
@@ -241,19 +242,24 @@ final class VsKafkaBench implements Callable<Integer> {
         return b;
     }
 
-    private Map<String, Object> loadTuning() {
-        return Map.of(ProducerConfig.LINGER_MS_CONFIG, kafkaLingerMs, ProducerConfig.BATCH_SIZE_CONFIG,
-                (int) kafkaBatchBytes);
+    /**
+     * The Kafka producers' settings beyond acks=all, idempotence and no compression: none unless given, so that the
+     * baseline is Kafka as its users run it (the issue's anchors were measured so), the same in both phases.
+     */
+    private Map<String, Object> tuning() {
+        Map<String, Object> t = new java.util.LinkedHashMap<>();
+        if (kafkaLingerMs != null) {
+            t.put(ProducerConfig.LINGER_MS_CONFIG, kafkaLingerMs);
+        }
+        if (kafkaBatchBytes != null) {
+            t.put(ProducerConfig.BATCH_SIZE_CONFIG, (int) (long) kafkaBatchBytes);
+        }
+        return t;
     }
 
-    /**
-     * The latency producers send at once ({@code linger.ms=0}) but keep the saturated phase's batch size, which
-     * only bounds how much a request may take when records wait: with the client's default 16 KiB (16 records of
-     * 1 KiB per request, one flush each on the fsync topic) the fsync producer fell behind 10,000/s in a try-out,
-     * its p50 seconds as its queue grew through the sample.
-     */
-    private Map<String, Object> latencyTuning() {
-        return Map.of(ProducerConfig.LINGER_MS_CONFIG, 0, ProducerConfig.BATCH_SIZE_CONFIG, (int) kafkaBatchBytes);
+    private String describeTuning() {
+        return (kafkaLingerMs == null ? "linger.ms default (5)" : "linger.ms=" + kafkaLingerMs) + ", "
+                + (kafkaBatchBytes == null ? "batch.size default (16KiB)" : "batch.size=" + ByteSize.format(kafkaBatchBytes));
     }
 
     private static KafkaTopicProducer producer(KafkaBroker broker, String topic, String phase,
@@ -271,9 +277,8 @@ final class VsKafkaBench implements Callable<Integer> {
                         + topics.pagecache() + " (the broker's default flushing), 1 partition, replication 1,"
                         + String.format(Locale.ROOT, " retention.bytes %s in %s segments",
                         ByteSize.format(KAFKA_RETENTION_BYTES), ByteSize.format(KAFKA_SEGMENT_BYTES)),
-                String.format(Locale.ROOT, "kafka:   producers acks=all, idempotent, compression none; saturated:"
-                        + " linger.ms=%d batch.size=%s; latency: linger.ms=0 batch.size=%s; client defaults otherwise",
-                        kafkaLingerMs, ByteSize.format(kafkaBatchBytes), ByteSize.format(kafkaBatchBytes)),
+                "kafka:   producers acks=all, idempotent, compression none, " + describeTuning()
+                        + " in both phases; the producer's defaults otherwise",
                 String.format(Locale.ROOT, "load:    %s payload, the same bytes for every system; saturated: one sender"
                         + " thread, at most %s in flight, %.1fs measured after %.1fs; latency: open loop %d/s for %.1fs"
                         + " after %.1fs; %d pairs, order reversed every other pair; warm-up %.1fs of saturated load"
