@@ -46,6 +46,11 @@ final class WalThroughputBench implements Callable<Integer> {
             description = "Concurrent appender threads on the one pchannel (default: ${DEFAULT-VALUE}).")
     int appenders;
 
+    @Option(names = "--run", defaultValue = "64", paramLabel = "N",
+            description = "Records per append: runs of N with Wal.appendBatch, as a streaming node appends the plain"
+                    + " messages of a produce request; 1 appends each record alone (default: ${DEFAULT-VALUE}).")
+    int run;
+
     @Option(names = "--window", defaultValue = "0", paramLabel = "N",
             description = "Outstanding appends per appender; 0 = about 4 batches in flight in total (default).")
     int window;
@@ -70,9 +75,11 @@ final class WalThroughputBench implements Callable<Integer> {
             BackendUnderTest sut = new BackendUnderTest(common.backend, common.properties, work, batchBytes);
             report.header("wal-throughput", facts,
                     "backend: " + sut.describe() + ", one fresh directory and pchannel per SUT sample",
-                    String.format(Locale.ROOT, "setup:   %d appenders on one pchannel; baseline write+fdatasync"
-                            + " of %s on a preallocated %s file; %d pairs x %.1fs each side, warm-up %.1fs",
-                            appenders, ByteSize.format(batchBytes), ByteSize.format(common.baselineFileBytes),
+                    String.format(Locale.ROOT, "setup:   %d appenders on one pchannel, %s; baseline"
+                            + " write+fdatasync of %s on a preallocated %s file; %d pairs x %.1fs each side, warm-up %.1fs",
+                            appenders, run == 1 ? "each record appended alone" : "runs of " + run
+                                    + " records per appendBatch (as a node appends a produce request's plain messages)",
+                            ByteSize.format(batchBytes), ByteSize.format(common.baselineFileBytes),
                             common.pairs, pairSeconds, common.warmupSeconds)
                             + String.format(Locale.ROOT, ", SUT settles %.1fs per sample", common.settleSeconds),
                     "units:   MB/s = 10^6 payload bytes per second; rec/s of the baseline = its MB/s in records"
@@ -101,6 +108,9 @@ final class WalThroughputBench implements Callable<Integer> {
         if (appenders < 1) {
             throw new ParameterException(spec.commandLine(), "--appenders must be at least 1, got " + appenders);
         }
+        if (run < 1) {
+            throw new ParameterException(spec.commandLine(), "--run must be at least 1, got " + run);
+        }
         if (window < 0) {
             throw new ParameterException(spec.commandLine(), "--window must be >= 0, got " + window);
         }
@@ -125,7 +135,8 @@ final class WalThroughputBench implements Callable<Integer> {
 
     private SizeResult runSize(Report report, BackendUnderTest sut, RawSyncBaseline raw, ByteBuffer block, int size)
             throws Exception {
-        int perAppender = window > 0 ? window : WindowedAppenders.defaultWindow(batchBytes, appenders, size);
+        int given = window > 0 ? window : WindowedAppenders.defaultWindow(batchBytes, appenders, size);
+        int perAppender = (given + run - 1) / run * run; // whole runs
         report.line("");
         report.line("-- record size %s: %d appenders x window %d = %s in flight at most --", ByteSize.format(size),
                 appenders, perAppender, ByteSize.format((long) appenders * perAppender * size));
@@ -164,7 +175,7 @@ final class WalThroughputBench implements Callable<Integer> {
             throws Exception {
         long nanos = CommonOptions.nanos(seconds);
         try (BackendUnderTest.Opened o = sut.open("throughput")) {
-            return new WindowedAppenders(o.wal(), appenders, perAppender, size)
+            return new WindowedAppenders(o.wal(), appenders, perAppender, size, run)
                     .measure(CommonOptions.nanos(common.settleSeconds), nanos);
         }
     }

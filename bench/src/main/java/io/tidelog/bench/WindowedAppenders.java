@@ -46,15 +46,29 @@ final class WindowedAppenders {
     private final int threads;
     private final int window;
     private final int recordBytes;
+    private final int run;
     private final LongAdder acked = new LongAdder();
     private final AtomicReference<MessageId> lastAcked = new AtomicReference<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean running;
 
     WindowedAppenders(Wal wal, int threads, int window, int recordBytes) {
+        this(wal, threads, window, recordBytes, 1);
+    }
+
+    /**
+     * @param run records per append: 1 appends each record alone ({@link Wal#append}); more append runs of that
+     *            many with {@link Wal#appendBatch}, as a streaming node appends the plain messages of a produce
+     *            request (the window is rounded up to whole runs)
+     */
+    WindowedAppenders(Wal wal, int threads, int window, int recordBytes, int run) {
+        if (run < 1) {
+            throw new IllegalArgumentException("run must be >= 1, got " + run);
+        }
         this.wal = wal;
         this.threads = threads;
-        this.window = window;
+        this.run = run;
+        this.window = (window + run - 1) / run * run;
         this.recordBytes = recordBytes;
     }
 
@@ -109,10 +123,14 @@ final class WindowedAppenders {
     private void appendLoop(Semaphore permits, ByteBuffer record) {
         try {
             while (running) {
-                permits.acquire();
+                permits.acquire(run);
                 if (!running) {
-                    permits.release();
+                    permits.release(run);
                     return;
+                }
+                if (run > 1) {
+                    appendRun(permits, record);
+                    continue;
                 }
                 record.clear();
                 wal.append(record).whenComplete((id, error) -> {
@@ -132,6 +150,35 @@ final class WindowedAppenders {
             failure.compareAndSet(null, e);
             running = false;
         }
+    }
+
+    private void appendRun(Semaphore permits, ByteBuffer record) {
+        wal.appendBatch(new Wal.RecordBatch() {
+            @Override
+            public int count() {
+                return run;
+            }
+
+            @Override
+            public int size(int i) {
+                return recordBytes;
+            }
+
+            @Override
+            public void write(int i, ByteBuffer out) {
+                out.put(record.duplicate().clear());
+            }
+        }).whenComplete((ids, error) -> {
+            if (error != null) {
+                failure.compareAndSet(null, error);
+                running = false;
+            } else {
+                acked.add(run);
+                MessageId last = ids[ids.length - 1];
+                lastAcked.accumulateAndGet(last, (a, b) -> a == null || b.isAfter(a) ? b : a);
+            }
+            permits.release(run);
+        });
     }
 
     /** Truncates behind the acknowledged records until {@code deadline}; returns the acked count truncated at. */

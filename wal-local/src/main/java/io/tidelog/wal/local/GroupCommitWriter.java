@@ -39,6 +39,8 @@ final class GroupCommitWriter implements AutoCloseable {
     private final ByteBudget queued;
     private final ArrayDeque<PendingBatch> full = new ArrayDeque<>();
     private final ArrayDeque<ByteBuffer> spareBuffers = new ArrayDeque<>();
+    /** One buffer kept for a run larger than a standard batch (a produce request just over the batch size). */
+    private ByteBuffer spareLarge;
     private PendingBatch open;
     private StreamingException terminal;
     private boolean closing;
@@ -185,6 +187,10 @@ final class GroupCommitWriter implements AutoCloseable {
                 open = new PendingBatch(bufferFor(frames));
             }
             open.addAll(run, frames, f);
+            if (open.buffer.capacity() > standardCapacity()) {
+                full.add(open); // a run over the batch size is a batch of its own
+                open = null;
+            }
             hasWork.signal();
         } finally {
             lock.unlock();
@@ -203,12 +209,23 @@ final class GroupCommitWriter implements AutoCloseable {
     /** A buffer for a new batch whose first record (or run of records) has {@code frame} bytes. Under the lock. */
     private ByteBuffer bufferFor(int frame) {
         int needed = SegmentFormat.batchBytes(frame) + SegmentFormat.ALIGNMENT;
-        int standard = SegmentFormat.BATCH_HEADER_BYTES + config.batchMaxBytes() + SegmentFormat.ALIGNMENT;
+        int standard = standardCapacity();
         if (needed > standard) {
-            return ByteBuffer.allocateDirect(needed);
+            ByteBuffer large = spareLarge;
+            if (large != null && large.capacity() >= needed) {
+                spareLarge = null;
+                return large;
+            }
+            // Runs just over the batch size are common (a produce request of 1 MiB of payloads and its framing):
+            // one buffer of twice the size, kept, serves them all.
+            return ByteBuffer.allocateDirect(Math.max(needed, 2 * standard));
         }
         ByteBuffer b = spareBuffers.poll();
         return b != null ? b : ByteBuffer.allocateDirect(standard);
+    }
+
+    private int standardCapacity() {
+        return SegmentFormat.BATCH_HEADER_BYTES + config.batchMaxBytes() + SegmentFormat.ALIGNMENT;
     }
 
     private void run() {
@@ -258,9 +275,11 @@ final class GroupCommitWriter implements AutoCloseable {
         lock.lock();
         try {
             queued.release(batch.bytes);
-            if (b.capacity() == SegmentFormat.BATCH_HEADER_BYTES + config.batchMaxBytes() + SegmentFormat.ALIGNMENT
-                    && spareBuffers.size() < 4) {
+            if (b.capacity() == standardCapacity() && spareBuffers.size() < 4) {
                 spareBuffers.add(b);
+            } else if (b.capacity() > standardCapacity() && b.capacity() <= 2 * standardCapacity()
+                    && (spareLarge == null || spareLarge.capacity() < b.capacity())) {
+                spareLarge = b;
             }
         } finally {
             lock.unlock();
