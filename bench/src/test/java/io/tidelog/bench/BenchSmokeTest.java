@@ -252,7 +252,7 @@ class BenchSmokeTest {
         assertThat(run.out()).contains("broker:  a child process (kafka.Kafka, one KRaft node",
                 "-fsync (flush.messages=1)", "server:  tidelog standalone as a child process",
                 "wal.retention.bytes=512MiB",
-                "saturated: linger.ms=5 batch.size=1MiB; latency: linger.ms=0", "warm-up (discarded): tidelog ",
+                "linger.ms default (5), batch.size default (16KiB) in both phases", "warm-up (discarded): tidelog ",
                 "-- pair 1 (order: tidelog, kafka fsync, kafka pagecache) --");
         List<String> sides = linesMatching(run.out(), "^(tidelog|kafka fsync|kafka pagecache) +\\d");
         assertThat(sides).hasSize(3);
