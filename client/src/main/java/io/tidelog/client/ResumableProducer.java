@@ -113,6 +113,10 @@ final class ResumableProducer implements AutoCloseable {
         this.backoff = config.newBackoff();
     }
 
+    String pchannel() {
+        return pchannel;
+    }
+
     /** Queues a checked message of this pchannel; the future completes as the class comment says. */
     synchronized CompletableFuture<Appended> append(MessageEnvelope envelope, int bytes) {
         if (state == State.CLOSED) {

@@ -1,5 +1,7 @@
 package io.tidelog.client;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.ManagedChannelBuilder;
 import io.tidelog.common.Closeables;
 import io.tidelog.common.ErrorCode;
@@ -14,7 +16,9 @@ import io.tidelog.proto.DrainNodeRequest;
 import io.tidelog.proto.DrainNodeResponse;
 import io.tidelog.proto.GetStatusRequest;
 import io.tidelog.proto.MessageEnvelope;
+import io.tidelog.proto.MessageHeader;
 import io.tidelog.proto.MessageType;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,6 +105,14 @@ public final class StreamingClient implements AutoCloseable {
     private final AssignmentWatcher assignments;
     private final ClientContext ctx;
     private final ConcurrentHashMap<String, ResumableProducer> producers = new ConcurrentHashMap<>();
+    /**
+     * Vchannels whose name was checked, with the producer of their pchannel: appends to them skip parsing the name.
+     * At most {@link #MAX_ROUTES}; names beyond that are parsed on every append.
+     */
+    private final ConcurrentHashMap<String, ResumableProducer> routes = new ConcurrentHashMap<>();
+    private static final int MAX_ROUTES = 10_000;
+    /** The header of every {@code RAW} message (it has no fields). */
+    private static final MessageHeader RAW_HEADER = MutableMessage.builder(MessageType.RAW, "raw_header").build().header();
     private final Set<ResumableConsumer> consumers = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     /** Prefix of the keys {@link Builder#idempotentAppends} gives: random per client, so clients never collide. */
@@ -149,11 +161,17 @@ public final class StreamingClient implements AutoCloseable {
      * steps of a {@link Txn}). Fails as {@link #append} says.
      */
     CompletableFuture<Appended> send(MessageEnvelope envelope, int bytes) {
+        String vchannel = envelope.getVchannel();
+        ResumableProducer p = routes.get(vchannel);
         String pchannel;
-        try {
-            pchannel = Vchannels.pchannelOf(envelope.getVchannel());
-        } catch (StreamingException e) {
-            return CompletableFuture.failedFuture(e);
+        if (p != null) {
+            pchannel = p.pchannel();
+        } else {
+            try {
+                pchannel = Vchannels.pchannelOf(vchannel);
+            } catch (StreamingException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
         if (closed) {
             return CompletableFuture.failedFuture(StreamingException.onShutdown("the client is closed"));
@@ -161,17 +179,26 @@ public final class StreamingClient implements AutoCloseable {
         if (assignments.isMissing(pchannel)) {
             return CompletableFuture.failedFuture(assignments.notFound(pchannel));
         }
-        ResumableProducer p = producers.computeIfAbsent(pchannel, pc -> new ResumableProducer(pc, ctx));
+        if (p == null) {
+            p = producers.computeIfAbsent(pchannel, pc -> new ResumableProducer(pc, ctx));
+            if (routes.size() < MAX_ROUTES) {
+                routes.putIfAbsent(vchannel, p);
+            }
+        }
         if (closed) {
             p.close(); // close() may have passed it by: it fails this append with ON_SHUTDOWN
         }
         MessageEnvelope sent = envelope;
         int size = bytes;
         if (config.idempotentAppends() && sent.getIdempotencyKey().isEmpty()) {
-            sent = sent.toBuilder().setIdempotencyKey(clientId + "/" + keySequence.incrementAndGet()).build();
+            sent = sent.toBuilder().setIdempotencyKey(nextIdempotencyKey()).build();
             size = sent.getSerializedSize();
         }
         return p.append(sent, size);
+    }
+
+    private String nextIdempotencyKey() {
+        return clientId + "/" + keySequence.incrementAndGet();
     }
 
     /**
@@ -236,21 +263,76 @@ public final class StreamingClient implements AutoCloseable {
         return await(appendAll(vchannel, messages));
     }
 
-    /** Appends a {@code RAW} message carrying {@code payload}; see {@link #append}. */
+    /**
+     * Appends a {@code RAW} message carrying {@code payload}; see {@link #append}.
+     *
+     * <p>The array is wrapped, not copied: it is sent from where it is, so the caller must not change it until
+     * the returned future completes (the message would then carry whatever the array held when it was sent, and
+     * its size as checked). Reusing one unchanging array for many appends is fine. To hand over a copy, pass
+     * {@code payload.clone()}.
+     */
     public CompletableFuture<Appended> appendRaw(String vchannel, byte[] payload) {
         return appendRaw(vchannel, payload, Map.of());
     }
 
-    /** Appends a {@code RAW} message carrying {@code payload} and application {@code properties}; see {@link #append}. */
+    /**
+     * Appends a {@code RAW} message carrying {@code payload} and application {@code properties}; see {@link #append}.
+     * The array is wrapped, not copied, as {@link #appendRaw(String, byte[])} says.
+     */
     public CompletableFuture<Appended> appendRaw(String vchannel, byte[] payload, Map<String, String> properties) {
-        MutableMessage m;
-        try {
-            m = MutableMessage.builder(MessageType.RAW, vchannel).payload(payload).properties(properties)
-                    .limits(config.limits()).build();
-        } catch (StreamingException e) {
-            return CompletableFuture.failedFuture(e);
+        return appendRawWrapped(vchannel, UnsafeByteOperations.unsafeWrap(Objects.requireNonNull(payload, "payload")),
+                properties);
+    }
+
+    /**
+     * Appends a {@code RAW} message carrying the remaining bytes of {@code payload} (from its position to its
+     * limit, as they are when this is called; the buffer's position is left as it is); see {@link #append}.
+     *
+     * <p>The buffer's content is wrapped, not copied: the caller must not change those bytes until the returned
+     * future completes, as {@link #appendRaw(String, byte[])} says.
+     */
+    public CompletableFuture<Appended> appendRaw(String vchannel, ByteBuffer payload) {
+        return appendRaw(vchannel, payload, Map.of());
+    }
+
+    /**
+     * {@link #appendRaw(String, ByteBuffer)} with application {@code properties}; the bytes are wrapped, not
+     * copied.
+     */
+    public CompletableFuture<Appended> appendRaw(String vchannel, ByteBuffer payload, Map<String, String> properties) {
+        return appendRawWrapped(vchannel, UnsafeByteOperations.unsafeWrap(Objects.requireNonNull(payload, "payload")),
+                properties);
+    }
+
+    /**
+     * A {@code RAW} append of a payload the caller promised not to change. Without properties, to a vchannel
+     * whose name checks (or was checked before), the envelope is built directly, with its idempotency key if the
+     * client gives keys: the same envelope the message builder makes, checked for size the same way.
+     */
+    private CompletableFuture<Appended> appendRawWrapped(String vchannel, ByteString payload, Map<String, String> properties) {
+        Objects.requireNonNull(properties, "properties");
+        if (vchannel == null || !properties.isEmpty()
+                || (!routes.containsKey(vchannel) && !Vchannels.isValidVchannel(vchannel))) {
+            MutableMessage m;
+            try {
+                m = MutableMessage.builder(MessageType.RAW, vchannel).payload(payload).properties(properties)
+                        .limits(config.limits()).build();
+            } catch (StreamingException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return append(m);
         }
-        return append(m);
+        MessageEnvelope.Builder b = MessageEnvelope.newBuilder().setType(MessageType.RAW).setVchannel(vchannel)
+                .setHeader(RAW_HEADER).setPayload(payload);
+        if (config.idempotentAppends()) {
+            b.setIdempotencyKey(nextIdempotencyKey());
+        }
+        MessageEnvelope envelope = b.build();
+        int size = envelope.getSerializedSize();
+        if (size > config.limits().maxMessageBytes()) {
+            return CompletableFuture.failedFuture(tooLarge(size));
+        }
+        return send(envelope, size);
     }
 
     /**
@@ -468,9 +550,13 @@ public final class StreamingClient implements AutoCloseable {
         }
         int size = m.serializedSize();
         if (size > config.limits().maxMessageBytes()) {
-            throw StreamingException.invalidArgument("message of " + size + " bytes exceeds the maximum message size"
-                    + " of " + config.limits().maxMessageBytes() + " bytes (" + MessageLimits.MAX_BYTES_KEY + ")");
+            throw tooLarge(size);
         }
+    }
+
+    private StreamingException tooLarge(int size) {
+        return StreamingException.invalidArgument("message of " + size + " bytes exceeds the maximum message size"
+                + " of " + config.limits().maxMessageBytes() + " bytes (" + MessageLimits.MAX_BYTES_KEY + ")");
     }
 
     static <T> T await(CompletableFuture<T> f) {
