@@ -6,8 +6,11 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.tidelog.common.Backoff;
 import io.tidelog.common.ErrorCode;
+import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.GrpcErrors;
+import io.tidelog.message.MessageIds;
+import io.tidelog.proto.AppendResultProto;
 import io.tidelog.proto.MessageEnvelope;
 import io.tidelog.proto.ProduceBatch;
 import io.tidelog.proto.ProduceMessage;
@@ -19,9 +22,7 @@ import io.tidelog.proto.StreamingNodeGrpc;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 
@@ -48,7 +49,7 @@ import java.util.concurrent.ScheduledFuture;
  * <p><b>Batches.</b> Appends travel in {@code ProduceBatch} requests: whenever the stream is open, ready and has
  * room, everything queued goes out at once, cut into requests of at most {@value #MAX_BATCH_MESSAGES} appends
  * and {@value #MAX_BATCH_BYTES} bytes of encoded appends (a single larger append goes alone, as a batch of one; a batch of
- * one is sent as a plain {@code message}). There is no timer and no linger: an append on an idle stream goes at
+ * one is sent as a plain {@code message}). There is no linger: an append on an idle stream goes at
  * once; an append made while earlier ones are in flight is sent by one task on the client's executor
  * together with every other append queued by the time it runs, so batches form from what queues up while
  * earlier requests are in flight, as in a group commit.
@@ -61,15 +62,22 @@ import java.util.concurrent.ScheduledFuture;
  * append beyond that fails at once with {@code RESOURCE_EXHAUSTED}. Appends are sent in the order they were
  * accepted, within a batch and across batches.
  *
+ * <p><b>Deadlines.</b> An append's deadline is its acceptance time plus the append timeout, the same for every
+ * append, so the queue and the stream's in-flight appends are each in deadline order. One timer per producer,
+ * armed at the earliest deadline, fails the appends that are due at the head of either and re-arms itself
+ * for the next (at most {@link #SWEEP_GRANULARITY_NANOS} late); nothing is scheduled or cancelled per append.
+ *
  * <p><b>Outcomes.</b> An append never sent is sent on the next stream, until its timeout ({@code TIMEOUT},
  * "not sent"). An append sent on a stream that then breaks, or unanswered at its timeout, has an unknown
  * outcome: it fails with {@code ON_SHUTDOWN} (or {@code TIMEOUT}) saying "outcome unknown", and is never
  * re-sent, since a retry could write it twice; a broken stream fails every unanswered append of every batch
- * sent on it that way. An append to a pchannel the cluster does not have (the assignment snapshot lists every
- * pchannel) fails with {@code NOT_FOUND} as soon as that is known, and nothing of it is sent. A message the node
- * refuses as a wrong node was not written:
+ * sent on it that way, except appends with an idempotency key when the error is retriable: those go back to
+ * the queue, to be sent again with the same key. An append to a pchannel the cluster does not have (the
+ * assignment snapshot lists every pchannel) fails with {@code NOT_FOUND} as soon as that is known, and nothing
+ * of it is sent. A message the node refuses as a wrong node was not written:
  * it goes back to the queue. A stream that ends with a non-retriable error (say {@code UNRECOVERABLE}: the
- * address serves no Tidelog) fails every waiting append with that error.
+ * address serves no Tidelog) fails every waiting append with that error. An answer for a request that is no
+ * longer in flight on the stream (it timed out, was refused, or was handed over) is ignored.
  *
  * <p><b>Threads.</b> Every method may be called from any thread; the state is guarded by {@code this}.
  * Futures complete after the lock is released, on the thread that saw the outcome (a gRPC callback thread
@@ -85,18 +93,28 @@ final class ResumableProducer implements AutoCloseable {
      */
     static final int MAX_BATCH_BYTES = 1 << 20;
 
+    /**
+     * The least time between two runs of the deadline sweep (or a tenth of the append timeout, if less): appends
+     * accepted within that time of each other are failed by one run, at most this late.
+     */
+    static final long SWEEP_GRANULARITY_NANOS = 10_000_000;
+
     private enum State { IDLE, WAITING, OPENING, OPEN, DRAINING, CLOSED }
 
     private final String pchannel;
     private final ClientContext ctx;
     private final ClientConfig config;
     private final Backoff backoff;
+    private final long timeoutNanos;
+    private final long sweepGranularityNanos;
 
     private final ArrayDeque<PendingAppend> queue = new ArrayDeque<>();
     private long queuedBytes;
     private State state = State.IDLE;
     private ProduceStream stream;
     private ScheduledFuture<?> retryTimer;
+    /** The deadline sweep, armed while any append is pending, at or before the earliest deadline. */
+    private ScheduledFuture<?> sweepTimer;
     /** The assignment whose node refused us or whose stream broke: retried only after a backoff. */
     private Assignment refused;
     /** Why the producer is not open, for the message of a timeout. */
@@ -111,6 +129,8 @@ final class ResumableProducer implements AutoCloseable {
         this.ctx = ctx;
         this.config = ctx.config();
         this.backoff = config.newBackoff();
+        this.timeoutNanos = config.appendTimeout().toNanos();
+        this.sweepGranularityNanos = Math.min(SWEEP_GRANULARITY_NANOS, timeoutNanos / 10);
     }
 
     String pchannel() {
@@ -129,13 +149,12 @@ final class ResumableProducer implements AutoCloseable {
                     + " the limit is " + config.maxQueuedPerPchannel() + " appends and "
                     + config.maxQueuedBytesPerPchannel() + " bytes; wait for earlier appends and retry"));
         }
-        CompletableFuture<Appended> result = new CompletableFuture<>();
-        PendingAppend a = new PendingAppend(nextSeq++, envelope, bytes, result);
-        a.timeout = ctx.schedule(() -> expire(a), config.appendTimeout().toNanos());
-        if (a.timeout == null) {
+        long now = System.nanoTime();
+        if (sweepTimer == null && !armSweep(timeoutNanos)) {
             return CompletableFuture.failedFuture(StreamingException.onShutdown("the client is closing"));
         }
-        queue.add(a);
+        CompletableFuture<Appended> result = new CompletableFuture<>();
+        queue.add(new PendingAppend(nextSeq++, envelope, bytes, now, result));
         queuedBytes += bytes;
         if (state == State.OPEN && !stream.inFlight.isEmpty()) {
             pumpSoon();
@@ -188,21 +207,12 @@ final class ResumableProducer implements AutoCloseable {
             state = State.IDLE;
             advance();
         } else if ((state == State.OPEN || state == State.DRAINING) && !now.equals(stream.assignment)) {
-            if (now.term() > stream.assignment.term() && everyInFlightKeyed()) {
+            if (now.term() > stream.assignment.term() && stream.inFlight.all(a -> !a.envelope.getIdempotencyKey().isEmpty())) {
                 handOver(now);
             } else if (state == State.OPEN) {
                 drain();
             }
         }
-    }
-
-    private boolean everyInFlightKeyed() {
-        for (PendingAppend a : stream.inFlight.values()) {
-            if (a.envelope.getIdempotencyKey().isEmpty()) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**
@@ -214,14 +224,14 @@ final class ResumableProducer implements AutoCloseable {
     private void handOver(Assignment now) {
         ProduceStream s = stream;
         s.call.cancel("pchannel " + pchannel + " moved to " + now, null);
-        List<Runnable> done = new ArrayList<>();
+        List<PendingAppend> done = new ArrayList<>();
         ended(s, StreamingException.onShutdown("pchannel " + pchannel + " moved to " + now + " at a newer term"), done);
         if (!done.isEmpty()) {
-            ctx.dispatch(() -> done.forEach(Runnable::run));
+            ctx.dispatch(() -> completeAll(done));
         }
     }
 
-    // ---- state transitions, under the lock; those that finish appends collect the completions in `done` ----
+    // ---- state transitions, under the lock; those that finish appends collect them in `done` ----
 
     private void advance() {
         if (state == State.IDLE && !queue.isEmpty()) {
@@ -281,7 +291,7 @@ final class ResumableProducer implements AutoCloseable {
                 queuedBytes -= a.bytes;
                 a.sent = true;
                 a.requestId = nextRequestId++;
-                s.inFlight.put(a);
+                s.inFlight.add(a);
                 batch.add(m);
                 bytes += size;
             }
@@ -308,7 +318,7 @@ final class ResumableProducer implements AutoCloseable {
     }
 
     /** Results of one response (one or many, of any requests, in any order). */
-    private void results(ProduceStream s, List<ProduceResult> results, List<Runnable> done) {
+    private void results(ProduceStream s, List<ProduceResult> results, List<PendingAppend> done) {
         List<PendingAppend> refusedAppends = null;
         StreamingException wrongNode = null;
         for (ProduceResult r : results) {
@@ -317,12 +327,8 @@ final class ResumableProducer implements AutoCloseable {
                 continue; // answered after its timeout
             }
             if (r.hasAppended()) {
-                try {
-                    done.add(a.succeed(r.getAppended()));
-                } catch (StreamingException e) {
-                    done.add(a.fail(new StreamingException(ErrorCode.INNER, "node " + s.assignment.address()
-                            + " answered with a malformed result: " + e.detail(), e)));
-                }
+                succeed(s, a, r.getAppended());
+                done.add(a);
                 continue;
             }
             StreamingException e = GrpcErrors.fromProto(r.getError());
@@ -334,7 +340,8 @@ final class ResumableProducer implements AutoCloseable {
                 refusedAppends.add(a);
                 wrongNode = e;
             } else {
-                done.add(a.fail(e));
+                a.fail(e);
+                done.add(a);
             }
         }
         if (refusedAppends != null) {
@@ -351,6 +358,20 @@ final class ResumableProducer implements AutoCloseable {
         } else if (state == State.OPEN) {
             pump();
         }
+    }
+
+    private void succeed(ProduceStream s, PendingAppend a, AppendResultProto r) {
+        try {
+            a.succeed(MessageIds.fromProto(r.getId()), r.getTimeTick(), MessageIds.fromProto(r.getLastConfirmedId()),
+                    r.getTxnId(), r.getFlushedSegmentIdsCount() == 0 ? List.of() : r.getFlushedSegmentIdsList());
+        } catch (StreamingException e) {
+            a.fail(malformed(s, e.detail(), e));
+        }
+    }
+
+    private StreamingException malformed(ProduceStream s, String detail, Throwable cause) {
+        return new StreamingException(ErrorCode.INNER, "node " + s.assignment.address()
+                + " answered with a malformed result: " + detail, cause);
     }
 
     /** Puts unsent appends back in their places by acceptance order. */
@@ -392,20 +413,22 @@ final class ResumableProducer implements AutoCloseable {
         }
     }
 
-    private void ended(ProduceStream s, StreamingException error, List<Runnable> done) {
+    private void ended(ProduceStream s, StreamingException error, List<PendingAppend> done) {
         detach();
+        List<PendingAppend> inFlight = new ArrayList<>(s.inFlight.size());
+        s.inFlight.drainTo(inFlight);
         List<PendingAppend> keyed = new ArrayList<>();
-        for (PendingAppend a : s.inFlight.values()) {
+        for (PendingAppend a : inFlight) {
             if (!a.envelope.getIdempotencyKey().isEmpty() && state != State.CLOSED && error.isRetriable()) {
                 // Safe to send again: the node recognises the key and will not write it twice.
                 keyed.add(a);
                 continue;
             }
-            done.add(a.fail(new StreamingException(ErrorCode.ON_SHUTDOWN, "outcome unknown: the produce stream of "
+            a.fail(new StreamingException(ErrorCode.ON_SHUTDOWN, "outcome unknown: the produce stream of "
                     + "pchannel " + pchannel + " to " + s.assignment.address() + " ended while the append was in "
-                    + "flight; it may or may not have been written (" + error.getMessage() + ")", error)));
+                    + "flight; it may or may not have been written (" + error.getMessage() + ")", error));
+            done.add(a);
         }
-        s.inFlight.clear();
         if (!keyed.isEmpty()) {
             requeue(keyed);
         }
@@ -452,7 +475,7 @@ final class ResumableProducer implements AutoCloseable {
      * outside the lock.
      */
     private void failMissing() {
-        List<Runnable> done = new ArrayList<>();
+        List<PendingAppend> done = new ArrayList<>();
         synchronized (this) {
             if (state != State.WAITING || !ctx.assignments().isMissing(pchannel)) {
                 return;
@@ -462,7 +485,7 @@ final class ResumableProducer implements AutoCloseable {
             failQueued(ctx.assignments().notFound(pchannel), done);
             state = State.IDLE;
         }
-        done.forEach(Runnable::run);
+        completeAll(done);
     }
 
     private ProduceStream detach() {
@@ -472,17 +495,98 @@ final class ResumableProducer implements AutoCloseable {
         return s;
     }
 
-    private void failQueued(StreamingException error, List<Runnable> done) {
+    private void failQueued(StreamingException error, List<PendingAppend> done) {
         for (PendingAppend a; (a = queue.poll()) != null; ) {
-            done.add(a.fail(error));
+            a.fail(error);
+            done.add(a);
         }
         queuedBytes = 0;
+    }
+
+    private static void completeAll(List<PendingAppend> done) {
+        for (int i = 0; i < done.size(); i++) {
+            done.get(i).complete();
+        }
+    }
+
+    // ---- deadlines ----
+
+    /** Arms the sweep to run in {@code delayNanos}; {@code false} if the client is closing. */
+    private boolean armSweep(long delayNanos) {
+        sweepTimer = ctx.schedule(this::sweep, delayNanos);
+        return sweepTimer != null;
+    }
+
+    /**
+     * Fails the appends whose deadline passed, at the heads of the queue ("not sent") and of the stream's
+     * in-flight appends ("outcome unknown"), and re-arms for the earliest deadline left, but no sooner than
+     * {@link #SWEEP_GRANULARITY_NANOS}: a backlog that times out is failed in a few runs, not one per append.
+     */
+    private void sweep() {
+        List<PendingAppend> done = new ArrayList<>();
+        synchronized (this) {
+            sweepTimer = null;
+            if (state == State.CLOSED) {
+                return;
+            }
+            long now = System.nanoTime();
+            expireQueued(now, done);
+            expireInFlight(now, done);
+            PendingAppend queued = queue.peek();
+            PendingAppend sent = stream == null ? null : stream.inFlight.oldest();
+            if (queued != null || sent != null) {
+                long accepted = queued == null ? sent.acceptedNanos
+                        : sent == null ? queued.acceptedNanos : Math.min(queued.acceptedNanos, sent.acceptedNanos);
+                armSweep(Math.max(accepted + timeoutNanos - now, sweepGranularityNanos));
+            }
+        }
+        completeAll(done);
+    }
+
+    private boolean due(PendingAppend a, long now) {
+        return now - a.acceptedNanos >= timeoutNanos;
+    }
+
+    private void expireQueued(long now, List<PendingAppend> done) {
+        String why = null;
+        for (PendingAppend a; (a = queue.peek()) != null && due(a, now); ) {
+            queue.poll();
+            queuedBytes -= a.bytes;
+            if (why == null) {
+                why = whyNotReady();
+            }
+            a.fail(new StreamingException(ErrorCode.TIMEOUT, "append to pchannel " + pchannel
+                    + " not sent within " + config.appendTimeout() + ": " + why));
+            done.add(a);
+        }
+    }
+
+    private void expireInFlight(long now, List<PendingAppend> done) {
+        if (stream == null) {
+            return;
+        }
+        int before = done.size();
+        for (PendingAppend a; (a = stream.inFlight.oldest()) != null && due(a, now); ) {
+            stream.inFlight.remove(a.requestId);
+            a.fail(new StreamingException(ErrorCode.TIMEOUT, "outcome unknown: append to pchannel "
+                    + pchannel + " sent to " + stream.assignment.address() + " but not answered within "
+                    + config.appendTimeout()));
+            done.add(a);
+        }
+        if (done.size() == before) {
+            return;
+        }
+        if (state == State.DRAINING && stream.inFlight.isEmpty()) {
+            drained();
+        } else if (state == State.OPEN) {
+            pump();
+        }
     }
 
     // ---- events ----
 
     private void onResponse(ProduceStream s, ProduceResponse response) {
-        List<Runnable> done = new ArrayList<>();
+        List<PendingAppend> done = new ArrayList<>();
         synchronized (this) {
             if (s != stream) {
                 return;
@@ -495,7 +599,7 @@ final class ResumableProducer implements AutoCloseable {
                 results(s, response.getResults().getResultsList(), done);
             }
         }
-        done.forEach(Runnable::run);
+        completeAll(done);
     }
 
     private void onReady(ProduceStream s) {
@@ -507,18 +611,18 @@ final class ResumableProducer implements AutoCloseable {
     }
 
     private void onEnd(ProduceStream s, StreamingException error) {
-        List<Runnable> done = new ArrayList<>();
+        List<PendingAppend> done = new ArrayList<>();
         synchronized (this) {
             if (s != stream) {
                 return;
             }
             ended(s, error, done);
         }
-        done.forEach(Runnable::run);
+        completeAll(done);
     }
 
     private void openTimedOut(ProduceStream s) {
-        List<Runnable> done = new ArrayList<>();
+        List<PendingAppend> done = new ArrayList<>();
         synchronized (this) {
             if (s != stream || state != State.OPENING) {
                 return;
@@ -527,37 +631,7 @@ final class ResumableProducer implements AutoCloseable {
             ended(s, new StreamingException(ErrorCode.TIMEOUT, "node " + s.assignment.address() + " did not open pchannel "
                     + pchannel + " within " + config.openTimeout()), done);
         }
-        done.forEach(Runnable::run);
-    }
-
-    private void expire(PendingAppend a) {
-        List<Runnable> done = new ArrayList<>();
-        synchronized (this) {
-            if (a.finished) {
-                return;
-            }
-            if (!a.sent) {
-                if (queue.peekFirst() == a) {
-                    queue.pollFirst();
-                } else {
-                    queue.remove(a);
-                }
-                queuedBytes -= a.bytes;
-                done.add(a.fail(new StreamingException(ErrorCode.TIMEOUT, "append to pchannel " + pchannel
-                        + " not sent within " + config.appendTimeout() + ": " + whyNotReady())));
-            } else {
-                stream.inFlight.remove(a.requestId);
-                done.add(a.fail(new StreamingException(ErrorCode.TIMEOUT, "outcome unknown: append to pchannel "
-                        + pchannel + " sent to " + stream.assignment.address() + " but not answered within "
-                        + config.appendTimeout())));
-                if (state == State.DRAINING && stream.inFlight.isEmpty()) {
-                    drained();
-                } else if (state == State.OPEN) {
-                    pump();
-                }
-            }
-        }
-        done.forEach(Runnable::run);
+        completeAll(done);
     }
 
     private String whyNotReady() {
@@ -581,13 +655,14 @@ final class ResumableProducer implements AutoCloseable {
      */
     @Override
     public void close() {
-        List<Runnable> done = new ArrayList<>();
+        List<PendingAppend> done = new ArrayList<>();
         synchronized (this) {
             if (state == State.CLOSED) {
                 return;
             }
             state = State.CLOSED;
             ClientContext.cancel(retryTimer);
+            ClientContext.cancel(sweepTimer);
             failQueued(StreamingException.onShutdown("the client was closed before the append to pchannel " + pchannel
                     + " was sent"), done);
             if (stream != null) {
@@ -596,43 +671,7 @@ final class ResumableProducer implements AutoCloseable {
                 ended(s, StreamingException.onShutdown("the client was closed"), done);
             }
         }
-        done.forEach(Runnable::run);
-    }
-
-    /** Appends sent on a stream and not yet answered, by request id, with their total bytes. */
-    private static final class InFlightAppends {
-        private final Map<Long, PendingAppend> byId = new HashMap<>();
-        long bytes;
-
-        void put(PendingAppend a) {
-            byId.put(a.requestId, a);
-            bytes += a.bytes;
-        }
-
-        PendingAppend remove(long requestId) {
-            PendingAppend a = byId.remove(requestId);
-            if (a != null) {
-                bytes -= a.bytes;
-            }
-            return a;
-        }
-
-        java.util.Collection<PendingAppend> values() {
-            return byId.values();
-        }
-
-        void clear() {
-            byId.clear();
-            bytes = 0;
-        }
-
-        int size() {
-            return byId.size();
-        }
-
-        boolean isEmpty() {
-            return byId.isEmpty();
-        }
+        completeAll(done);
     }
 
     /** One {@code Produce} call; its callbacks are ignored once it is no longer the producer's stream. */

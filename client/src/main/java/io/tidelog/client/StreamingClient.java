@@ -90,7 +90,7 @@ import java.util.function.Function;
  * <p><b>Threads.</b> Thread-safe. gRPC callbacks run on the client's executor (see {@link Builder#executor}),
  * and futures complete there, or on the calling thread for immediate failures: callbacks attached to them
  * should not block (use the {@code *Async} variants to move work elsewhere). One timer thread handles timeouts
- * and backoffs and hands all work to the executor.
+ * (one deadline sweep per pchannel, not a timer per append) and backoffs, and hands all work to the executor.
  *
  * <p><b>Lifecycle.</b> {@link #close()} closes consumers, producers (failing their pending appends as above),
  * the assignment watch, the channels, the timer and the executor (if the client made it), in that order, the
@@ -535,6 +535,11 @@ public final class StreamingClient implements AutoCloseable {
             order.add(ownedExecutor::shutdown);
         }
         Closeables.closeAll(order);
+    }
+
+    /** Tasks waiting on the client's timer (timeouts, backoffs): for tests. */
+    int scheduledTimerTasks() {
+        return timer.getQueue().size();
     }
 
     private void assignmentsChanged() {

@@ -35,6 +35,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * A streaming node for tests: serves the pchannels it is told to at their terms, over {@link FakeLog}s shared
@@ -61,7 +62,7 @@ public final class FakeStreamingNode extends StreamingNodeGrpc.StreamingNodeImpl
     private final AtomicLong consumeStalls = new AtomicLong();
     private volatile RuntimeException consumeFailure;
     private final AtomicLong produceOpens = new AtomicLong();
-    private volatile boolean holdResults;
+    private volatile Predicate<ProduceMessage> hold = m -> false;
     private volatile Function<ProduceMessage, StreamingError> rejecter = m -> null;
     private final List<Integer> produceRequestSizes = Collections.synchronizedList(new ArrayList<>());
     private final AtomicLong consumeResponses = new AtomicLong();
@@ -131,7 +132,12 @@ public final class FakeStreamingNode extends StreamingNodeGrpc.StreamingNodeImpl
 
     /** Hold produce results (nothing is appended) until {@link #releaseHeld}. */
     public void holdResults(boolean hold) {
-        this.holdResults = hold;
+        this.hold = m -> hold;
+    }
+
+    /** Hold the produce results of the messages {@code which} selects (nothing of them is appended) until {@link #releaseHeld}. */
+    public void holdWhere(Predicate<ProduceMessage> which) {
+        this.hold = which;
     }
 
     /** Every message received on produce streams, in arrival order. */
@@ -273,7 +279,7 @@ public final class FakeStreamingNode extends StreamingNodeGrpc.StreamingNodeImpl
                 }
                 if (rejected != null) {
                     results.add(ProduceResult.newBuilder().setRequestId(m.getRequestId()).setError(rejected).build());
-                } else if (holdResults) {
+                } else if (hold.test(m)) {
                     held.add(new Held(this, m));
                 } else {
                     results.add(append(m));
