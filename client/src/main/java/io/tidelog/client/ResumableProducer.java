@@ -1,8 +1,8 @@
 package io.tidelog.client;
 
-import com.google.protobuf.CodedOutputStream;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import io.tidelog.common.Backoff;
 import io.tidelog.common.ErrorCode;
@@ -12,8 +12,6 @@ import io.tidelog.message.GrpcErrors;
 import io.tidelog.message.MessageIds;
 import io.tidelog.proto.AppendResultProto;
 import io.tidelog.proto.MessageEnvelope;
-import io.tidelog.proto.ProduceBatch;
-import io.tidelog.proto.ProduceMessage;
 import io.tidelog.proto.ProduceOpen;
 import io.tidelog.proto.ProduceRequest;
 import io.tidelog.proto.ProduceResponse;
@@ -21,6 +19,7 @@ import io.tidelog.proto.ProduceResult;
 import io.tidelog.proto.StreamingNodeGrpc;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -49,7 +48,8 @@ import java.util.concurrent.ScheduledFuture;
  * <p><b>Batches.</b> Appends travel in {@code ProduceBatch} requests: whenever the stream is open, ready and has
  * room, everything queued goes out at once, cut into requests of at most {@value #MAX_BATCH_MESSAGES} appends
  * and {@value #MAX_BATCH_BYTES} bytes of encoded appends (a single larger append goes alone, as a batch of one; a batch of
- * one is sent as a plain {@code message}). There is no linger: an append on an idle stream goes at
+ * one is sent as a plain {@code message}). Requests are written straight from the envelopes
+ * ({@link OutgoingProduce}). There is no linger: an append on an idle stream goes at
  * once; an append made while earlier ones are in flight is sent by one task on the client's executor
  * together with every other append queued by the time it runs, so batches form from what queues up while
  * earlier requests are in flight, as in a group commit.
@@ -261,10 +261,11 @@ final class ResumableProducer implements AutoCloseable {
         ProduceStream s = new ProduceStream(a);
         stream = s;
         state = State.OPENING;
-        StreamingNodeGrpc.newStub(channel).produce(s);
-        s.call.onNext(ProduceRequest.newBuilder()
+        ClientCalls.asyncBidiStreamingCall(channel.newCall(OutgoingProduce.METHOD,
+                StreamingNodeGrpc.newStub(channel).getCallOptions()), s);
+        s.call.onNext(OutgoingProduce.of(ProduceRequest.newBuilder()
                 .setOpen(ProduceOpen.newBuilder().setPchannel(pchannel).setTerm(a.term()))
-                .build());
+                .build()));
         s.openTimer = ctx.schedule(() -> openTimedOut(s), config.openTimeout().toNanos());
     }
 
@@ -277,13 +278,14 @@ final class ResumableProducer implements AutoCloseable {
         while (!queue.isEmpty() && s.inFlight.size() < config.maxInFlightPerPchannel()
                 && s.inFlight.bytes < config.maxInFlightBytesPerPchannel() && s.call.isReady()) {
             int room = Math.min(MAX_BATCH_MESSAGES, config.maxInFlightPerPchannel() - s.inFlight.size());
-            List<ProduceMessage> batch = new ArrayList<>(Math.min(room, queue.size()));
+            MessageEnvelope[] batch = new MessageEnvelope[Math.min(room, queue.size())];
+            long first = nextRequestId;
+            int n = 0;
             long bytes = 0;
-            while (batch.size() < room && !queue.isEmpty()) {
+            while (n < batch.length) {
                 PendingAppend a = queue.peek();
-                ProduceMessage m = ProduceMessage.newBuilder().setRequestId(nextRequestId).setMessage(a.envelope).build();
-                int size = CodedOutputStream.computeMessageSize(ProduceBatch.MESSAGES_FIELD_NUMBER, m);
-                if (!batch.isEmpty() && (bytes + size > MAX_BATCH_BYTES
+                int size = OutgoingProduce.batchEntryBytes(nextRequestId, a.envelope);
+                if (n > 0 && (bytes + size > MAX_BATCH_BYTES
                         || s.inFlight.bytes + a.bytes > config.maxInFlightBytesPerPchannel())) {
                     break;
                 }
@@ -292,16 +294,10 @@ final class ResumableProducer implements AutoCloseable {
                 a.sent = true;
                 a.requestId = nextRequestId++;
                 s.inFlight.add(a);
-                batch.add(m);
+                batch[n++] = a.envelope;
                 bytes += size;
             }
-            ProduceRequest.Builder request = ProduceRequest.newBuilder();
-            if (batch.size() == 1) {
-                request.setMessage(batch.get(0));
-            } else {
-                request.setBatch(ProduceBatch.newBuilder().addAllMessages(batch));
-            }
-            s.call.onNext(request.build());
+            s.call.onNext(OutgoingProduce.appends(first, n == batch.length ? batch : Arrays.copyOf(batch, n)));
         }
     }
 
@@ -675,10 +671,10 @@ final class ResumableProducer implements AutoCloseable {
     }
 
     /** One {@code Produce} call; its callbacks are ignored once it is no longer the producer's stream. */
-    private final class ProduceStream implements ClientResponseObserver<ProduceRequest, ProduceResponse> {
+    private final class ProduceStream implements ClientResponseObserver<OutgoingProduce, ProduceResponse> {
         final Assignment assignment;
         final InFlightAppends inFlight = new InFlightAppends();
-        ClientCallStreamObserver<ProduceRequest> call;
+        ClientCallStreamObserver<OutgoingProduce> call;
         ScheduledFuture<?> openTimer;
 
         ProduceStream(Assignment assignment) {
@@ -686,7 +682,7 @@ final class ResumableProducer implements AutoCloseable {
         }
 
         @Override
-        public void beforeStart(ClientCallStreamObserver<ProduceRequest> requestStream) {
+        public void beforeStart(ClientCallStreamObserver<OutgoingProduce> requestStream) {
             call = requestStream;
             requestStream.setOnReadyHandler(() -> onReady(this));
         }
