@@ -11,11 +11,13 @@ import io.tidelog.common.StreamingException;
 import io.tidelog.message.GrpcErrors;
 import io.tidelog.message.MessageIds;
 import io.tidelog.proto.AppendResultProto;
+import io.tidelog.proto.AppendedRange;
 import io.tidelog.proto.MessageEnvelope;
 import io.tidelog.proto.ProduceOpen;
 import io.tidelog.proto.ProduceRequest;
 import io.tidelog.proto.ProduceResponse;
 import io.tidelog.proto.ProduceResult;
+import io.tidelog.proto.ProduceResults;
 import io.tidelog.proto.StreamingNodeGrpc;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -54,7 +56,8 @@ import java.util.concurrent.ScheduledFuture;
  * together with every other append queued by the time it runs, so batches form from what queues up while
  * earlier requests are in flight, as in a group commit.
  * Results come back one ({@code result}) or many ({@code results}) to a response, in any order, and are
- * matched by request id (one per append).
+ * matched by request id (one per append); the node may also acknowledge a run of consecutive requests as one
+ * {@code AppendedRange} (the stream opens with {@code accepts_ranges}), whose appends are completed in a loop.
  *
  * <p><b>Bounds.</b> At most {@code maxInFlightPerPchannel} appends are in flight on the stream (a batch never
  * takes more than the room left), and requests are sent only while gRPC reports the stream ready; at most
@@ -264,7 +267,7 @@ final class ResumableProducer implements AutoCloseable {
         ClientCalls.asyncBidiStreamingCall(channel.newCall(OutgoingProduce.METHOD,
                 StreamingNodeGrpc.newStub(channel).getCallOptions()), s);
         s.call.onNext(OutgoingProduce.of(ProduceRequest.newBuilder()
-                .setOpen(ProduceOpen.newBuilder().setPchannel(pchannel).setTerm(a.term()))
+                .setOpen(ProduceOpen.newBuilder().setPchannel(pchannel).setTerm(a.term()).setAcceptsRanges(true))
                 .build()));
         s.openTimer = ctx.schedule(() -> openTimedOut(s), config.openTimeout().toNanos());
     }
@@ -313,8 +316,9 @@ final class ResumableProducer implements AutoCloseable {
         pump();
     }
 
-    /** Results of one response (one or many, of any requests, in any order). */
-    private void results(ProduceStream s, List<ProduceResult> results, List<PendingAppend> done) {
+    /** Results of one response: per request (of any requests, in any order) and ranges of consecutive ones. */
+    private void results(ProduceStream s, List<ProduceResult> results, List<AppendedRange> ranges,
+                         List<PendingAppend> done) {
         List<PendingAppend> refusedAppends = null;
         StreamingException wrongNode = null;
         for (ProduceResult r : results) {
@@ -340,6 +344,9 @@ final class ResumableProducer implements AutoCloseable {
                 done.add(a);
             }
         }
+        for (AppendedRange r : ranges) {
+            appended(s, r, done);
+        }
         if (refusedAppends != null) {
             requeue(refusedAppends);
             lastError = wrongNode;
@@ -362,6 +369,58 @@ final class ResumableProducer implements AutoCloseable {
                     r.getTxnId(), r.getFlushedSegmentIdsCount() == 0 ? List.of() : r.getFlushedSegmentIdsList());
         } catch (StreamingException e) {
             a.fail(malformed(s, e.detail(), e));
+        }
+    }
+
+    /**
+     * A run of requests {@code first, first + 1, ...} appended in that order, its ids and time ticks
+     * delta-encoded from 0: each request still in flight succeeds, in order; the others (timed out, refused or
+     * handed over) are skipped. A range whose delta lists differ in length fails every request it names that
+     * is in flight (the node broke the wire contract, so what it wrote is unknown).
+     */
+    private void appended(ProduceStream s, AppendedRange r, List<PendingAppend> done) {
+        int n = r.getIdMajorDeltaCount();
+        long first = r.getFirstRequestId();
+        MessageId lastConfirmed = null;
+        String problem = null;
+        if (r.getIdMinorDeltaCount() != n || r.getTimeTickDeltaCount() != n) {
+            problem = "a range of appends from request " + first + " with " + n + " major, " + r.getIdMinorDeltaCount()
+                    + " minor and " + r.getTimeTickDeltaCount() + " time tick deltas";
+        } else {
+            try {
+                lastConfirmed = MessageIds.fromProto(r.getLastConfirmedId());
+            } catch (StreamingException e) {
+                problem = e.detail();
+            }
+        }
+        if (problem != null) {
+            int covered = Math.max(n, Math.max(r.getIdMinorDeltaCount(), r.getTimeTickDeltaCount()));
+            for (int i = 0; i < covered; i++) {
+                PendingAppend a = s.inFlight.remove(first + i);
+                if (a != null) {
+                    a.fail(malformed(s, problem, null));
+                    done.add(a);
+                }
+            }
+            return;
+        }
+        long major = 0;
+        long minor = 0;
+        long timeTick = 0;
+        for (int i = 0; i < n; i++) {
+            major += r.getIdMajorDelta(i);
+            minor += r.getIdMinorDelta(i);
+            timeTick += r.getTimeTickDelta(i);
+            PendingAppend a = s.inFlight.remove(first + i);
+            if (a == null) {
+                continue;
+            }
+            if (major < 0 || minor < 0) {
+                a.fail(malformed(s, "message id parts must be non-negative: " + major + ":" + minor, null));
+            } else {
+                a.succeed(new MessageId(major, minor), timeTick, lastConfirmed, 0, List.of());
+            }
+            done.add(a);
         }
     }
 
@@ -590,9 +649,10 @@ final class ResumableProducer implements AutoCloseable {
             if (response.hasOpened()) {
                 opened(s);
             } else if (response.hasResult()) {
-                results(s, List.of(response.getResult()), done);
+                results(s, List.of(response.getResult()), List.of(), done);
             } else if (response.hasResults()) {
-                results(s, response.getResults().getResultsList(), done);
+                ProduceResults r = response.getResults();
+                results(s, r.getResultsList(), r.getAppendedList(), done);
             }
         }
         completeAll(done);
