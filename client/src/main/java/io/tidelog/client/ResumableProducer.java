@@ -51,10 +51,13 @@ import java.util.concurrent.ScheduledFuture;
  * room, everything queued goes out at once, cut into requests of at most {@value #MAX_BATCH_MESSAGES} appends
  * and {@value #MAX_BATCH_BYTES} bytes of encoded appends (a single larger append goes alone, as a batch of one; a batch of
  * one is sent as a plain {@code message}). Requests are written straight from the envelopes
- * ({@link OutgoingProduce}). There is no linger: an append on an idle stream goes at
+ * ({@link OutgoingProduce}). Without linger (the default), an append on an idle stream goes at
  * once; an append made while earlier ones are in flight is sent by one task on the client's executor
  * together with every other append queued by the time it runs, so batches form from what queues up while
- * earlier requests are in flight, as in a group commit.
+ * earlier requests are in flight, as in a group commit. With a linger ({@code client.linger}), a batch that is
+ * not full (fewer appends than a batch or the in-flight room takes, fewer bytes than a batch or the in-flight
+ * bytes take) waits until its oldest append has waited that long, on one timer per producer, so that moderate
+ * rates still send few, larger requests.
  * Results come back one ({@code result}) or many ({@code results}) to a response, in any order, and are
  * matched by request id (one per append); the node may also acknowledge a run of consecutive requests as one
  * {@code AppendedRange} (the stream opens with {@code accepts_ranges}), whose appends are completed in a loop.
@@ -110,6 +113,7 @@ final class ResumableProducer implements AutoCloseable {
     private final Backoff backoff;
     private final long timeoutNanos;
     private final long sweepGranularityNanos;
+    private final long lingerNanos;
 
     private final ArrayDeque<PendingAppend> queue = new ArrayDeque<>();
     private long queuedBytes;
@@ -118,6 +122,8 @@ final class ResumableProducer implements AutoCloseable {
     private ScheduledFuture<?> retryTimer;
     /** The deadline sweep, armed while any append is pending, at or before the earliest deadline. */
     private ScheduledFuture<?> sweepTimer;
+    /** Sends a lingering batch once its oldest append has waited {@link #lingerNanos}. */
+    private ScheduledFuture<?> lingerTimer;
     /** The assignment whose node refused us or whose stream broke: retried only after a backoff. */
     private Assignment refused;
     /** Why the producer is not open, for the message of a timeout. */
@@ -134,6 +140,7 @@ final class ResumableProducer implements AutoCloseable {
         this.backoff = config.newBackoff();
         this.timeoutNanos = config.appendTimeout().toNanos();
         this.sweepGranularityNanos = Math.min(SWEEP_GRANULARITY_NANOS, timeoutNanos / 10);
+        this.lingerNanos = config.linger().toNanos();
     }
 
     String pchannel() {
@@ -159,10 +166,18 @@ final class ResumableProducer implements AutoCloseable {
         CompletableFuture<Appended> result = new CompletableFuture<>();
         queue.add(new PendingAppend(nextSeq++, envelope, bytes, now, result));
         queuedBytes += bytes;
-        if (state == State.OPEN && !stream.inFlight.isEmpty()) {
+        if (state != State.OPEN) {
+            advance();
+        } else if (lingerNanos > 0) {
+            if (lingerOver(stream, now)) {
+                pumpSoon();
+            } else {
+                armLinger(now);
+            }
+        } else if (!stream.inFlight.isEmpty()) {
             pumpSoon();
         } else {
-            advance();
+            pump();
         }
         return result;
     }
@@ -172,7 +187,7 @@ final class ResumableProducer implements AutoCloseable {
      * appends that arrive while earlier ones are in flight then share a request. Sending at once would make a
      * request of every append whenever the stream is ready, which it nearly always is (gRPC reports a stream
      * ready until 32 KiB wait in its transport), so batches would form only once the in-flight bound is
-     * reached. An append on an idle stream still goes at once.
+     * reached. An append on an idle stream still goes at once (without linger).
      */
     private void pumpSoon() {
         if (!pumpScheduled) {
@@ -274,12 +289,19 @@ final class ResumableProducer implements AutoCloseable {
 
     /**
      * Sends queued appends while the stream is ready and has room: each request takes as many as fit the
-     * in-flight room and the batch bounds, in order.
+     * in-flight room and the batch bounds, in order. With a linger, a batch that is not full waits for it.
      */
     private void pump() {
         ProduceStream s = stream;
         while (!queue.isEmpty() && s.inFlight.size() < config.maxInFlightPerPchannel()
                 && s.inFlight.bytes < config.maxInFlightBytesPerPchannel() && s.call.isReady()) {
+            if (lingerNanos > 0) {
+                long now = System.nanoTime();
+                if (!lingerOver(s, now)) {
+                    armLinger(now);
+                    return;
+                }
+            }
             int room = Math.min(MAX_BATCH_MESSAGES, config.maxInFlightPerPchannel() - s.inFlight.size());
             MessageEnvelope[] batch = new MessageEnvelope[Math.min(room, queue.size())];
             long first = nextRequestId;
@@ -301,6 +323,30 @@ final class ResumableProducer implements AutoCloseable {
                 bytes += size;
             }
             s.call.onNext(OutgoingProduce.appends(first, n == batch.length ? batch : Arrays.copyOf(batch, n)));
+        }
+    }
+
+    /**
+     * Whether what is queued goes now rather than lingering: the linger of its oldest append is over, or the
+     * next batch is full (as many appends as a batch or the in-flight room takes, or as many bytes).
+     */
+    private boolean lingerOver(ProduceStream s, long now) {
+        int room = Math.min(MAX_BATCH_MESSAGES, config.maxInFlightPerPchannel() - s.inFlight.size());
+        return queue.size() >= room || queuedBytes >= MAX_BATCH_BYTES
+                || s.inFlight.bytes + queuedBytes >= config.maxInFlightBytesPerPchannel()
+                || now - queue.peek().acceptedNanos >= lingerNanos;
+    }
+
+    private void armLinger(long now) {
+        if (lingerTimer == null) {
+            lingerTimer = ctx.schedule(this::lingerElapsed, queue.peek().acceptedNanos + lingerNanos - now);
+        }
+    }
+
+    private synchronized void lingerElapsed() {
+        lingerTimer = null;
+        if (state == State.OPEN && !queue.isEmpty()) {
+            pump();
         }
     }
 
@@ -719,6 +765,7 @@ final class ResumableProducer implements AutoCloseable {
             state = State.CLOSED;
             ClientContext.cancel(retryTimer);
             ClientContext.cancel(sweepTimer);
+            ClientContext.cancel(lingerTimer);
             failQueued(StreamingException.onShutdown("the client was closed before the append to pchannel " + pchannel
                     + " was sent"), done);
             if (stream != null) {

@@ -6,6 +6,7 @@ import io.grpc.ManagedChannelBuilder;
 import io.tidelog.common.Closeables;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.HostPort;
+import io.tidelog.common.Settings;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.MessageKind;
 import io.tidelog.message.MessageLimits;
@@ -90,7 +91,8 @@ import java.util.function.Function;
  * <p><b>Threads.</b> Thread-safe. gRPC callbacks run on the client's executor (see {@link Builder#executor}),
  * and futures complete there, or on the calling thread for immediate failures: callbacks attached to them
  * should not block (use the {@code *Async} variants to move work elsewhere). One timer thread handles timeouts
- * (one deadline sweep per pchannel, not a timer per append) and backoffs, and hands all work to the executor.
+ * (one deadline sweep per pchannel, not a timer per append), backoffs and lingers, and hands all work to the
+ * executor.
  *
  * <p><b>Lifecycle.</b> {@link #close()} closes consumers, producers (failing their pending appends as above),
  * the assignment watch, the channels, the timer and the executor (if the client made it), in that order, the
@@ -537,7 +539,7 @@ public final class StreamingClient implements AutoCloseable {
         Closeables.closeAll(order);
     }
 
-    /** Tasks waiting on the client's timer (timeouts, backoffs): for tests. */
+    /** Tasks waiting on the client's timer (timeouts, backoffs, lingers): for tests. */
     int scheduledTimerTasks() {
         return timer.getQueue().size();
     }
@@ -620,6 +622,14 @@ public final class StreamingClient implements AutoCloseable {
         public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofSeconds(5);
         /** How long a node may take to answer a produce stream's open before the client tries again. */
         public static final Duration DEFAULT_OPEN_TIMEOUT = Duration.ofSeconds(10);
+        /** Prefix of the keys {@link #properties} reads. */
+        public static final String PREFIX = "client.";
+        /** The key of {@link #linger} in {@link #properties}. */
+        public static final String LINGER_KEY = PREFIX + "linger";
+        /** Default of {@link #linger}: none, a batch goes as soon as the stream can take it. */
+        public static final Duration DEFAULT_LINGER = Duration.ZERO;
+        /** The longest {@link #linger}. */
+        public static final Duration MAX_LINGER = Duration.ofSeconds(1);
 
         private List<String> targets;
         private Duration appendTimeout = DEFAULT_APPEND_TIMEOUT;
@@ -631,6 +641,7 @@ public final class StreamingClient implements AutoCloseable {
         private Duration backoffInitial = DEFAULT_BACKOFF_INITIAL;
         private Duration backoffMax = DEFAULT_BACKOFF_MAX;
         private Duration openTimeout = DEFAULT_OPEN_TIMEOUT;
+        private Duration linger = DEFAULT_LINGER;
         private Executor executor;
         private Function<String, ManagedChannelBuilder<?>> channelBuilders;
 
@@ -740,6 +751,41 @@ public final class StreamingClient implements AutoCloseable {
         }
 
         /**
+         * How long a pchannel's appends may wait for more to share a request ({@code client.linger}; default 0,
+         * at most 1 s). With 0 an append goes as soon as the stream can take it: at once on an idle stream, else
+         * with whatever queued meanwhile. With more, a request that is not full (fewer appends or bytes than a
+         * request or the in-flight room takes) is sent once its oldest append has waited this long: fewer, larger
+         * requests at moderate rates, for up to this much more latency. Full requests never wait.
+         *
+         * @throws StreamingException {@code INVALID_ARGUMENT} for a negative linger or one above 1 s
+         */
+        public Builder linger(Duration linger) {
+            Objects.requireNonNull(linger, "linger");
+            if (linger.isNegative() || linger.compareTo(MAX_LINGER) > 0) {
+                throw StreamingException.invalidArgument("linger (" + LINGER_KEY + ") must lie in [0, "
+                        + MAX_LINGER.toMillis() + " ms], got " + linger.toMillis() + " ms");
+            }
+            this.linger = linger;
+            return this;
+        }
+
+        /**
+         * Sets the options given as properties, the way the server reads its configuration ({@link Settings}:
+         * durations as {@code 5ms}, {@code 1s} or plain milliseconds): {@value #LINGER_KEY} ({@link #linger}).
+         * Keys outside {@value #PREFIX} are ignored, so one map may configure several components; options whose
+         * key is absent keep their value.
+         *
+         * @throws StreamingException {@code INVALID_ARGUMENT} for a value out of range, or an unknown key under
+         *         {@value #PREFIX} (a typo must not pass silently)
+         */
+        public Builder properties(Map<String, String> properties) {
+            Settings s = new Settings(Objects.requireNonNull(properties, "properties"));
+            Duration l = s.duration(LINGER_KEY, linger, Duration.ZERO, MAX_LINGER);
+            s.rejectUnknown(PREFIX);
+            return linger(l);
+        }
+
+        /**
          * The executor of gRPC callbacks and future completions; the caller keeps ownership. Default: a cached
          * pool of daemon threads the client owns and shuts down on close.
          */
@@ -772,7 +818,7 @@ public final class StreamingClient implements AutoCloseable {
                 throw StreamingException.invalidArgument("the client needs a target: host:port of the coordinator");
             }
             return new ClientConfig(targets, appendTimeout, limits, idempotentAppends, maxInFlight, maxInFlightBytes, maxQueued, maxQueuedBytes,
-                    backoffInitial, backoffMax, openTimeout);
+                    backoffInitial, backoffMax, openTimeout, linger);
         }
 
         private static Duration positive(String what, Duration d) {
