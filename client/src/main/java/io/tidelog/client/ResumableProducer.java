@@ -147,6 +147,11 @@ final class ResumableProducer implements AutoCloseable {
         return pchannel;
     }
 
+    /** The state, for tests. */
+    synchronized String state() {
+        return state.name();
+    }
+
     /** Queues a checked message of this pchannel; the future completes as the class comment says. */
     synchronized CompletableFuture<Appended> append(MessageEnvelope envelope, int bytes) {
         if (state == State.CLOSED) {

@@ -539,6 +539,12 @@ public final class StreamingClient implements AutoCloseable {
         Closeables.closeAll(order);
     }
 
+    /** The state of {@code pchannel}'s producer ({@code IDLE}, {@code OPEN}, ...), or null if it has none: for tests. */
+    String producerState(String pchannel) {
+        ResumableProducer p = producers.get(pchannel);
+        return p == null ? null : p.state();
+    }
+
     /** Tasks waiting on the client's timer (timeouts, backoffs, lingers): for tests. */
     int scheduledTimerTasks() {
         return timer.getQueue().size();
