@@ -22,7 +22,8 @@ import java.io.UncheckedIOException;
  * envelopes into gRPC's frame, with no {@code ProduceMessage}, {@code ProduceBatch} or {@code ProduceRequest}
  * built per request. The bytes are those of the {@code ProduceRequest} the generated classes would write
  * (streaming.proto): appends {@code first, first + 1, ...}, as a {@code batch}, or as a plain {@code message}
- * when there is one. Sizes come from the envelopes' cached serialized sizes; nothing is serialized twice.
+ * when there is one. Sizes come from the envelopes' cached serialized sizes, each
+ * append's computed once as the request is gathered ({@link Appends}); nothing is serialized twice.
  *
  * <p>Immutable: an in-process transport reads the request later, on another thread.
  */
@@ -41,6 +42,9 @@ final class OutgoingProduce {
     private final ProduceRequest built;
     private final long firstRequestId;
     private final MessageEnvelope[] envelopes;
+    /** The encoded size of each append's {@code ProduceMessage}. */
+    private final int[] messageBytes;
+    private final int count;
     /** Encoded bytes of the batch's messages (when more than one), or of the one message. */
     private final int bodyBytes;
     private final int totalBytes;
@@ -49,27 +53,26 @@ final class OutgoingProduce {
         this.built = built;
         this.firstRequestId = 0;
         this.envelopes = null;
+        this.messageBytes = null;
+        this.count = 0;
         this.bodyBytes = 0;
         this.totalBytes = built.getSerializedSize();
     }
 
-    private OutgoingProduce(long firstRequestId, MessageEnvelope[] envelopes) {
+    private OutgoingProduce(Appends a) {
         this.built = null;
-        this.firstRequestId = firstRequestId;
-        this.envelopes = envelopes;
-        if (envelopes.length == 1) {
-            int body = messageBytes(firstRequestId, envelopes[0]);
-            this.bodyBytes = body;
+        this.firstRequestId = a.firstRequestId;
+        this.envelopes = a.envelopes;
+        this.messageBytes = a.messageBytes;
+        this.count = a.count;
+        if (count == 1) {
+            this.bodyBytes = messageBytes[0];
             this.totalBytes = CodedOutputStream.computeTagSize(MESSAGE)
-                    + CodedOutputStream.computeUInt32SizeNoTag(body) + body;
+                    + CodedOutputStream.computeUInt32SizeNoTag(bodyBytes) + bodyBytes;
         } else {
-            int body = 0;
-            for (int i = 0; i < envelopes.length; i++) {
-                body += batchEntryBytes(firstRequestId + i, envelopes[i]);
-            }
-            this.bodyBytes = body;
+            this.bodyBytes = a.batchBytes;
             this.totalBytes = CodedOutputStream.computeTagSize(BATCH)
-                    + CodedOutputStream.computeUInt32SizeNoTag(body) + body;
+                    + CodedOutputStream.computeUInt32SizeNoTag(bodyBytes) + bodyBytes;
         }
     }
 
@@ -78,35 +81,71 @@ final class OutgoingProduce {
         return new OutgoingProduce(request);
     }
 
-    /**
-     * Appends {@code envelopes} as requests {@code firstRequestId, firstRequestId + 1, ...}; the array is kept, not
-     * copied.
-     */
+    /** Appends {@code envelopes} as requests {@code firstRequestId, firstRequestId + 1, ...}. */
     static OutgoingProduce appends(long firstRequestId, MessageEnvelope[] envelopes) {
-        if (envelopes.length == 0) {
-            throw new IllegalArgumentException("a produce request carries at least one append");
+        Appends a = new Appends(firstRequestId, envelopes.length);
+        for (MessageEnvelope e : envelopes) {
+            a.add(e, a.sizeOfNext(e));
         }
-        return new OutgoingProduce(firstRequestId, envelopes);
+        return a.request();
     }
 
     /**
-     * The bytes one append adds to a batch: what {@code CodedOutputStream.computeMessageSize(MESSAGES_FIELD_NUMBER,
-     * message)} gives for its {@code ProduceMessage}, from the envelope's cached size.
+     * The appends of one request as they are gathered, each sized once: {@link #sizeOfNext} tells what the next
+     * one would add to the batch, {@link #add} takes it. Not thread-safe.
      */
-    static int batchEntryBytes(long requestId, MessageEnvelope envelope) {
-        int m = messageBytes(requestId, envelope);
-        return CodedOutputStream.computeTagSize(BATCH_MESSAGES) + CodedOutputStream.computeUInt32SizeNoTag(m) + m;
-    }
+    static final class Appends {
+        private final long firstRequestId;
+        private final MessageEnvelope[] envelopes;
+        private final int[] messageBytes;
+        private int count;
+        private int batchBytes;
+        /** {@code ProduceMessage} size of the append {@link #sizeOfNext} was last asked about. */
+        private int nextMessageBytes;
 
-    /** The encoded size of {@code ProduceMessage{request_id, message}} (a request id is never 0). */
-    private static int messageBytes(long requestId, MessageEnvelope envelope) {
-        return CodedOutputStream.computeInt64Size(ProduceMessage.REQUEST_ID_FIELD_NUMBER, requestId)
-                + CodedOutputStream.computeMessageSize(ProduceMessage.MESSAGE_FIELD_NUMBER, envelope);
+        /** Room for {@code capacity} appends, the first as request {@code firstRequestId}. */
+        Appends(long firstRequestId, int capacity) {
+            this.firstRequestId = firstRequestId;
+            this.envelopes = new MessageEnvelope[capacity];
+            this.messageBytes = new int[capacity];
+        }
+
+        /**
+         * The bytes {@code envelope} adds to a batch as the next request: what
+         * {@code CodedOutputStream.computeMessageSize(MESSAGES_FIELD_NUMBER, message)} gives for its
+         * {@code ProduceMessage}, from the envelope's cached size.
+         */
+        int sizeOfNext(MessageEnvelope envelope) {
+            int m = CodedOutputStream.computeInt64Size(ProduceMessage.REQUEST_ID_FIELD_NUMBER, firstRequestId + count)
+                    + CodedOutputStream.computeMessageSize(ProduceMessage.MESSAGE_FIELD_NUMBER, envelope);
+            nextMessageBytes = m;
+            return CodedOutputStream.computeTagSize(BATCH_MESSAGES) + CodedOutputStream.computeUInt32SizeNoTag(m) + m;
+        }
+
+        /** Takes {@code envelope}, just sized by {@link #sizeOfNext} as {@code entryBytes}. */
+        void add(MessageEnvelope envelope, int entryBytes) {
+            envelopes[count] = envelope;
+            messageBytes[count] = nextMessageBytes;
+            count++;
+            batchBytes += entryBytes;
+        }
+
+        int count() {
+            return count;
+        }
+
+        /** The request; the arrays are kept, not copied, and nothing may be added afterwards. */
+        OutgoingProduce request() {
+            if (count == 0) {
+                throw new IllegalStateException("a produce request carries at least one append");
+            }
+            return new OutgoingProduce(this);
+        }
     }
 
     /** Appends it carries (0 for an open). */
     int appendCount() {
-        return envelopes == null ? 0 : envelopes.length;
+        return count;
     }
 
     /** Its encoded size. */
@@ -120,7 +159,7 @@ final class OutgoingProduce {
             built.writeTo(out);
             return;
         }
-        if (envelopes.length == 1) {
+        if (count == 1) {
             out.writeTag(MESSAGE, LENGTH_DELIMITED);
             out.writeUInt32NoTag(bodyBytes);
             writeMessage(out, firstRequestId, envelopes[0]);
@@ -128,9 +167,9 @@ final class OutgoingProduce {
         }
         out.writeTag(BATCH, LENGTH_DELIMITED);
         out.writeUInt32NoTag(bodyBytes);
-        for (int i = 0; i < envelopes.length; i++) {
+        for (int i = 0; i < count; i++) {
             out.writeTag(BATCH_MESSAGES, LENGTH_DELIMITED);
-            out.writeUInt32NoTag(messageBytes(firstRequestId + i, envelopes[i]));
+            out.writeUInt32NoTag(messageBytes[i]);
             writeMessage(out, firstRequestId + i, envelopes[i]);
         }
     }

@@ -21,7 +21,6 @@ import io.tidelog.proto.ProduceResults;
 import io.tidelog.proto.StreamingNodeGrpc;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -308,14 +307,13 @@ final class ResumableProducer implements AutoCloseable {
                 }
             }
             int room = Math.min(MAX_BATCH_MESSAGES, config.maxInFlightPerPchannel() - s.inFlight.size());
-            MessageEnvelope[] batch = new MessageEnvelope[Math.min(room, queue.size())];
-            long first = nextRequestId;
-            int n = 0;
+            int max = Math.min(room, queue.size());
+            OutgoingProduce.Appends batch = new OutgoingProduce.Appends(nextRequestId, max);
             long bytes = 0;
-            while (n < batch.length) {
+            while (batch.count() < max) {
                 PendingAppend a = queue.peek();
-                int size = OutgoingProduce.batchEntryBytes(nextRequestId, a.envelope);
-                if (n > 0 && (bytes + size > MAX_BATCH_BYTES
+                int size = batch.sizeOfNext(a.envelope);
+                if (batch.count() > 0 && (bytes + size > MAX_BATCH_BYTES
                         || s.inFlight.bytes + a.bytes > config.maxInFlightBytesPerPchannel())) {
                     break;
                 }
@@ -324,10 +322,10 @@ final class ResumableProducer implements AutoCloseable {
                 a.sent = true;
                 a.requestId = nextRequestId++;
                 s.inFlight.add(a);
-                batch[n++] = a.envelope;
+                batch.add(a.envelope, size);
                 bytes += size;
             }
-            s.call.onNext(OutgoingProduce.appends(first, n == batch.length ? batch : Arrays.copyOf(batch, n)));
+            s.call.onNext(batch.request());
         }
     }
 

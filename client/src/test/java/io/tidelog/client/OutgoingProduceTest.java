@@ -64,11 +64,14 @@ class OutgoingProduceTest {
             assertThat(drained(request)).isEqualTo(expected.toByteArray());
             assertThat(read(request)).isEqualTo(expected.toByteArray());
             assertThat(ProduceRequest.parseFrom(request.toByteArray())).isEqualTo(expected);
+            OutgoingProduce.Appends gathered = new OutgoingProduce.Appends(first, count + 5);
             for (int i = 0; i < count; i++) {
                 ProduceMessage m = ProduceMessage.newBuilder().setRequestId(first + i).setMessage(envelopes[i]).build();
-                assertThat(OutgoingProduce.batchEntryBytes(first + i, envelopes[i]))
-                        .isEqualTo(CodedOutputStream.computeMessageSize(ProduceBatch.MESSAGES_FIELD_NUMBER, m));
+                int size = gathered.sizeOfNext(envelopes[i]);
+                assertThat(size).isEqualTo(CodedOutputStream.computeMessageSize(ProduceBatch.MESSAGES_FIELD_NUMBER, m));
+                gathered.add(envelopes[i], size);
             }
+            assertThat(gathered.request().toByteArray()).as("gathered into a larger array").isEqualTo(expected.toByteArray());
         }
     }
 
