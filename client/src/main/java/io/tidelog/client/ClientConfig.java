@@ -12,7 +12,7 @@ import java.util.List;
 record ClientConfig(List<String> targets, Duration appendTimeout, MessageLimits limits, boolean idempotentAppends,
         int maxInFlightPerPchannel,
         long maxInFlightBytesPerPchannel, int maxQueuedPerPchannel, long maxQueuedBytesPerPchannel, Duration backoffInitial, Duration backoffMax,
-        Duration openTimeout) {
+        Duration openTimeout, Duration linger) {
 
     ClientConfig {
         targets = List.copyOf(targets);

@@ -1,52 +1,66 @@
 package io.tidelog.client;
 
+import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
-import io.tidelog.message.MessageIds;
-import io.tidelog.proto.AppendResultProto;
 import io.tidelog.proto.MessageEnvelope;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
 
 /**
  * One append on its way: queued (not sent), then in flight on one stream, then finished. Every field but the
- * final ones is guarded by the lock of the {@link ResumableProducer} that holds it.
+ * final ones is guarded by the lock of the {@link ResumableProducer} that holds it; the outcome is set under
+ * that lock by {@link #succeed} or {@link #fail} and handed to the future by {@link #complete} once the lock
+ * is released, on the same thread.
  */
 final class PendingAppend {
     final long seq;
     final MessageEnvelope envelope;
     final int bytes;
+    /** When it was accepted ({@link System#nanoTime()}): its linger and its deadline count from here. */
+    final long acceptedNanos;
     final CompletableFuture<Appended> result;
-    ScheduledFuture<?> timeout;
     /** Sent on a stream: from then on its outcome is unknown until answered. */
     boolean sent;
     /** Its request id on the stream it was last sent on (meaningful while {@link #sent}). */
     long requestId;
-    /** Its future was (or is about to be) completed; it is in no queue and no stream any more. */
+    /** Its outcome was set; it is in no queue and no stream any more. */
     boolean finished;
+    private Appended value;
+    private StreamingException error;
 
-    PendingAppend(long seq, MessageEnvelope envelope, int bytes, CompletableFuture<Appended> result) {
+    PendingAppend(long seq, MessageEnvelope envelope, int bytes, long acceptedNanos, CompletableFuture<Appended> result) {
         this.seq = seq;
         this.envelope = envelope;
         this.bytes = bytes;
+        this.acceptedNanos = acceptedNanos;
         this.result = result;
     }
 
-    /** Marks it finished and returns the completion, to run once the producer's lock is released. */
-    Runnable succeed(AppendResultProto r) {
+    /** Records a success (the node's answer, decoded); {@link #complete} hands it to the future. */
+    void succeed(MessageId id, long timeTick, MessageId lastConfirmedId, long txnId, List<Long> flushedSegmentIds) {
         finish();
-        Appended a = new Appended(envelope.getVchannel(), MessageIds.fromProto(r.getId()), r.getTimeTick(),
-                MessageIds.fromProto(r.getLastConfirmedId()), r.getTxnId(), r.getFlushedSegmentIdsList());
-        return () -> result.complete(a);
+        value = new Appended(envelope.getVchannel(), id, timeTick, lastConfirmedId, txnId, flushedSegmentIds);
     }
 
-    /** Marks it finished and returns the failure, to run once the producer's lock is released. */
-    Runnable fail(StreamingException e) {
+    /** Records a failure; {@link #complete} hands it to the future. */
+    void fail(StreamingException e) {
         finish();
-        return () -> result.completeExceptionally(e);
+        error = e;
     }
 
     private void finish() {
+        if (finished) {
+            throw new IllegalStateException("append " + seq + " (request " + requestId + ") finished twice");
+        }
         finished = true;
-        ClientContext.cancel(timeout);
+    }
+
+    /** Completes the future with the recorded outcome; called once, outside the producer's lock. */
+    void complete() {
+        if (error != null) {
+            result.completeExceptionally(error);
+        } else {
+            result.complete(value);
+        }
     }
 }

@@ -1,9 +1,12 @@
 package io.tidelog.client;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.ManagedChannelBuilder;
 import io.tidelog.common.Closeables;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.HostPort;
+import io.tidelog.common.Settings;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.MessageKind;
 import io.tidelog.message.MessageLimits;
@@ -14,7 +17,9 @@ import io.tidelog.proto.DrainNodeRequest;
 import io.tidelog.proto.DrainNodeResponse;
 import io.tidelog.proto.GetStatusRequest;
 import io.tidelog.proto.MessageEnvelope;
+import io.tidelog.proto.MessageHeader;
 import io.tidelog.proto.MessageType;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,7 +91,8 @@ import java.util.function.Function;
  * <p><b>Threads.</b> Thread-safe. gRPC callbacks run on the client's executor (see {@link Builder#executor}),
  * and futures complete there, or on the calling thread for immediate failures: callbacks attached to them
  * should not block (use the {@code *Async} variants to move work elsewhere). One timer thread handles timeouts
- * and backoffs and hands all work to the executor.
+ * (one deadline sweep per pchannel, not a timer per append), backoffs and lingers, and hands all work to the
+ * executor.
  *
  * <p><b>Lifecycle.</b> {@link #close()} closes consumers, producers (failing their pending appends as above),
  * the assignment watch, the channels, the timer and the executor (if the client made it), in that order, the
@@ -101,6 +107,14 @@ public final class StreamingClient implements AutoCloseable {
     private final AssignmentWatcher assignments;
     private final ClientContext ctx;
     private final ConcurrentHashMap<String, ResumableProducer> producers = new ConcurrentHashMap<>();
+    /**
+     * Vchannels whose name was checked, with the producer of their pchannel: appends to them skip parsing the name.
+     * At most {@link #MAX_ROUTES}; names beyond that are parsed on every append.
+     */
+    private final ConcurrentHashMap<String, ResumableProducer> routes = new ConcurrentHashMap<>();
+    private static final int MAX_ROUTES = 10_000;
+    /** The header of every {@code RAW} message (it has no fields). */
+    private static final MessageHeader RAW_HEADER = MutableMessage.builder(MessageType.RAW, "raw_header").build().header();
     private final Set<ResumableConsumer> consumers = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     /** Prefix of the keys {@link Builder#idempotentAppends} gives: random per client, so clients never collide. */
@@ -149,11 +163,17 @@ public final class StreamingClient implements AutoCloseable {
      * steps of a {@link Txn}). Fails as {@link #append} says.
      */
     CompletableFuture<Appended> send(MessageEnvelope envelope, int bytes) {
+        String vchannel = envelope.getVchannel();
+        ResumableProducer p = routes.get(vchannel);
         String pchannel;
-        try {
-            pchannel = Vchannels.pchannelOf(envelope.getVchannel());
-        } catch (StreamingException e) {
-            return CompletableFuture.failedFuture(e);
+        if (p != null) {
+            pchannel = p.pchannel();
+        } else {
+            try {
+                pchannel = Vchannels.pchannelOf(vchannel);
+            } catch (StreamingException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
         if (closed) {
             return CompletableFuture.failedFuture(StreamingException.onShutdown("the client is closed"));
@@ -161,17 +181,26 @@ public final class StreamingClient implements AutoCloseable {
         if (assignments.isMissing(pchannel)) {
             return CompletableFuture.failedFuture(assignments.notFound(pchannel));
         }
-        ResumableProducer p = producers.computeIfAbsent(pchannel, pc -> new ResumableProducer(pc, ctx));
+        if (p == null) {
+            p = producers.computeIfAbsent(pchannel, pc -> new ResumableProducer(pc, ctx));
+            if (routes.size() < MAX_ROUTES) {
+                routes.putIfAbsent(vchannel, p);
+            }
+        }
         if (closed) {
             p.close(); // close() may have passed it by: it fails this append with ON_SHUTDOWN
         }
         MessageEnvelope sent = envelope;
         int size = bytes;
         if (config.idempotentAppends() && sent.getIdempotencyKey().isEmpty()) {
-            sent = sent.toBuilder().setIdempotencyKey(clientId + "/" + keySequence.incrementAndGet()).build();
+            sent = sent.toBuilder().setIdempotencyKey(nextIdempotencyKey()).build();
             size = sent.getSerializedSize();
         }
         return p.append(sent, size);
+    }
+
+    private String nextIdempotencyKey() {
+        return clientId + "/" + keySequence.incrementAndGet();
     }
 
     /**
@@ -236,21 +265,76 @@ public final class StreamingClient implements AutoCloseable {
         return await(appendAll(vchannel, messages));
     }
 
-    /** Appends a {@code RAW} message carrying {@code payload}; see {@link #append}. */
+    /**
+     * Appends a {@code RAW} message carrying {@code payload}; see {@link #append}.
+     *
+     * <p>The array is wrapped, not copied: it is sent from where it is, so the caller must not change it until
+     * the returned future completes (the message would then carry whatever the array held when it was sent, and
+     * its size as checked). Reusing one unchanging array for many appends is fine. To hand over a copy, pass
+     * {@code payload.clone()}.
+     */
     public CompletableFuture<Appended> appendRaw(String vchannel, byte[] payload) {
         return appendRaw(vchannel, payload, Map.of());
     }
 
-    /** Appends a {@code RAW} message carrying {@code payload} and application {@code properties}; see {@link #append}. */
+    /**
+     * Appends a {@code RAW} message carrying {@code payload} and application {@code properties}; see {@link #append}.
+     * The array is wrapped, not copied, as {@link #appendRaw(String, byte[])} says.
+     */
     public CompletableFuture<Appended> appendRaw(String vchannel, byte[] payload, Map<String, String> properties) {
-        MutableMessage m;
-        try {
-            m = MutableMessage.builder(MessageType.RAW, vchannel).payload(payload).properties(properties)
-                    .limits(config.limits()).build();
-        } catch (StreamingException e) {
-            return CompletableFuture.failedFuture(e);
+        return appendRawWrapped(vchannel, UnsafeByteOperations.unsafeWrap(Objects.requireNonNull(payload, "payload")),
+                properties);
+    }
+
+    /**
+     * Appends a {@code RAW} message carrying the remaining bytes of {@code payload} (from its position to its
+     * limit, as they are when this is called; the buffer's position is left as it is); see {@link #append}.
+     *
+     * <p>The buffer's content is wrapped, not copied: the caller must not change those bytes until the returned
+     * future completes, as {@link #appendRaw(String, byte[])} says.
+     */
+    public CompletableFuture<Appended> appendRaw(String vchannel, ByteBuffer payload) {
+        return appendRaw(vchannel, payload, Map.of());
+    }
+
+    /**
+     * {@link #appendRaw(String, ByteBuffer)} with application {@code properties}; the bytes are wrapped, not
+     * copied.
+     */
+    public CompletableFuture<Appended> appendRaw(String vchannel, ByteBuffer payload, Map<String, String> properties) {
+        return appendRawWrapped(vchannel, UnsafeByteOperations.unsafeWrap(Objects.requireNonNull(payload, "payload")),
+                properties);
+    }
+
+    /**
+     * A {@code RAW} append of a payload the caller promised not to change. Without properties, to a vchannel
+     * whose name checks (or was checked before), the envelope is built directly, with its idempotency key if the
+     * client gives keys: the same envelope the message builder makes, checked for size the same way.
+     */
+    private CompletableFuture<Appended> appendRawWrapped(String vchannel, ByteString payload, Map<String, String> properties) {
+        Objects.requireNonNull(properties, "properties");
+        if (vchannel == null || !properties.isEmpty()
+                || (!routes.containsKey(vchannel) && !Vchannels.isValidVchannel(vchannel))) {
+            MutableMessage m;
+            try {
+                m = MutableMessage.builder(MessageType.RAW, vchannel).payload(payload).properties(properties)
+                        .limits(config.limits()).build();
+            } catch (StreamingException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return append(m);
         }
-        return append(m);
+        MessageEnvelope.Builder b = MessageEnvelope.newBuilder().setType(MessageType.RAW).setVchannel(vchannel)
+                .setHeader(RAW_HEADER).setPayload(payload);
+        if (config.idempotentAppends()) {
+            b.setIdempotencyKey(nextIdempotencyKey());
+        }
+        MessageEnvelope envelope = b.build();
+        int size = envelope.getSerializedSize();
+        if (size > config.limits().maxMessageBytes()) {
+            return CompletableFuture.failedFuture(tooLarge(size));
+        }
+        return send(envelope, size);
     }
 
     /**
@@ -455,6 +539,17 @@ public final class StreamingClient implements AutoCloseable {
         Closeables.closeAll(order);
     }
 
+    /** The state of {@code pchannel}'s producer ({@code IDLE}, {@code OPEN}, ...), or null if it has none: for tests. */
+    String producerState(String pchannel) {
+        ResumableProducer p = producers.get(pchannel);
+        return p == null ? null : p.state();
+    }
+
+    /** Tasks waiting on the client's timer (timeouts, backoffs, lingers): for tests. */
+    int scheduledTimerTasks() {
+        return timer.getQueue().size();
+    }
+
     private void assignmentsChanged() {
         producers.values().forEach(ResumableProducer::assignmentsChanged);
         consumers.forEach(ResumableConsumer::assignmentsChanged);
@@ -468,9 +563,13 @@ public final class StreamingClient implements AutoCloseable {
         }
         int size = m.serializedSize();
         if (size > config.limits().maxMessageBytes()) {
-            throw StreamingException.invalidArgument("message of " + size + " bytes exceeds the maximum message size"
-                    + " of " + config.limits().maxMessageBytes() + " bytes (" + MessageLimits.MAX_BYTES_KEY + ")");
+            throw tooLarge(size);
         }
+    }
+
+    private StreamingException tooLarge(int size) {
+        return StreamingException.invalidArgument("message of " + size + " bytes exceeds the maximum message size"
+                + " of " + config.limits().maxMessageBytes() + " bytes (" + MessageLimits.MAX_BYTES_KEY + ")");
     }
 
     static <T> T await(CompletableFuture<T> f) {
@@ -529,6 +628,14 @@ public final class StreamingClient implements AutoCloseable {
         public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofSeconds(5);
         /** How long a node may take to answer a produce stream's open before the client tries again. */
         public static final Duration DEFAULT_OPEN_TIMEOUT = Duration.ofSeconds(10);
+        /** Prefix of the keys {@link #properties} reads. */
+        public static final String PREFIX = "client.";
+        /** The key of {@link #linger} in {@link #properties}. */
+        public static final String LINGER_KEY = PREFIX + "linger";
+        /** Default of {@link #linger}: none, a batch goes as soon as the stream can take it. */
+        public static final Duration DEFAULT_LINGER = Duration.ZERO;
+        /** The longest {@link #linger}. */
+        public static final Duration MAX_LINGER = Duration.ofSeconds(1);
 
         private List<String> targets;
         private Duration appendTimeout = DEFAULT_APPEND_TIMEOUT;
@@ -540,6 +647,7 @@ public final class StreamingClient implements AutoCloseable {
         private Duration backoffInitial = DEFAULT_BACKOFF_INITIAL;
         private Duration backoffMax = DEFAULT_BACKOFF_MAX;
         private Duration openTimeout = DEFAULT_OPEN_TIMEOUT;
+        private Duration linger = DEFAULT_LINGER;
         private Executor executor;
         private Function<String, ManagedChannelBuilder<?>> channelBuilders;
 
@@ -649,6 +757,41 @@ public final class StreamingClient implements AutoCloseable {
         }
 
         /**
+         * How long a pchannel's appends may wait for more to share a request ({@code client.linger}; default 0,
+         * at most 1 s). With 0 an append goes as soon as the stream can take it: at once on an idle stream, else
+         * with whatever queued meanwhile. With more, a request that is not full (fewer appends or bytes than a
+         * request or the in-flight room takes) is sent once its oldest append has waited this long: fewer, larger
+         * requests at moderate rates, for up to this much more latency. Full requests never wait.
+         *
+         * @throws StreamingException {@code INVALID_ARGUMENT} for a negative linger or one above 1 s
+         */
+        public Builder linger(Duration linger) {
+            Objects.requireNonNull(linger, "linger");
+            if (linger.isNegative() || linger.compareTo(MAX_LINGER) > 0) {
+                throw StreamingException.invalidArgument("linger (" + LINGER_KEY + ") must lie in [0, "
+                        + MAX_LINGER.toMillis() + " ms], got " + linger.toMillis() + " ms");
+            }
+            this.linger = linger;
+            return this;
+        }
+
+        /**
+         * Sets the options given as properties, the way the server reads its configuration ({@link Settings}:
+         * durations as {@code 5ms}, {@code 1s} or plain milliseconds): {@value #LINGER_KEY} ({@link #linger}).
+         * Keys outside {@value #PREFIX} are ignored, so one map may configure several components; options whose
+         * key is absent keep their value.
+         *
+         * @throws StreamingException {@code INVALID_ARGUMENT} for a value out of range, or an unknown key under
+         *         {@value #PREFIX} (a typo must not pass silently)
+         */
+        public Builder properties(Map<String, String> properties) {
+            Settings s = new Settings(Objects.requireNonNull(properties, "properties"));
+            Duration l = s.duration(LINGER_KEY, linger, Duration.ZERO, MAX_LINGER);
+            s.rejectUnknown(PREFIX);
+            return linger(l);
+        }
+
+        /**
          * The executor of gRPC callbacks and future completions; the caller keeps ownership. Default: a cached
          * pool of daemon threads the client owns and shuts down on close.
          */
@@ -681,7 +824,7 @@ public final class StreamingClient implements AutoCloseable {
                 throw StreamingException.invalidArgument("the client needs a target: host:port of the coordinator");
             }
             return new ClientConfig(targets, appendTimeout, limits, idempotentAppends, maxInFlight, maxInFlightBytes, maxQueued, maxQueuedBytes,
-                    backoffInitial, backoffMax, openTimeout);
+                    backoffInitial, backoffMax, openTimeout, linger);
         }
 
         private static Duration positive(String what, Duration d) {

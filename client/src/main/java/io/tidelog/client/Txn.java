@@ -1,5 +1,6 @@
 package io.tidelog.client;
 
+import com.google.protobuf.UnsafeByteOperations;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.MessageKind;
@@ -119,16 +120,25 @@ public final class Txn implements AutoCloseable {
         return result;
     }
 
-    /** Appends a {@code RAW} message carrying {@code payload}; see {@link #append}. */
+    /**
+     * Appends a {@code RAW} message carrying {@code payload}; see {@link #append}. The array is wrapped, not
+     * copied: the caller must not change it until the returned future completes (as
+     * {@link StreamingClient#appendRaw(String, byte[])} says).
+     */
     public CompletableFuture<Appended> appendRaw(byte[] payload) {
         return appendRaw(payload, Map.of());
     }
 
-    /** Appends a {@code RAW} message carrying {@code payload} and application {@code properties}; see {@link #append}. */
+    /**
+     * Appends a {@code RAW} message carrying {@code payload} and application {@code properties}; see {@link #append}.
+     * The array is wrapped, not copied, as {@link #appendRaw(byte[])} says.
+     */
     public CompletableFuture<Appended> appendRaw(byte[] payload, Map<String, String> properties) {
         MutableMessage m;
         try {
-            m = MutableMessage.builder(MessageType.RAW, vchannel).payload(payload).properties(properties)
+            m = MutableMessage.builder(MessageType.RAW, vchannel)
+                    .payload(UnsafeByteOperations.unsafeWrap(Objects.requireNonNull(payload, "payload")))
+                    .properties(properties)
                     .limits(client.messageLimits()).build();
         } catch (StreamingException e) {
             synchronized (this) {

@@ -245,6 +245,7 @@ class AppendTest {
 
         nodeB.serve("p-1", 2);
         cluster.coordinator().assign("p-1", 2, "node-b", cluster.address("node-b"));
+        Await.until("the client drains node-a's stream", () -> "DRAINING".equals(client.producerState("p-1")));
         CompletableFuture<Appended> later = client.appendRaw("p-1_v", "after".getBytes(UTF_8));
         assertThat(f).as("its outcome is known only to node-a").isNotDone();
         assertThat(later).as("queued behind it").isNotDone();

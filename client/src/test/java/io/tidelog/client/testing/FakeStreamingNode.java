@@ -11,9 +11,12 @@ import io.tidelog.proto.ConsumeResponse;
 import io.tidelog.proto.ConsumeStarted;
 import io.tidelog.proto.DeliverPolicyProto;
 import io.tidelog.proto.ImmutableMessageProto;
+import io.tidelog.proto.AppendedRange;
 import io.tidelog.proto.MessageEnvelope;
+import io.tidelog.proto.MessageIdProto;
 import io.tidelog.proto.MessageType;
 import io.tidelog.proto.ProduceMessage;
+import io.tidelog.proto.ProduceOpen;
 import io.tidelog.proto.ProduceOpened;
 import io.tidelog.proto.ProduceRequest;
 import io.tidelog.proto.ProduceResponse;
@@ -35,6 +38,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * A streaming node for tests: serves the pchannels it is told to at their terms, over {@link FakeLog}s shared
@@ -61,7 +65,10 @@ public final class FakeStreamingNode extends StreamingNodeGrpc.StreamingNodeImpl
     private final AtomicLong consumeStalls = new AtomicLong();
     private volatile RuntimeException consumeFailure;
     private final AtomicLong produceOpens = new AtomicLong();
-    private volatile boolean holdResults;
+    private volatile Predicate<ProduceMessage> hold = m -> false;
+    private final List<ProduceOpen> produceOpenRequests = new CopyOnWriteArrayList<>();
+    private final Map<Long, MessageIdProto> rangeLastConfirmed = new ConcurrentHashMap<>();
+    private final AtomicLong rangesSent = new AtomicLong();
     private volatile Function<ProduceMessage, StreamingError> rejecter = m -> null;
     private final List<Integer> produceRequestSizes = Collections.synchronizedList(new ArrayList<>());
     private final AtomicLong consumeResponses = new AtomicLong();
@@ -83,7 +90,16 @@ public final class FakeStreamingNode extends StreamingNodeGrpc.StreamingNodeImpl
          * either as {@code result} or {@code results}; consumed batches of a random size up to the maximum, a
          * batch of one sent either as {@code message} or {@code batch}.
          */
-        MIXED
+        MIXED,
+        /**
+         * To a producer that opened with {@code accepts_ranges} (else as {@link #BATCHES}): the results of one
+         * request (or of one {@link #releaseHeld} per stream), in their order, cut into chunks of random sizes, one
+         * {@code results} response per chunk, in which each run of plain appends of consecutive requests is one
+         * {@code AppendedRange} (stamped with the last-confirmed id of its first append, see
+         * {@link #rangeLastConfirmed}) and every other result (errors, transaction steps) is sent per request.
+         * Consumed messages as {@link #BATCHES}.
+         */
+        RANGES
     }
 
     FakeStreamingNode(String nodeId, Function<String, FakeLog> logs) {
@@ -131,7 +147,34 @@ public final class FakeStreamingNode extends StreamingNodeGrpc.StreamingNodeImpl
 
     /** Hold produce results (nothing is appended) until {@link #releaseHeld}. */
     public void holdResults(boolean hold) {
-        this.holdResults = hold;
+        this.hold = m -> hold;
+    }
+
+    /** Hold the produce results of the messages {@code which} selects (nothing of them is appended) until {@link #releaseHeld}. */
+    public void holdWhere(Predicate<ProduceMessage> which) {
+        this.hold = which;
+    }
+
+    /** Every open of a produce stream received, refused ones included, in arrival order. */
+    public List<ProduceOpen> produceOpenRequests() {
+        return produceOpenRequests;
+    }
+
+    /** The last-confirmed id a range reported for request {@code requestId} ({@link Packing#RANGES}), or null. */
+    public MessageIdProto rangeLastConfirmed(long requestId) {
+        return rangeLastConfirmed.get(requestId);
+    }
+
+    /** {@code AppendedRange}s sent so far. */
+    public long rangesSent() {
+        return rangesSent.get();
+    }
+
+    /** Sends {@code response} on every open produce stream, as it is: for answers a node should not give. */
+    public void sendToProducers(ProduceResponse response) {
+        for (ProduceCall c : produceCalls) {
+            c.send(response);
+        }
     }
 
     /** Every message received on produce streams, in arrival order. */
@@ -240,6 +283,7 @@ public final class FakeStreamingNode extends StreamingNodeGrpc.StreamingNodeImpl
         final ServerCallStreamObserver<ProduceResponse> out;
         String pchannel;
         long term;
+        boolean acceptsRanges;
         boolean done;
 
         ProduceCall(ServerCallStreamObserver<ProduceResponse> out) {
@@ -249,12 +293,14 @@ public final class FakeStreamingNode extends StreamingNodeGrpc.StreamingNodeImpl
         @Override
         public void onNext(ProduceRequest request) {
             if (request.hasOpen()) {
+                produceOpenRequests.add(request.getOpen());
                 RuntimeException refused = ownership(request.getOpen().getPchannel(), request.getOpen().getTerm());
                 if (refused != null) {
                     fail(refused);
                     return;
                 }
                 pchannel = request.getOpen().getPchannel();
+                acceptsRanges = request.getOpen().getAcceptsRanges();
                 term = served.get(pchannel);
                 produceOpens.incrementAndGet();
                 send(ProduceResponse.newBuilder().setOpened(ProduceOpened.newBuilder().setPchannel(pchannel).setTerm(term)).build());
@@ -273,7 +319,7 @@ public final class FakeStreamingNode extends StreamingNodeGrpc.StreamingNodeImpl
                 }
                 if (rejected != null) {
                     results.add(ProduceResult.newBuilder().setRequestId(m.getRequestId()).setError(rejected).build());
-                } else if (holdResults) {
+                } else if (hold.test(m)) {
                     held.add(new Held(this, m));
                 } else {
                     results.add(append(m));
@@ -309,6 +355,18 @@ public final class FakeStreamingNode extends StreamingNodeGrpc.StreamingNodeImpl
                 case SINGLES -> results.forEach(r -> send(ProduceResponse.newBuilder().setResult(r).build()));
                 case BATCHES -> send(ProduceResponse.newBuilder()
                         .setResults(ProduceResults.newBuilder().addAllResults(results)).build());
+                case RANGES -> {
+                    if (!acceptsRanges) {
+                        send(ProduceResponse.newBuilder().setResults(ProduceResults.newBuilder().addAllResults(results)).build());
+                        return;
+                    }
+                    Random r = random;
+                    for (int i = 0; i < results.size(); ) {
+                        int n = 1 + r.nextInt(results.size() - i);
+                        send(ProduceResponse.newBuilder().setResults(packRanges(results.subList(i, i + n))).build());
+                        i += n;
+                    }
+                }
                 case MIXED -> {
                     Random r = random;
                     List<ProduceResult> shuffled = new ArrayList<>(results);
@@ -325,6 +383,44 @@ public final class FakeStreamingNode extends StreamingNodeGrpc.StreamingNodeImpl
                     }
                 }
             }
+        }
+
+        /** Runs of plain appends of consecutive requests as ranges, the other results one by one. */
+        ProduceResults packRanges(List<ProduceResult> chunk) {
+            ProduceResults.Builder out = ProduceResults.newBuilder();
+            AppendedRange.Builder run = null;
+            long next = 0;
+            MessageIdProto previousId = null;
+            long previousTick = 0;
+            for (ProduceResult r : chunk) {
+                AppendResultProto a = r.hasAppended() ? r.getAppended() : null;
+                boolean plain = a != null && a.getTxnId() == 0 && a.getFlushedSegmentIdsCount() == 0;
+                if (!plain) {
+                    out.addResults(r);
+                    continue;
+                }
+                if (run == null || r.getRequestId() != next) {
+                    if (run != null) {
+                        out.addAppended(run);
+                    }
+                    run = AppendedRange.newBuilder().setFirstRequestId(r.getRequestId())
+                            .setLastConfirmedId(a.getLastConfirmedId());
+                    previousId = MessageIdProto.getDefaultInstance();
+                    previousTick = 0;
+                    rangesSent.incrementAndGet();
+                }
+                run.addIdMajorDelta(a.getId().getMajor() - previousId.getMajor())
+                        .addIdMinorDelta(a.getId().getMinor() - previousId.getMinor())
+                        .addTimeTickDelta(a.getTimeTick() - previousTick);
+                rangeLastConfirmed.put(r.getRequestId(), run.getLastConfirmedId());
+                previousId = a.getId();
+                previousTick = a.getTimeTick();
+                next = r.getRequestId() + 1;
+            }
+            if (run != null) {
+                out.addAppended(run);
+            }
+            return out.build();
         }
 
         synchronized void send(ProduceResponse r) {
@@ -428,7 +524,7 @@ public final class FakeStreamingNode extends StreamingNodeGrpc.StreamingNodeImpl
                 Packing p = packing;
                 int max = switch (p) {
                     case SINGLES -> 1;
-                    case BATCHES -> consumeBatchMax;
+                    case BATCHES, RANGES -> consumeBatchMax;
                     case MIXED -> 1 + random.nextInt(consumeBatchMax);
                 };
                 List<ImmutableMessageProto> batch = new ArrayList<>();
