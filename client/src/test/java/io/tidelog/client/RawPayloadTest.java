@@ -32,16 +32,11 @@ class RawPayloadTest {
 
     @AfterEach
     void close() {
-        if (client != null) {
-            client.close();
-        }
         cluster.close();
     }
 
     StreamingClient client(Consumer<StreamingClient.Builder> options) {
-        StreamingClient.Builder b = cluster.clientBuilder();
-        options.accept(b);
-        client = b.build();
+        client = cluster.client(options);
         return client;
     }
 

@@ -29,6 +29,7 @@ public final class FakeCluster implements AutoCloseable {
     private final Map<String, String> addresses = new LinkedHashMap<>();
     private final Map<String, FakeLog> logs = new ConcurrentHashMap<>();
     private final Map<String, Server> servers = new LinkedHashMap<>();
+    private final java.util.List<StreamingClient> clients = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final boolean tcp;
     private final long baseTimeTick = System.currentTimeMillis() << 18;
 
@@ -135,8 +136,19 @@ public final class FakeCluster implements AutoCloseable {
         return tcp ? b : b.channelBuilders(InProcessChannelBuilder::forName);
     }
 
+    /** A client of this cluster ({@link #clientBuilder()} with {@code options} applied), closed with the cluster. */
+    public StreamingClient client(java.util.function.Consumer<StreamingClient.Builder> options) {
+        StreamingClient.Builder b = clientBuilder();
+        options.accept(b);
+        StreamingClient c = b.build();
+        clients.add(c);
+        return c;
+    }
+
+    /** Closes the clients made by {@link #client}, then stops the servers. */
     @Override
     public void close() {
+        clients.forEach(StreamingClient::close);
         servers.values().forEach(Server::shutdownNow);
         for (Server s : servers.values()) {
             try {

@@ -537,14 +537,15 @@ public final class FakeStreamingNode extends StreamingNodeGrpc.StreamingNodeImpl
                 if (batch.isEmpty()) {
                     continue;
                 }
+                // Counted before the send: an in-process receiver may see the messages before onNext returns.
+                consumeSent.addAndGet(batch.size());
+                consumeResponses.incrementAndGet();
                 if (batch.size() == 1 && (p == Packing.SINGLES || (p == Packing.MIXED && random.nextBoolean()))) {
                     out.onNext(ConsumeResponse.newBuilder().setMessage(batch.get(0)).build());
                 } else {
                     out.onNext(ConsumeResponse.newBuilder().setBatch(ConsumeBatch.newBuilder().addAllMessages(batch))
                             .build());
                 }
-                consumeSent.addAndGet(batch.size());
-                consumeResponses.incrementAndGet();
             }
         }
 
