@@ -36,14 +36,16 @@ import java.util.concurrent.CompletableFuture;
  * gets one result per message, as it asked. Every other message goes through {@link StreamingWal#append} alone, in
  * its place in the order.
  *
- * <p><b>Threads.</b> Requests arrive on the transport's thread (the produce call runs on a direct executor: no
- * hand-off between the socket and the WAL); outcomes arrive on the WAL backend's thread, which sends them at once:
- * the one that finds results queued sends them all in one response, so a busy stream pays one gRPC message per
- * acknowledgement, and a round trip crosses two threads (transport → WAL writer → transport).
+ * <p><b>Threads.</b> Requests arrive on the server's executor, never on a transport thread: a backend's append may
+ * wait (the local disk's queue when full, a Kafka producer's metadata or buffer), and a transport thread that waits
+ * stalls every call it carries, the node's heartbeats and its meta-store session included (a kafka chaos run lost
+ * every node's session that way). Outcomes arrive on the WAL backend's thread, which sends them at once: the one
+ * that finds results queued sends them all in one response, so a busy stream pays one gRPC message per
+ * acknowledgement. A round trip crosses three threads: transport → executor → WAL writer → transport.
  *
- * <p><b>Flow control.</b> The transport's thread must never wait for the disk, so the stream reads its next request
- * only while it has less than {@value #WINDOW_BYTES} bytes of appends in flight; acknowledgements open the window
- * again. A client that sends more waits in its own buffers (HTTP/2 flow control), not in the server's threads.
+ * <p><b>Flow control.</b> The stream reads its next request only while it has less than {@value #WINDOW_BYTES} bytes
+ * of appends in flight; acknowledgements open the window again. A client that sends more waits in its own buffers
+ * (HTTP/2 flow control), not in the server's memory.
  */
 final class ProduceSession implements StreamObserver<ProduceRequestFrame> {
     /** Bytes of appends in flight past which the stream stops reading requests until acknowledgements come. */

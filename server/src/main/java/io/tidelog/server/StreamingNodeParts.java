@@ -154,7 +154,6 @@ final class StreamingNodeParts implements AutoCloseable {
 
     /** Adds the node's services ({@code StreamingNode} with its subscriptions) to a server not yet built. */
     void addServices(NettyServerBuilder server) {
-        server.callExecutor(StreamingNodeService.PRODUCE_ON_TRANSPORT);
         server.addService(new StreamingNodeService(wals, limits, consumers, maxConsumers,
                 new SubscriptionRpcs(wals, retention.subscriptions(), consumers)).definition());
     }

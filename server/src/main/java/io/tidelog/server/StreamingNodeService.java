@@ -54,8 +54,8 @@ import org.slf4j.LoggerFactory;
  * The streaming node's gRPC face: produce streams append to the {@link WalManager}'s WALs, consume
  * streams tail them.
  *
- * <p>Threads: a produce stream ({@link ProduceSession}) runs on the transport's threads and answers from the WAL's
- * writer thread (its call must be given a direct executor: {@link #PRODUCE_ON_TRANSPORT}). Each consume stream gets a thread of {@code consumers} that
+ * <p>Threads: a produce stream ({@link ProduceSession}) runs on the server's executor and answers from the WAL's
+ * writer thread. Each consume stream gets a thread of {@code consumers} that
  * polls its scanner and sends only when the client is ready to receive (flow control), so a slow
  * consumer holds no more than one message in the server.
  */
@@ -104,18 +104,6 @@ final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase
 
     // ------------------------------------------------------------------ produce
 
-    /**
-     * Runs produce calls on the transport's thread (no hand-off between the socket and the WAL, see
-     * {@link ProduceSession}), every other call on the server's executor.
-     */
-    static final io.grpc.ServerCallExecutorSupplier PRODUCE_ON_TRANSPORT = new io.grpc.ServerCallExecutorSupplier() {
-        @Override
-        public <ReqT, RespT> Executor getExecutor(io.grpc.ServerCall<ReqT, RespT> call, io.grpc.Metadata headers) {
-            return call.getMethodDescriptor().getFullMethodName()
-                    .equals(StreamingNodeGrpc.getProduceMethod().getFullMethodName())
-                    ? com.google.common.util.concurrent.MoreExecutors.directExecutor() : null;
-        }
-    };
 
     /**
      * The service to serve (never {@link #bindService()} alone): as generated, except its produce method, which reads requests as {@link ProduceRequestFrame}s
