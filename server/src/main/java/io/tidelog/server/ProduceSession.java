@@ -121,12 +121,12 @@ final class ProduceSession implements StreamObserver<ProduceRequestFrame> {
             return;
         }
         List<MutableMessage> run = new ArrayList<>(messages.size());
-        long runFirst = 0;
+        long runFirst = 0; // the request id of run's first message
         for (ProduceMessageFrame m : messages) {
             long requestId = m.getRequestId();
             StreamingException end = ending;
             if (end != null) {
-                runFirst = submitRun(run, runFirst);
+                submitRun(run, runFirst);
                 queueError(requestId, end);
                 continue;
             }
@@ -137,29 +137,25 @@ final class ProduceSession implements StreamObserver<ProduceRequestFrame> {
                 MessageKind.checkProducible(message.type());
                 plain = wal.isPlain(message);
             } catch (RuntimeException e) {
-                runFirst = submitRun(run, runFirst);
+                submitRun(run, runFirst);
                 queueError(requestId, e);
                 continue;
             }
             if (!MessageKind.isPchannelWide(message.type())) {
                 checkedVchannel = message.vchannel();
             }
-            if (plain && run.size() == MAX_RUN) {
-                runFirst = submitRun(run, runFirst);
-            }
-            if (plain && (run.isEmpty() || requestId == runFirst + run.size())) {
-                if (run.isEmpty()) {
-                    runFirst = requestId;
-                }
-                run.add(message);
-            } else if (plain) {
+            if (!plain) {
                 submitRun(run, runFirst);
-                runFirst = requestId;
-                run.add(message);
-            } else {
-                runFirst = submitRun(run, runFirst);
                 appendOne(requestId, message);
+                continue;
             }
+            if (run.size() == MAX_RUN || (!run.isEmpty() && requestId != runFirst + run.size())) {
+                submitRun(run, runFirst);
+            }
+            if (run.isEmpty()) {
+                runFirst = requestId;
+            }
+            run.add(message);
         }
         submitRun(run, runFirst);
         endIfDone();
@@ -178,10 +174,10 @@ final class ProduceSession implements StreamObserver<ProduceRequestFrame> {
         }
     }
 
-    /** Sends the run on (and empties it); returns 0, the first request id of the next run, not known yet. */
-    private long submitRun(List<MutableMessage> run, long first) {
+    /** Sends the run on, if any, and empties it; {@code first} is the request id of its first message. */
+    private void submitRun(List<MutableMessage> run, long first) {
         if (run.isEmpty()) {
-            return 0;
+            return;
         }
         List<MutableMessage> messages = List.copyOf(run);
         run.clear();
@@ -195,7 +191,7 @@ final class ProduceSession implements StreamObserver<ProduceRequestFrame> {
             for (int i = 0; i < messages.size(); i++) {
                 appendOne(first + i, messages.get(i));
             }
-            return 0;
+            return;
         }
         long runBytes = bytes;
         started(runBytes);
@@ -210,7 +206,6 @@ final class ProduceSession implements StreamObserver<ProduceRequestFrame> {
             }
             completed(runBytes);
         });
-        return 0;
     }
 
     private void appendOne(long requestId, MutableMessage message) {

@@ -7,17 +7,13 @@ import io.tidelog.common.StreamingException;
 import io.tidelog.message.GrpcErrors;
 import io.tidelog.message.ImmutableMessage;
 import io.tidelog.message.MessageIds;
-import io.tidelog.message.MessageKind;
 import io.tidelog.message.MessageLimits;
-import io.tidelog.message.MutableMessage;
 import io.tidelog.message.Vchannels;
-import io.tidelog.node.AppendResult;
 import io.tidelog.node.StreamingWal;
 import io.tidelog.node.WalManager;
 import io.tidelog.node.recovery.Checkpoint;
 import io.tidelog.node.scan.MessageScanner;
 import io.tidelog.node.scan.ReadOptions;
-import io.tidelog.proto.AppendResultProto;
 import io.tidelog.proto.CommitSubscriptionRequest;
 import io.tidelog.proto.ConsumeBatch;
 import io.tidelog.proto.ConsumeRequest;
@@ -29,24 +25,17 @@ import io.tidelog.proto.DeliverPolicyProto;
 import io.tidelog.proto.ListSubscriptionsRequest;
 import io.tidelog.proto.ListSubscriptionsResponse;
 import io.tidelog.proto.MessageType;
-import io.tidelog.proto.ProduceMessage;
-import io.tidelog.proto.ProduceOpened;
 import io.tidelog.proto.ProduceRequestFrame;
 import io.tidelog.proto.ProduceResponse;
-import io.tidelog.proto.ProduceResult;
-import io.tidelog.proto.ProduceResults;
 import io.tidelog.proto.StreamingNodeGrpc;
 import io.tidelog.proto.SubscribeRequest;
 import io.tidelog.proto.SubscriptionInfo;
 import io.tidelog.wal.DeliverPolicy;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.EnumSet;
 import java.util.Set;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,11 +93,10 @@ final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase
 
     // ------------------------------------------------------------------ produce
 
-
     /**
-     * The service to serve (never {@link #bindService()} alone): as generated, except its produce method, which reads requests as {@link ProduceRequestFrame}s
-     * (the same wire form, envelopes kept as their bytes, parsed without copying payloads) into a
-     * {@link ProduceSession}.
+     * The service to serve (never {@link #bindService()} alone): as generated, except its produce method, which
+     * reads requests as {@link ProduceRequestFrame}s (the same wire form, envelopes kept as their bytes, parsed
+     * without copying payloads) into a {@link ProduceSession}.
      */
     io.grpc.ServerServiceDefinition definition() {
         io.grpc.ServerServiceDefinition generated = bindService();
