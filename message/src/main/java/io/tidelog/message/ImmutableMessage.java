@@ -5,6 +5,7 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
+import com.google.protobuf.UnsafeByteOperations;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
@@ -58,10 +59,23 @@ public final class ImmutableMessage implements BasicMessage {
      * @throws StreamingException {@code DATA_CORRUPTED} naming {@code id} if the bytes are not a valid message
      */
     public static ImmutableMessage decode(MessageId id, ByteBuffer record) {
+        return decode(id, CodedInputStream.newInstance(record.duplicate()));
+    }
+
+    /**
+     * Decodes the WAL record in {@code record[offset, offset + length)} appended at {@code id}; the message's
+     * bytes fields (its payload) are slices of {@code record}, not copies, so those bytes must never change.
+     *
+     * @throws StreamingException {@code DATA_CORRUPTED} naming {@code id} if the bytes are not a valid message
+     */
+    public static ImmutableMessage decodeShared(MessageId id, byte[] record, int offset, int length) {
+        return decode(id, UnsafeByteOperations.unsafeWrap(record, offset, length).newCodedInput());
+    }
+
+    private static ImmutableMessage decode(MessageId id, CodedInputStream in) {
         Objects.requireNonNull(id, "id");
         MessageEnvelope envelope;
         try {
-            CodedInputStream in = CodedInputStream.newInstance(record.duplicate());
             in.enableAliasing(true);
             envelope = MessageEnvelope.parseFrom(in);
         } catch (InvalidProtocolBufferException e) {

@@ -18,7 +18,7 @@ import java.util.Map;
  *                           (fencing and the first TimeTick)
  * @param checkpointInterval {@code node.checkpoint.interval} (10s): how often the recovery state of a
  *                           pchannel that changed is persisted (and its WAL truncated below the checkpoint)
- * @param checkpointDirtyMessages {@code node.checkpoint.dirty.messages} (100): persist sooner once this many
+ * @param checkpointDirtyMessages {@code node.checkpoint.dirty.messages} (10000): persist sooner once this many
  *                           messages were appended since the last persisted state
  * @param reopenBackoff      {@code node.reopen.backoff} (1s): a WAL that failed (a full disk, an append of
  *                           unknown outcome; not a fence) is reopened at its term this long after it failed,
@@ -58,7 +58,7 @@ public record NodeConfig(Duration timeTickInterval, long bufferCapacity, Duratio
                 s.duration(PREFIX + "buffer.keepalive", Duration.ofSeconds(30), Duration.ZERO, Duration.ofDays(1)),
                 s.duration(PREFIX + "open.timeout", Duration.ofSeconds(30), Duration.ofMillis(1), Duration.ofHours(1)),
                 s.duration(PREFIX + "checkpoint.interval", Duration.ofSeconds(10), Duration.ofMillis(10), Duration.ofHours(1)),
-                s.integer(PREFIX + "checkpoint.dirty.messages", 100, 1, 100_000_000),
+                s.integer(PREFIX + "checkpoint.dirty.messages", 10_000, 1, 100_000_000),
                 s.duration(PREFIX + "reopen.backoff", Duration.ofSeconds(1), Duration.ofMillis(1), Duration.ofHours(1)),
                 s.duration(PREFIX + "reopen.max.backoff", Duration.ofSeconds(10), Duration.ofMillis(1), Duration.ofHours(1)),
                 s.integer(PREFIX + "tso.batch", 10_000, 1, 100_000),

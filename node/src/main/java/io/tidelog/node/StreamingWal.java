@@ -386,7 +386,7 @@ public final class StreamingWal implements AutoCloseable {
             lastStoredTimeTick = tt;
         }
         appended.incrementAndGet();
-        buffer.append(tick.intoImmutable(id), record.length, true);
+        buffer.append(id, tick, true);
         return id;
     }
 
@@ -690,7 +690,7 @@ public final class StreamingWal implements AutoCloseable {
         }
         MessageId at = e.persisted ? e.id : lastConfirmed;
         ImmutableMessage published = e.message.intoImmutable(at);
-        buffer.append(published, e.bytes, e.persisted);
+        buffer.append(at, e.message, e.persisted);
         state.apply(published, PchannelState.Phase.LIVE);
         for (WalExtension x : extensions) {
             try {
@@ -731,7 +731,7 @@ public final class StreamingWal implements AutoCloseable {
             MessageId id = r.ids[i];
             long tt = r.firstTimeTick + i;
             ImmutableMessage published = r.run[i].intoImmutable(id);
-            buffer.append(published, r.sizes[i], true);
+            buffer.append(id, r.run[i], true);
             state.apply(published, PchannelState.Phase.LIVE);
             for (WalExtension x : extensions) {
                 try {

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p><b>Locks.</b> {@code writeLock} serialises everything that changes the files: fencing (a new
- * term), each batch write with its term check and fdatasync, sealing, rolling and truncation. A batch
+ * term), each batch write with its term check and fdatasync, sealing, rolling and truncation (whose files are
+ * removed after it, see {@link #truncate}). A batch
  * is written only while its writer's term is the current term, under this lock, so a fenced writer can
  * never get a byte onto the disk after the fence. {@code endLock} guards only the published durable
  * end, which scanners wait on; it is taken inside {@code writeLock}, never the other way round.
@@ -423,8 +424,15 @@ final class SegmentLog implements AutoCloseable {
     /**
      * Removes every segment wholly before {@code upTo} (recycling the files). Only the writer of the
      * current term may truncate.
+     *
+     * <p>The segments leave the log under {@code writeLock}; their files are recycled or deleted, and the
+     * directory synced, after it is released: each of those takes milliseconds on some disks (an unlink with
+     * online discard, a journal commit), and every batch write waits for {@code writeLock}. After a burst,
+     * one truncation may remove tens of segments. A truncation is durable only once the directory is synced, under the lock or not: a crash
+     * before that leaves the files as a crash before this call would.
      */
     void truncate(long writerTerm, MessageId upTo) {
+        List<Segment> removed = new ArrayList<>();
         writeLock.lock();
         try {
             checkWriter(writerTerm);
@@ -433,23 +441,27 @@ final class SegmentLog implements AutoCloseable {
                 throw StreamingException.invalidArgument("pchannel " + pchannel + ": cannot truncate to " + upTo
                         + ", beyond the end of the log (" + end + ")");
             }
-            boolean removed = false;
             for (Map.Entry<Long, Segment> e : segments.headMap(target.segment()).entrySet()) {
                 Segment seg = e.getValue();
                 firstIndex = seg.index + 1;
                 segments.remove(seg.index);
-                seg.channel.close();
-                pool.recycle(seg.path);
-                removed = true;
+                removed.add(seg);
             }
-            if (removed) {
-                Fsync.directory(dir);
-                LOG.debug("pchannel {}: truncated below segment {}", pchannel, firstIndex);
-            }
-        } catch (IOException e) {
-            throw StreamingException.inner("pchannel " + pchannel + ": truncation to " + upTo + " failed", e);
         } finally {
             writeLock.unlock();
+        }
+        if (removed.isEmpty()) {
+            return;
+        }
+        try {
+            for (Segment seg : removed) {
+                seg.channel.close();
+                pool.recycle(seg.path);
+            }
+            Fsync.directory(dir);
+            LOG.debug("pchannel {}: truncated below segment {}", pchannel, removed.get(removed.size() - 1).index + 1);
+        } catch (IOException e) {
+            throw StreamingException.inner("pchannel " + pchannel + ": truncation to " + upTo + " failed", e);
         }
     }
 
