@@ -22,7 +22,7 @@ import java.util.function.LongSupplier;
  * heap memory, plus a few numbers in parallel arrays; no object per entry. A reader gets its own copy of the
  * record, decoded. The buffer holds up to a capacity's worth of messages for seconds, so on the heap as
  * objects they would all survive young collections and be copied by each (measured: 40-80 MB copied per
- * young pause at 10 k msg/s of 1 KiB, pauses of 15-45 ms, the whole p99 of a produce). Chunks grow from
+ * young pause at 10 k msg/s of 1 KiB, pauses of 15-45 ms, most of the p99 of a produce). Chunks grow from
  * {@value #MIN_CHUNK} bytes to an eighth of the capacity (at most {@value #MAX_CHUNK}); a chunk of a
  * megabyte or more is a humongous object to G1, placed once and never copied. A full-size chunk whose last
  * entry is evicted is kept for reuse ({@value #SPARE_CHUNKS} at most), so a steady stream allocates none
