@@ -11,7 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -48,7 +50,7 @@ final class GroupCommitWriter implements AutoCloseable {
 
     /**
      * Records gathered for one write; its buffer has room for the batch header at 0. Each appender waits for its
-     * records, one ({@link #add}) or a run of them ({@link #addAll}).
+     * records, one ({@link #add}) or a run of them ({@link #reserveAll}, {@link #copyAll}).
      */
     private static final class PendingBatch {
         final ByteBuffer buffer;
@@ -56,6 +58,10 @@ final class GroupCommitWriter implements AutoCloseable {
         int[] offsets = new int[64];
         int records;
         int bytes;
+        /** Runs reserved and not yet copied; {@link #copyAll}. */
+        final AtomicInteger copying = new AtomicInteger();
+        volatile boolean writerWaiting;
+        volatile RuntimeException poisoned;
 
         PendingBatch(ByteBuffer buffer) {
             this.buffer = buffer;
@@ -76,14 +82,60 @@ final class GroupCommitWriter implements AutoCloseable {
             bytes += SegmentFormat.RECORD_HEADER_BYTES + payload.remaining();
         }
 
-        /** Writes the run's records straight into the buffer, each framed and checksummed where it lies. */
-        void addAll(Wal.RecordBatch run, int frames, CompletableFuture<MessageId[]> f) {
+        /**
+         * Reserves the room of the run's records, in order, after everything reserved before; {@link #copyAll}
+         * fills it. Under the writer's lock.
+         *
+         * @return where the run starts in the buffer
+         */
+        int reserveAll(Wal.RecordBatch run, int frames, CompletableFuture<MessageId[]> f) {
             waiters.add(new Waiter(records, run.count(), null, f));
+            int start = buffer.position();
+            int at = start;
             for (int i = 0; i < run.count(); i++) {
-                startRecord();
-                SegmentFormat.putRecord(buffer, run, i);
+                if (records == offsets.length) {
+                    offsets = java.util.Arrays.copyOf(offsets, offsets.length * 2);
+                }
+                offsets[records++] = at;
+                at += SegmentFormat.RECORD_HEADER_BYTES + run.size(i);
             }
+            buffer.position(at);
             bytes += frames;
+            copying.incrementAndGet();
+            return start;
+        }
+
+        /**
+         * Writes the run's records into the room {@link #reserveAll} gave them, each framed and checksummed where it
+         * lies. By the appender, outside the lock, so appenders copy in parallel and the writer never waits for a
+         * copy to take the next batch, only for the copies into that batch to end. A run that fails to write
+         * itself poisons the batch: none of its records is written, and all fail with {@code INVALID_ARGUMENT}
+         * (nothing written; the writer goes on).
+         */
+        void copyAll(Wal.RecordBatch run, int start, Thread writer) {
+            try {
+                ByteBuffer dst = buffer.duplicate().position(start);
+                for (int i = 0; i < run.count(); i++) {
+                    SegmentFormat.putRecord(dst, run, i);
+                }
+            } catch (RuntimeException e) {
+                poisoned = e;
+            } finally {
+                if (copying.decrementAndGet() == 0 && writerWaiting) {
+                    LockSupport.unpark(writer);
+                }
+            }
+        }
+
+        /** Returns once every reserved run is copied. By the writer thread, which holds the batch alone then. */
+        void awaitCopies() {
+            if (copying.get() == 0) {
+                return;
+            }
+            writerWaiting = true;
+            while (copying.get() > 0) {
+                LockSupport.parkNanos(this, 100_000);
+            }
         }
 
         boolean fits(int frameBytes) {
@@ -174,6 +226,8 @@ final class GroupCommitWriter implements AutoCloseable {
             frames += SegmentFormat.RECORD_HEADER_BYTES + length;
         }
         CompletableFuture<MessageId[]> f = new CompletableFuture<>();
+        PendingBatch into;
+        int start;
         lock.lock();
         try {
             StreamingException refused = queued.reserve(frames, this::refusal);
@@ -186,7 +240,8 @@ final class GroupCommitWriter implements AutoCloseable {
                 }
                 open = new PendingBatch(bufferFor(frames));
             }
-            open.addAll(run, frames, f);
+            into = open;
+            start = open.reserveAll(run, frames, f);
             if (open.buffer.capacity() > standardCapacity()) {
                 full.add(open); // a run over the batch size is a batch of its own
                 open = null;
@@ -195,6 +250,7 @@ final class GroupCommitWriter implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        into.copyAll(run, start, thread);
         return f;
     }
 
@@ -257,16 +313,23 @@ final class GroupCommitWriter implements AutoCloseable {
     private void write(PendingBatch batch) {
         assert Thread.currentThread() == thread : "only the writer thread writes the pchannel";
         ByteBuffer b = batch.buffer;
+        batch.awaitCopies();
         StreamingException failure = null;
         Position at = null;
-        try {
-            at = log.writeBatch(term, b, batch.records);
-        } catch (StreamingException e) {
-            failure = e;
+        if (batch.poisoned != null) {
+            failure = new StreamingException(ErrorCode.INVALID_ARGUMENT, "pchannel " + log.pchannel + ": a run of"
+                    + " records did not write what it announced (" + batch.poisoned.getMessage() + "); none of the "
+                    + batch.records + " records of its batch was written", batch.poisoned);
+        } else {
+            try {
+                at = log.writeBatch(term, b, batch.records);
+            } catch (StreamingException e) {
+                failure = e;
+            }
         }
         if (failure != null) {
             batch.failAll(failure);
-            if (failure.code() != ErrorCode.RESOURCE_EXHAUSTED) {
+            if (batch.poisoned == null && failure.code() != ErrorCode.RESOURCE_EXHAUSTED) {
                 becomeTerminal(failure);
             }
         } else {

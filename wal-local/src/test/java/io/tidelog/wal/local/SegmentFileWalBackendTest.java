@@ -67,6 +67,38 @@ class SegmentFileWalBackendTest {
     }
 
     @Test
+    void aRunThatWritesLessThanItAnnouncedFailsWithNothingWrittenAndTheWriterGoesOn() throws Exception {
+        try (SegmentFileWalBackend b = backend(); Wal wal = b.open(OpenOptions.readWrite("p", 1))) {
+            MessageId before = append(wal, 100, 1);
+            Wal.RecordBatch shortRun = new Wal.RecordBatch() {
+                @Override
+                public int count() {
+                    return 2;
+                }
+
+                @Override
+                public int size(int i) {
+                    return 64;
+                }
+
+                @Override
+                public void write(int i, ByteBuffer out) {
+                    out.put(new byte[i == 0 ? 64 : 10]); // the second record writes 10 of its 64 bytes
+                }
+            };
+            assertThatThrownBy(() -> wal.appendBatch(shortRun).get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(StreamingException.class)
+                    .satisfies(e -> {
+                        StreamingException cause = (StreamingException) e.getCause();
+                        assertThat(cause.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+                        assertThat(cause.code().isNothingWritten()).isTrue();
+                    });
+            MessageId after = append(wal, 100, 2);
+            assertThat(readAll(wal, DeliverPolicy.all())).extracting(LogRecord::id).containsExactly(before, after);
+        }
+    }
+
+    @Test
     void aSecondBackendOnTheSameDirectoryIsRefused() {
         try (SegmentFileWalBackend first = backend()) {
             assertThat(first.name()).isEqualTo("local");
