@@ -37,12 +37,19 @@ public final class Names {
 
     /** Whether {@code pchannel} is a well-formed pchannel name; {@code null} is not. */
     public static boolean isValidPchannel(String pchannel) {
-        if (pchannel == null || pchannel.isEmpty() || pchannel.length() > MAX_PCHANNEL_LENGTH
-                || pchannel.charAt(0) == '.') {
+        return pchannel != null && isValidPchannelPrefix(pchannel, pchannel.length());
+    }
+
+    /**
+     * Whether the first {@code length} characters of {@code name} are a well-formed pchannel name (a vchannel's
+     * pchannel part, checked in place: it runs for every message appended).
+     */
+    public static boolean isValidPchannelPrefix(String name, int length) {
+        if (length == 0 || length > MAX_PCHANNEL_LENGTH || name.charAt(0) == '.') {
             return false;
         }
-        for (int i = 0; i < pchannel.length(); i++) {
-            if (!isPchannelChar(pchannel.charAt(i))) {
+        for (int i = 0; i < length; i++) {
+            if (!isPchannelChar(name.charAt(i))) {
                 return false;
             }
         }

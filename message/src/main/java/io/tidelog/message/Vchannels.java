@@ -76,9 +76,11 @@ public final class Vchannels {
         if (!isValidVchannel(vchannel)) {
             return false;
         }
-        String suffix = vchannel.substring(vchannel.indexOf(Names.VCHANNEL_SEPARATOR) + 1);
-        int v = suffix.indexOf('v');
-        return v > 0 && v < suffix.length() - 1 && digits(suffix, 0, v) && digits(suffix, v + 1, suffix.length());
+        // checked in place: this runs for every message appended
+        int suffix = vchannel.indexOf(Names.VCHANNEL_SEPARATOR) + 1;
+        int v = vchannel.indexOf('v', suffix);
+        return v > suffix && v < vchannel.length() - 1 && digits(vchannel, suffix, v)
+                && digits(vchannel, v + 1, vchannel.length());
     }
 
     /**
@@ -106,7 +108,7 @@ public final class Vchannels {
         return true;
     }
 
-    /** What is wrong with {@code name} as a vchannel name, or {@code null} if nothing. */
+    /** What is wrong with {@code name} as a vchannel name, or {@code null} if nothing; allocates only then. */
     static String problem(String name) {
         if (name == null || name.isEmpty()) {
             return "vchannel name must not be empty";
@@ -119,9 +121,9 @@ public final class Vchannels {
         if (sep < 0) {
             return "vchannel name must look like <pchannel>_<suffix>, '" + name + "' has no '_'";
         }
-        String pchannel = name.substring(0, sep);
-        if (!Names.isValidPchannel(pchannel)) {
-            return "vchannel '" + name + "': its pchannel part '" + pchannel + "' must have " + Names.PCHANNEL_RULE;
+        if (!Names.isValidPchannelPrefix(name, sep)) {
+            return "vchannel '" + name + "': its pchannel part '" + name.substring(0, sep) + "' must have "
+                    + Names.PCHANNEL_RULE;
         }
         if (sep == name.length() - 1) {
             return "vchannel '" + name + "' has an empty suffix after '_'";
