@@ -22,13 +22,14 @@ import java.util.function.LongSupplier;
  * heap memory, plus a few numbers in parallel arrays; no object per entry. A reader gets its own copy of the
  * record, decoded. The buffer holds up to a capacity's worth of messages for seconds, so on the heap as
  * objects they would all survive young collections and be copied by each (measured: 40-80 MB copied per
- * young pause at 10 k msg/s of 1 KiB, pauses of 15-45 ms, most of the p99 of a produce). Chunks grow from
- * {@value #MIN_CHUNK} bytes to an eighth of the capacity (at most {@value #MAX_CHUNK}); a chunk of a
- * megabyte or more is a humongous object to G1, placed once and never copied. A full-size chunk whose last
- * entry is evicted is kept for reuse ({@value #SPARE_CHUNKS} at most), so a steady stream allocates none
- * (each humongous allocation may start a concurrent collection cycle, with its remark pause). The buffer
- * holds at most the capacity plus {@value #SPARE_CHUNKS} + 1 chunks (a record larger than a chunk gets a
- * chunk of its own, never reused).
+ * young pause at 10 k msg/s of 1 KiB, pauses of 15-45 ms, most of the p99 of a produce). A new chunk is a
+ * quarter of what the buffer holds, between {@value #MIN_CHUNK} bytes and an eighth of the capacity (at most
+ * {@value #MAX_CHUNK}), so a quiet pchannel keeps small chunks; a chunk of a megabyte or more is a humongous
+ * object to G1, placed once and never copied. A full-size chunk whose last entry is evicted for room is kept for
+ * reuse ({@value #SPARE_CHUNKS} at most), so a steady stream allocates none (each humongous allocation may start a
+ * concurrent collection cycle, with its remark pause); the spares are dropped once nothing was appended for a
+ * keepalive. The buffer holds at most the capacity plus {@value #SPARE_CHUNKS} + 1 chunks (a record larger than a
+ * chunk gets a chunk of its own, never reused).
  *
  * <p>Threads: one appender at a time (the WAL's acknowledgement path); any number of readers, which
  * wait on a condition for new entries. Chunks are reused, so a reader copies a record under the lock.
@@ -75,7 +76,6 @@ public final class WriteAheadBuffer {
     /** The chunk records are written into, and how much of it is written. */
     private byte[] chunk;
     private int chunkUsed;
-    private int nextChunkBytes = MIN_CHUNK;
     /** Full-size chunks no entry uses any more. */
     private final java.util.ArrayDeque<byte[]> spareChunks = new java.util.ArrayDeque<>(SPARE_CHUNKS);
 
@@ -124,11 +124,11 @@ public final class WriteAheadBuffer {
 
     private byte[] chunkFor(int length) {
         if (chunk == null || chunk.length - chunkUsed < length) {
-            if (length <= maxChunk && nextChunkBytes == maxChunk && !spareChunks.isEmpty()) {
+            int target = (int) Math.max(MIN_CHUNK, Math.min(maxChunk, Long.highestOneBit(Math.max(1, bytes / 4))));
+            if (length <= maxChunk && target == maxChunk && !spareChunks.isEmpty()) {
                 chunk = spareChunks.poll();
             } else {
-                chunk = new byte[Math.max(length, nextChunkBytes)];
-                nextChunkBytes = Math.min(maxChunk, nextChunkBytes * 2);
+                chunk = new byte[Math.max(length, target)];
             }
             chunkUsed = 0;
         }
@@ -172,7 +172,11 @@ public final class WriteAheadBuffer {
     public void evictExpired() {
         lock.lock();
         try {
-            evict(nanoClock.getAsLong());
+            long now = nanoClock.getAsLong();
+            evict(now);
+            if (size > 0 && now - appendedAt[slot(size - 1)] > keepaliveNanos) {
+                spareChunks.clear(); // idle: the spares serve only a steady stream
+            }
         } finally {
             lock.unlock();
         }
@@ -180,6 +184,7 @@ public final class WriteAheadBuffer {
 
     private void evict(long now) {
         while (size > 1 && (bytes > capacityBytes || now - appendedAt[head] > keepaliveNanos)) {
+            boolean forRoom = bytes > capacityBytes;
             bytes -= lengths[head];
             byte[] c = chunks[head];
             chunks[head] = null;
@@ -187,7 +192,8 @@ public final class WriteAheadBuffer {
             size--;
             firstSeq++;
             // the entries of a chunk are consecutive: the next entry elsewhere means this one was its last
-            if (c != chunk && chunks[head] != c && c.length == maxChunk && spareChunks.size() < SPARE_CHUNKS) {
+            if (forRoom && c != chunk && chunks[head] != c && c.length == maxChunk
+                    && spareChunks.size() < SPARE_CHUNKS) {
                 spareChunks.add(c);
             }
         }
@@ -357,6 +363,31 @@ public final class WriteAheadBuffer {
         lock.lock();
         try {
             return bytes;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The heap the buffer holds: its chunks with entries, the one being written and the spares. */
+    long chunkBytes() {
+        lock.lock();
+        try {
+            long total = 0;
+            byte[] last = null;
+            for (int i = 0; i < size; i++) {
+                byte[] c = chunks[slot(i)];
+                if (c != last) {
+                    total += c.length;
+                    last = c;
+                }
+            }
+            if (chunk != null && chunk != last) {
+                total += chunk.length;
+            }
+            for (byte[] c : spareChunks) {
+                total += c.length;
+            }
+            return total;
         } finally {
             lock.unlock();
         }

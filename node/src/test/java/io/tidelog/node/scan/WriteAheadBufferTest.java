@@ -88,4 +88,28 @@ class WriteAheadBufferTest {
             assertThat(readEarly.get(k).envelope()).isEqualTo(appended.get(k * 10).envelope());
         }
     }
+
+    @Test
+    void aQuietPchannelKeepsSmallChunksAndAnIdleOneDropsItsSpares() {
+        long[] now = {0};
+        long keepalive = 30_000_000_000L;
+        WriteAheadBuffer b = new WriteAheadBuffer(64 << 20, keepalive, () -> now[0]);
+        for (int i = 0; i < 100; i++) {
+            b.append(MessageId.of(0, i + 1L), raw(i), true);
+        }
+        assertThat(b.chunkBytes()).isEqualTo(WriteAheadBuffer.MIN_CHUNK);
+
+        byte[] payload = new byte[1024];
+        for (int i = 100; i < 200_000; i++) { // about 200 MB through a 64 MiB buffer: full-size chunks, reused
+            b.append(MessageId.of(0, i + 1L), MutableMessage.builder(MessageType.RAW, "p-1_a")
+                    .header(RawHeader.getDefaultInstance()).payload(ByteString.copyFrom(payload)).build(), true);
+        }
+        long busy = b.chunkBytes();
+        assertThat(busy).isLessThanOrEqualTo((64L << 20) + (WriteAheadBuffer.SPARE_CHUNKS + 2L) * WriteAheadBuffer.MAX_CHUNK);
+
+        now[0] += keepalive + 1;
+        b.evictExpired();
+        assertThat(b.entries()).isEqualTo(1);
+        assertThat(b.chunkBytes()).isLessThanOrEqualTo(WriteAheadBuffer.MAX_CHUNK);
+    }
 }
