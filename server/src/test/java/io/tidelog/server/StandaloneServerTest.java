@@ -147,14 +147,7 @@ class StandaloneServerTest {
             }
             ids.addAll(List.of(byRequest));
         }
-        Iterator<ConsumeResponse> it = StreamingNodeGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                .consume(ConsumeRequest.newBuilder().setVchannel("pchannel-2_bytes")
-                        .setPolicy(DeliverPolicyProto.newBuilder().setAll(true)).addTypes(MessageType.RAW).build());
-        assertThat(it.next().hasStarted()).isTrue();
-        List<ImmutableMessageProto> got = new ArrayList<>();
-        while (got.size() < sent.size()) {
-            got.addAll(messages(it.next()));
-        }
+        List<ImmutableMessageProto> got = firstRawMessages("pchannel-2_bytes", sent.size());
         for (int i = 0; i < sent.size(); i++) {
             MessageEnvelope m = got.get(i).getMessage();
             assertThat(got.get(i).getId()).as("seed %d: id of message %d", seed, i).isEqualTo(ids.get(i));
@@ -234,14 +227,7 @@ class StandaloneServerTest {
             assertThat(ids[i]).as("seed %d: ids follow the order sent", seed).isGreaterThan(ids[i - 1]);
             assertThat(timeTicks[i]).as("seed %d: time ticks follow the order sent", seed).isGreaterThan(timeTicks[i - 1]);
         }
-        Iterator<ConsumeResponse> it = StreamingNodeGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                .consume(ConsumeRequest.newBuilder().setVchannel("pchannel-3_ranges")
-                        .setPolicy(DeliverPolicyProto.newBuilder().setAll(true)).addTypes(MessageType.RAW).build());
-        assertThat(it.next().hasStarted()).isTrue();
-        List<ImmutableMessageProto> got = new ArrayList<>();
-        while (got.size() < sent.size()) {
-            got.addAll(messages(it.next()));
-        }
+        List<ImmutableMessageProto> got = firstRawMessages("pchannel-3_ranges", sent.size());
         for (int i = 0; i < sent.size(); i++) {
             assertThat(io.tidelog.message.MessageIds.fromProto(got.get(i).getId())).isEqualTo(ids[i]);
             assertThat(got.get(i).getMessage().getTimeTick()).isEqualTo(timeTicks[i]);
@@ -422,6 +408,19 @@ class StandaloneServerTest {
         }
         assertThat(types).containsExactly(MessageType.CREATE_COLLECTION, MessageType.CREATE_SEGMENT, MessageType.INSERT,
                 MessageType.FLUSH, MessageType.MANUAL_FLUSH, MessageType.DROP_COLLECTION);
+    }
+
+    /** At least the first {@code count} RAW messages of {@code vchannel}, read from its start. */
+    private List<ImmutableMessageProto> firstRawMessages(String vchannel, int count) {
+        Iterator<ConsumeResponse> it = StreamingNodeGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .consume(ConsumeRequest.newBuilder().setVchannel(vchannel)
+                        .setPolicy(DeliverPolicyProto.newBuilder().setAll(true)).addTypes(MessageType.RAW).build());
+        assertThat(it.next().hasStarted()).isTrue();
+        List<ImmutableMessageProto> got = new ArrayList<>();
+        while (got.size() < count) {
+            got.addAll(messages(it.next()));
+        }
+        return got;
     }
 
     static List<ImmutableMessageProto> messages(ConsumeResponse r) {
