@@ -68,16 +68,17 @@ final class GroupCommitWriter implements AutoCloseable {
             buffer.clear().position(SegmentFormat.BATCH_HEADER_BYTES);
         }
 
-        private void startRecord() {
+        /** Notes that the next record starts at {@code at}. */
+        private void startRecord(int at) {
             if (records == offsets.length) {
                 offsets = java.util.Arrays.copyOf(offsets, offsets.length * 2);
             }
-            offsets[records++] = buffer.position();
+            offsets[records++] = at;
         }
 
         void add(ByteBuffer payload, int crc, CompletableFuture<MessageId> f) {
             waiters.add(new Waiter(records, 1, f, null));
-            startRecord();
+            startRecord(buffer.position());
             SegmentFormat.putRecord(buffer, payload, crc);
             bytes += SegmentFormat.RECORD_HEADER_BYTES + payload.remaining();
         }
@@ -93,10 +94,7 @@ final class GroupCommitWriter implements AutoCloseable {
             int start = buffer.position();
             int at = start;
             for (int i = 0; i < run.count(); i++) {
-                if (records == offsets.length) {
-                    offsets = java.util.Arrays.copyOf(offsets, offsets.length * 2);
-                }
-                offsets[records++] = at;
+                startRecord(at);
                 at += SegmentFormat.RECORD_HEADER_BYTES + run.size(i);
             }
             buffer.position(at);
