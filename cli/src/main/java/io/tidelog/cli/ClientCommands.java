@@ -8,7 +8,8 @@ import java.util.function.Function;
 
 /**
  * The client subcommands ({@code produce}, {@code consume}, {@code status}, {@code collection ...},
- * {@code partition ...}, {@code insert}, {@code delete}, {@code flush}, {@code segments}, {@code subscriptions}, {@code drain}) as picocli command objects (or, for
+ * {@code partition ...}, {@code insert}, {@code delete}, {@code flush}, {@code segments}, {@code subscriptions}, {@code drain},
+ * {@code query}, {@code get}, {@code search}) as picocli command objects (or, for
  * the groups, {@code CommandLine}s with their subcommands), for a root command to register with
  * {@code CommandLine.addSubcommand(Object)}. Each call returns new instances; a command object serves one
  * execution at a time.
@@ -47,6 +48,6 @@ public final class ClientCommands {
         return List.of(new ProduceCommand(ctx), new ConsumeCommand(ctx), new StatusCommand(ctx),
                 CollectionCommand.commandLine(ctx), PartitionCommand.commandLine(ctx), new InsertCommand(ctx),
                 new DeleteCommand(ctx), new FlushCommand(ctx), new SegmentsCommand(ctx), SubscriptionsCommand.commandLine(ctx),
-                new DrainCommand(ctx));
+                new DrainCommand(ctx), new QueryCommand(ctx), new GetCommand(ctx), new SearchCommand(ctx));
     }
 }

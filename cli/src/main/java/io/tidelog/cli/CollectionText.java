@@ -1,6 +1,8 @@
 package io.tidelog.cli;
 
 import io.tidelog.client.CollectionDescription;
+import io.tidelog.common.StreamingException;
+import io.tidelog.message.CollectionSchemas;
 import io.tidelog.message.Rows;
 import io.tidelog.message.SchemaJson;
 import io.tidelog.proto.DataType;
@@ -86,5 +88,24 @@ final class CollectionText {
                 Integer.toString(c.partitions().size()), Integer.toString(c.schema().getFieldsCount()));
         }
         return table.toString();
+    }
+
+    /** The keys as the collection's key type: numbers for INT64, the text itself for VARCHAR. */
+    static List<Object> primaryKeys(CollectionDescription c, List<String> pks) {
+        boolean intKeys = CollectionSchemas.primaryKey(c.schema()).getType() == DataType.INT64;
+        List<Object> keys = new ArrayList<>();
+        for (String pk : pks) {
+            if (!intKeys) {
+                keys.add(pk);
+                continue;
+            }
+            try {
+                keys.add(Long.parseLong(pk.trim()));
+            } catch (NumberFormatException e) {
+                throw StreamingException.invalidArgument("primary key '" + pk + "' is not an INT64 (the primary key of "
+                        + c.name() + " is " + CollectionSchemas.primaryKey(c.schema()).getName() + ", INT64)");
+            }
+        }
+        return keys;
     }
 }

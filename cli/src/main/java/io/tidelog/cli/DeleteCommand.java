@@ -35,20 +35,7 @@ public final class DeleteCommand extends ClientCommand {
     @Override
     int run(StreamingClient client, PrintWriter out, PrintWriter err) {
         CollectionDescription c = client.collections().describeBlocking(collection);
-        boolean intKeys = CollectionSchemas.primaryKey(c.schema()).getType() == DataType.INT64;
-        List<Object> keys = new ArrayList<>();
-        for (String pk : pks) {
-            if (!intKeys) {
-                keys.add(pk);
-                continue;
-            }
-            try {
-                keys.add(Long.parseLong(pk.trim()));
-            } catch (NumberFormatException e) {
-                throw StreamingException.invalidArgument("primary key '" + pk + "' is not an INT64 (the primary key of "
-                        + collection + " is " + CollectionSchemas.primaryKey(c.schema()).getName() + ", INT64)");
-            }
-        }
+        List<Object> keys = CollectionText.primaryKeys(c, pks);
         WriteResult r = StreamingClientCalls.await(client.delete(c, keys));
         if (server.json) {
             Map<String, Object> j = new LinkedHashMap<>();

@@ -1,5 +1,7 @@
 package io.tidelog.client;
 
+import io.grpc.Channel;
+import io.grpc.stub.AbstractStub;
 import io.grpc.stub.StreamObserver;
 import io.tidelog.common.Backoff;
 import io.tidelog.common.ErrorCode;
@@ -9,6 +11,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * A unary call to the node that owns a pchannel, with wait-for-ready: it waits for the pchannel's assignment,
@@ -17,27 +20,37 @@ import java.util.function.BiConsumer;
  * failure). A pchannel the cluster does not have fails with {@code NOT_FOUND} as soon as an assignment snapshot
  * says so. Only for calls that may be repeated (reads, idempotent writes).
  */
-final class OwnerCalls<R> {
+final class OwnerCalls<S extends AbstractStub<S>, R> {
     private final ClientContext ctx;
     private final String pchannel;
-    private final BiConsumer<StreamingNodeGrpc.StreamingNodeStub, StreamObserver<R>> call;
+    private final Function<Channel, S> stubs;
+    private final BiConsumer<S, StreamObserver<R>> call;
     private final long deadline;
     private final Backoff backoff;
     private final CompletableFuture<R> result = new CompletableFuture<>();
     private StreamingException last;
 
-    private OwnerCalls(ClientContext ctx, String pchannel, Duration timeout,
-                       BiConsumer<StreamingNodeGrpc.StreamingNodeStub, StreamObserver<R>> call) {
+    private OwnerCalls(ClientContext ctx, String pchannel, Duration timeout, Function<Channel, S> stubs,
+                       BiConsumer<S, StreamObserver<R>> call) {
         this.ctx = ctx;
         this.pchannel = pchannel;
+        this.stubs = stubs;
         this.call = call;
         this.deadline = System.nanoTime() + timeout.toNanos();
         this.backoff = ctx.config().newBackoff();
     }
 
+    /** A call of the owner's {@code StreamingNode} service. */
     static <R> CompletableFuture<R> call(ClientContext ctx, String pchannel, Duration timeout,
                                          BiConsumer<StreamingNodeGrpc.StreamingNodeStub, StreamObserver<R>> call) {
-        OwnerCalls<R> c = new OwnerCalls<>(ctx, pchannel, timeout, call);
+        return call(ctx, pchannel, timeout, StreamingNodeGrpc::newStub, call);
+    }
+
+    /** A call of any service of the owner, whose stubs {@code stubs} makes. */
+    static <S extends AbstractStub<S>, R> CompletableFuture<R> call(ClientContext ctx, String pchannel, Duration timeout,
+                                                                    Function<Channel, S> stubs,
+                                                                    BiConsumer<S, StreamObserver<R>> call) {
+        OwnerCalls<S, R> c = new OwnerCalls<>(ctx, pchannel, timeout, stubs, call);
         c.attempt();
         return c.result;
     }
@@ -61,8 +74,7 @@ final class OwnerCalls<R> {
         }
         CompletableFuture<R> one = new CompletableFuture<>();
         try {
-            StreamingNodeGrpc.StreamingNodeStub stub = StreamingNodeGrpc.newStub(ctx.channels().get(a.address()))
-                    .withDeadlineAfter(left, TimeUnit.NANOSECONDS);
+            S stub = stubs.apply(ctx.channels().get(a.address())).withDeadlineAfter(left, TimeUnit.NANOSECONDS);
             call.accept(stub, new UnaryResult<>(one, r -> r, "node " + a.nodeId() + " at " + a.address()));
         } catch (StreamingException e) {
             one.completeExceptionally(e);

@@ -116,6 +116,8 @@ public final class StreamingClient implements AutoCloseable {
     /** The header of every {@code RAW} message (it has no fields). */
     private static final MessageHeader RAW_HEADER = MutableMessage.builder(MessageType.RAW, "raw_header").build().header();
     private final Set<ResumableConsumer> consumers = ConcurrentHashMap.newKeySet();
+    /** The writes {@link Consistency#SESSION} queries wait for: those of insert, delete and upsert. */
+    private final SessionTimeTicks session = new SessionTimeTicks();
     private volatile boolean closed;
     /** Prefix of the keys {@link Builder#idempotentAppends} gives: random per client, so clients never collide. */
     private final String clientId = java.util.UUID.randomUUID().toString();
@@ -414,6 +416,14 @@ public final class StreamingClient implements AutoCloseable {
 
     // ------------------------------------------------------------------ collections
 
+    /**
+     * Queries, gets and vector searches on collections, with deadlines of {@link QueryOptions#DEFAULT_TIMEOUT} unless
+     * their options say otherwise.
+     */
+    public Queries queries() {
+        return new Queries(ctx, collections(), session);
+    }
+
     /** The collection catalog: DDL and reads, with deadlines of {@link Collections#DEFAULT_TIMEOUT}. */
     public Collections collections() {
         return new Collections(ctx, Collections.DEFAULT_TIMEOUT);
@@ -510,15 +520,23 @@ public final class StreamingClient implements AutoCloseable {
             byVchannel.computeIfAbsent(i.vchannel(), v -> new ArrayList<>()).add(i);
         }
         List<CompletableFuture<Appended>> commits = new ArrayList<>();
-        byVchannel.forEach((v, ms) -> commits.add(appendAll(v, ms)));
+        byVchannel.forEach((v, ms) -> commits.add(appendAll(v, ms).whenComplete(this::wrote)));
         return CompletableFuture.allOf(commits.toArray(CompletableFuture[]::new)).thenApply(x ->
                 new WriteResult(collection.id(), rows.size(), commits.stream().map(CompletableFuture::join).toList()));
     }
 
     private CompletableFuture<WriteResult> appendAll(long collectionId, int rows, List<MutableMessage> messages) {
-        List<CompletableFuture<Appended>> appends = messages.stream().map(this::append).toList();
+        List<CompletableFuture<Appended>> appends = messages.stream().map(m -> append(m).whenComplete(this::wrote))
+                .toList();
         return CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new))
                 .thenApply(v -> new WriteResult(collectionId, rows, appends.stream().map(CompletableFuture::join).toList()));
+    }
+
+    /** Remembers an acknowledged collection write for {@link Consistency#SESSION} queries. */
+    private void wrote(Appended a, Throwable error) {
+        if (a != null) {
+            session.wrote(a.vchannel(), a.timeTick());
+        }
     }
 
     /** See the class comment. */

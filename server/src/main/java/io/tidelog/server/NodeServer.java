@@ -7,6 +7,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.tidelog.client.StreamingClient;
 import io.tidelog.common.Closeables;
 import io.tidelog.common.StreamingException;
+import io.tidelog.delegator.QueryConfig;
 import io.tidelog.flush.FlusherConfig;
 import io.tidelog.message.MessageLimits;
 import io.tidelog.meta.MetaStore;
@@ -72,7 +73,7 @@ public final class NodeServer implements AutoCloseable {
     /** Configuration key prefixes a node understands. */
     static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, NodeConfig.PREFIX, MessageLimits.PREFIX,
             DedupConfig.PREFIX, ShardConfig.PREFIX, TxnConfig.PREFIX, FlusherConfig.PREFIX, ParquetConfig.PREFIX,
-            "wal.", "meta.", "objectstore.", "session.");
+            QueryConfig.PREFIX, "wal.", "meta.", "objectstore.", "session.");
     static final String NODE_ROLE = "node";
     /** Backends a node of a cluster can serve on: every node must be able to open every pchannel's log. */
     static final Set<String> SHARED_BACKENDS = Set.of("objectstore", "kafka");

@@ -12,6 +12,7 @@ import io.tidelog.coord.DroppedCollectionCollector;
 import io.tidelog.coord.GcConfig;
 import io.tidelog.coord.StreamingCoordinator;
 import io.tidelog.coord.VchannelAppender;
+import io.tidelog.delegator.QueryConfig;
 import io.tidelog.flush.FlusherConfig;
 import io.tidelog.message.MessageLimits;
 import io.tidelog.meta.MetaStore;
@@ -72,7 +73,7 @@ public final class StandaloneServer implements AutoCloseable {
     /** Configuration key prefixes a standalone server understands. */
     static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, NodeConfig.PREFIX, CoordConfig.PREFIX,
             CatalogConfig.PREFIX, MessageLimits.PREFIX, DedupConfig.PREFIX, ShardConfig.PREFIX, TxnConfig.PREFIX,
-            FlusherConfig.PREFIX, ParquetConfig.PREFIX, "tso.", "wal.", "meta.", "objectstore.", GcConfig.PREFIX);
+            FlusherConfig.PREFIX, ParquetConfig.PREFIX, QueryConfig.PREFIX, "tso.", "wal.", "meta.", "objectstore.", GcConfig.PREFIX);
     /** Where flushed segments go: {@code file:DIR} or {@code s3://bucket/prefix}. */
     static final String OBJECT_STORE_URI = "objectstore.uri";
 

@@ -2,6 +2,8 @@ package io.tidelog.server;
 
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.tidelog.common.Closeables;
+import io.tidelog.delegator.Delegators;
+import io.tidelog.delegator.QueryConfig;
 import io.tidelog.flush.Flusher;
 import io.tidelog.flush.FlusherConfig;
 import io.tidelog.flush.SegmentUploader;
@@ -46,8 +48,8 @@ import java.util.function.LongSupplier;
  * against the process's meta store by the caller, whose policy that check is), the {@link MetaStore} (recovery
  * checkpoints and subscriptions), the {@link TimestampAllocator} and the {@link ObjectStore} of flushed segments.
  *
- * <p>Start order: retention, growing-segment bytes, txn continuations, segment uploader and flush threads, the
- * {@link WalManager}, the gRPC result and consume pools; node control's call and heartbeat pools when it is
+ * <p>Start order: retention, growing-segment bytes, txn continuations, segment uploader and flush threads, query
+ * threads and their timer with the delegators, the {@link WalManager}, the gRPC result and consume pools; node control's call and heartbeat pools when it is
  * served ({@link #addServices(NettyServerBuilder, LongSupplier)}). {@link #close()} stops in reverse order. Thread-safe.
  */
 final class StreamingNodeParts implements AutoCloseable {
@@ -60,11 +62,12 @@ final class StreamingNodeParts implements AutoCloseable {
     private WalManager wals;
     private ExecutorService completions;
     private ExecutorService consumers;
+    private Delegators delegators;
     private boolean closed;
 
     /** The node components' configurations, each validated once. */
     record Configs(MessageLimits limits, NodeConfig node, TxnConfig txn, DedupConfig dedup, RetentionConfig retention,
-                   ShardConfig shard, FlusherConfig flusher, ParquetConfig parquet) {
+                   ShardConfig shard, FlusherConfig flusher, ParquetConfig parquet, QueryConfig query) {
         /** Each component's keys out of a process's configuration; a bad value fails with {@code INVALID_ARGUMENT}. */
         static Configs from(Map<String, String> p) {
             return new Configs(MessageLimits.from(ConfigKeys.only(p, MessageLimits.PREFIX)),
@@ -74,7 +77,8 @@ final class StreamingNodeParts implements AutoCloseable {
                     RetentionConfig.from(ConfigKeys.only(p, RetentionConfig.PREFIX)),
                     ShardConfig.from(ConfigKeys.only(p, ShardConfig.PREFIX)),
                     FlusherConfig.from(ConfigKeys.only(p, FlusherConfig.PREFIX)),
-                    ParquetConfig.from(ConfigKeys.only(p, ParquetConfig.PREFIX)));
+                    ParquetConfig.from(ConfigKeys.only(p, ParquetConfig.PREFIX)),
+                    QueryConfig.from(ConfigKeys.only(p, QueryConfig.PREFIX)));
         }
     }
 
@@ -116,10 +120,17 @@ final class StreamingNodeParts implements AutoCloseable {
         ScheduledExecutorService flushThreads = Executors.newScheduledThreadPool(flusherConfig.threads(),
                 ServerExecutors.daemon("flush"));
         started.push(() -> ServerExecutors.shutdown(flushThreads));
+        // Queries: their threads and the timer of their deadlines outlive the WALs, whose delegators they read.
+        ExecutorService queryThreads = Executors.newFixedThreadPool(configs.query().threads(),
+                ServerExecutors.daemon("query"));
+        started.push(() -> ServerExecutors.shutdown(queryThreads));
+        ScheduledExecutorService queryTimer = Executors.newSingleThreadScheduledExecutor(ServerExecutors.daemon("query-timer"));
+        started.push(() -> ServerExecutors.shutdown(queryTimer));
+        delegators = new Delegators(configs.query(), queryThreads, queryTimer, InstantSource.system());
         // Each pchannel's WAL carries the node's extensions in their one order (ExtensionChain says why).
         ExtensionChain chain = new ExtensionChain(new ExtensionChain.Shared(configs.dedup(), configs.txn(),
                 configs.shard(), tso, InstantSource.system(), growing, txnContinuations),
-                pchannel -> new Flusher(pchannel, flusherConfig, uploader, flushThreads));
+                pchannel -> new Flusher(pchannel, flusherConfig, uploader, flushThreads), delegators::forPchannel);
         wals = new WalManager(backend, tso, configs.node(), pchannel -> {
             ExtensionChain.Extensions extensions = chain.forPchannel(pchannel);
             shards.put(pchannel, extensions.shards());
@@ -156,6 +167,7 @@ final class StreamingNodeParts implements AutoCloseable {
     void addServices(NettyServerBuilder server) {
         server.addService(new StreamingNodeService(wals, limits, consumers, maxConsumers,
                 new SubscriptionRpcs(wals, retention.subscriptions(), consumers)).definition());
+        server.addService(new QueryRpcs(delegators));
     }
 
     /**

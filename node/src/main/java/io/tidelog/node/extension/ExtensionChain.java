@@ -30,7 +30,9 @@ import java.util.function.Function;
  *   <li>{@link TxnManager}: behind the locks, so a DDL reaches it only when no step of a transaction of its
  *       vchannel is in flight;</li>
  *   <li>{@link ShardManager}: checks DML against the collection state last, when nothing before it can still
- *       change or refuse the message.</li>
+ *       change or refuse the message;</li>
+ *   <li>the query stage, if any (the delegator module's extension): it intercepts no append and only follows what
+ *       the log makes visible, so it comes last and sees every message after the extensions that shape it.</li>
  * </ol>
  *
  * <p>One {@code ExtensionChain} serves a node: {@link #forPchannel} is the function a {@link WalManager} calls
@@ -41,6 +43,7 @@ import java.util.function.Function;
 public final class ExtensionChain {
     private final Shared shared;
     private final Function<String, ? extends WalExtension> flushStage;
+    private final Function<String, ? extends WalExtension> queryStage;
 
     /**
      * What every pchannel's extensions share.
@@ -74,14 +77,24 @@ public final class ExtensionChain {
      *                   nothing to object storage
      */
     public ExtensionChain(Shared shared, Function<String, ? extends WalExtension> flushStage) {
+        this(shared, flushStage, null);
+    }
+
+    /**
+     * @param queryStage the delegator module's extension of a pchannel, or {@code null} for a node that serves no
+     *                   queries
+     */
+    public ExtensionChain(Shared shared, Function<String, ? extends WalExtension> flushStage,
+                          Function<String, ? extends WalExtension> queryStage) {
         this.shared = Objects.requireNonNull(shared, "shared");
         this.flushStage = flushStage;
+        this.queryStage = queryStage;
     }
 
     /** Fresh extensions of {@code pchannel}, in the order of the class comment. */
     public Extensions forPchannel(String pchannel) {
         ShardManager shards = new ShardManager(pchannel, shared.shards(), shared.tso(), shared.clock(), shared.growing());
-        List<WalExtension> chain = new ArrayList<>(5);
+        List<WalExtension> chain = new ArrayList<>(6);
         chain.add(new DedupWindow(shared.dedup()));
         if (flushStage != null) {
             chain.add(Objects.requireNonNull(flushStage.apply(pchannel), "flush stage of " + pchannel));
@@ -89,6 +102,9 @@ public final class ExtensionChain {
         chain.add(new VchannelLocks());
         chain.add(new TxnManager(shared.txns(), shared.tso(), shared.continuations()));
         chain.add(shards);
+        if (queryStage != null) {
+            chain.add(Objects.requireNonNull(queryStage.apply(pchannel), "query stage of " + pchannel));
+        }
         return new Extensions(chain, shards);
     }
 }

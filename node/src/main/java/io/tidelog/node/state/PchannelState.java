@@ -69,9 +69,9 @@ import org.slf4j.LoggerFactory;
  * ({@link #readBack}), so a restart holds no rows in memory.
  *
  * <p><b>Observers</b> ({@link Observer}) learn, on the applying thread right after the state changed and outside
- * its monitor, of each segment's Flush with its rows and of each delete as it becomes visible. Rows are kept only
- * for them: without an observer (a node that flushes nothing) the state holds no rows, names no point before its
- * checkpoint, and replay reads only what follows the checkpoint.
+ * its monitor, of each segment's Flush with its rows, and of each insert and each delete as it becomes visible.
+ * Rows are kept only for them: without an observer (a node that flushes nothing) the state holds no rows, names no
+ * point before its checkpoint, and replay reads only what follows the checkpoint.
  */
 public final class PchannelState {
     private static final Logger LOG = LoggerFactory.getLogger(PchannelState.class);
@@ -104,6 +104,14 @@ public final class PchannelState {
 
         /** A delete became visible (at itself, or at its transaction's commit). */
         default void deleted(Deleted delete) {
+        }
+
+        /**
+         * Rows became visible (an insert at itself, or at its transaction's commit), also while the log is replayed,
+         * before and after the checkpoint: a reader of growing data rebuilds it from these. Rows of a segment that
+         * is flushed already come again on a replay, followed by its {@link #segmentFlushed}.
+         */
+        default void inserted(Inserted insert) {
         }
     }
 
@@ -138,10 +146,24 @@ public final class PchannelState {
     /**
      * A delete that just became visible.
      *
-     * @param before the point just before it: replay from there sees it again
-     * @param rows   primary keys it deletes
+     * @param before  the point just before it: replay from there sees it again
+     * @param rows    primary keys it deletes
+     * @param payload the encoded {@code DeleteBody}, always present (the piece holds it only while the WAL serves)
      */
-    public record Deleted(long collectionId, String vchannel, Checkpoint before, Piece piece, long rows) {
+    public record Deleted(long collectionId, String vchannel, Checkpoint before, Piece piece, long rows,
+                          ByteString payload) {
+    }
+
+    /**
+     * Rows that just became visible.
+     *
+     * @param schema   the schema of the segment's rows (the version its CreateSegment names, else the current one);
+     *                 null if the collection is not known here
+     * @param payload  the encoded {@code InsertBody}, always present (also on a replay)
+     * @param timeTick the time tick at which they became visible (the insert's, or its transaction's commit's)
+     */
+    public record Inserted(long collectionId, long partitionId, long segmentId, String vchannel,
+                           CollectionSchema schema, ByteString payload, MessageId id, long timeTick, long rows) {
     }
 
     /** A growing segment as the log defines it. Guarded by the state. */
@@ -397,6 +419,8 @@ public final class PchannelState {
                 try {
                     if (e instanceof FlushedSegment f) {
                         o.segmentFlushed(f);
+                    } else if (e instanceof Inserted i) {
+                        o.inserted(i);
                     } else {
                         o.deleted((Deleted) e);
                     }
@@ -589,7 +613,7 @@ public final class PchannelState {
         Piece piece = new Piece(replay ? null : body.payload(), body.id(), at.timeTick());
         if (body.type() == MessageType.DELETE) {
             DeleteHeader h = body.header(DeleteHeader.class);
-            events.add(new Deleted(h.getCollectionId(), body.vchannel(), before, piece, h.getRows()));
+            events.add(new Deleted(h.getCollectionId(), body.vchannel(), before, piece, h.getRows(), body.payload()));
             return;
         }
         InsertHeader h = body.header(InsertHeader.class);
@@ -605,6 +629,11 @@ public final class PchannelState {
         }
         s.pieces.add(piece);
         s.pieceRows += p.getRows();
+        CollectionShard c = collections.get(body.vchannel());
+        CollectionSchema schema = c == null || c.collectionId() != h.getCollectionId() ? null
+                : c.schema(s.spec.schemaVersion());
+        events.add(new Inserted(h.getCollectionId(), p.getPartitionId(), p.getSegmentId(), body.vchannel(), schema,
+                body.payload(), body.id(), at.timeTick(), p.getRows()));
     }
 
     private void flushed(ImmutableMessage m, List<Object> events) {

@@ -1,0 +1,168 @@
+package io.tidelog.delegator;
+
+import io.tidelog.common.ErrorCode;
+import io.tidelog.common.StreamingException;
+import io.tidelog.message.CollectionSchemas;
+import io.tidelog.message.Vchannels;
+import io.tidelog.node.WalExtension;
+import io.tidelog.node.state.CollectionShard;
+import io.tidelog.proto.CollectionSchema;
+import io.tidelog.proto.ConsistencyLevel;
+import io.tidelog.proto.DataType;
+import io.tidelog.proto.ShardQueryRequest;
+import io.tidelog.proto.ShardQueryResponse;
+import io.tidelog.proto.ShardRead;
+import io.tidelog.proto.ShardSearchRequest;
+import io.tidelog.proto.ShardSearchResponse;
+import io.tidelog.tso.HybridTimestamps;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * The query side of a streaming node: the delegators of every pchannel it serves ({@link #forPchannel} makes the WAL
+ * extension that feeds them), and the entry of its queries.
+ *
+ * <p><b>Freshness.</b> A query names a consistency level; it becomes a guarantee time tick, and the query is answered
+ * once the pchannel's tsafe reaches it, at the tsafe of that moment (never older than the guarantee):
+ * <ul>
+ *   <li>{@code STRONG}: the last time tick the pchannel's WAL published when the query arrived. Every write
+ *       acknowledged before it was published at or below it (an append is acknowledged after it is published), and
+ *       the delegators are on the node that publishes, so a query after an acknowledged write sees it without
+ *       waiting for the next TimeTick;</li>
+ *   <li>{@code BOUNDED}: the present minus {@code query.bounded.staleness}, as a hybrid timestamp;</li>
+ *   <li>{@code SESSION}: the request's guarantee (the client's last write on the vchannel);</li>
+ *   <li>{@code EVENTUALLY}: none.</li>
+ * </ul>
+ * A query waits at most its deadline and {@code query.max.wait}, then fails with {@code TIMEOUT}.
+ *
+ * <p>Threads: thread-safe. Answers are computed on the query executor, never on the caller's or an apply thread.
+ */
+public final class Delegators {
+    private final QueryConfig config;
+    private final Executor queries;
+    private final ScheduledExecutorService timer;
+    private final InstantSource clock;
+    private final Map<String, PchannelDelegator> serving = new ConcurrentHashMap<>();
+
+    /**
+     * @param queries where answers are computed (the node's query threads)
+     * @param timer   deadlines of waiting queries
+     */
+    public Delegators(QueryConfig config, Executor queries, ScheduledExecutorService timer, InstantSource clock) {
+        this.config = config;
+        this.queries = queries;
+        this.timer = timer;
+        this.clock = clock;
+    }
+
+    /** A fresh extension of {@code pchannel}'s WAL that feeds its delegators; it serves queries once the WAL serves. */
+    public WalExtension forPchannel(String pchannel) {
+        return new PchannelDelegator(pchannel, this);
+    }
+
+    void serve(String pchannel, PchannelDelegator d) {
+        serving.put(pchannel, d);
+    }
+
+    void forget(String pchannel, PchannelDelegator d) {
+        serving.remove(pchannel, d);
+    }
+
+    /**
+     * Answers a query of one vchannel.
+     *
+     * @param deadlineNanos the caller's deadline ({@link System#nanoTime()} based)
+     */
+    public CompletableFuture<ShardQueryResponse> query(ShardQueryRequest request, long deadlineNanos) {
+        Target t;
+        try {
+            t = target(request.getRead());
+            if (request.getPksCase() == ShardQueryRequest.PksCase.INT_PKS && t.keyType != DataType.INT64
+                    || request.getPksCase() == ShardQueryRequest.PksCase.STRING_PKS && t.keyType != DataType.VARCHAR) {
+                throw StreamingException.invalidArgument("the primary key of collection " + t.shard.collectionId()
+                        + " is " + t.keyType + ": give keys of that type");
+            }
+        } catch (StreamingException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return fresh(t, request.getRead(), deadlineNanos).thenApplyAsync(readAt -> ShardReader.query(request, t.schema,
+                sources(t), readAt, config.maxRows()), queries);
+    }
+
+    /** Answers a vector search of one vchannel; see {@link #query}. */
+    public CompletableFuture<ShardSearchResponse> search(ShardSearchRequest request, long deadlineNanos) {
+        Target t;
+        try {
+            t = target(request.getRead());
+        } catch (StreamingException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return fresh(t, request.getRead(), deadlineNanos).thenApplyAsync(readAt -> ShardReader.search(request, t.schema,
+                sources(t), readAt, config.maxTopK()), queries);
+    }
+
+    /** What a query reads: the pchannel's delegators, the collection as the log says, its current schema. */
+    record Target(PchannelDelegator pchannel, CollectionShard shard, CollectionSchema schema, DataType keyType,
+                  String vchannel) {
+    }
+
+    Target target(ShardRead read) {
+        String vchannel = read.getVchannel();
+        Vchannels.validateVchannel(vchannel);
+        PchannelDelegator p = serving.get(Vchannels.pchannelOf(vchannel));
+        if (p == null) {
+            throw new StreamingException(ErrorCode.CHANNEL_NOT_EXIST, "pchannel " + Vchannels.pchannelOf(vchannel) + " is not served"
+                    + " here (or is still recovering)");
+        }
+        CollectionShard c = p.collection(vchannel);
+        if (c == null || c.collectionId() != read.getCollectionId() || c.isDropped()) {
+            throw new StreamingException(ErrorCode.NOT_FOUND, "collection " + read.getCollectionId() + " has no shard on vchannel "
+                    + vchannel + (c != null && c.isDropped() ? " (dropped)" : ""));
+        }
+        CollectionSchema schema = c.schema(c.schemaVersion());
+        return new Target(p, c, schema, CollectionSchemas.primaryKey(schema).getType(), vchannel);
+    }
+
+    /** Completes with the time tick to read at, once the data is as fresh as {@code read} asks. */
+    CompletableFuture<Long> fresh(Target t, ShardRead read, long deadlineNanos) {
+        long guarantee = switch (read.getConsistency()) {
+            case EVENTUALLY -> 0;
+            case SESSION -> read.getGuaranteeTimeTick();
+            case BOUNDED -> HybridTimestamps.compose(Math.max(0, clock.millis() - config.boundedStaleness().toMillis()), 0);
+            case STRONG, CONSISTENCY_LEVEL_UNSPECIFIED, UNRECOGNIZED -> t.pchannel.lastTimeTick();
+        };
+        long wait = Math.min(deadlineNanos - System.nanoTime(), config.maxWait().toNanos());
+        Tsafe tsafe = t.pchannel.tsafe();
+        if (tsafe.get() >= guarantee) {
+            return CompletableFuture.completedFuture(tsafe.get());
+        }
+        if (wait <= 0) {
+            return CompletableFuture.failedFuture(new StreamingException(ErrorCode.TIMEOUT, "vchannel " + t.vchannel + ": no time left to"
+                    + " wait for time tick " + guarantee + " (" + read.getConsistency() + ")"));
+        }
+        CompletableFuture<Long> reached = tsafe.await(guarantee, wait, timer, "vchannel " + t.vchannel + " ("
+                + read.getConsistency() + ")");
+        t.pchannel.wake();
+        return reached.thenApply(x -> tsafe.get());
+    }
+
+    /** Snapshots of the vchannel's segments; taken after tsafe was read, as {@link GrowingSegment} requires. */
+    static List<ShardReader.Source> sources(Target t) {
+        ShardDelegator shard = t.pchannel.shard(t.vchannel);
+        if (shard == null || shard.collectionId != t.shard.collectionId()) {
+            return List.of();
+        }
+        List<ShardReader.Source> out = new ArrayList<>();
+        for (GrowingSegment s : shard.segments()) {
+            GrowingSegment.Snapshot snap = s.snapshot();
+            out.add(new ShardReader.Source(snap.view(), snap.deletedAt()));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,107 @@
+package io.tidelog.delegator;
+
+import io.tidelog.proto.CollectionSchema;
+import io.tidelog.proto.InsertBody;
+import io.tidelog.query.Column;
+import io.tidelog.query.ColumnarSegment;
+import io.tidelog.query.SegmentView;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One growing segment of a vchannel as a delegator holds it: its rows columnar ({@link ColumnarSegment}), when each
+ * row was deleted, and an index from primary key to rows that finds the rows a delete hides (only the apply thread
+ * uses it: readers find keys by scanning the key column of their snapshot).
+ *
+ * <p><b>Deletes.</b> A delete of key {@code k} at time tick {@code d} hides the rows of {@code k} inserted before
+ * {@code d} (an upsert's delete and insert share their commit's time tick: the old row goes, the new one stays).
+ * Each row keeps the earliest such {@code d} ({@link Long#MAX_VALUE} while none): the row is visible at time tick
+ * {@code t} if it was inserted at or before {@code t} and {@code deletedAt > t}.
+ *
+ * <p>Threads: written by its delegator's apply thread only. {@link #snapshot} may be called from any thread: a
+ * snapshot taken after the reader saw the pchannel's tsafe reach {@code t} holds every delete at or below {@code t}
+ * (they were applied before tsafe moved past them); later deletes may or may not show in it, and either way they
+ * do not change what is visible at {@code t}.
+ */
+final class GrowingSegment {
+    private static final int NONE = -1;
+
+    final long id;
+    final long partitionId;
+    private final ColumnarSegment rows;
+    private final String primaryKey;
+    /** Per row: the time tick of the earliest delete that hides it, or {@link Long#MAX_VALUE}. */
+    private volatile long[] deletedAt = new long[0];
+    /** The last row of each primary key; earlier rows of the key chain through {@link #previousSameKey}. */
+    private final Map<Object, Integer> lastRowOf = new HashMap<>();
+    private int[] previousSameKey = new int[0];
+
+    GrowingSegment(long id, long partitionId, CollectionSchema schema, String primaryKey) {
+        this.id = id;
+        this.partitionId = partitionId;
+        this.rows = new ColumnarSegment(schema);
+        this.primaryKey = primaryKey;
+    }
+
+    /** Appends an insert's rows, visible from {@code timeTick}. */
+    void append(InsertBody body, long timeTick) {
+        int from = rows.rowCount();
+        rows.append(body, timeTick);
+        int to = rows.rowCount();
+        long[] deleted = deletedAt;
+        if (to > deleted.length) {
+            int capacity = Math.max(to, Math.max(16, deleted.length * 2));
+            deleted = Arrays.copyOf(deleted, capacity);
+            previousSameKey = Arrays.copyOf(previousSameKey, capacity);
+        }
+        Arrays.fill(deleted, from, to, Long.MAX_VALUE);
+        Column keys = rows.view().column(primaryKey);
+        for (int r = from; r < to; r++) {
+            Integer previous = lastRowOf.put(keyAt(keys, r), r);
+            previousSameKey[r] = previous == null ? NONE : previous;
+        }
+        deletedAt = deleted; // publishes the new rows' entries with the array
+    }
+
+    /** A delete of {@code key} at {@code timeTick}; returns how many rows it hid. */
+    int delete(Object key, long timeTick) {
+        Integer last = lastRowOf.get(key);
+        if (last == null) {
+            return 0;
+        }
+        SegmentView view = rows.view();
+        long[] deleted = deletedAt;
+        int hidden = 0;
+        for (int r = last; r != NONE; r = previousSameKey[r]) {
+            if (view.insertTimeTick(r) < timeTick && deleted[r] > timeTick) {
+                deleted[r] = timeTick;
+                hidden++;
+            }
+        }
+        return hidden;
+    }
+
+    /** The rows appended so far and their deletes; see the class comment for what a reader may rely on. */
+    Snapshot snapshot() {
+        long[] deleted = deletedAt;
+        return new Snapshot(this, rows.view(), deleted);
+    }
+
+    /** Bytes held, for the node's accounting of growing data. */
+    long bytes() {
+        return rows.bytes() + (long) deletedAt.length * (Long.BYTES + Integer.BYTES) + lastRowOf.size() * 64L;
+    }
+
+    static Object keyAt(Column keys, int row) {
+        return keys instanceof Column.Int64s ints ? (Object) ints.values()[row] : ((Column.Varchars) keys).values()[row];
+    }
+
+    /**
+     * What a reader sees of the segment.
+     *
+     * @param deletedAt per row of the view, the earliest delete's time tick (see the class comment)
+     */
+    record Snapshot(GrowingSegment segment, SegmentView view, long[] deletedAt) {
+    }
+}

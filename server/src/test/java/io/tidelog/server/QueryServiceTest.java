@@ -1,0 +1,192 @@
+package io.tidelog.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tidelog.client.Consistency;
+import io.tidelog.client.Metric;
+import io.tidelog.client.QueryOptions;
+import io.tidelog.client.Queries;
+import io.tidelog.client.SearchHit;
+import io.tidelog.client.StreamingClient;
+import io.tidelog.common.ErrorCode;
+import io.tidelog.common.StreamingException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Queries on fresh data over gRPC against a standalone server in this process: the delegators' growing data. */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class QueryServiceTest {
+    @TempDir
+    Path dir;
+    StandaloneServer server;
+    StreamingClient client;
+    Queries queries;
+
+    @BeforeEach
+    void start() {
+        server = StandaloneServer.start(dir, CollectionServiceTest.config());
+        client = StreamingClient.builder().target(server.address()).build();
+        queries = client.queries();
+        client.collections().createBlocking("books", CollectionServiceTest.BOOKS, 3);
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        server.close();
+    }
+
+    static Map<String, Object> book(long id, String title, Double price) {
+        Map<String, Object> row = new HashMap<>();
+        row.put("id", id);
+        row.put("title", title);
+        row.put("price", price);
+        row.put("emb", List.of((float) id, 1f, (float) (id % 7), 0.5f));
+        return row;
+    }
+
+    static List<Long> ids(List<Map<String, Object>> rows) {
+        return rows.stream().map(r -> (Long) r.get("id")).toList();
+    }
+
+    QueryOptions strong() {
+        return QueryOptions.defaults().withOutputFields(List.of("*"));
+    }
+
+    @Test
+    void anAcknowledgedInsertIsAnsweredByFilterGetAndSearchAcrossEveryShardInPrimaryKeyOrder() throws Exception {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (long id = 0; id < 40; id++) {
+            rows.add(book(id, "book " + id, id % 3 == 0 ? null : id * 1.5));
+        }
+        client.insert("books", rows).get(30, TimeUnit.SECONDS);
+
+        List<Map<String, Object>> cheap = queries.query("books", strong().withFilter("price < 15 and id > 2"))
+                .get(30, TimeUnit.SECONDS);
+        assertThat(ids(cheap)).containsExactly(4L, 5L, 7L, 8L);
+        assertThat(cheap.get(0)).containsEntry("title", "book 4").containsEntry("price", 6.0);
+
+        assertThat(ids(queries.query("books", strong().withFilter("price is null").withLimit(3))
+                .get(30, TimeUnit.SECONDS))).containsExactly(0L, 3L, 6L);
+        assertThat(ids(queries.get("books", List.of(39L, 7L, 1000L), QueryOptions.defaults())
+                .get(30, TimeUnit.SECONDS))).containsExactly(7L, 39L);
+
+        float[] q = {10f, 1f, 3f, 0.5f};
+        List<SearchHit> hits = queries.search("books", "emb", q, 5, Metric.L2, QueryOptions.defaults())
+                .get(30, TimeUnit.SECONDS);
+        List<Long> expected = rows.stream().sorted(Comparator.<Map<String, Object>>comparingDouble(r -> l2(r, q))
+                .thenComparingLong(r -> (Long) r.get("id"))).limit(5).map(r -> (Long) r.get("id")).toList();
+        assertThat(hits.stream().map(h -> (Long) h.row().get("id")).toList()).isEqualTo(expected);
+        assertThat(hits.get(0).score()).isEqualTo((float) l2(rows.get(10), q));
+    }
+
+    @Test
+    void anAcknowledgedDeleteIsNeverSeenAndAnUpsertShowsExactlyTheNewVersion() throws Exception {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (long id = 0; id < 10; id++) {
+            rows.add(book(id, "first " + id, 1.0));
+        }
+        client.insert("books", rows).get(30, TimeUnit.SECONDS);
+        client.delete("books", List.of(2L, 3L)).get(30, TimeUnit.SECONDS);
+        client.upsert("books", List.of(book(4, "second 4", 2.0), book(5, "second 5", 2.0))).get(30, TimeUnit.SECONDS);
+
+        List<Map<String, Object>> all = queries.query("books", strong()).get(30, TimeUnit.SECONDS);
+        assertThat(ids(all)).containsExactly(0L, 1L, 4L, 5L, 6L, 7L, 8L, 9L);
+        assertThat(all.get(2)).containsEntry("title", "second 4");
+        assertThat(all.get(3)).containsEntry("title", "second 5");
+        assertThat(ids(queries.query("books", strong().withFilter("title like \"second%\""))
+                .get(30, TimeUnit.SECONDS))).containsExactly(4L, 5L);
+    }
+
+    /**
+     * Read-your-writes under concurrent writers: each writer inserts, queries its key STRONG (and SESSION), deletes,
+     * and queries again; every acknowledged insert is seen, every acknowledged delete is never seen.
+     */
+    @Test
+    void readYourWritesHoldForStrongAndSessionQueriesWhileOthersWrite() throws Exception {
+        long seed = System.nanoTime();
+        int writers = 4;
+        int rounds = 25;
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        Map<Long, String> failures = new ConcurrentHashMap<>();
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                done.add(pool.submit(() -> {
+                    Random random = new Random(seed + writer);
+                    for (int i = 0; i < rounds; i++) {
+                        long id = writer * 1_000_000L + i;
+                        Consistency level = random.nextBoolean() ? Consistency.STRONG : Consistency.SESSION;
+                        QueryOptions o = QueryOptions.defaults().withConsistency(level);
+                        client.insert("books", List.of(book(id, "w" + writer, 1.0))).join();
+                        if (!ids(queries.get("books", List.of(id), o).join()).equals(List.of(id))) {
+                            failures.put(id, level + " query after the insert's ack did not see it");
+                        }
+                        client.delete("books", List.of(id)).join();
+                        if (!queries.get("books", List.of(id), o).join().isEmpty()) {
+                            failures.put(id, level + " query after the delete's ack still saw the row");
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(2, TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(failures).as("seed %d", seed).isEmpty();
+    }
+
+    @Test
+    void badQueriesFailWithInvalidArgumentNamingTheFieldAndThePosition() {
+        assertThatThrownBy(() -> queries.query("books", strong().withFilter("id > 3 and pages < 5")).join())
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+                .hasMessageContaining("pages").hasMessageContaining("1:");
+        assertThatThrownBy(() -> queries.query("books", strong().withFilter("title > 3")).join())
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+                .hasMessageContaining("title");
+        assertThatThrownBy(() -> queries.query("books", strong().withOutputFields(List.of("nope"))).join())
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+                .hasMessageContaining("nope");
+        assertThatThrownBy(() -> queries.search("books", "emb", new float[3], 3, Metric.IP, QueryOptions.defaults())
+                .join())
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+                .hasMessageContaining("emb").hasMessageContaining("dimension");
+        assertThatThrownBy(() -> queries.query("nope", strong()).join())
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.NOT_FOUND));
+    }
+
+    static ErrorCode code(Throwable t) {
+        return StreamingException.from(t).code();
+    }
+
+    @SuppressWarnings("unchecked")
+    static double l2(Map<String, Object> row, float[] q) {
+        List<Float> v = (List<Float>) row.get("emb");
+        float sum = 0;
+        for (int i = 0; i < q.length; i++) {
+            float d = v.get(i) - q[i];
+            sum += d * d;
+        }
+        return sum;
+    }
+}
