@@ -82,7 +82,10 @@ final class ColumnChunkPages implements PageReader {
         return valueCount;
     }
 
-    /** The next data page, or null after the last. */
+    /**
+     * The next data page. parquet-java's reader asks only while the chunk owes values, so there is no
+     * "after the last": a chunk whose pages end early is {@code DATA_CORRUPTED}.
+     */
     @Override
     public DataPage readPage() {
         while (offset < chunk.length) {
@@ -98,7 +101,7 @@ final class ColumnChunkPages implements PageReader {
                             + " writer writes a dictionary page first, then v1 data pages)");
             }
         }
-        return null;
+        throw corrupted("ends after its last page with fewer values than the " + valueCount + " its metadata says");
     }
 
     /** Parses the page header at the offset and moves the offset past it; checks its sizes. */

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -75,7 +76,7 @@ final class ParquetFileColumns implements AutoCloseable {
                 throw corrupted("has columns " + footer.getFileMetaData().getSchema()
                         + " but the schema in its footer gives " + expected);
             }
-            this.chunks = chunkMaps(footer.getBlocks());
+            this.chunks = chunkMaps(footer.getBlocks(), expected);
             this.writer = parseWriter(footer.getFileMetaData().getCreatedBy());
         } catch (RuntimeException e) {
             source.close();
@@ -120,15 +121,11 @@ final class ParquetFileColumns implements AutoCloseable {
 
     /**
      * A reader of {@code column} in row group {@code rowGroup}, positioned at its first value. Its compressed
-     * chunk is read into memory now. A column that is not repeated has one value per row: checked here.
+     * chunk is read into memory now. A column that is not repeated has one value per row (checked at open).
      */
     ColumnReader column(int rowGroup, ColumnDescriptor column) {
         checkOpen();
         ColumnChunkMetaData meta = chunk(rowGroup, column);
-        if (column.getMaxRepetitionLevel() == 0 && meta.getValueCount() != rowCount(rowGroup)) {
-            throw corrupted("row group " + rowGroup + " column " + Arrays.toString(column.getPath()) + " has "
-                    + meta.getValueCount() + " values for " + rowCount(rowGroup) + " rows");
-        }
         CompressionCodecName codec = meta.getCodec();
         if (codec != CompressionCodecName.ZSTD && codec != CompressionCodecName.UNCOMPRESSED) {
             throw corrupted("row group " + rowGroup + " column " + Arrays.toString(column.getPath()) + " is "
@@ -244,8 +241,14 @@ final class ParquetFileColumns implements AutoCloseable {
         return value;
     }
 
-    private List<Map<ColumnPath, ColumnChunkMetaData>> chunkMaps(List<BlockMetaData> blocks) {
-        return blocks.stream().map(b -> {
+    /**
+     * The chunks of each row group by column path, checked to be consistent before any array is sized by
+     * a row count: every column has a chunk, and a column that is not repeated has one value per row.
+     */
+    private List<Map<ColumnPath, ColumnChunkMetaData>> chunkMaps(List<BlockMetaData> blocks, MessageType columns) {
+        List<Map<ColumnPath, ColumnChunkMetaData>> maps = new ArrayList<>(blocks.size());
+        for (int g = 0; g < blocks.size(); g++) {
+            BlockMetaData b = blocks.get(g);
             if (b.getRowCount() < 1 || b.getRowCount() > Integer.MAX_VALUE - 8) {
                 throw corrupted("has a row group of " + b.getRowCount() + " rows");
             }
@@ -253,8 +256,20 @@ final class ParquetFileColumns implements AutoCloseable {
             for (ColumnChunkMetaData c : b.getColumns()) {
                 m.put(c.getPath(), c);
             }
-            return m;
-        }).toList();
+            for (ColumnDescriptor d : columns.getColumns()) {
+                ColumnChunkMetaData c = m.get(ColumnPath.get(d.getPath()));
+                if (c == null) {
+                    throw corrupted("row group " + g + " has no chunk of column " + Arrays.toString(d.getPath()));
+                }
+                if (d.getMaxRepetitionLevel() == 0 ? c.getValueCount() != b.getRowCount()
+                        : c.getValueCount() < b.getRowCount()) {
+                    throw corrupted("row group " + g + " column " + Arrays.toString(d.getPath()) + " has "
+                            + c.getValueCount() + " values for " + b.getRowCount() + " rows");
+                }
+            }
+            maps.add(m);
+        }
+        return maps;
     }
 
     private static VersionParser.ParsedVersion parseWriter(String createdBy) {
