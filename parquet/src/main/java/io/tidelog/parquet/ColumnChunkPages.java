@@ -128,6 +128,10 @@ final class ColumnChunkPages implements PageReader {
 
     private DictionaryPage dictionaryPage(PageHeader header) {
         DictionaryPageHeader d = header.getDictionary_page_header();
+        if (d.getNum_values() < 0 || d.getNum_values() > header.getUncompressed_page_size()) {
+            throw corrupted("has a dictionary of " + d.getNum_values() + " values in "
+                    + header.getUncompressed_page_size() + " bytes (a PLAIN dictionary entry takes at least one)");
+        }
         BytesInput bytes = pageBytes(header);
         return new DictionaryPage(bytes, header.getUncompressed_page_size(), d.getNum_values(),
                 encoding(d.getEncoding()));

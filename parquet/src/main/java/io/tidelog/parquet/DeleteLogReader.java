@@ -26,7 +26,7 @@ public final class DeleteLogReader implements AutoCloseable {
         this.file = file;
         try {
             this.footer = new DeleteLogFooter(file.number(ParquetLayout.COLLECTION_ID),
-                    file.text(ParquetLayout.VCHANNEL), (int) file.number(ParquetLayout.SCHEMA_VERSION),
+                    file.text(ParquetLayout.VCHANNEL), file.schemaVersion(),
                     file.schema(), file.totalRows());
         } catch (RuntimeException e) {
             file.close();

@@ -232,6 +232,16 @@ final class ParquetFileColumns implements AutoCloseable {
         }
     }
 
+    /** The footer's {@value ParquetLayout#SCHEMA_VERSION}, which is that of the schema in it. */
+    int schemaVersion() {
+        long version = number(ParquetLayout.SCHEMA_VERSION);
+        if (version != schema.getVersion()) {
+            throw corrupted("has " + ParquetLayout.SCHEMA_VERSION + " " + version + " but a schema of version "
+                    + schema.getVersion() + " in its footer");
+        }
+        return schema.getVersion();
+    }
+
     /** A string of the footer. */
     String text(String name) {
         String value = keyValues.get(name);

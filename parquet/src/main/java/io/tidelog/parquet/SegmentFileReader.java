@@ -31,8 +31,8 @@ import org.apache.parquet.column.ColumnReader;
  * {@code ParquetFileReader}:
  * <ul>
  *   <li>the footer is read by parquet-java's {@code ParquetMetadataConverter} (Thrift, no Hadoop);
- *   <li>a column chunk's pages are found by Tidelog's {@link ColumnChunkPages}: about a hundred lines that parse
- *       each page header with parquet-java's Thrift structures, check its CRC and decompress it with
+ *   <li>a column chunk's pages are framed by Tidelog's {@link ColumnChunkPages}, a small class that parses
+ *       each page header with parquet-java's Thrift structures, checks its CRC and decompresses it with
  *       {@link ZstdCodecFactory} (zstd-jni);
  *   <li>values and levels are decoded by parquet-java's {@code ColumnReaderImpl}, every encoding included
  *       (dictionary, RLE, BYTE_STREAM_SPLIT, ...).
@@ -40,7 +40,11 @@ import org.apache.parquet.column.ColumnReader;
  * Hand-written is only the framing that {@code ParquetFileReader} would have done, none of the decoding.
  * The other candidates: DuckDB's JDBC driver reads these files (the tests use it as the independent
  * reader) but is an 80 MB native jar and goes through SQL; Arrow's Java Parquet reader goes through its
- * native dataset library (JNI) as well.
+ * native dataset library (JNI) as well; a reader of our own would re-implement the Thrift footer and
+ * every encoding parquet-java already decodes. The price of this choice: {@code ColumnReaderImpl} and
+ * {@code ParquetMetadataConverter} are public but low-level parts of parquet-java, so an upgrade of it must
+ * keep this module's tests (which read every type, encoding choice and row group layout the writer
+ * produces, and compare with DuckDB) green.
  *
  * <p><b>Integrity.</b> The footer must be a Tidelog segment file's of format
  * {@value ParquetLayout#FORMAT_VERSION} whose columns are exactly those {@link ParquetLayout} gives for the
@@ -52,8 +56,9 @@ import org.apache.parquet.column.ColumnReader;
  * <p><b>Threads and memory.</b> Not thread-safe: one thread at a time uses a reader (its decompressor is
  * reused); open one reader per thread to read a file in parallel. An open reader holds the file open and
  * its footer (the Parquet metadata and the schema: kilobytes). A read holds, beside the columns it
- * returns, one column chunk's compressed bytes and one decompressed page at a time; the columns of one row
- * group are about its {@link ParquetConfig#rowGroupBytes()} in memory, so a large file is best read
+ * returns, one column chunk's compressed bytes, its dictionary and one decompressed page at a time. The
+ * columns of one row group take roughly its {@link ParquetConfig#rowGroupBytes()} of heap (more where
+ * short strings dominate: each VARCHAR or JSON value is an object), so a large file is best read
  * {@linkplain #readRowGroup a row group at a time}. {@link #close()} is idempotent.
  */
 public final class SegmentFileReader implements AutoCloseable {
@@ -66,7 +71,7 @@ public final class SegmentFileReader implements AutoCloseable {
         try {
             this.footer = new SegmentFooter(file.number(ParquetLayout.COLLECTION_ID),
                     file.number(ParquetLayout.PARTITION_ID), file.number(ParquetLayout.SEGMENT_ID),
-                    file.text(ParquetLayout.VCHANNEL), (int) file.number(ParquetLayout.SCHEMA_VERSION),
+                    file.text(ParquetLayout.VCHANNEL), file.schemaVersion(),
                     file.schema(), file.totalRows(), file.rowGroupCount());
             this.timeTicks = file.parquetSchema().getColumnDescription(new String[] {ParquetLayout.ROW_TIME_TICK});
         } catch (RuntimeException e) {
