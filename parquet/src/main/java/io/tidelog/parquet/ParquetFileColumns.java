@@ -88,11 +88,6 @@ final class ParquetFileColumns implements AutoCloseable {
         return source.key;
     }
 
-    /** The footer's key/value metadata. */
-    Map<String, String> keyValues() {
-        return keyValues;
-    }
-
     /** The collection schema in the footer ({@value ParquetLayout#SCHEMA}). */
     CollectionSchema schema() {
         return schema;
