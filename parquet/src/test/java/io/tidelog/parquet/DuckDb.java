@@ -42,6 +42,13 @@ final class DuckDb implements AutoCloseable {
         }
     }
 
+    /** Runs {@code sql}, a statement without results (COPY, CREATE, ...). */
+    void execute(String sql) throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
     /** The one value of a query of one row and one column. */
     Object scalar(String sql) throws SQLException {
         List<Map<String, Object>> rows = query(sql);

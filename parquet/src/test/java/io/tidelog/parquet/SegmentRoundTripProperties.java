@@ -10,9 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -21,12 +24,11 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
- * Random schemas and random row batches round-trip through a segment file: DuckDB finds every value, null
- * and time tick that went in, in order. (parquet-java's own reader cannot be the reader here: its
- * {@code ParquetReadOptions.Builder} always makes Hadoop's codec factory, so it does not run without Hadoop.) The schema is random too (any types, nullable or
- * not, vector dimensions, fields added by a later schema version that the early inserts lack, names with
- * dots or non-ASCII). jqwik prints the seed and the shrunk sizes of a failure; the {@code seed} parameter
- * fixes the rest.
+ * Random schemas and random row batches round-trip through a segment file: DuckDB and
+ * {@link SegmentFileReader} find every value, null and time tick that went in, in order. The schema is
+ * random too (any types, nullable or not, vector dimensions, fields added by a later schema version that
+ * the early inserts lack, names with dots or non-ASCII). jqwik prints the seed and the shrunk sizes of a
+ * failure; the {@code seed} parameter fixes the rest.
  */
 class SegmentRoundTripProperties {
     private static final DataType[] TYPES = {DataType.BOOL, DataType.INT32, DataType.INT64, DataType.FLOAT,
@@ -76,6 +78,39 @@ class SegmentRoundTripProperties {
         assertThat(duck.query("SELECT * FROM " + DuckDb.readParquet(file))).isEqualTo(expected);
         assertThat(summary.rows()).isEqualTo(expected.size());
         assertThat(summary.bytes()).isEqualTo(Files.size(file));
+        try (SegmentFileReader reader = SegmentFileReader.open(file, "k")) {
+            assertThat(RowsRead.rows(newer.getFieldsList(), reader.readAll())).isEqualTo(expected);
+        }
+        Files.delete(file);
+    }
+
+    @Property(tries = 40)
+    void filesOfAnOlderSchemaReadUnderTheNewerOneWithAnyProjection(@ForAll @IntRange(min = 1, max = 3) int insertCount,
+                                                                   @ForAll @IntRange(min = 1, max = 40) int maxRows,
+                                                                   @ForAll long seed) throws Exception {
+        Random random = new Random(seed);
+        CollectionSchema older = randomSchema(random);
+        CollectionSchema newer = addNullableFields(older, random);
+        RandomInserts gen = new RandomInserts(random, random.nextInt(1000));
+        List<InsertedRows> inserts = new ArrayList<>();
+        for (int i = 0; i < insertCount; i++) {
+            inserts.add(new InsertedRows(gen.insert(older, 1 + random.nextInt(maxRows)), 10 + i));
+        }
+        Path file = dir.resolve(seed + "-old-" + insertCount + "-" + maxRows + ".parquet");
+        new SegmentParquetWriter(ParquetConfig.defaults()).write(file, new SealedSegment(1, 2, 3, "p_s"), older, inserts);
+        List<FieldSchema> projected = newer.getFieldsList().stream().filter(f -> random.nextInt(3) != 0).toList();
+        Set<String> names = projected.stream().map(FieldSchema::getName).collect(Collectors.toSet());
+
+        try (SegmentFileReader reader = SegmentFileReader.open(file, "k")) {
+            SegmentRows read = reader.readAll(new SegmentProjection(newer, names));
+
+            List<Map<String, Object>> expected = Expected.rows(newer, inserts);
+            expected.forEach(row -> row.keySet().removeIf(k -> !names.contains(k) && !k.equals(ParquetLayout.ROW_TIME_TICK)));
+            assertThat(RowsRead.rows(projected, read)).isEqualTo(expected);
+            Set<String> added = new HashSet<>(names);
+            older.getFieldsList().forEach(f -> added.remove(f.getName()));
+            assertThat(read.absentFields()).isEqualTo(added);
+        }
         Files.delete(file);
     }
 
