@@ -15,6 +15,8 @@ import io.tidelog.proto.ShardRead;
 import io.tidelog.proto.ShardSearchRequest;
 import io.tidelog.proto.ShardSearchResponse;
 import io.tidelog.tso.HybridTimestamps;
+import io.tidelog.objectstore.ObjectStore;
+import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,21 +51,32 @@ public final class Delegators {
     private final ScheduledExecutorService timer;
     private final InstantSource clock;
     private final Map<String, PchannelDelegator> serving = new ConcurrentHashMap<>();
+    private final SegmentFiles files;
+    private final ScheduledExecutorService loaders;
 
     /**
      * @param queries where answers are computed (the node's query threads)
      * @param timer   deadlines of waiting queries
+     * @param loaders the threads that read sealed segments from object storage
+     * @param objects where flushed segments and delete logs are
+     * @param cache   a directory of this node for the files read from object storage
      */
-    public Delegators(QueryConfig config, Executor queries, ScheduledExecutorService timer, InstantSource clock) {
+    public Delegators(QueryConfig config, Executor queries, ScheduledExecutorService timer,
+                      ScheduledExecutorService loaders, InstantSource clock, ObjectStore objects, Path cache) {
         this.config = config;
         this.queries = queries;
         this.timer = timer;
         this.clock = clock;
+        this.loaders = loaders;
+        this.files = new SegmentFiles(objects, cache);
     }
 
-    /** A fresh extension of {@code pchannel}'s WAL that feeds its delegators; it serves queries once the WAL serves. */
+    /**
+     * A fresh extension of {@code pchannel}'s WAL that feeds its delegators; it serves queries once the WAL serves and
+     * the sealed segments are read.
+     */
     public WalExtension forPchannel(String pchannel) {
-        return new PchannelDelegator(pchannel, this);
+        return new PchannelDelegator(pchannel, this, files, loaders);
     }
 
     void serve(String pchannel, PchannelDelegator d) {
@@ -152,16 +165,16 @@ public final class Delegators {
         return reached.thenApply(x -> tsafe.get());
     }
 
-    /** Snapshots of the vchannel's segments; taken after tsafe was read, as {@link GrowingSegment} requires. */
+    /** Snapshots of the vchannel's segments; taken after tsafe was read, as {@link ShardSegment} requires. */
     static List<ShardReader.Source> sources(Target t) {
         ShardDelegator shard = t.pchannel.shard(t.vchannel);
         if (shard == null || shard.collectionId != t.shard.collectionId()) {
             return List.of();
         }
         List<ShardReader.Source> out = new ArrayList<>();
-        for (GrowingSegment s : shard.segments()) {
-            GrowingSegment.Snapshot snap = s.snapshot();
-            out.add(new ShardReader.Source(snap.view(), snap.deletedAt()));
+        for (ShardSegment s : shard.segments()) {
+            ShardSegment.Snapshot snap = s.snapshot();
+            out.add(new ShardReader.Source(snap.view(), snap.deletedAt(), s.sealed));
         }
         return out;
     }

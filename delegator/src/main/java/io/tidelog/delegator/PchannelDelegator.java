@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,14 +53,21 @@ final class PchannelDelegator implements WalExtension, PchannelState.Observer {
     /** By vchannel. Written by the apply thread, read by queries. */
     private final Map<String, ShardDelegator> shards = new ConcurrentHashMap<>();
     private final Thread applier;
+    private final SegmentFiles files;
+    /** Reads sealed segments from object storage, off the apply thread; shared by the node. */
+    private final ScheduledExecutorService loaders;
     private volatile long lastPublished;
+    /** The first load from object storage was handed over. Owned by the apply thread. */
+    private boolean loaded;
     private volatile boolean closed;
     private PchannelState state;
     private volatile StreamingWal wal;
 
-    PchannelDelegator(String pchannel, Delegators registry) {
+    PchannelDelegator(String pchannel, Delegators registry, SegmentFiles files, ScheduledExecutorService loaders) {
         this.pchannel = pchannel;
         this.registry = registry;
+        this.files = files;
+        this.loaders = loaders;
         this.applier = new Thread(this::applyLoop, "delegator-" + pchannel);
         applier.setDaemon(true);
     }
@@ -86,6 +95,11 @@ final class PchannelDelegator implements WalExtension, PchannelState.Observer {
     }
 
     @Override
+    public void segmentFlushed(PchannelState.FlushedSegment f) {
+        loadWhenFlushed(f.collectionId(), f.vchannel(), f.segmentId(), 0);
+    }
+
+    @Override
     public void observe(ImmutableMessage m, boolean replay) {
         if (m.type() == MessageType.DROP_COLLECTION) {
             String vchannel = m.vchannel();
@@ -102,10 +116,108 @@ final class PchannelDelegator implements WalExtension, PchannelState.Observer {
         return true;
     }
 
+    /**
+     * Once replay is over: reads the sealed segments and delete logs of every live collection of the pchannel from
+     * object storage, hands them to the apply thread, and only then serves queries (before, they get
+     * {@code CHANNEL_NOT_EXIST} and are retried by the client). Retried with backoff while object storage fails.
+     */
     @Override
     public void bind(StreamingWal w) {
         this.wal = w;
-        registry.serve(pchannel, this);
+        loadAll(0);
+    }
+
+    private void loadAll(int attempt) {
+        Map<String, Long> live = new java.util.LinkedHashMap<>();
+        state.snapshot().collections().forEach((v, c) -> {
+            if (c.state() != io.tidelog.node.state.ShardSnapshot.CollectionState.DROPPED) {
+                live.put(v, c.collectionId());
+            }
+        });
+        loaders.execute(() -> {
+            if (closed) {
+                return;
+            }
+            List<Runnable> handOver = new java.util.ArrayList<>();
+            try {
+                for (Map.Entry<String, Long> e : live.entrySet()) {
+                    String v = e.getKey();
+                    long collectionId = e.getValue();
+                    CollectionShard c = state.collection(v);
+                    if (c == null || c.collectionId() != collectionId) {
+                        continue;
+                    }
+                    List<ShardSegment> sealed = new java.util.ArrayList<>();
+                    List<io.tidelog.parquet.DeleteLogRows> deletes = new java.util.ArrayList<>();
+                    for (io.tidelog.parquet.SegmentManifest m : files.manifests(collectionId, v)) {
+                        if (m.kind() == io.tidelog.parquet.SegmentManifest.Kind.SEGMENT) {
+                            sealed.add(files.segment(m, c.schema(c.schemaVersion())));
+                        } else {
+                            deletes.addAll(files.deletes(m));
+                        }
+                    }
+                    handOver.add(() -> {
+                        ShardDelegator shard = shards.computeIfAbsent(v, x -> newShard(x, collectionId));
+                        if (shard.collectionId != collectionId) {
+                            return;
+                        }
+                        sealed.forEach(shard::sealed);
+                        deletes.forEach(d -> shard.deleteLog(d.keys(), d.timeTicks()));
+                        shard.loaded();
+                    });
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("pchannel {}: reading sealed segments from object storage failed (attempt {}); retrying: {}",
+                        pchannel, attempt + 1, e.toString());
+                loaders.schedule(() -> loadAll(attempt + 1), backoffMillis(attempt), TimeUnit.MILLISECONDS);
+                return;
+            }
+            queue.add(() -> {
+                handOver.forEach(Runnable::run);
+                shards.values().forEach(ShardDelegator::loaded);
+                loaded = true;
+                registry.serve(pchannel, this);
+            });
+        });
+    }
+
+    /**
+     * Reads the sealed form of a flushed segment once its manifest is in object storage (the flusher writes it after
+     * the Flush; until then the growing form serves), and hands it to the apply thread.
+     */
+    private void loadWhenFlushed(long collectionId, String vchannel, long segmentId, int attempt) {
+        loaders.schedule(() -> {
+            if (closed) {
+                return;
+            }
+            try {
+                CollectionShard c = state.collection(vchannel);
+                if (c == null || c.collectionId() != collectionId || c.isDropped()) {
+                    return;
+                }
+                var manifest = files.segmentManifest(collectionId, segmentId);
+                if (manifest.isEmpty()) {
+                    loadWhenFlushed(collectionId, vchannel, segmentId, attempt + 1);
+                    return;
+                }
+                ShardSegment sealed = files.segment(manifest.get(), c.schema(c.schemaVersion()));
+                queue.add(() -> {
+                    ShardDelegator shard = shards.get(vchannel);
+                    if (shard != null && shard.collectionId == collectionId) {
+                        shard.sealed(sealed);
+                    }
+                });
+            } catch (RuntimeException e) {
+                LOG.warn("pchannel {}: reading segment {} from object storage failed (attempt {}); retrying: {}",
+                        pchannel, segmentId, attempt + 1, e.toString());
+                loadWhenFlushed(collectionId, vchannel, segmentId, attempt + 1);
+            }
+        }, attempt == 0 ? 0 : backoffMillis(attempt - 1), TimeUnit.MILLISECONDS);
+    }
+
+    /** 100 ms doubling up to 5 s. */
+    private static long backoffMillis(int attempt) {
+        return Math.min(5_000, 100L << Math.min(attempt, 6));
     }
 
     @Override
@@ -138,8 +250,17 @@ final class PchannelDelegator implements WalExtension, PchannelState.Observer {
         }
     }
 
+    /** A delegator for a vchannel; one made after the first load keeps no delete history. By the apply thread. */
+    private ShardDelegator newShard(String vchannel, long collectionId) {
+        ShardDelegator shard = new ShardDelegator(vchannel, collectionId);
+        if (loaded) {
+            shard.loaded();
+        }
+        return shard;
+    }
+
     private void applyInsert(PchannelState.Inserted i) {
-        ShardDelegator shard = shards.computeIfAbsent(i.vchannel(), v -> new ShardDelegator(v, i.collectionId()));
+        ShardDelegator shard = shards.computeIfAbsent(i.vchannel(), v -> newShard(v, i.collectionId()));
         if (shard.collectionId != i.collectionId()) {
             return;
         }
@@ -154,8 +275,10 @@ final class PchannelDelegator implements WalExtension, PchannelState.Observer {
     }
 
     private void applyDelete(PchannelState.Deleted d) {
-        ShardDelegator shard = shards.get(d.vchannel());
-        if (shard == null || shard.collectionId != d.collectionId()) {
+        // A vchannel whose rows are all in sealed segments has no delegator yet on a replay: the delete must still be
+        // kept for the segments read later.
+        ShardDelegator shard = shards.computeIfAbsent(d.vchannel(), v -> newShard(v, d.collectionId()));
+        if (shard.collectionId != d.collectionId()) {
             return;
         }
         DeleteBody body;

@@ -1,6 +1,5 @@
 package io.tidelog.delegator;
 
-import io.tidelog.message.CollectionSchemas;
 import io.tidelog.proto.CollectionSchema;
 import io.tidelog.proto.DeleteBody;
 import io.tidelog.proto.InsertBody;
@@ -8,62 +7,140 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The delegator of one vchannel (one shard of one collection): the growing segments of the shard, fed by the
- * pchannel's log, and the deletes applied to them.
+ * The delegator of one vchannel (one shard of one collection): its segments, growing ones fed by the pchannel's
+ * log and sealed ones read back from object storage, and the deletes applied to them.
  *
- * <p>Threads: every change by its pchannel's apply thread (the owner, asserted through {@link PchannelDelegator}).
- * {@link #segments()} from any thread: an immutable list, replaced by the owner.
+ * <p><b>Growing to sealed.</b> A growing segment keeps serving after its Flush until its file is in object storage
+ * and read back; then the sealed form replaces it in one step (one published list to the next), taking over the
+ * deletes the growing form had: no query sees a row missing or twice.
+ *
+ * <p><b>After a restart</b> the log's replay rebuilds the growing segments (and those flushed since the point it
+ * starts from), and the sealed segments are read from object storage with the delete logs of the vchannel. Until
+ * that first load is done ({@link #loaded}), every delete is also kept in a history, applied to each sealed segment
+ * read: a delete replayed from the log may not be in any delete log yet.
+ *
+ * <p>Threads: every change by its pchannel's apply thread (the owner). {@link #segments()} from any thread: an
+ * immutable list, replaced by the owner.
  */
 final class ShardDelegator {
+    private static final Logger LOG = LoggerFactory.getLogger(ShardDelegator.class);
+
     final String vchannel;
     final long collectionId;
-    /** By segment id, in creation order. Owned by the apply thread. */
-    private final Map<Long, GrowingSegment> growing = new LinkedHashMap<>();
-    /** What readers see: {@link #growing}'s values, republished on every change of the set. */
-    private volatile List<GrowingSegment> published = List.of();
+    /** By segment id, in the order they came. Owned by the apply thread. */
+    private final Map<Long, ShardSegment> segments = new LinkedHashMap<>();
+    /** What readers see: {@link #segments}'s values, republished on every change of the set. */
+    private volatile List<ShardSegment> published = List.of();
+    /** Every delete until the first load from object storage is done; null after. */
+    private List<Delete> history = new ArrayList<>();
+
+    private record Delete(DeleteBody keys, long timeTick) {
+    }
 
     ShardDelegator(String vchannel, long collectionId) {
         this.vchannel = vchannel;
         this.collectionId = collectionId;
     }
 
-    /** Rows of {@code segmentId} became visible at {@code timeTick}. */
+    /** Rows of growing segment {@code segmentId} became visible at {@code timeTick}. */
     void insert(long segmentId, long partitionId, CollectionSchema schema, InsertBody body, long timeTick) {
-        GrowingSegment s = growing.get(segmentId);
+        ShardSegment s = segments.get(segmentId);
         if (s == null) {
-            s = new GrowingSegment(segmentId, partitionId, schema, CollectionSchemas.primaryKey(schema).getName());
-            growing.put(segmentId, s);
-            published = List.copyOf(growing.values());
+            s = ShardSegment.growing(segmentId, partitionId, schema);
+            segments.put(segmentId, s);
+            publish();
+        }
+        if (s.sealed) {
+            return; // replayed rows of a segment already read back from its file
         }
         s.append(body, timeTick);
     }
 
     /** A delete became visible at {@code timeTick}: it hides the rows of its keys inserted before it. */
     void delete(DeleteBody body, long timeTick) {
-        List<Object> keys = new ArrayList<>();
-        if (body.hasIntPks()) {
-            keys.addAll(body.getIntPks().getValuesList());
-        } else {
-            keys.addAll(body.getStringPks().getValuesList());
+        if (history != null) {
+            history.add(new Delete(body, timeTick));
         }
-        for (GrowingSegment s : growing.values()) {
-            for (Object k : keys) {
+        for (ShardSegment s : segments.values()) {
+            apply(s, body, timeTick);
+        }
+    }
+
+    private static void apply(ShardSegment s, DeleteBody body, long timeTick) {
+        if (body.hasIntPks()) {
+            for (long k : body.getIntPks().getValuesList()) {
+                s.delete(k, timeTick);
+            }
+        } else {
+            for (String k : body.getStringPks().getValuesList()) {
                 s.delete(k, timeTick);
             }
         }
     }
 
-    /** The growing segments, oldest first; see {@link GrowingSegment#snapshot} for what a reader may rely on. */
-    List<GrowingSegment> segments() {
+    /**
+     * The sealed form of a segment was read back from object storage: it replaces the growing form, taking over its
+     * deletes, or joins the segments if there is none.
+     */
+    void sealed(ShardSegment sealed) {
+        ShardSegment before = segments.get(sealed.id);
+        if (before != null && before.sealed) {
+            return;
+        }
+        // Before the first load is done, a growing form may hold only the rows replay saw (it may start in the middle
+        // of a segment flushed long ago): the history has every delete since, and the delete logs the rest.
+        if (before != null && history == null && !sealed.takeDeletesOf(before)) {
+            LOG.error("{}: segment {} has {} rows in object storage and {} growing here; the growing form keeps serving",
+                    vchannel, sealed.id, sealed.rowCount(), before.rowCount());
+            return;
+        }
+        if (history != null) {
+            for (Delete d : history) {
+                apply(sealed, d.keys(), d.timeTick());
+            }
+        }
+        segments.put(sealed.id, sealed);
+        publish();
+    }
+
+    /** A delete log read back from object storage: its deletes hide rows of every segment held. */
+    void deleteLog(DeleteBody keys, long[] timeTicks) {
+        for (ShardSegment s : segments.values()) {
+            for (int i = 0; i < timeTicks.length; i++) {
+                s.delete(keys.hasIntPks() ? keys.getIntPks().getValues(i) : keys.getStringPks().getValues(i),
+                        timeTicks[i]);
+            }
+        }
+    }
+
+    /** The first load from object storage is done: deletes are no longer kept for segments read later. */
+    void loaded() {
+        history = null;
+    }
+
+    /** Whether segment {@code id} is held in its sealed form. */
+    boolean isSealed(long id) {
+        ShardSegment s = segments.get(id);
+        return s != null && s.sealed;
+    }
+
+    private void publish() {
+        published = List.copyOf(segments.values());
+    }
+
+    /** The segments, oldest first; see {@link ShardSegment#snapshot} for what a reader may rely on. */
+    List<ShardSegment> segments() {
         return published;
     }
 
-    /** Bytes held by the growing segments. By the owner. */
+    /** Bytes held by the segments. By the owner. */
     long bytes() {
         long b = 0;
-        for (GrowingSegment s : growing.values()) {
+        for (ShardSegment s : segments.values()) {
             b += s.bytes();
         }
         return b;

@@ -32,8 +32,8 @@ final class ShardReader {
     private ShardReader() {
     }
 
-    /** A segment as of the query: its rows and, per row, when it was deleted. */
-    record Source(SegmentView view, long[] deletedAt) {
+    /** A segment as of the query: its rows, per row when it was deleted, and whether it was read from its file. */
+    record Source(SegmentView view, long[] deletedAt, boolean sealed) {
     }
 
     private record Hit(PrimaryKey key, int source, int row) {
@@ -80,8 +80,9 @@ final class ShardReader {
         for (Hit h : kept) {
             rows.add(new OutputColumns.Row(sources.get(h.source()).view(), h.row()));
         }
+        int sealed = (int) sources.stream().filter(Source::sealed).count();
         ShardQueryResponse.Builder out = ShardQueryResponse.newBuilder().setNumRows(rows.size())
-                .setReadTimeTick(readTimeTick);
+                .setReadTimeTick(readTimeTick).setSealedSegments(sealed).setGrowingSegments(sources.size() - sealed);
         for (FieldSchema f : fields) {
             out.addColumns(OutputColumns.column(f, rows));
         }
@@ -162,7 +163,7 @@ final class ShardReader {
         long[] deletedAt = src.deletedAt();
         Column keyColumn = keys == null ? null : src.view().column(primaryKey);
         for (int r = 0; r < n; r++) {
-            if (deletedAt[r] > timeTick && (keys == null || keys.contains(GrowingSegment.keyAt(keyColumn, r)))) {
+            if (deletedAt[r] > timeTick && (keys == null || keys.contains(ShardSegment.keyAt(keyColumn, r)))) {
                 out.set(r);
             }
         }

@@ -57,6 +57,29 @@ public final class ColumnarSegment {
      *         previous append's (rows are kept in time-tick order)
      */
     public void append(InsertBody insert, long timeTick) {
+        append(insert, timeTick, null);
+    }
+
+    /**
+     * Appends the rows of {@code insert}, row {@code i} inserted at {@code rowTimeTicks[i]}: rows read back from a
+     * sealed segment's file, which come from many inserts. Checked as {@link #append(InsertBody, long)} checks.
+     *
+     * @throws StreamingException {@code INVALID_ARGUMENT} also when the time ticks are not one per row, or decrease
+     */
+    public void append(InsertBody insert, long[] rowTimeTicks) {
+        if (rowTimeTicks.length != insert.getNumRows()) {
+            throw StreamingException.invalidArgument(rowTimeTicks.length + " time ticks for " + insert.getNumRows()
+                    + " rows");
+        }
+        for (int i = 1; i < rowTimeTicks.length; i++) {
+            if (rowTimeTicks[i] < rowTimeTicks[i - 1]) {
+                throw StreamingException.invalidArgument("the time tick of row " + i + " is below the one before");
+            }
+        }
+        append(insert, rowTimeTicks.length == 0 ? 0 : rowTimeTicks[0], rowTimeTicks);
+    }
+
+    private void append(InsertBody insert, long timeTick, long[] rowTimeTicks) {
         int n = insert.getNumRows();
         if (n < 1) {
             throw StreamingException.invalidArgument("an insert needs at least one row, got " + n);
@@ -95,7 +118,11 @@ public final class ColumnarSegment {
         if (timeTicks.length < rows + n) {
             timeTicks = Arrays.copyOf(timeTicks, ColumnBuilder.grow(timeTicks.length, rows + n));
         }
-        Arrays.fill(timeTicks, rows, rows + n, timeTick);
+        if (rowTimeTicks != null) {
+            System.arraycopy(rowTimeTicks, 0, timeTicks, rows, n);
+        } else {
+            Arrays.fill(timeTicks, rows, rows + n, timeTick);
+        }
         rows += n;
         published = publish();
     }

@@ -126,7 +126,11 @@ final class StreamingNodeParts implements AutoCloseable {
         started.push(() -> ServerExecutors.shutdown(queryThreads));
         ScheduledExecutorService queryTimer = Executors.newSingleThreadScheduledExecutor(ServerExecutors.daemon("query-timer"));
         started.push(() -> ServerExecutors.shutdown(queryTimer));
-        delegators = new Delegators(configs.query(), queryThreads, queryTimer, InstantSource.system());
+        // Sealed segments are read from object storage here, off every pchannel's apply thread.
+        ScheduledExecutorService segmentLoaders = Executors.newScheduledThreadPool(2, ServerExecutors.daemon("segment-load"));
+        started.push(() -> ServerExecutors.shutdown(segmentLoaders));
+        delegators = new Delegators(configs.query(), queryThreads, queryTimer, segmentLoaders, InstantSource.system(),
+                objects, dataDir.resolve("segment-cache"));
         // Each pchannel's WAL carries the node's extensions in their one order (ExtensionChain says why).
         ExtensionChain chain = new ExtensionChain(new ExtensionChain.Shared(configs.dedup(), configs.txn(),
                 configs.shard(), tso, InstantSource.system(), growing, txnContinuations),

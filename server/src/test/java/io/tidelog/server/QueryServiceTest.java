@@ -156,6 +156,79 @@ class QueryServiceTest {
         assertThat(failures).as("seed %d", seed).isEmpty();
     }
 
+    /**
+     * The same answers from growing segments, from their sealed forms read back from object storage (deletes before
+     * and after the flush), and after a restart, which reads sealed segments and delete logs again.
+     */
+    @Test
+    void answersAreTheSameBeforeAndAfterAFlushAndAfterARestart() throws Exception {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (long id = 0; id < 60; id++) {
+            rows.add(book(id, "book " + id, id % 4 == 0 ? null : id * 0.5));
+        }
+        client.insert("books", rows).get(30, TimeUnit.SECONDS);
+        client.delete("books", List.of(1L, 2L, 3L, 50L)).get(30, TimeUnit.SECONDS);
+        client.upsert("books", List.of(book(10, "again 10", 99.0), book(11, "again 11", null))).get(30, TimeUnit.SECONDS);
+        client.collections().flushBlocking("books");
+        client.delete("books", List.of(20L, 21L, 10L)).get(30, TimeUnit.SECONDS);
+        List<Map<String, Object>> more = new ArrayList<>();
+        for (long id = 100; id < 110; id++) {
+            more.add(book(id, "late " + id, 1.0));
+        }
+        client.insert("books", more).get(30, TimeUnit.SECONDS);
+
+        List<Map<String, Object>> all = answer();
+        assertThat(ids(all)).hasSize(60 - 4 - 3 + 10).doesNotContain(1L, 2L, 3L, 50L, 20L, 21L, 10L).contains(11L, 105L);
+        List<Long> nearest = nearest();
+        // Until every vchannel answers from a sealed segment, and once more after: the same answers throughout.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        boolean allSealed = false;
+        for (int i = 0; !allSealed; i++) {
+            assertThat(System.nanoTime()).as("every vchannel serves its flushed segment sealed in time").isLessThan(deadline);
+            allSealed = sealedSegmentsOfEveryVchannel() > 0;
+            assertThat(answer()).as("answer %d, while sealed segments replace growing ones", i).isEqualTo(all);
+            assertThat(nearest()).isEqualTo(nearest);
+        }
+
+        client.close();
+        server.close();
+        server = StandaloneServer.start(dir, CollectionServiceTest.config());
+        client = StreamingClient.builder().target(server.address()).build();
+        queries = client.queries();
+        assertThat(answer()).as("after a restart").isEqualTo(all);
+        assertThat(nearest()).isEqualTo(nearest);
+        client.delete("books", List.of(11L)).get(30, TimeUnit.SECONDS);
+        assertThat(ids(answer())).doesNotContain(11L).hasSize(all.size() - 1);
+    }
+
+    /** The fewest sealed segments any vchannel of the collection answers from. */
+    int sealedSegmentsOfEveryVchannel() {
+        io.tidelog.client.CollectionDescription c = client.collections().describeBlocking("books");
+        io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forTarget(server.address()).usePlaintext().build();
+        try {
+            int fewest = Integer.MAX_VALUE;
+            for (String v : c.vchannels()) {
+                io.tidelog.proto.ShardQueryResponse r = io.tidelog.proto.QueryServiceGrpc.newBlockingStub(channel)
+                        .query(io.tidelog.proto.ShardQueryRequest.newBuilder().setLimit(1).setRead(io.tidelog.proto.ShardRead
+                                .newBuilder().setVchannel(v).setCollectionId(c.id())).build());
+                fewest = Math.min(fewest, r.getSealedSegments());
+            }
+            return fewest;
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    List<Map<String, Object>> answer() throws Exception {
+        return queries.query("books", strong()).get(30, TimeUnit.SECONDS);
+    }
+
+    List<Long> nearest() throws Exception {
+        return queries.search("books", "emb", new float[] {30f, 1f, 2f, 0.5f}, 8, Metric.COSINE,
+                QueryOptions.defaults().withFilter("id != 31")).get(30, TimeUnit.SECONDS).stream()
+                .map(h -> (Long) h.row().get("id")).toList();
+    }
+
     @Test
     void badQueriesFailWithInvalidArgumentNamingTheFieldAndThePosition() {
         assertThatThrownBy(() -> queries.query("books", strong().withFilter("id > 3 and pages < 5")).join())

@@ -10,25 +10,29 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * One growing segment of a vchannel as a delegator holds it: its rows columnar ({@link ColumnarSegment}), when each
- * row was deleted, and an index from primary key to rows that finds the rows a delete hides (only the apply thread
- * uses it: readers find keys by scanning the key column of their snapshot).
+ * One segment of a vchannel as a delegator holds it, growing (fed insert by insert from the log) or sealed (read
+ * back from its file in object storage): its rows columnar ({@link ColumnarSegment}), when each row was deleted,
+ * and an index from primary key to rows that finds the rows a delete hides (only the apply thread uses it: readers
+ * find keys by scanning the key column of their snapshot).
  *
  * <p><b>Deletes.</b> A delete of key {@code k} at time tick {@code d} hides the rows of {@code k} inserted before
  * {@code d} (an upsert's delete and insert share their commit's time tick: the old row goes, the new one stays).
  * Each row keeps the earliest such {@code d} ({@link Long#MAX_VALUE} while none): the row is visible at time tick
  * {@code t} if it was inserted at or before {@code t} and {@code deletedAt > t}.
  *
- * <p>Threads: written by its delegator's apply thread only. {@link #snapshot} may be called from any thread: a
- * snapshot taken after the reader saw the pchannel's tsafe reach {@code t} holds every delete at or below {@code t}
- * (they were applied before tsafe moved past them); later deletes may or may not show in it, and either way they
- * do not change what is visible at {@code t}.
+ * <p>Threads: written by its delegator's apply thread only (a sealed segment is built by a loader thread and handed
+ * over whole). {@link #snapshot} may be called from any thread: a snapshot taken after the reader saw the
+ * pchannel's tsafe reach {@code t} holds every delete at or below {@code t} (they were applied before tsafe moved
+ * past them); later deletes may or may not show in it, and either way they do not change what is visible at
+ * {@code t}.
  */
-final class GrowingSegment {
+final class ShardSegment {
     private static final int NONE = -1;
 
     final long id;
     final long partitionId;
+    /** Read back from its file: its rows do not change. */
+    final boolean sealed;
     private final ColumnarSegment rows;
     private final String primaryKey;
     /** Per row: the time tick of the earliest delete that hides it, or {@link Long#MAX_VALUE}. */
@@ -37,17 +41,38 @@ final class GrowingSegment {
     private final Map<Object, Integer> lastRowOf = new HashMap<>();
     private int[] previousSameKey = new int[0];
 
-    GrowingSegment(long id, long partitionId, CollectionSchema schema, String primaryKey) {
+    private ShardSegment(long id, long partitionId, CollectionSchema schema, boolean sealed) {
         this.id = id;
         this.partitionId = partitionId;
+        this.sealed = sealed;
         this.rows = new ColumnarSegment(schema);
-        this.primaryKey = primaryKey;
+        this.primaryKey = io.tidelog.message.CollectionSchemas.primaryKey(schema).getName();
     }
 
-    /** Appends an insert's rows, visible from {@code timeTick}. */
+    /** An empty growing segment. */
+    static ShardSegment growing(long id, long partitionId, CollectionSchema schema) {
+        return new ShardSegment(id, partitionId, schema, false);
+    }
+
+    /** A sealed segment of the rows read back from its file, row {@code i} inserted at {@code rowTimeTicks[i]}. */
+    static ShardSegment sealed(long id, long partitionId, CollectionSchema schema, InsertBody rows, long[] rowTimeTicks) {
+        ShardSegment s = new ShardSegment(id, partitionId, schema, true);
+        if (rows.getNumRows() > 0) {
+            s.index(() -> s.rows.append(rows, rowTimeTicks));
+        }
+        return s;
+    }
+
+    /** Appends an insert's rows, visible from {@code timeTick}. Growing segments only. */
     void append(InsertBody body, long timeTick) {
+        assert !sealed : "a sealed segment's rows do not change";
+        index(() -> rows.append(body, timeTick));
+    }
+
+    /** Runs an append of rows, then indexes the new rows and marks them not deleted. */
+    private void index(Runnable append) {
         int from = rows.rowCount();
-        rows.append(body, timeTick);
+        append.run();
         int to = rows.rowCount();
         long[] deleted = deletedAt;
         if (to > deleted.length) {
@@ -82,6 +107,29 @@ final class GrowingSegment {
         return hidden;
     }
 
+    /**
+     * Takes over the deletes of {@code growing}, the growing form of this sealed segment, whose rows are the same rows
+     * in the same order (the flusher writes a segment's rows in log order, as they were appended).
+     *
+     * @return false, and nothing changes, if the two do not hold the same number of rows
+     */
+    boolean takeDeletesOf(ShardSegment growing) {
+        int n = rows.rowCount();
+        if (growing.rows.rowCount() != n) {
+            return false;
+        }
+        long[] from = growing.deletedAt;
+        long[] to = deletedAt;
+        for (int r = 0; r < n; r++) {
+            to[r] = Math.min(to[r], from[r]);
+        }
+        return true;
+    }
+
+    int rowCount() {
+        return rows.rowCount();
+    }
+
     /** The rows appended so far and their deletes; see the class comment for what a reader may rely on. */
     Snapshot snapshot() {
         long[] deleted = deletedAt;
@@ -102,6 +150,6 @@ final class GrowingSegment {
      *
      * @param deletedAt per row of the view, the earliest delete's time tick (see the class comment)
      */
-    record Snapshot(GrowingSegment segment, SegmentView view, long[] deletedAt) {
+    record Snapshot(ShardSegment segment, SegmentView view, long[] deletedAt) {
     }
 }
