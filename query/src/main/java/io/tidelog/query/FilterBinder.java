@@ -93,7 +93,8 @@ final class FilterBinder {
             if (value instanceof Boolean && op.isOrdering()) {
                 throw error(ref, "booleans support only == and !=, not " + op.symbol());
             }
-            return new JsonPredicate(f.getName(), ref.path(), JsonPredicate.compare(op, value), false);
+            return new JsonPredicate(f.getName(), ref.path(), JsonPredicate.compare(op, value),
+                    JsonPredicate.Truth.UNKNOWN);
         }
         return switch (f.getType()) {
             case INT32, INT64, FLOAT, DOUBLE -> numeric(ref, f, op, literal);
@@ -143,7 +144,8 @@ final class FilterBinder {
             for (Literal l : in.values()) {
                 values.add(jsonLiteral(ref, l));
             }
-            return new JsonPredicate(f.getName(), ref.path(), JsonPredicate.in(values, in.negated()), false);
+            return new JsonPredicate(f.getName(), ref.path(), JsonPredicate.in(values, in.negated()),
+                    JsonPredicate.Truth.UNKNOWN);
         }
         String name = f.getName();
         switch (f.getType()) {
@@ -214,7 +216,8 @@ final class FilterBinder {
             throw FilterSyntax.error(like.patternAt(), "a like pattern cannot end with a lone backslash (escape it)");
         }
         if (!ref.path().isEmpty()) {
-            return new JsonPredicate(f.getName(), ref.path(), JsonPredicate.like(pattern, like.negated()), false);
+            return new JsonPredicate(f.getName(), ref.path(), JsonPredicate.like(pattern, like.negated()),
+                    JsonPredicate.Truth.UNKNOWN);
         }
         if (f.getType() != DataType.VARCHAR) {
             throw error(ref, "like needs a VARCHAR field or a JSON path");
@@ -229,7 +232,7 @@ final class FilterBinder {
         FieldSchema f = resolve(ref);
         if (!ref.path().isEmpty()) {
             return new JsonPredicate(f.getName(), ref.path(), JsonPredicate.isNull(isNull.negated()),
-                    !isNull.negated());
+                    isNull.negated() ? JsonPredicate.Truth.FALSE : JsonPredicate.Truth.TRUE);
         }
         if (f.getType() == DataType.FLOAT_VECTOR) {
             throw notFilterable(ref, f);

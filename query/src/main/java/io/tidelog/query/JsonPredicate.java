@@ -29,14 +29,14 @@ final class JsonPredicate implements Node {
     private final String field;
     private final PathStep[] path;
     private final ValueTest test;
-    /** Whether a null field gives TRUE ({@code is null}) rather than UNKNOWN. */
-    private final boolean nullFieldIsTrue;
+    /** The truth for a row whose field is null: UNKNOWN, or for {@code is [not] null} TRUE [FALSE]. */
+    private final Truth whenFieldNull;
 
-    JsonPredicate(String field, List<PathStep> path, ValueTest test, boolean nullFieldIsTrue) {
+    JsonPredicate(String field, List<PathStep> path, ValueTest test, Truth whenFieldNull) {
         this.field = field;
         this.path = path.toArray(new PathStep[0]);
         this.test = test;
-        this.nullFieldIsTrue = nullFieldIsTrue;
+        this.whenFieldNull = whenFieldNull;
     }
 
     @Override
@@ -53,7 +53,7 @@ final class JsonPredicate implements Node {
                 continue;
             }
             JsonElement doc = docs[r];
-            Truth truth = doc == null ? (nullFieldIsTrue ? Truth.TRUE : Truth.UNKNOWN) : test.test(follow(doc));
+            Truth truth = doc == null ? whenFieldNull : test.test(follow(doc));
             if (truth == Truth.TRUE) {
                 t[w] |= 1L << r;
             } else if (truth == Truth.UNKNOWN) {

@@ -82,7 +82,8 @@
  * booleans by {@code ==}/{@code !=} only. {@code meta["k"] is null} is TRUE when the field is null, the value is
  * missing, or it is JSON null; {@code is not null} is its negation; neither is ever UNKNOWN. On the field itself,
  * {@code meta is null} tests only whether the row has no document (a document that is the JSON value
- * {@code null} is not null). With duplicate keys in an object, the last one counts.
+ * {@code null} is not null). With duplicate keys in an object the last one counts (RFC 8259 leaves it open; DuckDB
+ * takes the first, so the oracle tests generate no duplicates).
  *
  * <p><b>Vectors</b> cannot be filtered on; they are searched ({@link io.tidelog.query.VectorSearch},
  * {@link io.tidelog.query.Metric}, where a zero vector's cosine similarity is defined as 0).
