@@ -174,7 +174,7 @@ public final class Delegators {
         List<ShardReader.Source> out = new ArrayList<>();
         for (ShardSegment s : shard.segments()) {
             ShardSegment.Snapshot snap = s.snapshot();
-            out.add(new ShardReader.Source(snap.view(), snap.deletedAt(), s.sealed));
+            out.add(new ShardReader.Source(WidenedView.of(snap.view(), t.schema), snap.deletedAt(), s.sealed));
         }
         return out;
     }

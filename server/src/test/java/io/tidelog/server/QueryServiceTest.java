@@ -38,9 +38,16 @@ class QueryServiceTest {
     StreamingClient client;
     Queries queries;
 
+    /** The catalog tests' configuration; a query waits at most 2 s for fresh data. */
+    static Map<String, String> config() {
+        Map<String, String> c = new HashMap<>(CollectionServiceTest.config());
+        c.put("query.max.wait", "2s");
+        return c;
+    }
+
     @BeforeEach
     void start() {
-        server = StandaloneServer.start(dir, CollectionServiceTest.config());
+        server = StandaloneServer.start(dir, config());
         client = StreamingClient.builder().target(server.address()).build();
         queries = client.queries();
         client.collections().createBlocking("books", CollectionServiceTest.BOOKS, 3);
@@ -192,7 +199,7 @@ class QueryServiceTest {
 
         client.close();
         server.close();
-        server = StandaloneServer.start(dir, CollectionServiceTest.config());
+        server = StandaloneServer.start(dir, config());
         client = StreamingClient.builder().target(server.address()).build();
         queries = client.queries();
         assertThat(answer()).as("after a restart").isEqualTo(all);
@@ -227,6 +234,54 @@ class QueryServiceTest {
         return queries.search("books", "emb", new float[] {30f, 1f, 2f, 0.5f}, 8, Metric.COSINE,
                 QueryOptions.defaults().withFilter("id != 31")).get(30, TimeUnit.SECONDS).stream()
                 .map(h -> (Long) h.row().get("id")).toList();
+    }
+
+    @Test
+    void aFieldAddedLaterIsNullInOlderRowsForFiltersAndOutputs() throws Exception {
+        client.insert("books", List.of(book(1, "old", 1.0), book(2, "old", 2.0))).get(30, TimeUnit.SECONDS);
+        client.collections().addField("books", io.tidelog.proto.FieldSchema.newBuilder().setName("pages")
+                .setType(io.tidelog.proto.DataType.INT32).setNullable(true).build()).get(30, TimeUnit.SECONDS);
+        Map<String, Object> fresh = book(3, "new", 3.0);
+        fresh.put("pages", 120);
+        client.insert("books", List.of(fresh)).get(30, TimeUnit.SECONDS);
+
+        assertThat(ids(queries.query("books", strong().withFilter("pages is null")).get(30, TimeUnit.SECONDS)))
+                .containsExactly(1L, 2L);
+        List<Map<String, Object>> big = queries.query("books", strong().withFilter("pages > 100"))
+                .get(30, TimeUnit.SECONDS);
+        assertThat(ids(big)).containsExactly(3L);
+        assertThat(big.get(0)).containsEntry("pages", 120);
+        assertThat(queries.get("books", List.of(1L), strong()).get(30, TimeUnit.SECONDS).get(0))
+                .containsEntry("pages", null);
+    }
+
+    /** EVENTUALLY never waits; SESSION waits for the guarantee it is given, up to the deadline, then TIMEOUT. */
+    @Test
+    void consistencyLevelsWaitForTheirGuaranteeAndNoLonger() throws Exception {
+        client.insert("books", List.of(book(1, "a", 1.0))).get(30, TimeUnit.SECONDS);
+        for (io.tidelog.client.Consistency level : io.tidelog.client.Consistency.values()) {
+            assertThat(queries.query("books", QueryOptions.defaults().withConsistency(level)).get(30, TimeUnit.SECONDS))
+                    .as("%s after an acknowledged insert", level).hasSizeLessThanOrEqualTo(1);
+        }
+        io.tidelog.client.CollectionDescription c = client.collections().describeBlocking("books");
+        io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forTarget(server.address()).usePlaintext().build();
+        try {
+            long future = io.tidelog.tso.HybridTimestamps.compose(System.currentTimeMillis() + 3_600_000, 0);
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> io.tidelog.proto.QueryServiceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .query(io.tidelog.proto.ShardQueryRequest.newBuilder().setRead(io.tidelog.proto.ShardRead.newBuilder()
+                            .setVchannel(c.vchannels().get(0)).setCollectionId(c.id())
+                            .setConsistency(io.tidelog.proto.ConsistencyLevel.SESSION).setGuaranteeTimeTick(future))
+                            .build()))
+                    .satisfies(e -> assertThat(io.tidelog.message.GrpcErrors.fromThrowable(e, "node").code())
+                            .isEqualTo(ErrorCode.TIMEOUT))
+                    .hasMessageContaining("guarantee");
+            assertThat(System.nanoTime() - started).as("bounded by query.max.wait (2 s here)")
+                    .isLessThan(TimeUnit.SECONDS.toNanos(30));
+        } finally {
+            channel.shutdownNow();
+        }
     }
 
     @Test
