@@ -137,6 +137,49 @@ class CollectionCommandsTest {
     }
 
     @Test
+    void queryGetAndSearchPrintTablesForPeopleAndOneJsonObjectPerRowForScripts() throws Exception {
+        run("collection", "create", "--name", "books", "--schema", file("schema.json", SCHEMA).toString(), "--shards", "2");
+        StringBuilder rows = new StringBuilder();
+        for (int i = 1; i <= 6; i++) {
+            rows.append("{\"id\": ").append(i).append(", \"title\": \"book ").append(i).append("\", \"price\": ")
+                    .append(i % 2 == 0 ? "null" : String.valueOf(i)).append(", \"emb\": [").append(i)
+                    .append(", 0, 0, 0]}\n");
+        }
+        assertThat(run("insert", "--collection", "books", "--file", file("rows.jsonl", rows.toString()).toString())
+                .status()).isZero();
+
+        CommandRun json = run("query", "--collection", "books", "--filter", "id > 2 and price is not null",
+                "--output", "title,price", "--json");
+        assertThat(json.status()).as(json.err()).isZero();
+        assertThat(json.lines()).containsExactly("{\"id\":3,\"title\":\"book 3\",\"price\":3.0}",
+                "{\"id\":5,\"title\":\"book 5\",\"price\":5.0}");
+
+        CommandRun table = run("query", "--collection", "books", "--filter", "price is null", "--output", "price",
+                "--limit", "2", "--consistency", "eventually");
+        assertThat(table.lines()).containsExactly("ID  PRICE", "2   null", "4   null", "(2 rows)");
+
+        CommandRun got = run("get", "--collection", "books", "--pks", "6,1,99", "--json");
+        assertThat(got.lines()).containsExactly("{\"id\":1}", "{\"id\":6}");
+
+        CommandRun found = run("search", "--collection", "books", "--field", "emb", "--vector", "[4.2, 0, 0, 0]",
+                "--topk", "2", "--output", "title", "--json");
+        assertThat(found.status()).as(found.err()).isZero();
+        assertThat(found.lines()).hasSize(2);
+        assertThat(found.lines().get(0)).startsWith("{\"id\":4,\"title\":\"book 4\",\"_score\":0.0");
+        assertThat(found.lines().get(1)).startsWith("{\"id\":5,\"title\":\"book 5\",\"_score\":0.6");
+
+        CommandRun bad = run("query", "--collection", "books", "--filter", "pages > 3");
+        assertThat(bad.status()).isEqualTo(1);
+        assertThat(bad.err()).startsWith("error: INVALID_ARGUMENT: ").contains("'pages'", "1:1");
+        CommandRun badLevel = run("query", "--collection", "books", "--consistency", "sometimes");
+        assertThat(badLevel.status()).isEqualTo(1);
+        assertThat(badLevel.err()).contains("--consistency must be strong, bounded, session or eventually");
+        CommandRun badVector = run("search", "--collection", "books", "--field", "emb", "--vector", "[1, 2]", "--topk", "1");
+        assertThat(badVector.status()).isEqualTo(1);
+        assertThat(badVector.err()).contains("'emb'", "dimension 4");
+    }
+
+    @Test
     void insertDeleteFlushAndConsumeWorkOnACollection() throws Exception {
         run("collection", "create", "--name", "books", "--schema", file("schema.json", SCHEMA).toString(), "--shards", "2");
         StringBuilder rows = new StringBuilder();
