@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.LongSupplier;
 
 /**
  * The query side of a streaming node: the delegators of every pchannel it serves ({@link #forPchannel} makes the WAL
@@ -51,18 +52,23 @@ public final class Delegators {
     private final ScheduledExecutorService timer;
     private final InstantSource clock;
     private final Map<String, PchannelDelegator> serving = new ConcurrentHashMap<>();
+    private final Map<String, VchannelFollower> followers = new ConcurrentHashMap<>();
     private final SegmentFiles files;
     private final ScheduledExecutorService loaders;
+    private final LongSupplier timestamps;
 
     /**
      * @param queries where answers are computed (the node's query threads)
      * @param timer   deadlines of waiting queries
      * @param loaders the threads that read sealed segments from object storage
+     * @param timestamps fresh timestamps of the cluster's oracle (a replica's STRONG guarantee)
      * @param objects where flushed segments and delete logs are
      * @param cache   a directory of this node for the files read from object storage
      */
     public Delegators(QueryConfig config, Executor queries, ScheduledExecutorService timer,
-                      ScheduledExecutorService loaders, InstantSource clock, ObjectStore objects, Path cache) {
+                      ScheduledExecutorService loaders, InstantSource clock, LongSupplier timestamps, ObjectStore objects,
+                      Path cache) {
+        this.timestamps = timestamps;
         this.config = config;
         this.queries = queries;
         this.timer = timer;
@@ -77,6 +83,24 @@ public final class Delegators {
      */
     public WalExtension forPchannel(String pchannel) {
         return new PchannelDelegator(pchannel, this, files, loaders);
+    }
+
+    /**
+     * Starts a replica of {@code vchannel} on this node: a delegator fed by whoever reads the vchannel and hands its
+     * messages to the returned follower (after {@link VchannelFollower#loadSealed}), in order, on one thread; it
+     * answers queries of the vchannel when this node does not own its pchannel. {@code handOver} runs a task on that
+     * thread, between two messages.
+     */
+    public VchannelFollower follow(String vchannel, long collectionId, CollectionSchema schema,
+                                   java.util.function.Consumer<Runnable> handOver) {
+        VchannelFollower[] made = new VchannelFollower[1];
+        made[0] = new VchannelFollower(vchannel, collectionId, schema, files, loaders, handOver,
+                () -> followers.remove(vchannel, made[0]));
+        VchannelFollower before = followers.put(vchannel, made[0]);
+        if (before != null) {
+            before.close();
+        }
+        return made[0];
     }
 
     void serve(String pchannel, PchannelDelegator d) {
@@ -98,7 +122,7 @@ public final class Delegators {
             t = target(request.getRead());
             if (request.getPksCase() == ShardQueryRequest.PksCase.INT_PKS && t.keyType != DataType.INT64
                     || request.getPksCase() == ShardQueryRequest.PksCase.STRING_PKS && t.keyType != DataType.VARCHAR) {
-                throw StreamingException.invalidArgument("the primary key of collection " + t.shard.collectionId()
+                throw StreamingException.invalidArgument("the primary key of collection " + t.collectionId()
                         + " is " + t.keyType + ": give keys of that type");
             }
         } catch (StreamingException e) {
@@ -120,9 +144,12 @@ public final class Delegators {
                 sources(t), readAt, config.maxTopK()), queries);
     }
 
-    /** What a query reads: the pchannel's delegators, the collection as the log says, its current schema. */
-    record Target(PchannelDelegator pchannel, CollectionShard shard, CollectionSchema schema, DataType keyType,
-                  String vchannel) {
+    /**
+     * What a query reads: the vchannel's delegator (the owner's, else a replica's), its tsafe and how to wake what
+     * advances it, the STRONG guarantee as of the query's arrival, the collection's current schema.
+     */
+    record Target(ShardDelegator delegator, Tsafe tsafe, Runnable wake, long strong, long collectionId,
+                  CollectionSchema schema, DataType keyType, String vchannel) {
     }
 
     Target target(ShardRead read) {
@@ -130,16 +157,36 @@ public final class Delegators {
         Vchannels.validateVchannel(vchannel);
         PchannelDelegator p = serving.get(Vchannels.pchannelOf(vchannel));
         if (p == null) {
-            throw new StreamingException(ErrorCode.CHANNEL_NOT_EXIST, "pchannel " + Vchannels.pchannelOf(vchannel) + " is not served"
-                    + " here (or is still recovering)");
+            VchannelFollower f = followers.get(vchannel);
+            if (f != null) {
+                return replicaTarget(f, read);
+            }
+            throw new StreamingException(ErrorCode.CHANNEL_NOT_EXIST, "pchannel " + Vchannels.pchannelOf(vchannel)
+                    + " is not served here (or is still recovering), nor is a replica of " + vchannel);
         }
+        long strong = p.lastTimeTick(); // before anything else: see the class comment
         CollectionShard c = p.collection(vchannel);
         if (c == null || c.collectionId() != read.getCollectionId() || c.isDropped()) {
-            throw new StreamingException(ErrorCode.NOT_FOUND, "collection " + read.getCollectionId() + " has no shard on vchannel "
-                    + vchannel + (c != null && c.isDropped() ? " (dropped)" : ""));
+            throw new StreamingException(ErrorCode.NOT_FOUND, "collection " + read.getCollectionId()
+                    + " has no shard on vchannel " + vchannel + (c != null && c.isDropped() ? " (dropped)" : ""));
         }
         CollectionSchema schema = c.schema(c.schemaVersion());
-        return new Target(p, c, schema, CollectionSchemas.primaryKey(schema).getType(), vchannel);
+        ShardDelegator shard = p.shard(vchannel);
+        return new Target(shard != null && shard.collectionId == c.collectionId() ? shard : null, p.tsafe(), p::wake,
+                strong, c.collectionId(), schema, CollectionSchemas.primaryKey(schema).getType(), vchannel);
+    }
+
+    /** A replica's STRONG guarantee is a fresh timestamp: the owner may have acknowledged anything before it. */
+    private Target replicaTarget(VchannelFollower f, ShardRead read) {
+        if (f.collectionId != read.getCollectionId() || f.isDropped()) {
+            throw new StreamingException(ErrorCode.NOT_FOUND, "collection " + read.getCollectionId()
+                    + " has no shard on vchannel " + f.vchannel + (f.isDropped() ? " (dropped)" : ""));
+        }
+        long strong = read.getConsistency() == ConsistencyLevel.STRONG
+                || read.getConsistency() == ConsistencyLevel.CONSISTENCY_LEVEL_UNSPECIFIED ? timestamps.getAsLong() : 0;
+        CollectionSchema schema = f.schema();
+        return new Target(f.shard, f.tsafe, () -> { }, strong, f.collectionId, schema,
+                CollectionSchemas.primaryKey(schema).getType(), f.vchannel);
     }
 
     /** Completes with the time tick to read at, once the data is as fresh as {@code read} asks. */
@@ -148,10 +195,10 @@ public final class Delegators {
             case EVENTUALLY -> 0;
             case SESSION -> read.getGuaranteeTimeTick();
             case BOUNDED -> HybridTimestamps.compose(Math.max(0, clock.millis() - config.boundedStaleness().toMillis()), 0);
-            case STRONG, CONSISTENCY_LEVEL_UNSPECIFIED, UNRECOGNIZED -> t.pchannel.lastTimeTick();
+            case STRONG, CONSISTENCY_LEVEL_UNSPECIFIED, UNRECOGNIZED -> t.strong;
         };
         long wait = Math.min(deadlineNanos - System.nanoTime(), config.maxWait().toNanos());
-        Tsafe tsafe = t.pchannel.tsafe();
+        Tsafe tsafe = t.tsafe;
         if (tsafe.get() >= guarantee) {
             return CompletableFuture.completedFuture(tsafe.get());
         }
@@ -161,18 +208,18 @@ public final class Delegators {
         }
         CompletableFuture<Long> reached = tsafe.await(guarantee, wait, timer, "vchannel " + t.vchannel + " ("
                 + read.getConsistency() + ")");
-        t.pchannel.wake();
+        t.wake.run();
         return reached.thenApply(x -> tsafe.get());
     }
 
+
     /** Snapshots of the vchannel's segments; taken after tsafe was read, as {@link ShardSegment} requires. */
     static List<ShardReader.Source> sources(Target t) {
-        ShardDelegator shard = t.pchannel.shard(t.vchannel);
-        if (shard == null || shard.collectionId != t.shard.collectionId()) {
+        if (t.delegator == null) {
             return List.of();
         }
         List<ShardReader.Source> out = new ArrayList<>();
-        for (ShardSegment s : shard.segments()) {
+        for (ShardSegment s : t.delegator.segments()) {
             ShardSegment.Snapshot snap = s.snapshot();
             out.add(new ShardReader.Source(WidenedView.of(snap.view(), t.schema), snap.deletedAt(), s.sealed));
         }

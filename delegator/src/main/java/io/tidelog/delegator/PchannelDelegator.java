@@ -96,7 +96,7 @@ final class PchannelDelegator implements WalExtension, PchannelState.Observer {
 
     @Override
     public void segmentFlushed(PchannelState.FlushedSegment f) {
-        loadWhenFlushed(f.collectionId(), f.vchannel(), f.segmentId(), 0);
+        loadWhenFlushed(f.collectionId(), f.vchannel(), f.segmentId());
     }
 
     @Override
@@ -169,7 +169,7 @@ final class PchannelDelegator implements WalExtension, PchannelState.Observer {
             } catch (RuntimeException e) {
                 LOG.warn("pchannel {}: reading sealed segments from object storage failed (attempt {}); retrying: {}",
                         pchannel, attempt + 1, e.toString());
-                loaders.schedule(() -> loadAll(attempt + 1), backoffMillis(attempt), TimeUnit.MILLISECONDS);
+                loaders.schedule(() -> loadAll(attempt + 1), SegmentFiles.backoffMillis(attempt), TimeUnit.MILLISECONDS);
                 return;
             }
             queue.add(() -> {
@@ -181,43 +181,20 @@ final class PchannelDelegator implements WalExtension, PchannelState.Observer {
         });
     }
 
-    /**
-     * Reads the sealed form of a flushed segment once its manifest is in object storage (the flusher writes it after
-     * the Flush; until then the growing form serves), and hands it to the apply thread.
-     */
-    private void loadWhenFlushed(long collectionId, String vchannel, long segmentId, int attempt) {
-        loaders.schedule(() -> {
-            if (closed) {
-                return;
+    /** Hands the sealed form of a flushed segment to the apply thread once it is read from object storage. */
+    private void loadWhenFlushed(long collectionId, String vchannel, long segmentId) {
+        files.whenFlushed(loaders, collectionId, segmentId, () -> {
+            CollectionShard c = state.collection(vchannel);
+            return c.schema(c.schemaVersion());
+        }, () -> {
+            CollectionShard c = state.collection(vchannel);
+            return !closed && c != null && c.collectionId() == collectionId && !c.isDropped();
+        }, sealed -> queue.add(() -> {
+            ShardDelegator shard = shards.get(vchannel);
+            if (shard != null && shard.collectionId == collectionId) {
+                shard.sealed(sealed);
             }
-            try {
-                CollectionShard c = state.collection(vchannel);
-                if (c == null || c.collectionId() != collectionId || c.isDropped()) {
-                    return;
-                }
-                var manifest = files.segmentManifest(collectionId, segmentId);
-                if (manifest.isEmpty()) {
-                    loadWhenFlushed(collectionId, vchannel, segmentId, attempt + 1);
-                    return;
-                }
-                ShardSegment sealed = files.segment(manifest.get(), c.schema(c.schemaVersion()));
-                queue.add(() -> {
-                    ShardDelegator shard = shards.get(vchannel);
-                    if (shard != null && shard.collectionId == collectionId) {
-                        shard.sealed(sealed);
-                    }
-                });
-            } catch (RuntimeException e) {
-                LOG.warn("pchannel {}: reading segment {} from object storage failed (attempt {}); retrying: {}",
-                        pchannel, segmentId, attempt + 1, e.toString());
-                loadWhenFlushed(collectionId, vchannel, segmentId, attempt + 1);
-            }
-        }, attempt == 0 ? 0 : backoffMillis(attempt - 1), TimeUnit.MILLISECONDS);
-    }
-
-    /** 100 ms doubling up to 5 s. */
-    private static long backoffMillis(int attempt) {
-        return Math.min(5_000, 100L << Math.min(attempt, 6));
+        }));
     }
 
     @Override

@@ -22,6 +22,13 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The query-node side of historical data: finds the flushed segments and delete logs of a vchannel by their
@@ -36,6 +43,7 @@ import java.util.Optional;
  * into its own temporary file, renamed over the other).
  */
 final class SegmentFiles {
+    private static final Logger LOG = LoggerFactory.getLogger(SegmentFiles.class);
     private final ObjectStore objects;
     private final Path cache;
 
@@ -99,6 +107,44 @@ final class SegmentFiles {
             at += t.length;
         }
         return ShardSegment.sealed(m.segmentId(), m.partitionId(), schema, rows.setNumRows(total).build(), all);
+    }
+
+    /**
+     * Reads a flushed segment's sealed form once its manifest is in object storage (the flusher writes it some time
+     * after the Flush), retrying with backoff (100 ms doubling to 5 s) while it is missing or reading fails, for as
+     * long as {@code wanted} says; then gives it to {@code done}, on a loader thread.
+     *
+     * @param schema the collection's current schema, asked at each attempt
+     */
+    void whenFlushed(ScheduledExecutorService loaders, long collectionId, long segmentId,
+                     Supplier<CollectionSchema> schema, BooleanSupplier wanted, Consumer<ShardSegment> done) {
+        whenFlushed(loaders, collectionId, segmentId, schema, wanted, done, 0);
+    }
+
+    private void whenFlushed(ScheduledExecutorService loaders, long collectionId, long segmentId,
+                             Supplier<CollectionSchema> schema, BooleanSupplier wanted, Consumer<ShardSegment> done,
+                             int attempt) {
+        loaders.schedule(() -> {
+            if (!wanted.getAsBoolean()) {
+                return;
+            }
+            try {
+                Optional<SegmentManifest> manifest = segmentManifest(collectionId, segmentId);
+                if (manifest.isPresent()) {
+                    done.accept(segment(manifest.get(), schema.get()));
+                    return;
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("reading segment {} of collection {} from object storage failed (attempt {}); retrying: {}",
+                        segmentId, collectionId, attempt + 1, e.toString());
+            }
+            whenFlushed(loaders, collectionId, segmentId, schema, wanted, done, attempt + 1);
+        }, attempt == 0 ? 0 : backoffMillis(attempt - 1), TimeUnit.MILLISECONDS);
+    }
+
+    /** 100 ms doubling up to 5 s. */
+    static long backoffMillis(int attempt) {
+        return Math.min(5_000, 100L << Math.min(attempt, 6));
     }
 
     /** The deletes of a delete log. */
