@@ -14,7 +14,9 @@ import io.tidelog.proto.FlushHeader;
 import io.tidelog.proto.InsertBody;
 import io.tidelog.proto.InsertHeader;
 import io.tidelog.proto.PartitionSegment;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -72,14 +74,17 @@ public final class VchannelFollower implements AutoCloseable {
 
     /** Reads the sealed segments and delete logs of the vchannel. Before the first {@link #accept}, on its thread. */
     public void loadSealed() {
+        List<DeleteLogRows> deletes = new ArrayList<>();
         for (SegmentManifest m : files.manifests(collectionId, vchannel)) {
             if (m.kind() == SegmentManifest.Kind.SEGMENT) {
                 shard.sealed(files.segment(m, current));
             } else {
-                for (DeleteLogRows d : files.deletes(m)) {
-                    shard.deleteLog(d.keys(), d.timeTicks());
-                }
+                deletes.addAll(files.deletes(m));
             }
+        }
+        // Only once every segment is held: a delete log hides rows of the segments held when it is applied.
+        for (DeleteLogRows d : deletes) {
+            shard.deleteLog(d.keys(), d.timeTicks());
         }
         shard.loaded();
     }
