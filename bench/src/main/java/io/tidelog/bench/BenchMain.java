@@ -15,14 +15,15 @@ import picocli.CommandLine.Spec;
  * {@code INCONCLUSIVE} when the baseline moved more than 2x within the run (see {@link PairedRun}).
  *
  * <p>Exit status: 0 after a completed run whatever the verdict (a benchmark reports, it does not gate),
- * 1 when the run failed, 2 for bad command-line input.
+ * 1 when the run failed (for {@code query} also: a wrong answer, or a read that missed an acknowledged write),
+ * 2 for bad command-line input.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, version = "tidelog-bench 0.1.0",
         description = {"Tidelog benchmarks: A/B pairs of a raw baseline and the system under test, judged by the"
                 + " median of per-pair ratios."},
         subcommands = {WalThroughputBench.class, WalLatencyBench.class, GrpcThroughputBench.class,
                 GrpcLatencyBench.class, RecoveryBench.class, ObjectStoreWalBench.class, KafkaWalBench.class,
-                VsKafkaBench.class, CommandLine.HelpCommand.class})
+                VsKafkaBench.class, QueryBench.class, CommandLine.HelpCommand.class})
 public final class BenchMain implements Runnable {
     @Spec
     CommandSpec spec;

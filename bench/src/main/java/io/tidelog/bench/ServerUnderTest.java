@@ -23,8 +23,9 @@ import java.util.TreeMap;
  * class on the bench's class path; nothing here imports the server), on a fresh data directory and an
  * ephemeral loopback port, with clients of the Java client library in the bench JVM dialling it over TCP.
  * Send, acknowledgement and receive times are all taken in the bench JVM, on one clock. The server JVM
- * gets {@code -Xmx1g} and whatever {@code BENCH_SERVER_JAVA_OPTS} says; its log goes to {@code server.log}
- * in the data directory, printed if it fails to start.
+ * gets the bench's JVM options ({@code -Xmx1g} unless it says otherwise) and then whatever
+ * {@code BENCH_SERVER_JAVA_OPTS} says (a later {@code -Xmx} wins); its log goes to {@code server.log} in the data
+ * directory, printed if it fails to start.
  */
 final class ServerUnderTest {
     /**
@@ -38,12 +39,19 @@ final class ServerUnderTest {
     private final Map<String, String> userProperties;
     private final WorkDir work;
     private final long batchBytes;
+    private final List<String> jvmOptions;
     private int started;
 
     ServerUnderTest(Map<String, String> userProperties, WorkDir work, long batchBytes) {
+        this(userProperties, work, batchBytes, List.of("-Xmx1g"));
+    }
+
+    /** A server started with {@code jvmOptions} before those of {@code BENCH_SERVER_JAVA_OPTS}. */
+    ServerUnderTest(Map<String, String> userProperties, WorkDir work, long batchBytes, List<String> jvmOptions) {
         this.userProperties = new TreeMap<>(userProperties);
         this.work = work;
         this.batchBytes = batchBytes;
+        this.jvmOptions = List.copyOf(jvmOptions);
     }
 
     /** The server properties of a run with {@code pchannels} pchannels (the data directory aside). */
@@ -85,7 +93,7 @@ final class ServerUnderTest {
             List<String> args = new ArrayList<>(List.of(SERVER_MAIN, "standalone", "--data-dir",
                     dir.resolve("data").toString()));
             properties(pchannels).forEach((k, v) -> args.addAll(List.of("-c", k + "=" + v)));
-            List<String> cmd = ChildJvm.command(List.of("-Xmx1g"), "BENCH_SERVER_JAVA_OPTS", args);
+            List<String> cmd = ChildJvm.command(jvmOptions, "BENCH_SERVER_JAVA_OPTS", args);
             Path log = dir.resolve("server.log");
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(log.toFile());
             server = pb.start();
@@ -148,6 +156,11 @@ final class ServerUnderTest {
         /** The server's process id, to read its CPU time. */
         long pid() {
             return server.pid();
+        }
+
+        /** The server's {@code host:port}, for a channel of one's own (raw gRPC calls the client does not make). */
+        String address() {
+            return address;
         }
 
         /** The first client. */

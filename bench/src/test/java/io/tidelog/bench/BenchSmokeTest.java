@@ -284,11 +284,49 @@ class BenchSmokeTest {
     }
 
     @Test
+    void queryBenchChecksSearchesAgainstTheRawScanAndCountsNoMissedStrongRead() throws Exception {
+        Run run = bench("query", "--dir", dir.toString(), "--pairs", "2", "--rows", "3000", "--dim", "8", "--batch",
+                "500", "--queries", "3", "--warmup-seconds", "0", "--ingest-rate", "200", "--ingest-batch", "10",
+                "--read-rate", "100", "--read-seconds", "0.3", "--settle-seconds", "0.2", "--server-heap", "512m",
+                "--seed", "7", "--json");
+
+        assertThat(run.status()).as(run.err()).isZero();
+        assertMachineFacts(run.out());
+        assertThat(run.out()).contains("seed 7)", "-Xmx512m", "shard.segment.max.bytes=1GiB",
+                "loaded:  3000 rows in ", "answered from 1 sealed and 1 growing segment(s)",
+                "warm-up (discarded): 1 round(s) of 3 raw scans and 3 searches");
+        List<String> pairLines = linesMatching(run.out(), "^   [12] \\| ");
+        assertThat(pairLines).hasSize(2);
+        for (String line : pairLines) {
+            String[] f = line.replace("|", " ").trim().split("\\s+");
+            assertThat(Double.parseDouble(f[1])).as("raw p50 in %s", line).isPositive();
+            assertThat(Double.parseDouble(f[4])).as("search p50 in %s", line).isPositive();
+            assertThat(Double.parseDouble(f[7])).as("floor in %s", line).isPositive();
+        }
+        assertThat(ratios(run.out(), "ratio search/raw-scan time: ")).hasSize(1).allSatisfy(this::assertRatioIsOrdered);
+        List<String> reads = linesMatching(run.out(), "^(settle|     [12]) \\| ");
+        assertThat(reads).hasSize(3).allSatisfy(line -> assertThat(line).endsWith("|      0"));
+        assertThat(run.out()).contains("missed reads (a key acknowledged before a STRONG read was sent, not in its"
+                + " answer; settle included): 0  -> PASS");
+        List<String> lines = run.out().lines().collect(Collectors.toList());
+        assertThat(lines.get(lines.size() - 2)).startsWith("{\"bench\":\"query\",\"rows\":3000,\"dim\":8")
+                .contains("\"seed\":7,", "\"sealed_segments\":1", "\"metric\":\"search_vs_raw_scan\"",
+                        "\"get_count\":15,", "\"query_count\":15,")
+                .endsWith("}");
+        String number = "(-?[0-9.e+-]+|null)";
+        assertThat(lastLine(run.out())).matches("\\{\"search_vs_raw_scan\":" + number + ",\"search_ms_p50\":"
+                + number + ",\"raw_scan_ms_p50\":" + number + ",\"strong_get_p50_ms\":" + number
+                + ",\"strong_get_p99_ms\":" + number + ",\"strong_query_p50_ms\":" + number
+                + ",\"strong_query_p99_ms\":" + number + ",\"missed_reads\":0}");
+        assertDirectoryLeftClean();
+    }
+
+    @Test
     void helpListsTheBenchmarks() {
         Run run = bench("--help");
         assertThat(run.status()).isZero();
         assertThat(run.out()).contains("wal-throughput", "wal-latency", "grpc-throughput", "grpc-latency", "recovery",
-                "wal-objectstore", "wal-kafka", "vs-kafka");
+                "wal-objectstore", "wal-kafka", "vs-kafka", "query");
     }
 
     @Test
@@ -324,6 +362,11 @@ class BenchSmokeTest {
                 .contains("wal.objectstore.block.max.bytes");
         assertThat(bench("wal-kafka", "-P", "wal.kafka.topic.prefix=x").err()).contains("chosen by the bench");
         assertThat(bench("wal-kafka", "-P", "wal.kafka.producer.nope=1").err()).contains("has no setting 'nope'");
+        assertThat(bench("query", "--ingest-rate", "2000", "--ingest-batch", "300").err())
+                .contains("--ingest-batch must divide --ingest-rate");
+        assertThat(bench("query", "--rows", "1").err()).contains("--rows must lie in [2, ");
+        assertThat(bench("query", "--server-heap", "lots").err()).contains("--server-heap is a size");
+        assertThat(bench("query", "-P", "server.port=1").err()).contains("chosen by the bench");
     }
 
     private void assertMachineFacts(String out) {
