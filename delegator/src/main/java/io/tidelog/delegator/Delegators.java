@@ -221,7 +221,7 @@ public final class Delegators {
         List<ShardReader.Source> out = new ArrayList<>();
         for (ShardSegment s : t.delegator.segments()) {
             ShardSegment.Snapshot snap = s.snapshot();
-            out.add(new ShardReader.Source(WidenedView.of(snap.view(), t.schema), snap.deletedAt(), s.sealed));
+            out.add(new ShardReader.Source(WidenedView.of(snap.view(), t.schema), snap.deletedAt(), s.sealed, s));
         }
         return out;
     }

@@ -32,8 +32,12 @@ final class ShardReader {
     private ShardReader() {
     }
 
-    /** A segment as of the query: its rows, per row when it was deleted, and whether it was read from its file. */
-    record Source(SegmentView view, long[] deletedAt, boolean sealed) {
+    /**
+     * A segment as of the query: its rows, per row when it was deleted, and whether it was read from its file.
+     *
+     * @param segment finds the rows of a key
+     */
+    record Source(SegmentView view, long[] deletedAt, boolean sealed, ShardSegment segment) {
     }
 
     private record Hit(PrimaryKey key, int source, int row) {
@@ -61,7 +65,7 @@ final class ShardReader {
         List<Hit> hits = new ArrayList<>();
         for (int s = 0; s < sources.size(); s++) {
             Source src = sources.get(s);
-            BitSet selected = visible(src, readTimeTick, keys, pk);
+            BitSet selected = visible(src, readTimeTick, keys);
             if (filter != null && !selected.isEmpty()) {
                 selected = filter.select(src.view(), 0, src.view().rowsInsertedAtOrBefore(readTimeTick), selected);
             }
@@ -119,7 +123,7 @@ final class ShardReader {
         List<List<SearchHit>> perSource = new ArrayList<>();
         for (int s = 0; s < sources.size(); s++) {
             Source src = sources.get(s);
-            BitSet candidates = visible(src, readTimeTick, null, pk);
+            BitSet candidates = visible(src, readTimeTick, null);
             if (filter != null && !candidates.isEmpty()) {
                 candidates = filter.select(src.view(), 0, src.view().rowsInsertedAtOrBefore(readTimeTick), candidates);
             }
@@ -157,13 +161,22 @@ final class ShardReader {
     }
 
     /** The rows of {@code src} visible at {@code timeTick}, and with one of {@code keys} if that is not null. */
-    static BitSet visible(Source src, long timeTick, Set<Object> keys, String primaryKey) {
+    static BitSet visible(Source src, long timeTick, Set<Object> keys) {
         int n = src.view().rowsInsertedAtOrBefore(timeTick);
         BitSet out = new BitSet(n);
         long[] deletedAt = src.deletedAt();
-        Column keyColumn = keys == null ? null : src.view().column(primaryKey);
+        if (keys != null) {
+            for (Object k : keys) {
+                for (int r : src.segment().rowsOf(k, n)) {
+                    if (deletedAt[r] > timeTick) {
+                        out.set(r);
+                    }
+                }
+            }
+            return out;
+        }
         for (int r = 0; r < n; r++) {
-            if (deletedAt[r] > timeTick && (keys == null || keys.contains(ShardSegment.keyAt(keyColumn, r)))) {
+            if (deletedAt[r] > timeTick) {
                 out.set(r);
             }
         }

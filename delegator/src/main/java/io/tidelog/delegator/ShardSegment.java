@@ -6,14 +6,13 @@ import io.tidelog.query.Column;
 import io.tidelog.query.ColumnarSegment;
 import io.tidelog.query.SegmentView;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 
 /**
  * One segment of a vchannel as a delegator holds it, growing (fed insert by insert from the log) or sealed (read
  * back from its file in object storage): its rows columnar ({@link ColumnarSegment}), when each row was deleted,
- * and an index from primary key to rows that finds the rows a delete hides (only the apply thread uses it: readers
- * find keys by scanning the key column of their snapshot).
+ * and an index from primary key to rows that finds the rows a delete hides and those a get asks for.
  *
  * <p><b>Deletes.</b> A delete of key {@code k} at time tick {@code d} hides the rows of {@code k} inserted before
  * {@code d} (an upsert's delete and insert share their commit's time tick: the old row goes, the new one stays).
@@ -37,9 +36,13 @@ final class ShardSegment {
     private final String primaryKey;
     /** Per row: the time tick of the earliest delete that hides it, or {@link Long#MAX_VALUE}. */
     private volatile long[] deletedAt = new long[0];
-    /** The last row of each primary key; earlier rows of the key chain through {@link #previousSameKey}. */
-    private final Map<Object, Integer> lastRowOf = new HashMap<>();
-    private int[] previousSameKey = new int[0];
+    /**
+     * The last row of each primary key; earlier rows of the key chain through {@link #previousSameKey}. Readers use
+     * it too ({@link #rowsOf}): a row's chain entry is written before its key is put here, and the array only grows
+     * into copies, so a reader that found a row here finds its chain in the array it reads after.
+     */
+    private final Map<Object, Integer> lastRowOf = new ConcurrentHashMap<>();
+    private volatile int[] previousSameKey = new int[0];
 
     private ShardSegment(long id, long partitionId, CollectionSchema schema, boolean sealed) {
         this.id = id;
@@ -82,9 +85,12 @@ final class ShardSegment {
         }
         Arrays.fill(deleted, from, to, Long.MAX_VALUE);
         Column keys = rows.view().column(primaryKey);
+        int[] chain = previousSameKey;
         for (int r = from; r < to; r++) {
-            Integer previous = lastRowOf.put(keyAt(keys, r), r);
-            previousSameKey[r] = previous == null ? NONE : previous;
+            Object key = keyAt(keys, r);
+            Integer previous = lastRowOf.get(key);
+            chain[r] = previous == null ? NONE : previous;
+            lastRowOf.put(key, r);
         }
         deletedAt = deleted; // publishes the new rows' entries with the array
     }
@@ -105,6 +111,28 @@ final class ShardSegment {
             }
         }
         return hidden;
+    }
+
+    /**
+     * The rows of {@code key} among the first {@code rowCount}, last first; any thread (see {@link #lastRowOf}).
+     */
+    int[] rowsOf(Object key, int rowCount) {
+        Integer last = lastRowOf.get(key);
+        if (last == null) {
+            return new int[0];
+        }
+        int[] chain = previousSameKey;
+        int[] out = new int[1];
+        int n = 0;
+        for (int r = last; r != NONE; r = chain[r]) {
+            if (r < rowCount) {
+                if (n == out.length) {
+                    out = Arrays.copyOf(out, n * 2);
+                }
+                out[n++] = r;
+            }
+        }
+        return n == out.length ? out : Arrays.copyOf(out, n);
     }
 
     /**
