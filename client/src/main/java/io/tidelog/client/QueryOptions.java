@@ -1,6 +1,7 @@
 package io.tidelog.client;
 
 import io.tidelog.common.StreamingException;
+import io.tidelog.message.Rows;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -8,7 +9,8 @@ import java.util.Objects;
 /**
  * What a query or search asks besides its subject. Immutable; start from {@link #defaults()}.
  *
- * @param filter       a boolean expression in Milvus's syntax; empty selects every row
+ * @param filter       a boolean expression in Milvus's syntax; empty selects every row. Unicode text: one with an
+ *                     unpaired surrogate is refused ({@code INVALID_ARGUMENT}), as UTF-8 cannot carry it
  * @param outputFields fields returned besides the primary key; {@code ["*"]} means every field
  * @param limit        at most this many rows (those of the smallest primary keys); 0: the node's maximum. Ignored
  *                     by search, whose top-k bounds it
@@ -22,6 +24,11 @@ public record QueryOptions(String filter, List<String> outputFields, long limit,
 
     public QueryOptions {
         Objects.requireNonNull(filter, "filter");
+        int lone = Rows.unpairedSurrogate(filter);
+        if (lone >= 0) {
+            throw StreamingException.invalidArgument("the filter has an unpaired surrogate at index " + lone
+                    + ": it is not Unicode text and cannot be sent (as UTF-8) unchanged");
+        }
         outputFields = List.copyOf(outputFields);
         Objects.requireNonNull(consistency, "consistency");
         Objects.requireNonNull(timeout, "timeout");

@@ -34,7 +34,9 @@ import java.util.Map;
  *   <li>BOOL takes a boolean; INT32 and INT64 an integral number within their range (a {@code 2.0} is
  *       integral, {@code 2.5} is not); FLOAT and DOUBLE any finite number (FLOAT rounds to the nearest
  *       float); VARCHAR a string of at most {@code maxLength} bytes of UTF-8; JSON any value (stored as its
- *       JSON text); FLOAT_VECTOR a list (or {@code float[]}) of exactly {@code dim} finite numbers.</li>
+ *       JSON text); FLOAT_VECTOR a list (or {@code float[]}) of exactly {@code dim} finite numbers;</li>
+ *   <li>strings (VARCHAR values, and the strings and keys of JSON values) are Unicode text: no unpaired
+ *       surrogate, which UTF-8 cannot carry ({@link Rows#unpairedSurrogate}).</li>
  * </ul>
  * Row values are as {@link Rows} describes.
  *
@@ -211,14 +213,25 @@ public final class RowBatch {
                 if (!(v instanceof String s)) {
                     throw expected(row, f, "a string", v);
                 }
+                int lone = Rows.unpairedSurrogate(s);
+                if (lone >= 0) {
+                    throw bad(row, f, "has an unpaired surrogate at index " + lone + ": it is not Unicode text and has"
+                            + " no UTF-8 form");
+                }
                 int bytes = s.getBytes(StandardCharsets.UTF_8).length;
                 if (bytes > f.getMaxLength()) {
                     throw bad(row, f, "has " + bytes + " bytes of UTF-8, its maxLength is " + f.getMaxLength());
                 }
                 return s;
             }
-            case JSON:
-                return ByteString.copyFromUtf8(Rows.toJson(v));
+            case JSON: {
+                String json = Rows.toJson(v);
+                if (Rows.unpairedSurrogate(json) >= 0) {
+                    throw bad(row, f, "has a string or key with an unpaired surrogate: it is not Unicode text and has"
+                            + " no UTF-8 form");
+                }
+                return ByteString.copyFromUtf8(json);
+            }
             case FLOAT_VECTOR:
                 return vector(f, v, row);
             default:

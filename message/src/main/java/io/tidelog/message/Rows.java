@@ -65,6 +65,23 @@ public final class Rows {
         }
     }
 
+    /**
+     * The index of the first UTF-16 unit of {@code s} that is half of a surrogate pair alone, or -1 if there is none.
+     * Such a string is not Unicode text and has no UTF-8 form: encoding it (protobuf, {@code String.getBytes}) puts a
+     * '?' in place of the half, silently, so whatever is sent or stored must be checked before.
+     */
+    public static int unpairedSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** {@code value} (a row, or any value of the class comment) as JSON on one line; nulls are written. */
     public static String toJson(Object value) {
         return toJsonTree(value).toString();

@@ -95,6 +95,30 @@ class RowBatchTest {
         rejected(row("{\"id\": 1, \"title\": \"a\", \"color\": 1, \"emb\": [1, 2, 3]}"), "field 'color'", "not in the schema");
     }
 
+    /**
+     * A Java string that is not Unicode text (half of a surrogate pair alone) has no UTF-8 form: it is refused, not
+     * stored with a '?' in place of the half (what encoding it would do) and acknowledged.
+     */
+    @Test
+    void aStringWithAnUnpairedSurrogateIsRejectedRatherThanStoredAltered() {
+        List<Object> emb = List.of(1, 2, 3);
+        rejected(Map.of("id", 1, "title", "a\uD83D", "emb", emb), "field 'title'", "unpaired surrogate at index 1");
+        rejected(Map.of("id", 1, "title", "\uDE00a", "emb", emb), "field 'title'", "unpaired surrogate at index 0");
+        rejected(Map.of("id", 1, "title", "a", "doc", Map.of("k", List.of("x\uDC00")), "emb", emb), "field 'doc'",
+                "unpaired surrogate");
+        rejected(Map.of("id", 1, "title", "a", "doc", Map.of("\uD800", 1), "emb", emb), "field 'doc'",
+                "unpaired surrogate");
+        assertThatThrownBy(() -> RowBatch.primaryKeyValue(SchemaJson.parseJson("""
+                {"fields": [{"name": "k", "type": "VARCHAR", "maxLength": 8, "primaryKey": true},
+                            {"name": "emb", "type": "FLOAT_VECTOR", "dim": 1}]}"""), "k\uDFFF", "pk 0"))
+                .hasMessageContaining("field 'k'").hasMessageContaining("unpaired surrogate");
+
+        batch.add(Map.of("id", 1, "title", "😀", "doc", Map.of("😀", "é😀"), "emb", emb), 1);
+        InsertBody body = batch.toInsertBody(1);
+        assertThat(body.getColumns(1).getStrings().getValues(0)).isEqualTo("😀");
+        assertThat(body.getColumns(6).getJsons().getValues(0).toStringUtf8()).isEqualTo("{\"😀\":\"é😀\"}");
+    }
+
     @Test
     void aLineThatIsNotAJsonObjectIsRejectedNamingItsRow() {
         assertThatThrownBy(() -> Rows.parseJson("{\"id\": 1,", 12)).hasMessageStartingWith("INVALID_ARGUMENT: row 12: not valid JSON");

@@ -208,10 +208,14 @@ class QueryServiceTest {
         assertThat(ids(answer())).doesNotContain(11L).hasSize(all.size() - 1);
     }
 
-    /** The fewest sealed segments any vchannel of the collection answers from. */
     int sealedSegmentsOfEveryVchannel() {
-        io.tidelog.client.CollectionDescription c = client.collections().describeBlocking("books");
-        io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forTarget(server.address()).usePlaintext().build();
+        return sealedSegmentsOfEveryVchannel(client, server.address(), "books");
+    }
+
+    /** The fewest sealed segments any vchannel of {@code collection} answers from (asked over raw gRPC). */
+    static int sealedSegmentsOfEveryVchannel(StreamingClient client, String address, String collection) {
+        io.tidelog.client.CollectionDescription c = client.collections().describeBlocking(collection);
+        io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forTarget(address).usePlaintext().build();
         try {
             int fewest = Integer.MAX_VALUE;
             for (String v : c.vchannels()) {
