@@ -1,6 +1,7 @@
 package io.tidelog.cli;
 
 import io.tidelog.client.CollectionDescription;
+import io.tidelog.client.CreateCollectionOptions;
 import io.tidelog.client.StreamingClient;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.Rows;
@@ -67,6 +68,11 @@ public final class CollectionCommand implements Runnable {
                         + " default: the server's catalog.default.shards.")
         Integer shards;
 
+        @Option(names = "--replicas", paramLabel = "R",
+                description = "Delegators answering queries of each vchannel: the owner's and R-1 on other nodes;"
+                        + " at least 1 and at most the server's catalog.max.replicas; default: 1.")
+        Integer replicas;
+
         Create(CommandContext ctx) {
             super(ctx);
         }
@@ -79,9 +85,20 @@ public final class CollectionCommand implements Runnable {
                 err.flush();
                 return ExitCodes.USAGE;
             }
+            if (replicas != null && replicas < 1) {
+                err.println("error: --replicas must be at least 1, got " + replicas);
+                err.flush();
+                return ExitCodes.USAGE;
+            }
             CollectionSchema schema = SchemaJson.parseJson(read(schemaFile));
-            CollectionDescription c = shards == null ? client.collections().createBlocking(name, schema)
-                    : client.collections().createBlocking(name, schema, shards);
+            CreateCollectionOptions options = CreateCollectionOptions.defaults();
+            if (shards != null) {
+                options = options.withShards(shards);
+            }
+            if (replicas != null) {
+                options = options.withReplicas(replicas);
+            }
+            CollectionDescription c = client.collections().createBlocking(name, schema, options);
             out.print(server.json ? CollectionText.json(c) + System.lineSeparator() : CollectionText.human(c));
             return ExitCodes.OK;
         }
@@ -108,7 +125,7 @@ public final class CollectionCommand implements Runnable {
 
     @Command(name = "describe", mixinStandardHelpOptions = true,
             description = {"Show a collection: id, state, vchannels (shard order), partitions and schema.",
-                    "--json: {\"name\",\"collectionId\",\"state\",\"shards\",\"vchannels\",\"partitions\",\"schema\"}."})
+                    "--json: {\"name\",\"collectionId\",\"state\",\"shards\",\"vchannels\",\"replicas\",\"partitions\",\"schema\"}."})
     static final class Describe extends ClientCommand {
         @Parameters(index = "0", paramLabel = "NAME", description = "The collection.")
         String name;

@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * How the collection commands show a collection. JSON (stable field names): {@code {"name", "collectionId",
- * "state", "shards", "vchannels", "partitions": [{"id", "name", "state"}], "schema": {"fields", "version"}}};
+ * "state", "shards", "vchannels", "replicas", "partitions": [{"id", "name", "state"}], "schema": {"fields", "version"}}};
  * states are the catalog's (COLLECTION_CREATED, PARTITION_CREATED, ...).
  */
 final class CollectionText {
@@ -28,6 +28,7 @@ final class CollectionText {
         j.put("state", c.state().name());
         j.put("shards", (long) c.shards());
         j.put("vchannels", c.vchannels());
+        j.put("replicas", (long) c.replicas());
         List<Object> partitions = new ArrayList<>();
         for (CollectionDescription.Partition p : c.partitions()) {
             Map<String, Object> pj = new LinkedHashMap<>();
@@ -41,13 +42,14 @@ final class CollectionText {
         return Rows.toJson(j);
     }
 
-    /** Several lines: the collection, its vchannels and partitions, then one line per field. */
+    /** Several lines: the collection, its vchannels, replicas and partitions, then one line per field. */
     static String human(CollectionDescription c) {
         String nl = System.lineSeparator();
         StringBuilder b = new StringBuilder();
         b.append("collection ").append(c.name()).append(" (id ").append(c.id()).append("): ")
                 .append(c.state().name()).append(", ").append(c.shards()).append(c.shards() == 1 ? " shard" : " shards").append(nl);
         b.append("  vchannels:  ").append(String.join(" ", c.vchannels())).append(nl);
+        b.append("  replicas:   ").append(c.replicas()).append(nl);
         b.append("  partitions:");
         for (CollectionDescription.Partition p : c.partitions()) {
             b.append(' ').append(p.name()).append(" (id ").append(p.id()).append(')');

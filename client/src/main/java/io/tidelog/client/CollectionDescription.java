@@ -21,9 +21,11 @@ import java.util.Objects;
  *                   {@code vchannels[PrimaryKeyHash.shardOf(k, shards)]}
  * @param partitions its partitions, {@code _default} first
  * @param state      {@code COLLECTION_CREATED} once every vchannel has its CreateCollection
+ * @param replicas   the delegators answering queries of each vchannel: the owner's and {@code replicas - 1} on
+ *                   other nodes (at least 1)
  */
 public record CollectionDescription(long id, String name, CollectionSchema schema, List<String> vchannels,
-                                    List<Partition> partitions, CollectionState state) {
+                                    List<Partition> partitions, CollectionState state, int replicas) {
 
     /** The partition every collection has, and where rows go unless told otherwise. */
     public static final String DEFAULT_PARTITION = "_default";
@@ -42,7 +44,7 @@ public record CollectionDescription(long id, String name, CollectionSchema schem
     public static CollectionDescription fromProto(CollectionInfo info) {
         return new CollectionDescription(info.getCollectionId(), info.getName(), info.getSchema(),
                 info.getVchannelsList(), info.getPartitionsList().stream().map(CollectionDescription::partition).toList(),
-                info.getState());
+                info.getState(), Math.max(1, info.getReplicas()));
     }
 
     private static Partition partition(PartitionInfo p) {

@@ -66,6 +66,18 @@ public final class Collections {
         return create(CreateCollectionRequest.newBuilder().setName(name).setSchema(schema).setShards(shards).build());
     }
 
+    /**
+     * Creates a collection as {@code options} say; a count beyond the coordinator's limits fails the call with
+     * {@code INVALID_ARGUMENT}.
+     */
+    public CompletableFuture<CollectionDescription> create(String name, CollectionSchema schema,
+                                                           CreateCollectionOptions options) {
+        CreateCollectionRequest.Builder r = CreateCollectionRequest.newBuilder().setName(name).setSchema(schema);
+        options.shards().ifPresent(r::setShards);
+        options.replicas().ifPresent(r::setReplicas);
+        return create(r.build());
+    }
+
     private CompletableFuture<CollectionDescription> create(CreateCollectionRequest r) {
         return this.<io.tidelog.proto.CollectionInfo, CollectionDescription>call((stub, out) -> stub.createCollection(r, out), CollectionDescription::fromProto);
     }
@@ -134,6 +146,10 @@ public final class Collections {
 
     public CollectionDescription createBlocking(String name, CollectionSchema schema, int shards) {
         return StreamingClient.await(create(name, schema, shards));
+    }
+
+    public CollectionDescription createBlocking(String name, CollectionSchema schema, CreateCollectionOptions options) {
+        return StreamingClient.await(create(name, schema, options));
     }
 
     public CollectionDescription dropBlocking(String name) {

@@ -12,6 +12,8 @@ import java.util.Map;
  * @param maxShards           {@code catalog.max.shards} (16, at most 64): the most shards (vchannels) of one
  *                            collection
  * @param maxPartitions       {@code catalog.max.partitions} (1024): the most partitions of one collection
+ * @param maxReplicas         {@code catalog.max.replicas} (3, at most 16): the most replicas (delegators of each
+ *                            vchannel, the owner's included) of one collection
  * @param backoffInitial      {@code catalog.broadcast.backoff.initial} (10ms): the first wait before a failed
  *                            broadcast append is retried
  * @param backoffMax          {@code catalog.broadcast.backoff.max} (5s): waits double up to this
@@ -23,12 +25,13 @@ import java.util.Map;
  *                            them is acknowledged, stops before persisting that acknowledgement, logging
  *                            "broadcast paused", so that a test can kill the coordinator between appends
  */
-public record CatalogConfig(int defaultShards, int maxShards, int maxPartitions, Duration backoffInitial,
+public record CatalogConfig(int defaultShards, int maxShards, int maxPartitions, int maxReplicas, Duration backoffInitial,
                             Duration backoffMax, int tombstones, Duration tombstoneTtl, long pauseAfterAppends) {
     public static final String PREFIX = "catalog.";
     public static final String DEFAULT_SHARDS = PREFIX + "default.shards";
     public static final String MAX_SHARDS = PREFIX + "max.shards";
     public static final String MAX_PARTITIONS = PREFIX + "max.partitions";
+    public static final String MAX_REPLICAS = PREFIX + "max.replicas";
     public static final String BACKOFF_INITIAL = PREFIX + "broadcast.backoff.initial";
     public static final String BACKOFF_MAX = PREFIX + "broadcast.backoff.max";
     public static final String TOMBSTONES = PREFIX + "broadcast.tombstones";
@@ -62,6 +65,7 @@ public record CatalogConfig(int defaultShards, int maxShards, int maxPartitions,
                 s.integer(DEFAULT_SHARDS, 1, 1, SHARDS_LIMIT),
                 s.integer(MAX_SHARDS, 16, 1, SHARDS_LIMIT),
                 s.integer(MAX_PARTITIONS, 1024, 1, 65536),
+                s.integer(MAX_REPLICAS, 3, 1, 16),
                 s.duration(BACKOFF_INITIAL, Duration.ofMillis(10), Duration.ofMillis(1), Duration.ofMinutes(1)),
                 s.duration(BACKOFF_MAX, Duration.ofSeconds(5), Duration.ofMillis(1), Duration.ofMinutes(10)),
                 s.integer(TOMBSTONES, 256, 0, 1 << 20),

@@ -86,7 +86,7 @@ import org.slf4j.LoggerFactory;
  * on the pchannel with the fewest vchannels ({@link VchannelPlacement}).
  *
  * <p><b>Errors</b> (as failed futures or thrown by the reads): {@code INVALID_ARGUMENT} for a bad name,
- * schema (naming the field; {@link CatalogRules}), shard count or field to add; {@code ALREADY_EXISTS}
+ * schema (naming the field; {@link CatalogRules}), shard or replica count or field to add; {@code ALREADY_EXISTS}
  * for a duplicate collection,
  * partition or field; {@code NOT_FOUND} for an unknown collection or partition; {@code ON_SHUTDOWN} before
  * {@link #start} and after {@link #close} (a DDL persisted by then is completed by the next start).
@@ -208,12 +208,27 @@ public final class CollectionCatalog implements AutoCloseable {
         return createCollection(name, schema, config.defaultShards());
     }
 
+    /** The shards of a collection created without a count ({@code catalog.default.shards}). */
+    public int defaultShards() {
+        return config.defaultShards();
+    }
+
     /**
      * Creates a collection of {@code shards} shards, 1 to {@code catalog.max.shards} ({@code INVALID_ARGUMENT}
      * otherwise, 0 included), and returns it, in state {@code COLLECTION_CREATED}, once every vchannel has its
      * CreateCollection.
      */
     public CompletableFuture<CollectionInfo> createCollection(String name, CollectionSchema schema, int shards) {
+        return createCollection(name, schema, shards, 1);
+    }
+
+    /**
+     * Creates a collection of {@code shards} shards (as {@link #createCollection(String, CollectionSchema, int)})
+     * whose vchannels are each served by {@code replicas} delegators, 1 to {@code catalog.max.replicas}
+     * ({@code INVALID_ARGUMENT} otherwise, 0 included): the owner's and {@code replicas - 1} on other nodes.
+     */
+    public CompletableFuture<CollectionInfo> createCollection(String name, CollectionSchema schema, int shards,
+                                                              int replicas) {
         try {
             CatalogRules.validateName("collection", name);
             CatalogRules.validateSchema(schema);
@@ -221,13 +236,17 @@ public final class CollectionCatalog implements AutoCloseable {
                 throw StreamingException.invalidArgument("a collection has 1 to " + config.maxShards() + " shards ("
                         + CatalogConfig.MAX_SHARDS + "), got " + shards);
             }
+            if (replicas < 1 || replicas > config.maxReplicas()) {
+                throw StreamingException.invalidArgument("a collection has 1 to " + config.maxReplicas()
+                        + " replicas (" + CatalogConfig.MAX_REPLICAS + "), got " + replicas);
+            }
         } catch (StreamingException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return ddl(name, () -> prepareCreate(name, schema, shards)).thenApply(done -> describe(name));
+        return ddl(name, () -> prepareCreate(name, schema, shards, replicas)).thenApply(done -> describe(name));
     }
 
-    private BroadcastTaskMeta prepareCreate(String name, CollectionSchema schema, int shards) {
+    private BroadcastTaskMeta prepareCreate(String name, CollectionSchema schema, int shards, int replicas) {
         Optional<CollectionInfo> existing = get(name);
         if (existing.isPresent()) {
             throw new StreamingException(ErrorCode.ALREADY_EXISTS, "collection '" + name + "' already exists (id "
@@ -246,6 +265,7 @@ public final class CollectionCatalog implements AutoCloseable {
         }
         CollectionInfo info = CollectionInfo.newBuilder().setCollectionId(collectionId).setName(name)
                 .setSchema(numbered).addAllVchannels(vchannels).setState(CollectionState.COLLECTION_CREATING)
+                .setReplicas(replicas)
                 .addPartitions(PartitionInfo.newBuilder().setPartitionId(partitionId).setName(DEFAULT_PARTITION)
                         .setState(PartitionState.PARTITION_CREATED))
                 .build();
@@ -257,7 +277,8 @@ public final class CollectionCatalog implements AutoCloseable {
                         .addPartitionIds(partitionId)).build(), body.toByteString());
         BroadcastTaskMeta task = task(taskId, name, message, vchannels);
         persist(name, List.of(Compare.absent(key(name))), info, task);
-        LOG.info("creating collection {} (id {}) with {} shards: {}", name, collectionId, shards, vchannels);
+        LOG.info("creating collection {} (id {}) with {} shards and {} replicas: {}", name, collectionId, shards,
+                replicas, vchannels);
         return task;
     }
 
@@ -558,7 +579,8 @@ public final class CollectionCatalog implements AutoCloseable {
 
     private static CollectionInfo parse(KeyValue kv) {
         try {
-            return CollectionInfo.parseFrom(kv.value());
+            CollectionInfo info = CollectionInfo.parseFrom(kv.value());
+            return info.getReplicas() >= 1 ? info : info.toBuilder().setReplicas(1).build();
         } catch (InvalidProtocolBufferException e) {
             throw new StreamingException(ErrorCode.DATA_CORRUPTED, "meta key " + kv.key() + " does not hold a collection", e);
         }

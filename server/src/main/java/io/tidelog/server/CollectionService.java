@@ -46,9 +46,9 @@ final class CollectionService extends CollectionServiceGrpc.CollectionServiceImp
 
     @Override
     public void createCollection(CreateCollectionRequest request, StreamObserver<CollectionInfo> out) {
-        answer(() -> request.hasShards()
-                ? catalog.createCollection(request.getName(), request.getSchema(), request.getShards())
-                : catalog.createCollection(request.getName(), request.getSchema()), out);
+        answer(() -> catalog.createCollection(request.getName(), request.getSchema(),
+                request.hasShards() ? request.getShards() : catalog.defaultShards(),
+                request.hasReplicas() ? request.getReplicas() : 1), out);
     }
 
     @Override

@@ -105,6 +105,29 @@ class CollectionCommandsTest {
     }
 
     @Test
+    void collectionCreateWithReplicasShowsThemInDescribeAndTheServerRefusesMoreThanItsMaximum() throws Exception {
+        Path schema = file("schema.json", SCHEMA);
+        CommandRun created = run("collection", "create", "--name", "books", "--schema", schema.toString(),
+                "--replicas", "2");
+        assertThat(created.status()).as(created.err()).isZero();
+        assertThat(created.lines()).contains("  replicas:   2");
+        CommandRun json = run("collection", "describe", "books", "--json");
+        assertThat(json.out()).contains("\"replicas\":2,\"partitions\"");
+
+        CommandRun byDefault = run("collection", "create", "--name", "films", "--schema", schema.toString());
+        assertThat(byDefault.lines()).contains("  replicas:   1");
+
+        CommandRun zero = run("collection", "create", "--name", "maps", "--schema", schema.toString(), "--replicas", "0");
+        assertThat(zero.status()).isEqualTo(2);
+        assertThat(zero.err()).isEqualTo("error: --replicas must be at least 1, got 0" + System.lineSeparator());
+        CommandRun tooMany = run("collection", "create", "--name", "maps", "--schema", schema.toString(),
+                "--replicas", "4");
+        assertThat(tooMany.status()).isEqualTo(1);
+        assertThat(tooMany.err()).isEqualTo("error: INVALID_ARGUMENT: a collection has 1 to 3 replicas"
+                + " (catalog.max.replicas), got 4" + System.lineSeparator());
+    }
+
+    @Test
     void produceToACollectionsVchannelFailsWithInvalidArgumentAndExitStatus1() throws Exception {
         run("collection", "create", "--name", "books", "--schema", file("schema.json", SCHEMA).toString());
         String v;
