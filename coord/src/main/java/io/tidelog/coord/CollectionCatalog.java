@@ -198,6 +198,17 @@ public final class CollectionCatalog implements AutoCloseable {
         return out;
     }
 
+    /** The collections that take queries (created, not being dropped), as replica placement needs them. */
+    public List<ReplicaPlacement.Collection> replicaCollections() {
+        List<ReplicaPlacement.Collection> out = new ArrayList<>();
+        for (CollectionInfo c : list()) {
+            if (c.getState() == CollectionState.COLLECTION_CREATED) {
+                out.add(new ReplicaPlacement.Collection(c.getCollectionId(), c.getVchannelsList(), c.getReplicas()));
+            }
+        }
+        return out;
+    }
+
     // ------------------------------------------------------------------ DDL
 
     /**

@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * the {@linkplain #assigner() assigner} with the node sessions that come, go and stop answering, and gives it a
  * leader-guarded meta store.
  *
- * <p>Threads: all methods are thread-safe. Watchers are called on the assigner's thread and must not block.
+ * <p>Threads: all methods are thread-safe. Watchers are called on the assigner's thread (assignments) or the
+ * caller of {@link #placeReplicas} (replicas), views may reach a watcher out of order (the version tells), and
+ * watchers must not block.
  */
 public final class StreamingCoordinator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamingCoordinator.class);
@@ -39,6 +41,7 @@ public final class StreamingCoordinator implements AutoCloseable {
     private final List<Consumer<AssignmentView>> watchers = new CopyOnWriteArrayList<>();
     /** Fails with the first failed assign while {@link #addNode} waits. */
     private final AtomicReference<CompletableFuture<Void>> startFailure = new AtomicReference<>();
+    private List<Replica> replicas = List.of();
     private long version;
     private boolean closed;
 
@@ -105,7 +108,7 @@ public final class StreamingCoordinator implements AutoCloseable {
     }
 
     public synchronized AssignmentView assignments() {
-        return new AssignmentView(version, new ArrayList<>(assignments.values()));
+        return new AssignmentView(version, new ArrayList<>(assignments.values()), replicas);
     }
 
     /** Calls {@code watcher} with the current view now and with every later one; close to stop. */
@@ -119,6 +122,22 @@ public final class StreamingCoordinator implements AutoCloseable {
         return () -> watchers.remove(watcher);
     }
 
+    /**
+     * Publishes a new placement of replicas to the watchers (a new version), unless it equals the one in force.
+     */
+    public void placeReplicas(List<Replica> placement) {
+        AssignmentView view;
+        synchronized (this) {
+            if (closed || placement.equals(replicas)) {
+                return;
+            }
+            replicas = List.copyOf(placement);
+            version++;
+            view = assignments();
+        }
+        notifyWatchers(view);
+    }
+
     private void publish(Assignment a) {
         AssignmentView view;
         synchronized (this) {
@@ -126,6 +145,10 @@ public final class StreamingCoordinator implements AutoCloseable {
             version++;
             view = assignments();
         }
+        notifyWatchers(view);
+    }
+
+    private void notifyWatchers(AssignmentView view) {
         for (Consumer<AssignmentView> w : watchers) {
             try {
                 w.accept(view);

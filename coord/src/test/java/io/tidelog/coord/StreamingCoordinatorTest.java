@@ -11,14 +11,20 @@ import io.tidelog.state.proto.PchannelState;
 import io.tidelog.testing.Await;
 import io.tidelog.tso.TsoConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -177,5 +183,40 @@ class StreamingCoordinatorTest {
         now[0] -= 60_000; // the clock is set back a minute
         StreamingCoordinator second = coordinator(meta, clock);
         assertThat(second.tso().next()).isGreaterThan(last);
+    }
+
+    @Test
+    void aNewPlacementOfReplicasReachesWatchersAsANewVersionAndAnEqualOneDoesNot() throws Exception {
+        StreamingCoordinator c = coordinator(meta(), InstantSource.system());
+        List<AssignmentView> seen = new CopyOnWriteArrayList<>();
+        toClose.add(c.watch(seen::add));
+        List<Replica> placement = List.of(new Replica("pchannel-0_7v0", 7, "n2", "localhost:2"));
+
+        c.placeReplicas(placement);
+        c.placeReplicas(placement);
+
+        assertThat(seen).hasSize(2);
+        assertThat(seen.get(1).version()).isGreaterThan(seen.get(0).version());
+        assertThat(seen.get(1).replicas()).isEqualTo(placement);
+        assertThat(c.assignments().replicas()).isEqualTo(placement);
+    }
+
+    @Test
+    void thePlacerPublishesTheReplicasOfACollectionAndMovesThemWhenTheirNodeLeaves() throws Exception {
+        StreamingCoordinator c = coordinator(meta(), InstantSource.system());
+        ScheduledExecutorService timer = Executors.newScheduledThreadPool(1);
+        toClose.add(timer::shutdownNow);
+        AtomicReference<SortedMap<String, String>> live =
+                new AtomicReference<>(new TreeMap<>(Map.of("n2", "h2", "n3", "h3")));
+        ReplicaPlacer placer = new ReplicaPlacer(c,
+                () -> List.of(new ReplicaPlacement.Collection(7, List.of("pchannel-0_7v0"), 2)), live::get, timer,
+                Duration.ofMillis(20)).start();
+        toClose.add(placer);
+
+        Await.until("a replica on n2", () -> c.assignments().replicas()
+                .equals(List.of(new Replica("pchannel-0_7v0", 7, "n2", "h2"))));
+        live.set(new TreeMap<>(Map.of("n3", "h3")));
+        Await.until("the replica moved to n3", () -> c.assignments().replicas()
+                .equals(List.of(new Replica("pchannel-0_7v0", 7, "n3", "h3"))));
     }
 }

@@ -16,6 +16,7 @@ import io.tidelog.coord.DroppedCollectionCollector;
 import io.tidelog.coord.GcConfig;
 import io.tidelog.coord.LeaderGuardedMetaStore;
 import io.tidelog.coord.PchannelAssigner;
+import io.tidelog.coord.ReplicaPlacer;
 import io.tidelog.coord.StreamingCoordinator;
 import io.tidelog.coord.VchannelAppender;
 import io.tidelog.message.MessageLimits;
@@ -49,6 +50,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -414,6 +417,21 @@ public final class CoordServer implements AutoCloseable {
             }
             services.addService(new CollectionService(catalog, collectionCalls,
                     SegmentListing.manifestsOnly(objects)));
+            parts.push(new ReplicaPlacer(coordinator, catalog::replicaCollections,
+                    () -> replicaNodes(nodes, coordinator.assigner()), timer, coordConfig.healthInterval()).start());
+        }
+
+        /** The nodes that may run replicas: alive (heartbeats come) and not drained, each with its address. */
+        private static SortedMap<String, String> replicaNodes(ClusterNodes nodes, PchannelAssigner assigner) {
+            SortedMap<String, String> out = new TreeMap<>();
+            Map<String, Boolean> health = nodes.health();
+            Set<String> draining = assigner.drainingNodes();
+            nodes.addresses().forEach((id, address) -> {
+                if (health.getOrDefault(id, false) && !draining.contains(id)) {
+                    out.put(id, address);
+                }
+            });
+            return out;
         }
 
         /**

@@ -6,6 +6,7 @@ import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.coord.Assignment;
 import io.tidelog.coord.AssignmentView;
+import io.tidelog.coord.Replica;
 import io.tidelog.coord.StreamingCoordinator;
 import io.tidelog.message.GrpcErrors;
 import io.tidelog.node.WalManager;
@@ -23,6 +24,7 @@ import io.tidelog.proto.PchannelAssignment;
 import io.tidelog.proto.PchannelStatus;
 import io.tidelog.proto.ReportAssignmentErrorRequest;
 import io.tidelog.proto.ReportAssignmentErrorResponse;
+import io.tidelog.proto.VchannelReplica;
 import io.tidelog.proto.WatchAssignmentsRequest;
 import io.tidelog.state.proto.PchannelState;
 import io.tidelog.tso.TimestampOracle;
@@ -147,7 +149,7 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
         }
     }
 
-    /** The served pchannels of {@code view}, and every pchannel of the cluster. */
+    /** The served pchannels of {@code view}, its replicas, and every pchannel of the cluster. */
     static AssignmentSnapshot toProto(AssignmentView view, List<String> pchannels) {
         AssignmentSnapshot.Builder b = AssignmentSnapshot.newBuilder().setVersion(view.version()).addAllPchannels(pchannels);
         for (Assignment a : view.assignments()) {
@@ -155,6 +157,10 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
                 b.addAssignments(PchannelAssignment.newBuilder().setPchannel(a.pchannel()).setTerm(a.term())
                         .setNodeId(a.nodeId()).setAddress(a.address()));
             }
+        }
+        for (Replica r : view.replicas()) {
+            b.addReplicas(VchannelReplica.newBuilder().setVchannel(r.vchannel()).setCollectionId(r.collectionId())
+                    .setNodeId(r.nodeId()).setAddress(r.address()));
         }
         return b.build();
     }
