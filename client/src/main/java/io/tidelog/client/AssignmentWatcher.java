@@ -19,7 +19,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
+import java.util.function.Consumer;
 
 /**
  * Keeps the client's copy of the pchannel assignment: one {@code WatchAssignments} stream to the leading
@@ -43,6 +45,11 @@ final class AssignmentWatcher implements AutoCloseable {
 
     private final Coordinators coordinators;
     private volatile Map<String, Assignment> assignments = Map.of();
+    /** Every replica of the last snapshot, in its order; by vchannel in {@link #replicasByVchannel}. */
+    private volatile List<ReplicaLocation> replicas = List.of();
+    private volatile Map<String, List<ReplicaLocation>> replicasByVchannel = Map.of();
+    /** Called with {@link #replicas} after every accepted snapshot. */
+    private final List<Consumer<List<ReplicaLocation>>> replicaListeners = new CopyOnWriteArrayList<>();
     /**
      * Every pchannel of the cluster, from the last snapshot that listed them; {@code null} before the first
      * such snapshot (a coordinator that does not list them leaves it unknown).
@@ -81,6 +88,23 @@ final class AssignmentWatcher implements AutoCloseable {
     /** The current assignment of {@code pchannel}, or {@code null} if it has none (yet). */
     Assignment get(String pchannel) {
         return assignments.get(pchannel);
+    }
+
+    /** The replicas of {@code vchannel} (other than its owner's delegator), ordered by node id; empty if none. */
+    List<ReplicaLocation> replicasOf(String vchannel) {
+        return replicasByVchannel.getOrDefault(vchannel, List.of());
+    }
+
+    /**
+     * Calls {@code listener} with every replica of the cluster now (if a snapshot arrived) and after every accepted
+     * snapshot, on the thread that accepted it (it must not block); close to stop.
+     */
+    AutoCloseable watchReplicas(Consumer<List<ReplicaLocation>> listener) {
+        replicaListeners.add(listener);
+        if (first.isDone()) {
+            listener.accept(replicas);
+        }
+        return () -> replicaListeners.remove(listener);
     }
 
     /** Every pchannel's current assignment (empty before the first snapshot). */
@@ -180,10 +204,26 @@ final class AssignmentWatcher implements AutoCloseable {
             if (snapshot.getPchannelsCount() > 0) {
                 pchannels = Set.copyOf(snapshot.getPchannelsList());
             }
+            List<ReplicaLocation> all = snapshot.getReplicasList().stream().map(ReplicaLocation::fromProto).toList();
+            Map<String, List<ReplicaLocation>> byVchannel = new HashMap<>();
+            for (ReplicaLocation r : all) {
+                byVchannel.computeIfAbsent(r.vchannel(), v -> new ArrayList<>()).add(r);
+            }
+            byVchannel.replaceAll((v, l) -> List.copyOf(l));
+            replicas = all;
+            replicasByVchannel = Map.copyOf(byVchannel);
             notify = listener;
         }
         first.complete(assignments);
         notify.run();
+        List<ReplicaLocation> now = replicas;
+        for (Consumer<List<ReplicaLocation>> l : replicaListeners) {
+            try {
+                l.accept(now);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "a replica listener failed: " + e);
+            }
+        }
     }
 
     private synchronized void ended(WatchStream s, StreamingException error) {

@@ -378,6 +378,17 @@ public final class StreamingClient implements AutoCloseable {
     }
 
     /**
+     * Follows where the leading coordinator placed the replicas of vchannels (collections created with more than
+     * one replica): {@code listener} gets every replica of the cluster now, if an assignment snapshot has arrived,
+     * and again after every snapshot, on the client's thread that received it (it must not block). Close the
+     * result to stop.
+     */
+    public AutoCloseable watchReplicas(java.util.function.Consumer<List<ReplicaLocation>> listener) {
+        Objects.requireNonNull(listener, "listener");
+        return assignments.watchReplicas(listener);
+    }
+
+    /**
      * The leading coordinator's view of the cluster. Fails with the mapped call error ({@code ON_SHUTDOWN} if no
      * coordinator can be reached, {@code NOT_LEADER} if none leads, {@code TIMEOUT} after the append timeout).
      */

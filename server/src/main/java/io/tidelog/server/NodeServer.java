@@ -85,6 +85,10 @@ public final class NodeServer implements AutoCloseable {
     private MetaStore meta;
     private Members coordinators;
     private StreamingNodeParts node;
+    /** Runs the replica feeds' starts and stops; the replicas and their client, under the monitor. */
+    private ScheduledExecutorService replicaThread;
+    private ReplicaFollowers replicas;
+    private StreamingClient replicaClient;
     private Server grpc;
     private String address;
     private ScheduledExecutorService background;
@@ -170,8 +174,44 @@ public final class NodeServer implements AutoCloseable {
         started.push(this::stopGrpc);
         address = config.advertisedHost() + ":" + grpc.getPort();
         started.push(this::endSession);
+        replicaThread = Executors.newSingleThreadScheduledExecutor(ServerExecutors.daemon("node-replicas"));
+        started.push(() -> ServerExecutors.shutdown(replicaThread));
+        started.push(this::stopReplicas);
+        replicaThread.execute(() -> followReplicas(nodeConfigs.limits()));
         register();
         LOG.info("Tidelog node {} serving on {} ({} WAL), session {}", config.nodeId(), address, walBackend, sessionId);
+    }
+
+    /**
+     * Starts the replicas the leader places on this node ({@link ReplicaFollowers}), through a client of the
+     * coordinators known now; with none known yet, tries again every second. On the replica thread.
+     */
+    private void followReplicas(MessageLimits limits) {
+        List<String> targets = coordinatorAddresses();
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (targets.isEmpty()) {
+                replicaThread.schedule(() -> followReplicas(limits), 1, TimeUnit.SECONDS);
+                return;
+            }
+            replicaClient = StreamingClient.builder().targets(targets).messageLimits(limits).build();
+            replicas = new ReplicaFollowers(config.nodeId(), node.delegators(), replicaClient, Duration.ofSeconds(1),
+                    replicaThread).start();
+        }
+    }
+
+    private void stopReplicas() {
+        ReplicaFollowers r;
+        StreamingClient c;
+        synchronized (this) {
+            r = replicas;
+            c = replicaClient;
+            replicas = null;
+            replicaClient = null;
+        }
+        Closeables.closeAll(r, c);
     }
 
     private List<String> coordinatorAddresses() {

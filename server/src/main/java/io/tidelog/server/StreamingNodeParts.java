@@ -153,6 +153,11 @@ final class StreamingNodeParts implements AutoCloseable {
         return wals;
     }
 
+    /** The node's delegators: the owner's of every pchannel served, and the replicas. */
+    Delegators delegators() {
+        return delegators;
+    }
+
     /** The collection shards of every pchannel served (a live, read-only view), for segment listings. */
     Map<String, ShardManager> shards() {
         return Collections.unmodifiableMap(shards);
