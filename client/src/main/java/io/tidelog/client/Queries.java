@@ -4,7 +4,6 @@ import io.tidelog.common.StreamingException;
 import io.tidelog.message.CollectionSchemas;
 import io.tidelog.message.RowBatch;
 import io.tidelog.message.Rows;
-import io.tidelog.message.Vchannels;
 import io.tidelog.proto.Column;
 import io.tidelog.proto.DataType;
 import io.tidelog.proto.InsertBody;
@@ -25,8 +24,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Queries on a collection's data, fresh as the chosen {@link Consistency} asks: the client asks the delegator of
- * every vchannel of the collection (on the node that owns its pchannel, waiting for it and retrying as appends do,
- * within the deadline) and merges their answers, as a proxy would. Obtained from {@link StreamingClient#queries()};
+ * every vchannel of the collection (on the node that owns its pchannel or, when that one fails or cannot be
+ * reached, on a replica the coordinator placed: {@link ReplicaCalls}; waiting and retrying within the deadline)
+ * and merges their answers, as a proxy would. Obtained from {@link StreamingClient#queries()};
  * as thread-safe as the client.
  *
  * <p><b>Answers.</b> A row is a map from field name to value as {@link Rows} reads them back (the primary key and
@@ -82,7 +82,7 @@ public final class Queries {
                     r.addVector(x);
                 }
                 ShardSearchRequest request = r.build();
-                parts.add(OwnerCalls.call(ctx, Vchannels.pchannelOf(v), options.timeout(), QueryServiceGrpc::newStub,
+                parts.add(ReplicaCalls.call(ctx, v, options.timeout(), QueryServiceGrpc::newStub,
                         (stub, out) -> stub.search(request, out)));
             }
             return allOf(parts).thenApply(rs -> mergeHits(c, rs, topK, metric));
@@ -124,7 +124,7 @@ public final class Queries {
                 }
             }
             ShardQueryRequest request = r.build();
-            parts.add(OwnerCalls.call(ctx, Vchannels.pchannelOf(v), options.timeout(), QueryServiceGrpc::newStub,
+            parts.add(ReplicaCalls.call(ctx, v, options.timeout(), QueryServiceGrpc::newStub,
                     (stub, out) -> stub.query(request, out)));
         }
         return allOf(parts).thenApply(rs -> mergeRows(c, rs, options.limit()));
