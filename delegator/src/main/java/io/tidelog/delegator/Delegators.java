@@ -182,6 +182,10 @@ public final class Delegators {
             throw new StreamingException(ErrorCode.NOT_FOUND, "collection " + read.getCollectionId()
                     + " has no shard on vchannel " + f.vchannel + (f.isDropped() ? " (dropped)" : ""));
         }
+        if (!f.isLoaded()) {
+            throw new StreamingException(ErrorCode.CHANNEL_NOT_EXIST, "the replica of " + f.vchannel
+                    + " here is still reading its sealed segments");
+        }
         long strong = read.getConsistency() == ConsistencyLevel.STRONG
                 || read.getConsistency() == ConsistencyLevel.CONSISTENCY_LEVEL_UNSPECIFIED ? timestamps.getAsLong() : 0;
         CollectionSchema schema = f.schema();

@@ -30,7 +30,8 @@ import java.util.function.Consumer;
  * its header names, visible at its time tick; a transaction's bodies at its commit; a Flush starts reading the
  * segment's sealed form from object storage; tsafe is the time tick of the last message taken.
  *
- * <p><b>Start.</b> {@link #loadSealed} reads the collection's sealed segments and delete logs of the vchannel first;
+ * <p><b>Start.</b> {@link #loadSealed} reads the collection's sealed segments and delete logs of the vchannel first
+ * (until it is done, queries of the follower fail with {@code CHANNEL_NOT_EXIST}, which clients retry elsewhere);
  * then the consumer delivers the vchannel from its earliest retained message: rows of segments already sealed are
  * skipped, deletes apply to everything held (applying one twice changes nothing).
  *
@@ -53,6 +54,8 @@ public final class VchannelFollower implements AutoCloseable {
     private volatile CollectionSchema current;
     private volatile boolean dropped;
     private volatile boolean closed;
+    /** Set once {@link #loadSealed} is done: before, the follower answers no query (it would miss sealed rows). */
+    private volatile boolean loaded;
     private final Runnable onClose;
 
     /**
@@ -87,6 +90,12 @@ public final class VchannelFollower implements AutoCloseable {
             shard.deleteLog(d.keys(), d.timeTicks());
         }
         shard.loaded();
+        loaded = true;
+    }
+
+    /** Whether the sealed segments are held, so that queries may be answered. */
+    boolean isLoaded() {
+        return loaded;
     }
 
     /** Takes the next message of the vchannel, in log order. */
