@@ -40,7 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  * processes on the {@code objectstore} WAL; a collection of one shard with {@code --replicas 2}, rows inserted and
  * acknowledged; STRONG queries run back to back while the owner of the shard's pchannel is killed with
  * {@code kill -9}. No query fails, none takes longer than the failover bound, and every answer holds exactly the
- * acknowledged rows.
+ * acknowledged rows; then the replica is placed again on the node that is neither the new owner nor the dead one,
+ * and answers every row there.
  */
 class ReplicaFailoverTest {
     static final int PCHANNELS = 3;
@@ -186,6 +187,12 @@ class ReplicaFailoverTest {
         assertThat(afterKill).as("queries started after the kill").isGreaterThanOrEqualTo(20);
         assertThat(outcomes).allSatisfy(o -> assertThat(o.keys()).as("an answer").isEqualTo(acked));
         assertThat(Duration.ofNanos(slowest)).as("the slowest query").isLessThanOrEqualTo(FAILOVER_BOUND);
+
+        Await.until("the replica placed again, away from the new owner and the dead node, answering every row", () -> {
+            String now = ownerOf(client, pchannel);
+            return now != null && !now.equals(owner) && placed.get().stream().anyMatch(r -> r.vchannel().equals(vchannel)
+                    && !r.nodeId().equals(now) && !r.nodeId().equals(owner) && askDirectly(r.address(), c).equals(acked));
+        }, WAIT);
     }
 
     /**
