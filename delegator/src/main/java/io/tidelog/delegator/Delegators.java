@@ -5,6 +5,7 @@ import io.tidelog.common.StreamingException;
 import io.tidelog.message.CollectionSchemas;
 import io.tidelog.message.Vchannels;
 import io.tidelog.node.WalExtension;
+import io.tidelog.node.shard.GrowingSegmentBytes;
 import io.tidelog.node.state.CollectionShard;
 import io.tidelog.proto.CollectionSchema;
 import io.tidelog.proto.ConsistencyLevel;
@@ -56,6 +57,7 @@ public final class Delegators {
     private final SegmentFiles files;
     private final ScheduledExecutorService loaders;
     private final LongSupplier timestamps;
+    private final GrowingSegmentBytes held;
 
     /**
      * @param queries where answers are computed (the node's query threads)
@@ -64,11 +66,13 @@ public final class Delegators {
      * @param timestamps fresh timestamps of the cluster's oracle (a replica's STRONG guarantee)
      * @param objects where flushed segments and delete logs are
      * @param cache   a directory of this node for the files read from object storage
+     * @param held    the node's growing-data budget, where the delegators count the growing rows they hold
      */
     public Delegators(QueryConfig config, Executor queries, ScheduledExecutorService timer,
                       ScheduledExecutorService loaders, InstantSource clock, LongSupplier timestamps, ObjectStore objects,
-                      Path cache) {
+                      Path cache, GrowingSegmentBytes held) {
         this.timestamps = timestamps;
+        this.held = held;
         this.config = config;
         this.queries = queries;
         this.timer = timer;
@@ -95,12 +99,16 @@ public final class Delegators {
                                    java.util.function.Consumer<Runnable> handOver) {
         VchannelFollower[] made = new VchannelFollower[1];
         made[0] = new VchannelFollower(vchannel, collectionId, schema, files, loaders, handOver,
-                () -> followers.remove(vchannel, made[0]));
+                () -> followers.remove(vchannel, made[0]), held);
         VchannelFollower before = followers.put(vchannel, made[0]);
         if (before != null) {
             before.close();
         }
         return made[0];
+    }
+
+    GrowingSegmentBytes held() {
+        return held;
     }
 
     void serve(String pchannel, PchannelDelegator d) {

@@ -130,7 +130,7 @@ final class StreamingNodeParts implements AutoCloseable {
         ScheduledExecutorService segmentLoaders = Executors.newScheduledThreadPool(2, ServerExecutors.daemon("segment-load"));
         started.push(() -> ServerExecutors.shutdown(segmentLoaders));
         delegators = new Delegators(configs.query(), queryThreads, queryTimer, segmentLoaders, InstantSource.system(),
-                tso::next, objects, dataDir.resolve("segment-cache"));
+                tso::next, objects, dataDir.resolve("segment-cache"), growing);
         // Each pchannel's WAL carries the node's extensions in their one order (ExtensionChain says why).
         ExtensionChain chain = new ExtensionChain(new ExtensionChain.Shared(configs.dedup(), configs.txn(),
                 configs.shard(), tso, InstantSource.system(), growing, txnContinuations),
