@@ -128,7 +128,7 @@ class DelegatorRecoveryTest {
 
     Delegators newDelegators(String cache) {
         return new Delegators(QueryConfig.from(Map.of("query.max.wait", "20s")), queryThreads, io, io,
-                InstantSource.system(), tso::next, objects, dir.resolve(cache), growing);
+                InstantSource.system(), tso::next, objects, dir.resolve(cache), growing, false);
     }
 
     /** As a node's ticker does: a TimeTick every 50 ms, which a replica's tsafe follows. */
