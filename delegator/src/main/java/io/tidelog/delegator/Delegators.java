@@ -41,8 +41,9 @@ import java.util.function.LongSupplier;
  *       published at or below it (an append is acknowledged after it is published), and the delegators are on the
  *       node that publishes, so a query after an acknowledged write sees it without waiting for a TimeTick. On a
  *       shared log that shortcut would let a node that lost the pchannel without knowing it yet answer from what it
- *       had; with a fresh timestamp such a node cannot reach the guarantee (its TimeTicks are fenced) and the query
- *       times out instead;</li>
+ *       had. A fresh timestamp narrows this to an idle pchannel: a TimeTick written to the log is fenced there, but
+ *       one that stays in the buffer (nothing was appended since the last) is not, so such a node may still answer
+ *       until its session ends. Closing that needs a fenced write (a persisted barrier) per STRONG query;</li>
  *   <li>{@code BOUNDED}: the present minus {@code query.bounded.staleness}, as a hybrid timestamp;</li>
  *   <li>{@code SESSION}: the request's guarantee (the client's last write on the vchannel);</li>
  *   <li>{@code EVENTUALLY}: none.</li>
