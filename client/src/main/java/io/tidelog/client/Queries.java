@@ -42,23 +42,28 @@ public final class Queries {
     private final ClientContext ctx;
     private final Collections collections;
     private final SessionTimeTicks session;
+    /** Descriptions by collection name, shared by the client's {@code Queries}; see {@link #described}. */
+    private final Map<String, CollectionDescription> descriptions;
+    private static final int MAX_DESCRIPTIONS = 10_000;
 
-    Queries(ClientContext ctx, Collections collections, SessionTimeTicks session) {
+    Queries(ClientContext ctx, Collections collections, SessionTimeTicks session,
+            Map<String, CollectionDescription> descriptions) {
         this.ctx = ctx;
         this.collections = collections;
         this.session = session;
+        this.descriptions = descriptions;
     }
 
     /** The rows of {@code collection} that match {@code options.filter()}. */
     public CompletableFuture<List<Map<String, Object>>> query(String collection, QueryOptions options) {
-        return collections.describe(collection).thenCompose(c -> query(c, null, options));
+        return described(collection, c -> query(c, null, options));
     }
 
     /** The rows of {@code collection} with the given primary keys ({@link Long}s or {@link String}s). */
     public CompletableFuture<List<Map<String, Object>>> get(String collection, List<?> primaryKeys,
                                                             QueryOptions options) {
         Objects.requireNonNull(primaryKeys, "primaryKeys");
-        return collections.describe(collection).thenCompose(c -> query(c, primaryKeys, options));
+        return described(collection, c -> query(c, primaryKeys, options));
     }
 
     /**
@@ -73,7 +78,7 @@ public final class Queries {
             return CompletableFuture.failedFuture(StreamingException.invalidArgument("top-k must be at least 1, got "
                     + topK));
         }
-        return collections.describe(collection).thenCompose(c -> {
+        return described(collection, c -> {
             List<CompletableFuture<ShardSearchResponse>> parts = new ArrayList<>();
             for (String v : c.vchannels()) {
                 ShardSearchRequest.Builder r = ShardSearchRequest.newBuilder().setRead(read(c, v, options))
@@ -86,6 +91,40 @@ public final class Queries {
                         (stub, out) -> stub.search(request, out)));
             }
             return allOf(parts).thenApply(rs -> mergeHits(c, rs, topK, metric));
+        });
+    }
+
+    /**
+     * Runs {@code call} on the collection's description, remembered from an earlier call of this client (a collection's
+     * id, shards and key never change; its filters are checked by the nodes against the schema they have). A
+     * {@code NOT_FOUND} from a node means the name may now be another collection (dropped and created again): the
+     * description is asked again and the call made once more.
+     */
+    private <T> CompletableFuture<T> described(String collection,
+                                               java.util.function.Function<CollectionDescription, CompletableFuture<T>> call) {
+        CollectionDescription known = descriptions.get(collection);
+        if (known == null) {
+            return fresh(collection, call);
+        }
+        return call.apply(known).handle((r, e) -> {
+            if (e == null) {
+                return CompletableFuture.completedFuture(r);
+            }
+            if (StreamingException.from(e).code() == io.tidelog.common.ErrorCode.NOT_FOUND) {
+                descriptions.remove(collection, known);
+                return fresh(collection, call);
+            }
+            return CompletableFuture.<T>failedFuture(StreamingException.from(e));
+        }).thenCompose(f -> f);
+    }
+
+    private <T> CompletableFuture<T> fresh(String collection,
+                                           java.util.function.Function<CollectionDescription, CompletableFuture<T>> call) {
+        return collections.describe(collection).thenCompose(c -> {
+            if (descriptions.size() < MAX_DESCRIPTIONS) {
+                descriptions.put(collection, c);
+            }
+            return call.apply(c);
         });
     }
 

@@ -118,6 +118,8 @@ public final class StreamingClient implements AutoCloseable {
     private final Set<ResumableConsumer> consumers = ConcurrentHashMap.newKeySet();
     /** The writes {@link Consistency#SESSION} queries wait for: those of insert, delete and upsert. */
     private final SessionTimeTicks session = new SessionTimeTicks();
+    /** Collection descriptions {@link Queries} remembers (see there). */
+    private final Map<String, CollectionDescription> queryDescriptions = new ConcurrentHashMap<>();
     private volatile boolean closed;
     /** Prefix of the keys {@link Builder#idempotentAppends} gives: random per client, so clients never collide. */
     private final String clientId = java.util.UUID.randomUUID().toString();
@@ -432,7 +434,7 @@ public final class StreamingClient implements AutoCloseable {
      * their options say otherwise.
      */
     public Queries queries() {
-        return new Queries(ctx, collections(), session);
+        return new Queries(ctx, collections(), session, queryDescriptions);
     }
 
     /** The collection catalog: DDL and reads, with deadlines of {@link Collections#DEFAULT_TIMEOUT}. */

@@ -5,6 +5,7 @@ import io.tidelog.common.StreamingException;
 import io.tidelog.message.CollectionSchemas;
 import io.tidelog.message.Vchannels;
 import io.tidelog.node.WalExtension;
+import io.tidelog.node.shard.GrowingSegmentBytes;
 import io.tidelog.node.state.CollectionShard;
 import io.tidelog.proto.CollectionSchema;
 import io.tidelog.proto.ConsistencyLevel;
@@ -34,10 +35,15 @@ import java.util.function.LongSupplier;
  * <p><b>Freshness.</b> A query names a consistency level; it becomes a guarantee time tick, and the query is answered
  * once the pchannel's tsafe reaches it, at the tsafe of that moment (never older than the guarantee):
  * <ul>
- *   <li>{@code STRONG}: the last time tick the pchannel's WAL published when the query arrived. Every write
- *       acknowledged before it was published at or below it (an append is acknowledged after it is published), and
- *       the delegators are on the node that publishes, so a query after an acknowledged write sees it without
- *       waiting for the next TimeTick;</li>
+ *   <li>{@code STRONG}: a fresh timestamp of the cluster's oracle, so the answer waits for the next TimeTick (at most
+ *       {@code node.timetick.interval}). On a log only this process writes ({@code local}, {@code memory}): the last
+ *       time tick the pchannel's WAL published when the query arrived instead. Every write acknowledged before it was
+ *       published at or below it (an append is acknowledged after it is published), and the delegators are on the
+ *       node that publishes, so a query after an acknowledged write sees it without waiting for a TimeTick. On a
+ *       shared log that shortcut would let a node that lost the pchannel without knowing it yet answer from what it
+ *       had. A fresh timestamp narrows this to an idle pchannel: a TimeTick written to the log is fenced there, but
+ *       one that stays in the buffer (nothing was appended since the last) is not, so such a node may still answer
+ *       until its session ends. Closing that needs a fenced write (a persisted barrier) per STRONG query;</li>
  *   <li>{@code BOUNDED}: the present minus {@code query.bounded.staleness}, as a hybrid timestamp;</li>
  *   <li>{@code SESSION}: the request's guarantee (the client's last write on the vchannel);</li>
  *   <li>{@code EVENTUALLY}: none.</li>
@@ -56,6 +62,8 @@ public final class Delegators {
     private final SegmentFiles files;
     private final ScheduledExecutorService loaders;
     private final LongSupplier timestamps;
+    private final GrowingSegmentBytes held;
+    private final boolean soleWriter;
 
     /**
      * @param queries where answers are computed (the node's query threads)
@@ -64,11 +72,16 @@ public final class Delegators {
      * @param timestamps fresh timestamps of the cluster's oracle (a replica's STRONG guarantee)
      * @param objects where flushed segments and delete logs are
      * @param cache   a directory of this node for the files read from object storage
+     * @param held    the node's growing-data budget, where the delegators count the growing rows they hold
+     * @param soleWriter whether only this process can write the pchannels' logs (the {@code local} backend): STRONG
+     *                   then reads at the last published time tick (see the class comment)
      */
     public Delegators(QueryConfig config, Executor queries, ScheduledExecutorService timer,
                       ScheduledExecutorService loaders, InstantSource clock, LongSupplier timestamps, ObjectStore objects,
-                      Path cache) {
+                      Path cache, GrowingSegmentBytes held, boolean soleWriter) {
         this.timestamps = timestamps;
+        this.soleWriter = soleWriter;
+        this.held = held;
         this.config = config;
         this.queries = queries;
         this.timer = timer;
@@ -95,12 +108,16 @@ public final class Delegators {
                                    java.util.function.Consumer<Runnable> handOver) {
         VchannelFollower[] made = new VchannelFollower[1];
         made[0] = new VchannelFollower(vchannel, collectionId, schema, files, loaders, handOver,
-                () -> followers.remove(vchannel, made[0]));
+                () -> followers.remove(vchannel, made[0]), held);
         VchannelFollower before = followers.put(vchannel, made[0]);
         if (before != null) {
             before.close();
         }
         return made[0];
+    }
+
+    GrowingSegmentBytes held() {
+        return held;
     }
 
     void serve(String pchannel, PchannelDelegator d) {
@@ -164,7 +181,7 @@ public final class Delegators {
             throw new StreamingException(ErrorCode.CHANNEL_NOT_EXIST, "pchannel " + Vchannels.pchannelOf(vchannel)
                     + " is not served here (or is still recovering), nor is a replica of " + vchannel);
         }
-        long strong = p.lastTimeTick(); // before anything else: see the class comment
+        long strong = strongGuarantee(p, read); // before anything else: see the class comment
         CollectionShard c = p.collection(vchannel);
         if (c == null || c.collectionId() != read.getCollectionId() || c.isDropped()) {
             throw new StreamingException(ErrorCode.NOT_FOUND, "collection " + read.getCollectionId()
@@ -174,6 +191,14 @@ public final class Delegators {
         ShardDelegator shard = p.shard(vchannel);
         return new Target(shard != null && shard.collectionId == c.collectionId() ? shard : null, p.tsafe(), p::wake,
                 strong, c.collectionId(), schema, CollectionSchemas.primaryKey(schema).getType(), vchannel);
+    }
+
+    private long strongGuarantee(PchannelDelegator p, ShardRead read) {
+        if (read.getConsistency() != ConsistencyLevel.STRONG
+                && read.getConsistency() != ConsistencyLevel.CONSISTENCY_LEVEL_UNSPECIFIED) {
+            return 0;
+        }
+        return soleWriter ? p.lastTimeTick() : timestamps.getAsLong();
     }
 
     /** A replica's STRONG guarantee is a fresh timestamp: the owner may have acknowledged anything before it. */

@@ -103,7 +103,12 @@ final class PchannelDelegator implements WalExtension, PchannelState.Observer {
     public void observe(ImmutableMessage m, boolean replay) {
         if (m.type() == MessageType.DROP_COLLECTION) {
             String vchannel = m.vchannel();
-            queue.add(() -> shards.remove(vchannel));
+            queue.add(() -> {
+                ShardDelegator gone = shards.remove(vchannel);
+                if (gone != null) {
+                    gone.release();
+                }
+            });
         }
         lastPublished = m.timeTick();
         if (tsafe.hasWaiters()) {
@@ -224,12 +229,14 @@ final class PchannelDelegator implements WalExtension, PchannelState.Observer {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            shards.values().forEach(ShardDelegator::release); // by the owner, after its last change
         }
     }
 
     /** A delegator for a vchannel; one made after the first load keeps no delete history. By the apply thread. */
     private ShardDelegator newShard(String vchannel, long collectionId) {
-        ShardDelegator shard = new ShardDelegator(vchannel, collectionId);
+        ShardDelegator shard = new ShardDelegator(vchannel, collectionId, registry.held());
         if (loaded) {
             shard.loaded();
         }

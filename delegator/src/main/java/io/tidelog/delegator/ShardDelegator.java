@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import io.tidelog.node.shard.GrowingSegmentBytes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +23,10 @@ import org.slf4j.LoggerFactory;
  * starts from), and the sealed segments are read from object storage with the delete logs of the vchannel. Until
  * that first load is done ({@link #loaded}), every delete is also kept in a history, applied to each sealed segment
  * read: a delete replayed from the log may not be in any delete log yet.
+ *
+ * <p><b>Memory.</b> The bytes of its growing segments count in the node's growing-data budget
+ * ({@link GrowingSegmentBytes#putHeld}) until their sealed forms replace them or the shard is released, so the node's
+ * high-water mark seals segments sooner when delegators hold much.
  *
  * <p>Threads: every change by its pchannel's apply thread (the owner). {@link #segments()} from any thread: an
  * immutable list, replaced by the owner.
@@ -41,9 +46,13 @@ final class ShardDelegator {
     private record Delete(DeleteBody keys, long timeTick) {
     }
 
-    ShardDelegator(String vchannel, long collectionId) {
+    /** Where the bytes of the growing segments held here are counted (the node's growing-data budget). */
+    private final GrowingSegmentBytes held;
+
+    ShardDelegator(String vchannel, long collectionId, GrowingSegmentBytes held) {
         this.vchannel = vchannel;
         this.collectionId = collectionId;
+        this.held = held;
     }
 
     /** Rows of growing segment {@code segmentId} became visible at {@code timeTick}. */
@@ -58,6 +67,7 @@ final class ShardDelegator {
             return; // replayed rows of a segment already read back from its file
         }
         s.append(body, timeTick);
+        held.putHeld(segmentId, s.bytes());
     }
 
     /** A delete became visible at {@code timeTick}: it hides the rows of its keys inserted before it. */
@@ -104,7 +114,17 @@ final class ShardDelegator {
             }
         }
         segments.put(sealed.id, sealed);
+        held.removeHeld(sealed.id);
         publish();
+    }
+
+    /** The shard is no longer served here (dropped, or its pchannel or replica closed): its growing bytes go. */
+    void release() {
+        for (ShardSegment s : segments.values()) {
+            if (!s.sealed) {
+                held.removeHeld(s.id);
+            }
+        }
     }
 
     /** A delete log read back from object storage: its deletes hide rows of every segment held. */

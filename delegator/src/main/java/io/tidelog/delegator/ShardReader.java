@@ -21,6 +21,7 @@ import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.Set;
 
 /**
@@ -62,24 +63,40 @@ final class ShardReader {
         List<FieldSchema> fields = OutputColumns.fields(schema, request.getRead().getOutputFieldsList());
         Set<Object> keys = keys(request);
         String pk = CollectionSchemas.primaryKey(schema).getName();
-        List<Hit> hits = new ArrayList<>();
-        for (int s = 0; s < sources.size(); s++) {
-            Source src = sources.get(s);
+        List<BitSet> selectedBySource = new ArrayList<>(sources.size());
+        long matches = 0;
+        for (Source src : sources) {
             BitSet selected = visible(src, readTimeTick, keys);
             if (filter != null && !selected.isEmpty()) {
                 selected = filter.select(src.view(), 0, src.view().rowsInsertedAtOrBefore(readTimeTick), selected);
             }
-            Column keyColumn = src.view().column(pk);
-            for (int r = selected.nextSetBit(0); r >= 0; r = selected.nextSetBit(r + 1)) {
-                hits.add(new Hit(keyOf(keyColumn, r), s, r));
-            }
+            selectedBySource.add(selected);
+            matches += selected.cardinality();
         }
-        if (limit == 0 && hits.size() > maxRows) {
-            throw StreamingException.invalidArgument(hits.size() + " rows match, more than an answer holds ("
+        if (limit == 0 && matches > maxRows) {
+            throw StreamingException.invalidArgument(matches + " rows match, more than an answer holds ("
                     + maxRows + ", query.max.rows): give a limit or a narrower filter");
         }
-        hits.sort(ORDER);
-        List<Hit> kept = limit > 0 && hits.size() > limit ? hits.subList(0, (int) limit) : hits;
+        // The smallest `keep` keys: a bounded heap whose head is the largest kept, so that a broad filter with a
+        // small limit holds `keep` entries, not one per match.
+        int keep = (int) (limit > 0 ? limit : maxRows);
+        PriorityQueue<Hit> smallest = new PriorityQueue<>(Math.min(keep, (int) Math.min(matches, 1 << 16)) + 1,
+                ORDER.reversed());
+        for (int s = 0; s < sources.size(); s++) {
+            Column keyColumn = sources.get(s).view().column(pk);
+            BitSet selected = selectedBySource.get(s);
+            for (int r = selected.nextSetBit(0); r >= 0; r = selected.nextSetBit(r + 1)) {
+                Hit h = new Hit(keyOf(keyColumn, r), s, r);
+                if (smallest.size() < keep) {
+                    smallest.add(h);
+                } else if (ORDER.compare(h, smallest.peek()) < 0) {
+                    smallest.poll();
+                    smallest.add(h);
+                }
+            }
+        }
+        List<Hit> kept = new ArrayList<>(smallest);
+        kept.sort(ORDER);
         List<OutputColumns.Row> rows = new ArrayList<>(kept.size());
         for (Hit h : kept) {
             rows.add(new OutputColumns.Row(sources.get(h.source()).view(), h.row()));

@@ -63,11 +63,12 @@ public final class VchannelFollower implements AutoCloseable {
      * @param handOver runs a task on the delivery thread (queues it before the next message)
      */
     VchannelFollower(String vchannel, long collectionId, CollectionSchema schema, SegmentFiles files,
-                     ScheduledExecutorService loaders, Consumer<Runnable> handOver, Runnable onClose) {
+                     ScheduledExecutorService loaders, Consumer<Runnable> handOver, Runnable onClose,
+                     io.tidelog.node.shard.GrowingSegmentBytes held) {
         this.onClose = onClose;
         this.vchannel = vchannel;
         this.collectionId = collectionId;
-        this.shard = new ShardDelegator(vchannel, collectionId);
+        this.shard = new ShardDelegator(vchannel, collectionId, held);
         this.files = files;
         this.loaders = loaders;
         this.handOver = handOver;
@@ -171,7 +172,11 @@ public final class VchannelFollower implements AutoCloseable {
     /** Stops serving queries and reading segments. Idempotent. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
+        handOver.accept(shard::release);
         tsafe.close(new io.tidelog.common.StreamingException(io.tidelog.common.ErrorCode.CHANNEL_NOT_EXIST,
                 "the replica of " + vchannel + " here was closed"));
         onClose.run();

@@ -96,6 +96,7 @@ class DelegatorRecoveryTest {
         }
     };
     ShardConfig shardConfig;
+    GrowingSegmentBytes growing;
     Delegators delegators;
     volatile StreamingWal wal;
     long term;
@@ -109,6 +110,7 @@ class DelegatorRecoveryTest {
         objects = ObjectStores.open("file:" + dir.resolve("objects"), Map.of());
         // A segment takes a few inserts: segments seal and flush all the time.
         shardConfig = ShardConfig.from(Map.of("shard.segment.max.bytes", "2000"));
+        growing = new GrowingSegmentBytes(shardConfig);
     }
 
     @AfterEach
@@ -126,7 +128,7 @@ class DelegatorRecoveryTest {
 
     Delegators newDelegators(String cache) {
         return new Delegators(QueryConfig.from(Map.of("query.max.wait", "20s")), queryThreads, io, io,
-                InstantSource.system(), tso::next, objects, dir.resolve(cache));
+                InstantSource.system(), tso::next, objects, dir.resolve(cache), growing, false);
     }
 
     /** As a node's ticker does: a TimeTick every 50 ms, which a replica's tsafe follows. */
@@ -146,7 +148,7 @@ class DelegatorRecoveryTest {
         Flusher flusher = new Flusher(P, FlusherConfig.defaults(), uploader, io);
         wal = StreamingWal.start(backend.open(OpenOptions.readWrite(P, term)), tso, NodeConfig.defaults(),
                 new ExtensionChain(new ExtensionChain.Shared(DedupConfig.defaults(), TxnConfig.defaults(), shardConfig, tso,
-                        InstantSource.system(), new GrowingSegmentBytes(shardConfig), continuations), p -> flusher,
+                        InstantSource.system(), growing, continuations), p -> flusher,
                         delegators::forPchannel).forPchannel(P).inOrder(),
                 new MetaRecoveryStore(meta));
     }

@@ -53,6 +53,8 @@ import java.util.function.LongSupplier;
  * served ({@link #addServices(NettyServerBuilder, LongSupplier)}). {@link #close()} stops in reverse order. Thread-safe.
  */
 final class StreamingNodeParts implements AutoCloseable {
+    /** Backends whose logs only this process writes: STRONG queries may read at the last published time tick. */
+    private static final java.util.Set<String> SOLE_WRITER_BACKENDS = java.util.Set.of("local", "memory");
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final MessageLimits limits;
     private final int maxConsumers;
@@ -130,7 +132,7 @@ final class StreamingNodeParts implements AutoCloseable {
         ScheduledExecutorService segmentLoaders = Executors.newScheduledThreadPool(2, ServerExecutors.daemon("segment-load"));
         started.push(() -> ServerExecutors.shutdown(segmentLoaders));
         delegators = new Delegators(configs.query(), queryThreads, queryTimer, segmentLoaders, InstantSource.system(),
-                tso::next, objects, dataDir.resolve("segment-cache"));
+                tso::next, objects, dataDir.resolve("segment-cache"), growing, SOLE_WRITER_BACKENDS.contains(backend.name()));
         // Each pchannel's WAL carries the node's extensions in their one order (ExtensionChain says why).
         ExtensionChain chain = new ExtensionChain(new ExtensionChain.Shared(configs.dedup(), configs.txn(),
                 configs.shard(), tso, InstantSource.system(), growing, txnContinuations),

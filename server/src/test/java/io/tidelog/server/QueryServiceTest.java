@@ -288,6 +288,24 @@ class QueryServiceTest {
         }
     }
 
+    /** The client remembers a collection's description; a name dropped and created again is asked for anew. */
+    @Test
+    void aCollectionDroppedAndCreatedAgainUnderItsNameIsQueriedAsTheNewOne() throws Exception {
+        client.insert("books", List.of(book(1, "old", 1.0))).get(30, TimeUnit.SECONDS);
+        assertThat(ids(queries.query("books", strong()).get(30, TimeUnit.SECONDS))).containsExactly(1L);
+        client.collections().dropBlocking("books");
+        assertThatThrownBy(() -> queries.query("books", strong()).join())
+                .satisfies(e -> assertThat(code(e)).isEqualTo(ErrorCode.NOT_FOUND));
+        client.collections().createBlocking("books", CollectionServiceTest.BOOKS, 2);
+        client.insert("books", List.of(book(2, "new", 1.0))).get(30, TimeUnit.SECONDS);
+        assertThat(ids(queries.query("books", strong()).get(30, TimeUnit.SECONDS))).containsExactly(2L);
+        client.collections().dropBlocking("books");
+        client.collections().createBlocking("books", CollectionServiceTest.BOOKS, 3);
+        client.insert("books", List.of(book(3, "newer", 1.0))).get(30, TimeUnit.SECONDS);
+        assertThat(ids(queries.query("books", strong()).get(30, TimeUnit.SECONDS))).as("no query in between")
+                .containsExactly(3L);
+    }
+
     @Test
     void badQueriesFailWithInvalidArgumentNamingTheFieldAndThePosition() {
         assertThatThrownBy(() -> queries.query("books", strong().withFilter("id > 3 and pages < 5")).join())

@@ -6,6 +6,8 @@ import io.tidelog.client.ReplicaLocation;
 import io.tidelog.client.StreamingClient;
 import io.tidelog.delegator.Delegators;
 import io.tidelog.delegator.QueryConfig;
+import io.tidelog.node.shard.GrowingSegmentBytes;
+import io.tidelog.node.shard.ShardConfig;
 import io.tidelog.objectstore.ObjectStore;
 import io.tidelog.objectstore.ObjectStores;
 import java.nio.file.Path;
@@ -38,7 +40,8 @@ class ReplicaFollowersTest {
         ObjectStore objects = ObjectStores.open("file:" + dir.resolve("objects").toAbsolutePath(), Map.of());
         toClose.add(objects);
         Delegators delegators = new Delegators(QueryConfig.from(Map.of()), threads, threads, threads,
-                InstantSource.system(), System::currentTimeMillis, objects, dir.resolve("cache"));
+                InstantSource.system(), System::currentTimeMillis, objects, dir.resolve("cache"),
+                new GrowingSegmentBytes(ShardConfig.defaults()), false);
         StreamingClient client = StreamingClient.builder().target("127.0.0.1:1").appendTimeout(Duration.ofMillis(200))
                 .build();
         toClose.add(client);

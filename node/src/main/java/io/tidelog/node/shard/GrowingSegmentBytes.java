@@ -8,9 +8,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The payload bytes of every growing segment of the node (all pchannels), for the node memory
- * high-water mark policy: once they exceed {@link ShardConfig#growingHighBytes()}, the largest segments
- * are sealed until at most {@link ShardConfig#growingLowBytes()} remain.
+ * The bytes of growing data the node holds (all pchannels), for the node memory high-water mark policy: once they
+ * exceed {@link ShardConfig#growingHighBytes()}, the largest growing segments are sealed until at most
+ * {@link ShardConfig#growingLowBytes()} remain. Two kinds are counted: each growing segment's payload bytes (its
+ * shard manager's, {@link #put}), and the bytes readers of growing data hold in their own form for a segment
+ * ({@link #putHeld}: the delegators' columnar rows, kept until the segment's sealed form replaces them, so also for
+ * a while after it was sealed). A segment's size for the choice is both; only growing segments can be chosen.
  *
  * <p>One per node, shared by the {@link ShardManager}s of all its pchannels; each reports its segments
  * (keyed by segment id, unique in the cluster) and removes them when they are sealed or it closes.
@@ -21,6 +24,7 @@ public final class GrowingSegmentBytes {
     private final long highBytes;
     private final long lowBytes;
     private final Map<Long, Long> bytesBySegment = new HashMap<>();
+    private final Map<Long, Long> heldBySegment = new HashMap<>();
     private long total;
     /** Set when the total passes the high-water mark, cleared when it is back at the low-water mark. */
     private boolean draining;
@@ -44,7 +48,21 @@ public final class GrowingSegmentBytes {
         }
     }
 
-    /** The bytes of every growing segment of the node. */
+    /** Sets the bytes a reader of growing data holds for segment {@code segmentId}. */
+    public synchronized void putHeld(long segmentId, long bytes) {
+        Long before = heldBySegment.put(segmentId, bytes);
+        total += bytes - (before == null ? 0 : before);
+    }
+
+    /** The reader of growing data no longer holds segment {@code segmentId}; no-op if unknown. */
+    public synchronized void removeHeld(long segmentId) {
+        Long before = heldBySegment.remove(segmentId);
+        if (before != null) {
+            total -= before;
+        }
+    }
+
+    /** The bytes of growing data the node holds (see the class comment). */
     public synchronized long total() {
         return total;
     }
@@ -64,7 +82,10 @@ public final class GrowingSegmentBytes {
         if (!draining) {
             return Set.of();
         }
-        List<Map.Entry<Long, Long>> bySize = new ArrayList<>(bytesBySegment.entrySet());
+        List<Map.Entry<Long, Long>> bySize = new ArrayList<>();
+        for (Map.Entry<Long, Long> e : bytesBySegment.entrySet()) {
+            bySize.add(Map.entry(e.getKey(), e.getValue() + heldBySegment.getOrDefault(e.getKey(), 0L)));
+        }
         bySize.sort((a, b) -> a.getValue().equals(b.getValue()) ? Long.compare(a.getKey(), b.getKey())
                 : Long.compare(b.getValue(), a.getValue()));
         Set<Long> chosen = new HashSet<>();

@@ -44,4 +44,22 @@ class GrowingSegmentBytesTest {
         bytes.remove(3);
         assertThat(bytes.total()).isZero();
     }
+
+    @Test
+    void bytesAReaderHoldsCountInTheTotalAndInTheSizeOfTheirSegmentButOnlyGrowingSegmentsAreChosen() {
+        bytes.put(1, 30);
+        bytes.putHeld(1, 35);
+        bytes.put(2, 35);
+        assertThat(bytes.total()).isEqualTo(100);
+        assertThat(bytes.overHighWater()).isEmpty();
+        bytes.putHeld(7, 10); // a segment sealed already: its rows are still held until its sealed form replaces them
+        assertThat(bytes.total()).isEqualTo(110);
+        assertThat(bytes.overHighWater()).as("segment 1 is 65 with what is held for it, 2 is 35; 7 is not growing")
+                .containsExactly(1L);
+        bytes.remove(1);
+        bytes.removeHeld(1);
+        bytes.removeHeld(7);
+        bytes.removeHeld(7);
+        assertThat(bytes.total()).isEqualTo(35);
+    }
 }
