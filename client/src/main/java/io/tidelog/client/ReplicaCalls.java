@@ -21,19 +21,25 @@ import java.util.function.Function;
  *
  * <pre>
  * round: candidates = [owner?] + replicas(vchannel)          (fresh from the snapshot at each round)
- *   call candidate i with a deadline of the time left (half of it while others remain in the round)
- *   answer                                      → done
- *   retriable failure, unreachable node, or a
- *   TIMEOUT while others remain                 → candidate i + 1 at once (a wrong owner is reported first)
- *   other failure                               → failed
- * a round with no answer (or no candidate yet)  → wait a backoff, next round
- * the deadline passes                           → TIMEOUT naming the last failure
+ *   ask candidate 0, with the time left as its deadline
+ *   a candidate answers                          → done (the first answer wins)
+ *   it fails retriably, cannot be reached, or
+ *   times out while others remain                → ask the next candidate at once (a wrong owner is reported)
+ *   it has not answered after {@value #HEDGE_AFTER_MILLIS} ms → ask the next candidate too (a node that
+ *                                                  died without closing its connections never answers)
+ *   it fails for good                            → failed
+ *   every candidate failed (or none yet)         → wait a backoff, next round
+ * the deadline passes                            → TIMEOUT naming the last failure
  * </pre>
  *
  * <p>A replica answers as the owner does (its STRONG guarantee is a fresh timestamp), so any candidate's answer is
- * correct; only reads go here. Threads: each attempt starts on the thread that ended the previous one.
+ * correct; only reads go here. Threads: attempts start on the thread that ended or hedged the previous one; the
+ * round's state is guarded by this object.
  */
 final class ReplicaCalls<S extends AbstractStub<S>, R> {
+    /** How long a candidate may take before the next one is asked as well. */
+    static final long HEDGE_AFTER_MILLIS = 1000;
+
     private final ClientContext ctx;
     private final String vchannel;
     private final String pchannel;
@@ -42,6 +48,10 @@ final class ReplicaCalls<S extends AbstractStub<S>, R> {
     private final long deadline;
     private final Backoff backoff;
     private final CompletableFuture<R> result = new CompletableFuture<>();
+    /** The round's candidates, the next one to ask, and the attempts not ended. Under the monitor. */
+    private List<Candidate> candidates = List.of();
+    private int next;
+    private int inFlight;
     private StreamingException last;
 
     /** Where a round may go: the owner's assignment or a replica. */
@@ -68,7 +78,7 @@ final class ReplicaCalls<S extends AbstractStub<S>, R> {
         return c.result;
     }
 
-    private List<Candidate> candidates() {
+    private List<Candidate> currentCandidates() {
         List<Candidate> out = new ArrayList<>();
         Assignment owner = ctx.assignments().get(pchannel);
         if (owner != null) {
@@ -86,8 +96,8 @@ final class ReplicaCalls<S extends AbstractStub<S>, R> {
         if (timedOut()) {
             return;
         }
-        List<Candidate> candidates = candidates();
-        if (candidates.isEmpty()) {
+        List<Candidate> now = currentCandidates();
+        if (now.isEmpty()) {
             if (ctx.assignments().isMissing(pchannel)) {
                 result.completeExceptionally(ctx.assignments().notFound(pchannel));
             } else {
@@ -95,58 +105,89 @@ final class ReplicaCalls<S extends AbstractStub<S>, R> {
             }
             return;
         }
-        attempt(candidates, 0);
+        synchronized (this) {
+            candidates = now;
+            next = 0;
+        }
+        askNext();
     }
 
     private boolean timedOut() {
         if (deadline - System.nanoTime() > 0) {
             return false;
         }
-        StreamingException why = last != null ? last : ctx.assignments().watchError();
+        StreamingException why;
+        synchronized (this) {
+            why = last != null ? last : ctx.assignments().watchError();
+        }
         result.completeExceptionally(new StreamingException(ErrorCode.TIMEOUT, "no answer from a delegator of "
                 + vchannel + " in time" + (why == null ? "" : ": " + why.getMessage()), why));
         return true;
     }
 
-    private void attempt(List<Candidate> candidates, int i) {
-        if (timedOut()) {
+    /** Asks the round's next candidate; with none left and none in flight, the next round after a backoff. */
+    private void askNext() {
+        if (result.isDone() || timedOut()) {
             return;
         }
-        if (i >= candidates.size()) {
-            retryLater();
-            return;
+        Candidate c;
+        boolean othersRemain;
+        synchronized (this) {
+            if (next >= candidates.size()) {
+                if (inFlight == 0) {
+                    retryLater();
+                }
+                return;
+            }
+            c = candidates.get(next++);
+            othersRemain = next < candidates.size();
+            inFlight++;
         }
-        Candidate c = candidates.get(i);
-        boolean othersRemain = i + 1 < candidates.size();
-        long left = deadline - System.nanoTime();
-        long budget = othersRemain ? Math.max(1, left / 2) : left;
         CompletableFuture<R> one = new CompletableFuture<>();
         try {
-            S stub = stubs.apply(ctx.channels().get(c.address())).withDeadlineAfter(budget, TimeUnit.NANOSECONDS);
+            S stub = stubs.apply(ctx.channels().get(c.address()))
+                    .withDeadlineAfter(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
             call.accept(stub, new UnaryResult<>(one, r -> r, "node " + c.nodeId() + " at " + c.address()));
         } catch (StreamingException e) {
             one.completeExceptionally(e);
         }
-        one.whenComplete((r, err) -> {
-            if (err == null) {
-                result.complete(r);
-                return;
-            }
-            StreamingException e = StreamingException.from(err);
-            boolean next = e.code() == ErrorCode.TIMEOUT ? othersRemain : e.isRetriable();
-            if (!next) {
-                result.completeExceptionally(e);
-                return;
-            }
+        if (othersRemain) {
+            ctx.schedule(() -> {
+                if (!one.isDone()) {
+                    askNext();
+                }
+            }, TimeUnit.MILLISECONDS.toNanos(HEDGE_AFTER_MILLIS));
+        }
+        one.whenComplete((r, err) -> ended(c, r, err));
+    }
+
+    private void ended(Candidate c, R answer, Throwable err) {
+        synchronized (this) {
+            inFlight--;
+        }
+        if (err == null) {
+            result.complete(answer);
+            return;
+        }
+        StreamingException e = StreamingException.from(err);
+        boolean moveOn = e.code() == ErrorCode.TIMEOUT ? deadline - System.nanoTime() > 0 : e.isRetriable();
+        if (!moveOn) {
+            result.completeExceptionally(e);
+            return;
+        }
+        synchronized (this) {
             last = e;
-            if (c.owner() != null && e.isWrongNode()) {
-                ctx.assignments().report(c.owner(), e);
-            }
-            attempt(candidates, i + 1);
-        });
+        }
+        if (c.owner() != null && e.isWrongNode()) {
+            ctx.assignments().report(c.owner(), e);
+        }
+        askNext();
     }
 
     private void retryLater() {
+        if (result.isDone()) {
+            return;
+        }
         long delay = Math.min(backoff.nextNanos(), Math.max(0, deadline - System.nanoTime()));
         if (ctx.schedule(this::round, delay) == null) {
             result.completeExceptionally(StreamingException.onShutdown("the client is closed"));

@@ -36,7 +36,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Queries of a vchannel with a replica: the owner of the pchannel is asked first, and when it cannot be reached or
- * answers a retriable error the replica is asked at once; a final error of the owner is the query's.
+ * answers a retriable error the replica is asked at once, when it does not answer in time the replica is asked
+ * too; a final error of the owner is the query's.
  */
 class ReplicaQueriesTest {
     static final AtomicInteger CLUSTERS = new AtomicInteger();
@@ -68,6 +69,13 @@ class ReplicaQueriesTest {
         @Override
         public void watchAssignments(WatchAssignmentsRequest request, StreamObserver<AssignmentSnapshot> out) {
             out.onNext(snapshot);
+        }
+    }
+
+    /** A delegator of a node that stopped without closing its connections: it never answers. */
+    static final class Silent extends QueryServiceGrpc.QueryServiceImplBase {
+        @Override
+        public void query(ShardQueryRequest request, StreamObserver<ShardQueryResponse> out) {
         }
     }
 
@@ -155,6 +163,20 @@ class ReplicaQueriesTest {
 
         assertThat(ids(rows)).containsExactly(7L);
         assertThat(owner.asked).hasValue(1);
+    }
+
+    @Test
+    void aQueryWhoseOwnerNeverAnswersIsAskedOfTheReplicaAfterTheHedgeDelayNotTheDeadline() throws Exception {
+        serve("coord", new OneSnapshot(at("n1"), at("n2")), new FakeCatalog());
+        serve("n1", new Silent());
+        serve("n2", new Delegator(List.of(5L), null));
+
+        long start = System.nanoTime();
+        List<Map<String, Object>> rows = client().queries().query("c", within(Duration.ofSeconds(30)))
+                .get(30, TimeUnit.SECONDS);
+
+        assertThat(ids(rows)).containsExactly(5L);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
     }
 
     @Test
