@@ -35,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -385,7 +386,7 @@ public final class StreamingClient implements AutoCloseable {
      * and again after every snapshot, on the client's thread that received it (it must not block). Close the
      * result to stop.
      */
-    public AutoCloseable watchReplicas(java.util.function.Consumer<List<ReplicaLocation>> listener) {
+    public AutoCloseable watchReplicas(Consumer<List<ReplicaLocation>> listener) {
         Objects.requireNonNull(listener, "listener");
         return assignments.watchReplicas(listener);
     }

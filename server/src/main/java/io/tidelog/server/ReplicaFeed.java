@@ -6,6 +6,7 @@ import io.tidelog.client.ReplicaLocation;
 import io.tidelog.client.ResumableConsumer;
 import io.tidelog.client.StartPosition;
 import io.tidelog.client.StreamingClient;
+import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.delegator.Delegators;
 import io.tidelog.delegator.VchannelFollower;
@@ -114,7 +115,7 @@ final class ReplicaFeed implements AutoCloseable {
                         return c.schema();
                     }
                 }
-                throw new StreamingException(io.tidelog.common.ErrorCode.NOT_FOUND, "collection "
+                throw new StreamingException(ErrorCode.NOT_FOUND, "collection "
                         + replica.collectionId() + " is not in the catalog");
             } catch (StreamingException e) {
                 LOG.warn("replica of {}: no schema yet, asking again in {}: {}", replica.vchannel(), retry,
