@@ -306,6 +306,80 @@ class QueryServiceTest {
                 .containsExactly(3L);
     }
 
+    /**
+     * Upserts under concurrent readers: writers upsert their keys again and again (each upsert a new version), readers
+     * query STRONG all the while; no answer ever holds a key twice or misses one, and each reader sees versions only
+     * grow.
+     */
+    @Test
+    void anUpsertNeverShowsBothVersionsOrNeitherToConcurrentQueries() throws Exception {
+        long seed = System.nanoTime();
+        int keys = 12;
+        List<Map<String, Object>> first = new ArrayList<>();
+        for (long id = 0; id < keys; id++) {
+            first.add(book(id, "v0", 0.0));
+        }
+        client.insert("books", first).get(30, TimeUnit.SECONDS);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        Map<String, String> failures = new ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int w = 0; w < 2; w++) {
+                int writer = w;
+                done.add(pool.submit(() -> {
+                    Random random = new Random(seed + writer);
+                    for (int version = 1; version <= 30; version++) {
+                        List<Map<String, Object>> rows = new ArrayList<>();
+                        for (long id = writer; id < keys; id += 2) {
+                            if (random.nextBoolean()) {
+                                rows.add(book(id, "v" + version, (double) version));
+                            }
+                        }
+                        if (!rows.isEmpty()) {
+                            client.upsert("books", rows).join();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            List<Future<?>> readers = new ArrayList<>();
+            for (int r = 0; r < 2; r++) {
+                readers.add(pool.submit(() -> {
+                    Map<Long, Double> seen = new HashMap<>();
+                    while (writing.get()) {
+                        List<Map<String, Object>> rows = queries.query("books", strong().withOutputFields(List.of("price")))
+                                .join();
+                        List<Long> ids = ids(rows);
+                        if (ids.size() != keys || new java.util.HashSet<>(ids).size() != keys) {
+                            failures.put("answer " + ids, "a key twice or missing");
+                        }
+                        for (Map<String, Object> row : rows) {
+                            Double before = seen.put((Long) row.get("id"), (Double) row.get("price"));
+                            if (before != null && before > (Double) row.get("price")) {
+                                failures.put("key " + row.get("id"), "version went back from " + before + " to "
+                                        + row.get("price"));
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(2, TimeUnit.MINUTES);
+            }
+            writing.set(false);
+            for (Future<?> f : readers) {
+                f.get(1, TimeUnit.MINUTES);
+            }
+        } finally {
+            writing.set(false);
+            pool.shutdownNow();
+        }
+        assertThat(failures).as("seed %d", seed).isEmpty();
+        assertThat(ids(queries.query("books", strong()).get(30, TimeUnit.SECONDS))).hasSize(keys);
+    }
+
     @Test
     void badQueriesFailWithInvalidArgumentNamingTheFieldAndThePosition() {
         assertThatThrownBy(() -> queries.query("books", strong().withFilter("id > 3 and pages < 5")).join())
