@@ -164,9 +164,12 @@ public final class Delegators {
     /**
      * What a query reads: the vchannel's delegator (the owner's, else a replica's), its tsafe and how to wake what
      * advances it, the STRONG guarantee as of the query's arrival, the collection's current schema.
+     *
+     * @param delegator finds the delegator once the data is fresh enough, not before: the owner's makes a vchannel's
+     *                  delegator when it applies the vchannel's first rows, which may come after the query arrived
      */
-    record Target(ShardDelegator delegator, Tsafe tsafe, Runnable wake, long strong, long collectionId,
-                  CollectionSchema schema, DataType keyType, String vchannel) {
+    record Target(java.util.function.Supplier<ShardDelegator> delegator, Tsafe tsafe, Runnable wake, long strong,
+                  long collectionId, CollectionSchema schema, DataType keyType, String vchannel) {
     }
 
     Target target(ShardRead read) {
@@ -188,9 +191,11 @@ public final class Delegators {
                     + " has no shard on vchannel " + vchannel + (c != null && c.isDropped() ? " (dropped)" : ""));
         }
         CollectionSchema schema = c.schema(c.schemaVersion());
-        ShardDelegator shard = p.shard(vchannel);
-        return new Target(shard != null && shard.collectionId == c.collectionId() ? shard : null, p.tsafe(), p::wake,
-                strong, c.collectionId(), schema, CollectionSchemas.primaryKey(schema).getType(), vchannel);
+        long collectionId = c.collectionId();
+        return new Target(() -> {
+            ShardDelegator shard = p.shard(vchannel);
+            return shard != null && shard.collectionId == collectionId ? shard : null;
+        }, p.tsafe(), p::wake, strong, collectionId, schema, CollectionSchemas.primaryKey(schema).getType(), vchannel);
     }
 
     private long strongGuarantee(PchannelDelegator p, ShardRead read) {
@@ -214,7 +219,7 @@ public final class Delegators {
         long strong = read.getConsistency() == ConsistencyLevel.STRONG
                 || read.getConsistency() == ConsistencyLevel.CONSISTENCY_LEVEL_UNSPECIFIED ? timestamps.getAsLong() : 0;
         CollectionSchema schema = f.schema();
-        return new Target(f.shard, f.tsafe, () -> { }, strong, f.collectionId, schema,
+        return new Target(() -> f.shard, f.tsafe, () -> { }, strong, f.collectionId, schema,
                 CollectionSchemas.primaryKey(schema).getType(), f.vchannel);
     }
 
@@ -244,11 +249,12 @@ public final class Delegators {
 
     /** Snapshots of the vchannel's segments; taken after tsafe was read, as {@link ShardSegment} requires. */
     static List<ShardReader.Source> sources(Target t) {
-        if (t.delegator == null) {
+        ShardDelegator delegator = t.delegator.get();
+        if (delegator == null) {
             return List.of();
         }
         List<ShardReader.Source> out = new ArrayList<>();
-        for (ShardSegment s : t.delegator.segments()) {
+        for (ShardSegment s : delegator.segments()) {
             ShardSegment.Snapshot snap = s.snapshot();
             out.add(new ShardReader.Source(WidenedView.of(snap.view(), t.schema), snap.deletedAt(), s.sealed, s));
         }

@@ -380,6 +380,25 @@ class QueryServiceTest {
         assertThat(ids(queries.query("books", strong()).get(30, TimeUnit.SECONDS))).hasSize(keys);
     }
 
+    /**
+     * A vchannel's delegator is made when its first rows are applied, which may come after a STRONG query arrived:
+     * the query must look for it once its data is fresh enough, not when it arrives.
+     */
+    @Test
+    void aStrongQueryRightAfterTheFirstInsertOfEveryVchannelSeesEveryRow() throws Exception {
+        for (int round = 0; round < 15; round++) {
+            String name = "fresh" + round;
+            client.collections().createBlocking(name, CollectionServiceTest.BOOKS, 4);
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (long id = 0; id < 16; id++) {
+                rows.add(book(id, "r" + round, 1.0));
+            }
+            client.insert(name, rows).get(30, TimeUnit.SECONDS);
+            assertThat(ids(queries.query(name, QueryOptions.defaults()).get(30, TimeUnit.SECONDS)))
+                    .as("round %d", round).hasSize(16);
+        }
+    }
+
     @Test
     void badQueriesFailWithInvalidArgumentNamingTheFieldAndThePosition() {
         assertThatThrownBy(() -> queries.query("books", strong().withFilter("id > 3 and pages < 5")).join())
