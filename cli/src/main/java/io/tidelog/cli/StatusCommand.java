@@ -1,6 +1,7 @@
 package io.tidelog.cli;
 
 import io.tidelog.client.ClusterStatus;
+import io.tidelog.client.ReplicaLocation;
 import io.tidelog.client.StreamingClient;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.Rows;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Spec;
                 + "time), backlog (messages in flight, write-ahead buffer bytes, messages appended in the term), the "
                 + "bytes its WAL retains, its earliest retained message (id and UTC time) and its durable subscriptions, "
                 + "and every node; then, for each unavailable pchannel, why (for example a full disk). --json prints one "
-                + "object: {\"pchannels\":[...],\"nodes\":[...],\"coordinators\":[...]}, each pchannel's assignment as \"state\" (ASSIGNING, ASSIGNED, UNASSIGNED), the reason as \"unavailableReason\", with also where the "
+                + "object: {\"pchannels\":[...],\"nodes\":[...],\"coordinators\":[...],\"replicas\":[...]}, each pchannel's assignment as \"state\" (ASSIGNING, ASSIGNED, UNASSIGNED), the reason as \"unavailableReason\", with also where the "
                 + "WAL was last truncated, its checkpoint, and what keeps it from being truncated further (checkpoint, "
                 + "wal.retention.time, wal.retention.bytes or a subscription)."},
         exitCodeListHeading = ExitCodes.HEADING,
@@ -98,10 +99,20 @@ public final class StatusCommand implements Callable<Integer> {
             j.put("leader", c.leader());
             coordinators.add(j);
         }
+        List<Map<String, Object>> replicas = new ArrayList<>();
+        for (ReplicaLocation r : s.replicas()) {
+            Map<String, Object> rj = new LinkedHashMap<>();
+            rj.put("vchannel", r.vchannel());
+            rj.put("collectionId", r.collectionId());
+            rj.put("nodeId", r.nodeId());
+            rj.put("address", r.address());
+            replicas.add(rj);
+        }
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("pchannels", pchannels);
         j.put("nodes", nodes);
         j.put("coordinators", coordinators);
+        j.put("replicas", replicas);
         return Rows.toJson(j);
     }
 
@@ -134,6 +145,13 @@ public final class StatusCommand implements Callable<Integer> {
                 c.row(co.coordinatorId(), co.address(), co.leader() ? "yes" : "no");
             }
             coordinators = System.lineSeparator() + c;
+        }
+        if (!s.replicas().isEmpty()) {
+            TextTable r = new TextTable("REPLICA OF", "COLLECTION", "NODE", "ADDRESS");
+            for (ReplicaLocation re : s.replicas()) {
+                r.row(re.vchannel(), Long.toString(re.collectionId()), re.nodeId(), re.address());
+            }
+            coordinators = coordinators + System.lineSeparator() + r;
         }
         return (s.pchannels().isEmpty() ? "no pchannels" + System.lineSeparator() : pchannels.toString())
                 + System.lineSeparator()

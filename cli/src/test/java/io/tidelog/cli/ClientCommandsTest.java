@@ -255,6 +255,8 @@ class ClientCommandsTest {
                 .addNodes(NodeStatus.newBuilder().setNodeId("node-a").setAddress("h:1").setAlive(true))
                 .addCoordinators(io.tidelog.proto.CoordinatorStatus.newBuilder().setCoordinatorId("coord-1")
                         .setAddress("h:2").setLeader(true))
+                .addReplicas(io.tidelog.proto.VchannelReplica.newBuilder().setVchannel("p-0_7v0").setCollectionId(7)
+                        .setNodeId("node-b").setAddress("h:3"))
                 .build());
 
         Run table = run("", "status");
@@ -264,7 +266,8 @@ class ClientCommandsTest {
                 .contains("2023-11-14T22:13:20.123Z").endsWith("0:2       2023-11-14T22:13:20.123Z  1");
         assertThat(table.lines().get(2)).startsWith("p-1       -       0     UNASSIGNED  no         -");
         assertThat(table.out()).contains("NODE    ADDRESS  ALIVE").contains("node-a  h:1      yes")
-                .contains("COORDINATOR  ADDRESS  LEADER").contains("coord-1      h:2      yes");
+                .contains("COORDINATOR  ADDRESS  LEADER").contains("coord-1      h:2      yes")
+                .contains("REPLICA OF  COLLECTION  NODE    ADDRESS").contains("p-0_7v0     7           node-b  h:3");
         assertThat(table.lines()).endsWith("p-1 is unavailable: RESOURCE_EXHAUSTED: the disk /d (tmpfs) is full")
                 .filteredOn(l -> l.contains("is unavailable")).hasSize(1);
 
@@ -282,7 +285,8 @@ class ClientCommandsTest {
                 + "\"earliestMessageId\":null,\"earliestTimeTick\":0,\"earliestTime\":null,\"truncatedBelow\":null,"
                 + "\"truncationBound\":null,\"subscriptions\":0,\"subscriptionsLetGo\":0,\"checkpointMessageId\":null}],"
                 + "\"nodes\":[{\"nodeId\":\"node-a\",\"address\":\"h:1\",\"alive\":true,\"draining\":false}],"
-                + "\"coordinators\":[{\"coordinatorId\":\"coord-1\",\"address\":\"h:2\",\"leader\":true}]}");
+                + "\"coordinators\":[{\"coordinatorId\":\"coord-1\",\"address\":\"h:2\",\"leader\":true}],"
+                + "\"replicas\":[{\"vchannel\":\"p-0_7v0\",\"collectionId\":7,\"nodeId\":\"node-b\",\"address\":\"h:3\"}]}");
     }
 
     @Test

@@ -12,14 +12,16 @@ import java.util.List;
  * @param pchannels    every pchannel, in the coordinator's order
  * @param nodes        every known streaming node
  * @param coordinators every coordinator with a live session, the leader marked (empty if the server does not say)
+ * @param replicas     the replicas of vchannels the leader placed, by collection id, vchannel, node id (empty if none)
  */
 public record ClusterStatus(List<PchannelStatus> pchannels, List<NodeStatus> nodes,
-                            List<CoordinatorStatus> coordinators) {
+                            List<CoordinatorStatus> coordinators, List<ReplicaLocation> replicas) {
 
     public ClusterStatus {
         pchannels = List.copyOf(pchannels);
         nodes = List.copyOf(nodes);
         coordinators = List.copyOf(coordinators);
+        replicas = List.copyOf(replicas);
     }
 
     /**
@@ -105,7 +107,8 @@ public record ClusterStatus(List<PchannelStatus> pchannels, List<NodeStatus> nod
                 p.getNodesList().stream().map(n -> new NodeStatus(n.getNodeId(), n.getAddress(), n.getAlive(),
                         n.getDraining())).toList(),
                 p.getCoordinatorsList().stream()
-                        .map(c -> new CoordinatorStatus(c.getCoordinatorId(), c.getAddress(), c.getLeader())).toList());
+                        .map(c -> new CoordinatorStatus(c.getCoordinatorId(), c.getAddress(), c.getLeader())).toList(),
+                p.getReplicasList().stream().map(ReplicaLocation::fromProto).toList());
     }
 
     private static PchannelStatus pchannelFromProto(io.tidelog.proto.PchannelStatus s) {

@@ -212,6 +212,10 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
         }
         b.addAllNodes(nodes);
         b.addAllCoordinators(source.coordinators());
+        for (Replica r : coordinator.assignments().replicas()) {
+            b.addReplicas(VchannelReplica.newBuilder().setVchannel(r.vchannel()).setCollectionId(r.collectionId())
+                    .setNodeId(r.nodeId()).setAddress(r.address()));
+        }
         for (Assignment a : coordinator.assignments().assignments()) {
             PchannelStatus.Builder p = PchannelStatus.newBuilder().setPchannel(a.pchannel()).setNodeId(a.nodeId())
                     .setTerm(a.term()).setState(stateName(a.state()));

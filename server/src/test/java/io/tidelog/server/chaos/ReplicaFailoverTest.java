@@ -193,6 +193,8 @@ class ReplicaFailoverTest {
                     && askDirectly(r.address(), c).equals(acked));
         }, WAIT);
         String owner = ownerOf(client, pchannel);
+        assertThat(client.statusBlocking().replicas()).as("the replicas in the status")
+                .anyMatch(r -> r.vchannel().equals(vchannel) && !r.nodeId().equals(owner));
         ClusterProcess victim = nodes.stream().filter(n -> n.name.equals(owner)).findFirst().orElseThrow();
 
         List<Outcome> outcomes = new CopyOnWriteArrayList<>();
