@@ -60,6 +60,7 @@ public final class Delegators {
     private final Map<String, PchannelDelegator> serving = new ConcurrentHashMap<>();
     private final Map<String, VchannelFollower> followers = new ConcurrentHashMap<>();
     private final SegmentFiles files;
+    private final SealedSegmentCache sealedRows;
     private final ScheduledExecutorService loaders;
     private final LongSupplier timestamps;
     private final GrowingSegmentBytes held;
@@ -87,7 +88,8 @@ public final class Delegators {
         this.timer = timer;
         this.clock = clock;
         this.loaders = loaders;
-        this.files = new SegmentFiles(objects, cache);
+        this.sealedRows = new SealedSegmentCache(config.sealedCacheBytes());
+        this.files = new SegmentFiles(objects, cache, sealedRows);
     }
 
     /**
@@ -247,16 +249,15 @@ public final class Delegators {
     }
 
 
-    /** Snapshots of the vchannel's segments; taken after tsafe was read, as {@link ShardSegment} requires. */
+    /** Snapshots of the vchannel's segments; taken after tsafe was read, as {@link HeldSegment} requires. */
     static List<ShardReader.Source> sources(Target t) {
         ShardDelegator delegator = t.delegator.get();
         if (delegator == null) {
             return List.of();
         }
         List<ShardReader.Source> out = new ArrayList<>();
-        for (ShardSegment s : delegator.segments()) {
-            ShardSegment.Snapshot snap = s.snapshot();
-            out.add(new ShardReader.Source(WidenedView.of(snap.view(), t.schema), snap.deletedAt(), s.sealed, s));
+        for (HeldSegment s : delegator.segments()) {
+            out.add(s.source(t.schema));
         }
         return out;
     }

@@ -152,7 +152,7 @@ final class PchannelDelegator implements WalExtension, PchannelState.Observer {
                     if (c == null || c.collectionId() != collectionId) {
                         continue;
                     }
-                    List<ShardSegment> sealed = new java.util.ArrayList<>();
+                    List<SealedSegment> sealed = new java.util.ArrayList<>();
                     List<io.tidelog.parquet.DeleteLogRows> deletes = new java.util.ArrayList<>();
                     for (io.tidelog.parquet.SegmentManifest m : files.manifests(collectionId, v)) {
                         if (m.kind() == io.tidelog.parquet.SegmentManifest.Kind.SEGMENT) {
@@ -164,6 +164,7 @@ final class PchannelDelegator implements WalExtension, PchannelState.Observer {
                     handOver.add(() -> {
                         ShardDelegator shard = shards.computeIfAbsent(v, x -> newShard(x, collectionId));
                         if (shard.collectionId != collectionId) {
+                            sealed.forEach(SealedSegment::release);
                             return;
                         }
                         sealed.forEach(shard::sealed);
@@ -198,6 +199,8 @@ final class PchannelDelegator implements WalExtension, PchannelState.Observer {
             ShardDelegator shard = shards.get(vchannel);
             if (shard != null && shard.collectionId == collectionId) {
                 shard.sealed(sealed);
+            } else {
+                sealed.release();
             }
         }));
     }

@@ -15,8 +15,12 @@ import java.util.Map;
  *                         largest limit; a query without a limit that matches more fails with {@code INVALID_ARGUMENT}
  * @param maxTopK          {@code query.max.topk} (16384): the largest top-k of a search
  * @param threads          {@code query.threads} (2): the node's threads that run queries
+ * @param sealedCacheBytes {@code query.sealed.cache.bytes} (a quarter of the JVM's maximum heap): how much of the
+ *                         rows of sealed segments a node keeps in memory; beyond, the least recently used are evicted
+ *                         and read again from the node's cache of files when a query needs them
  */
-public record QueryConfig(Duration boundedStaleness, Duration maxWait, int maxRows, int maxTopK, int threads) {
+public record QueryConfig(Duration boundedStaleness, Duration maxWait, int maxRows, int maxTopK, int threads,
+                          long sealedCacheBytes) {
     public static final String PREFIX = "query.";
 
     public static QueryConfig defaults() {
@@ -30,7 +34,8 @@ public record QueryConfig(Duration boundedStaleness, Duration maxWait, int maxRo
                 s.duration(PREFIX + "max.wait", Duration.ofSeconds(30), Duration.ofMillis(1), Duration.ofHours(1)),
                 s.integer(PREFIX + "max.rows", 16_384, 1, 1 << 24),
                 s.integer(PREFIX + "max.topk", 16_384, 1, 1 << 20),
-                s.integer(PREFIX + "threads", 2, 1, 256));
+                s.integer(PREFIX + "threads", 2, 1, 256),
+                s.bytes(PREFIX + "sealed.cache.bytes", Runtime.getRuntime().maxMemory() / 4, 0, Long.MAX_VALUE));
         s.rejectUnknown(PREFIX);
         return c;
     }

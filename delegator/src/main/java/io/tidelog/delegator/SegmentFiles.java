@@ -46,10 +46,16 @@ final class SegmentFiles {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentFiles.class);
     private final ObjectStore objects;
     private final Path cache;
+    private final SealedSegmentCache memory;
 
-    SegmentFiles(ObjectStore objects, Path cache) {
+    /**
+     * @param cache a directory of this node for the files read
+     * @param rows  where the rows of sealed segments are kept in memory
+     */
+    SegmentFiles(ObjectStore objects, Path cache, SealedSegmentCache rows) {
         this.objects = objects;
         this.cache = cache;
+        this.memory = rows;
     }
 
     /** The manifests of {@code vchannel}'s flushed segments and delete logs of collection {@code collectionId}. */
@@ -82,8 +88,15 @@ final class SegmentFiles {
         });
     }
 
-    /** The rows of a flushed segment, under {@code schema} (a newer one's added fields are null). */
-    ShardSegment segment(SegmentManifest m, CollectionSchema schema) {
+    /**
+     * A flushed segment, its rows read under {@code schema} (a newer one's added fields are null) and put in the
+     * node's cache of sealed rows, from which they are read again the same way after an eviction.
+     */
+    SealedSegment segment(SegmentManifest m, CollectionSchema schema) {
+        return SealedSegment.of(m.segmentId(), m.partitionId(), rows(m, schema), () -> rows(m, schema), memory);
+    }
+
+    private ShardSegment rows(SegmentManifest m, CollectionSchema schema) {
         InsertBody.Builder rows = InsertBody.newBuilder().setPartitionId(m.partitionId());
         List<long[]> ticks = new ArrayList<>();
         int total = 0;
@@ -117,12 +130,12 @@ final class SegmentFiles {
      * @param schema the collection's current schema, asked at each attempt
      */
     void whenFlushed(ScheduledExecutorService loaders, long collectionId, long segmentId,
-                     Supplier<CollectionSchema> schema, BooleanSupplier wanted, Consumer<ShardSegment> done) {
+                     Supplier<CollectionSchema> schema, BooleanSupplier wanted, Consumer<SealedSegment> done) {
         whenFlushed(loaders, collectionId, segmentId, schema, wanted, done, 0);
     }
 
     private void whenFlushed(ScheduledExecutorService loaders, long collectionId, long segmentId,
-                             Supplier<CollectionSchema> schema, BooleanSupplier wanted, Consumer<ShardSegment> done,
+                             Supplier<CollectionSchema> schema, BooleanSupplier wanted, Consumer<SealedSegment> done,
                              int attempt) {
         loaders.schedule(() -> {
             if (!wanted.getAsBoolean()) {

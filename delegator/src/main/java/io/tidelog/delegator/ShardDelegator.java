@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Memory.</b> The bytes of its growing segments count in the node's growing-data budget
  * ({@link GrowingSegmentBytes#putHeld}) until their sealed forms replace them or the shard is released, so the node's
- * high-water mark seals segments sooner when delegators hold much.
+ * high-water mark seals segments sooner when delegators hold much. A sealed segment keeps in memory only its key
+ * filter and deletes; its rows are in the node's {@link SealedSegmentCache}, bounded by {@code query.sealed.cache.bytes}.
  *
  * <p>Threads: every change by its pchannel's apply thread (the owner). {@link #segments()} from any thread: an
  * immutable list, replaced by the owner.
@@ -37,9 +38,9 @@ final class ShardDelegator {
     final String vchannel;
     final long collectionId;
     /** By segment id, in the order they came. Owned by the apply thread. */
-    private final Map<Long, ShardSegment> segments = new LinkedHashMap<>();
+    private final Map<Long, HeldSegment> segments = new LinkedHashMap<>();
     /** What readers see: {@link #segments}'s values, republished on every change of the set. */
-    private volatile List<ShardSegment> published = List.of();
+    private volatile List<HeldSegment> published = List.of();
     /** Every delete until the first load from object storage is done; null after. */
     private List<Delete> history = new ArrayList<>();
 
@@ -57,17 +58,17 @@ final class ShardDelegator {
 
     /** Rows of growing segment {@code segmentId} became visible at {@code timeTick}. */
     void insert(long segmentId, long partitionId, CollectionSchema schema, InsertBody body, long timeTick) {
-        ShardSegment s = segments.get(segmentId);
+        HeldSegment s = segments.get(segmentId);
         if (s == null) {
             s = ShardSegment.growing(segmentId, partitionId, schema);
             segments.put(segmentId, s);
             publish();
         }
-        if (s.sealed) {
+        if (!(s instanceof ShardSegment growing)) {
             return; // replayed rows of a segment already read back from its file
         }
-        s.append(body, timeTick);
-        held.putHeld(segmentId, s.bytes());
+        growing.append(body, timeTick);
+        held.putHeld(segmentId, growing.bytes());
     }
 
     /** A delete became visible at {@code timeTick}: it hides the rows of its keys inserted before it. */
@@ -75,12 +76,12 @@ final class ShardDelegator {
         if (history != null) {
             history.add(new Delete(body, timeTick));
         }
-        for (ShardSegment s : segments.values()) {
+        for (HeldSegment s : segments.values()) {
             apply(s, body, timeTick);
         }
     }
 
-    private static void apply(ShardSegment s, DeleteBody body, long timeTick) {
+    private static void apply(HeldSegment s, DeleteBody body, long timeTick) {
         if (body.hasIntPks()) {
             for (long k : body.getIntPks().getValuesList()) {
                 s.delete(k, timeTick);
@@ -96,16 +97,18 @@ final class ShardDelegator {
      * The sealed form of a segment was read back from object storage: it replaces the growing form, taking over its
      * deletes, or joins the segments if there is none.
      */
-    void sealed(ShardSegment sealed) {
-        ShardSegment before = segments.get(sealed.id);
-        if (before != null && before.sealed) {
+    void sealed(SealedSegment sealed) {
+        HeldSegment before = segments.get(sealed.id());
+        if (before != null && before.isSealed()) {
+            sealed.release();
             return;
         }
         // Before the first load is done, a growing form may hold only the rows replay saw (it may start in the middle
         // of a segment flushed long ago): the history has every delete since, and the delete logs the rest.
-        if (before != null && history == null && !sealed.takeDeletesOf(before)) {
+        if (before != null && history == null && !sealed.takeDeletesOf((ShardSegment) before)) {
             LOG.error("{}: segment {} has {} rows in object storage and {} growing here; the growing form keeps serving",
-                    vchannel, sealed.id, sealed.rowCount(), before.rowCount());
+                    vchannel, sealed.id(), sealed.rowCount(), before.rowCount());
+            sealed.release();
             return;
         }
         if (history != null) {
@@ -113,23 +116,28 @@ final class ShardDelegator {
                 apply(sealed, d.keys(), d.timeTick());
             }
         }
-        segments.put(sealed.id, sealed);
-        held.removeHeld(sealed.id);
+        segments.put(sealed.id(), sealed);
+        held.removeHeld(sealed.id());
         publish();
     }
 
-    /** The shard is no longer served here (dropped, or its pchannel or replica closed): its growing bytes go. */
+    /**
+     * The shard is no longer served here (dropped, or its pchannel or replica closed): its growing bytes go, and its
+     * sealed rows leave the node's cache.
+     */
     void release() {
-        for (ShardSegment s : segments.values()) {
-            if (!s.sealed) {
-                held.removeHeld(s.id);
+        for (HeldSegment s : segments.values()) {
+            if (s instanceof SealedSegment sealed) {
+                sealed.release();
+            } else {
+                held.removeHeld(s.id());
             }
         }
     }
 
     /** A delete log read back from object storage: its deletes hide rows of every segment held. */
     void deleteLog(DeleteBody keys, long[] timeTicks) {
-        for (ShardSegment s : segments.values()) {
+        for (HeldSegment s : segments.values()) {
             for (int i = 0; i < timeTicks.length; i++) {
                 s.delete(keys.hasIntPks() ? keys.getIntPks().getValues(i) : keys.getStringPks().getValues(i),
                         timeTicks[i]);
@@ -144,25 +152,16 @@ final class ShardDelegator {
 
     /** Whether segment {@code id} is held in its sealed form. */
     boolean isSealed(long id) {
-        ShardSegment s = segments.get(id);
-        return s != null && s.sealed;
+        HeldSegment s = segments.get(id);
+        return s != null && s.isSealed();
     }
 
     private void publish() {
         published = List.copyOf(segments.values());
     }
 
-    /** The segments, oldest first; see {@link ShardSegment#snapshot} for what a reader may rely on. */
-    List<ShardSegment> segments() {
+    /** The segments, oldest first; see {@link HeldSegment#source} for what a reader may rely on. */
+    List<HeldSegment> segments() {
         return published;
-    }
-
-    /** Bytes held by the segments. By the owner. */
-    long bytes() {
-        long b = 0;
-        for (ShardSegment s : segments.values()) {
-            b += s.bytes();
-        }
-        return b;
     }
 }

@@ -34,11 +34,11 @@ final class ShardReader {
     }
 
     /**
-     * A segment as of the query: its rows, per row when it was deleted, and whether it was read from its file.
+     * A segment as of the query: its rows, whether they were read from its file, and when its rows were deleted.
      *
-     * @param segment finds the rows of a key
+     * @param index finds the rows of a key
      */
-    record Source(SegmentView view, long[] deletedAt, boolean sealed, ShardSegment segment) {
+    record Source(SegmentView view, boolean sealed, ShardSegment index, RowDeletes deletes) {
     }
 
     private record Hit(PrimaryKey key, int source, int row) {
@@ -181,22 +181,18 @@ final class ShardReader {
     static BitSet visible(Source src, long timeTick, Set<Object> keys) {
         int n = src.view().rowsInsertedAtOrBefore(timeTick);
         BitSet out = new BitSet(n);
-        long[] deletedAt = src.deletedAt();
         if (keys != null) {
             for (Object k : keys) {
-                for (int r : src.segment().rowsOf(k, n)) {
-                    if (deletedAt[r] > timeTick) {
+                for (int r : src.index().rowsOf(k, n)) {
+                    if (src.deletes().at(r) > timeTick) {
                         out.set(r);
                     }
                 }
             }
             return out;
         }
-        for (int r = 0; r < n; r++) {
-            if (deletedAt[r] > timeTick) {
-                out.set(r);
-            }
-        }
+        out.set(0, n);
+        src.deletes().hide(out, n, timeTick);
         return out;
     }
 

@@ -10,9 +10,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 
 /**
- * One segment of a vchannel as a delegator holds it, growing (fed insert by insert from the log) or sealed (read
- * back from its file in object storage): its rows columnar ({@link ColumnarSegment}), when each row was deleted,
- * and an index from primary key to rows that finds the rows a delete hides and those a get asks for.
+ * The rows of one segment of a vchannel in memory: a growing segment (fed insert by insert from the log, with when
+ * each row was deleted), or the rows of a sealed one read back from its file (held by the {@link SealedSegmentCache};
+ * the {@link SealedSegment} keeps its deletes): columnar ({@link ColumnarSegment}), with an index from primary key to
+ * rows that finds the rows a delete hides and those a get asks for.
  *
  * <p><b>Deletes.</b> A delete of key {@code k} at time tick {@code d} hides the rows of {@code k} inserted before
  * {@code d} (an upsert's delete and insert share their commit's time tick: the old row goes, the new one stays).
@@ -25,7 +26,7 @@ import java.util.Map;
  * past them); later deletes may or may not show in it, and either way they do not change what is visible at
  * {@code t}.
  */
-final class ShardSegment {
+final class ShardSegment implements HeldSegment {
     private static final int NONE = -1;
 
     final long id;
@@ -95,22 +96,42 @@ final class ShardSegment {
         deletedAt = deleted; // publishes the new rows' entries with the array
     }
 
-    /** A delete of {@code key} at {@code timeTick}; returns how many rows it hid. */
-    int delete(Object key, long timeTick) {
+    @Override
+    public void delete(Object key, long timeTick) {
+        assert !sealed : "a sealed segment's deletes are kept by its SealedSegment";
         Integer last = lastRowOf.get(key);
         if (last == null) {
-            return 0;
+            return;
         }
         SegmentView view = rows.view();
         long[] deleted = deletedAt;
-        int hidden = 0;
         for (int r = last; r != NONE; r = previousSameKey[r]) {
             if (view.insertTimeTick(r) < timeTick && deleted[r] > timeTick) {
                 deleted[r] = timeTick;
-                hidden++;
             }
         }
-        return hidden;
+    }
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    @Override
+    public boolean isSealed() {
+        return sealed;
+    }
+
+    @Override
+    public ShardReader.Source source(CollectionSchema schema) {
+        Snapshot snap = snapshot();
+        return new ShardReader.Source(WidenedView.of(snap.view(), schema), sealed, this,
+                RowDeletes.dense(snap.deletedAt()));
+    }
+
+    /** The primary keys of the rows held so far. */
+    Column keys() {
+        return rows.view().column(primaryKey);
     }
 
     /**
@@ -135,26 +156,8 @@ final class ShardSegment {
         return n == out.length ? out : Arrays.copyOf(out, n);
     }
 
-    /**
-     * Takes over the deletes of {@code growing}, the growing form of this sealed segment, whose rows are the same rows
-     * in the same order (the flusher writes a segment's rows in log order, as they were appended).
-     *
-     * @return false, and nothing changes, if the two do not hold the same number of rows
-     */
-    boolean takeDeletesOf(ShardSegment growing) {
-        int n = rows.rowCount();
-        if (growing.rows.rowCount() != n) {
-            return false;
-        }
-        long[] from = growing.deletedAt;
-        long[] to = deletedAt;
-        for (int r = 0; r < n; r++) {
-            to[r] = Math.min(to[r], from[r]);
-        }
-        return true;
-    }
-
-    int rowCount() {
+    @Override
+    public     int rowCount() {
         return rows.rowCount();
     }
 

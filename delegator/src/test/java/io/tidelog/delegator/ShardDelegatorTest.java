@@ -33,15 +33,17 @@ class ShardDelegatorTest {
         long[] rowTicks = new long[20];
         java.util.Arrays.fill(rowTicks, 0, 10, 100);
         java.util.Arrays.fill(rowTicks, 10, 20, 110);
-        shard.sealed(ShardSegment.sealed(7, 1, CollectionMessages.SCHEMA, all, rowTicks));
+        ShardSegment file = ShardSegment.sealed(7, 1, CollectionMessages.SCHEMA, all, rowTicks);
+        shard.sealed(SealedSegment.of(7, 1, file, () -> file, new SealedSegmentCache(1 << 20)));
 
         assertThat(budget.total()).as("the sealed form is not growing data").isZero();
-        ShardSegment s = shard.segments().get(0);
-        assertThat(s.sealed).isTrue();
-        ShardSegment.Snapshot snap = s.snapshot();
-        assertThat(snap.deletedAt()[2]).as("key 3 was deleted at 120").isEqualTo(120);
-        assertThat(snap.deletedAt()[14]).as("key 15 too").isEqualTo(120);
-        assertThat(snap.deletedAt()[0]).isEqualTo(Long.MAX_VALUE);
+        HeldSegment s = shard.segments().get(0);
+        assertThat(s.isSealed()).isTrue();
+        RowDeletes deletes = s.source(CollectionMessages.SCHEMA).deletes();
+        assertThat(deletes.at(2)).as("key 3 was deleted at 120").isEqualTo(120);
+        assertThat(deletes.at(14)).as("key 15 too").isEqualTo(120);
+        assertThat(deletes.at(0)).isEqualTo(Long.MAX_VALUE);
+        assertThat(deletes.count()).isEqualTo(2);
     }
 
     @Test
@@ -59,7 +61,7 @@ class ShardDelegatorTest {
         shard.delete(DeleteBody.newBuilder().setIntPks(Int64Array.newBuilder().addValues(2)).build(), 100);
         shard.insert(7, 1, CollectionMessages.SCHEMA, rows(1, 5, 1, 8), 100); // the same keys again, same tick
         shard.delete(DeleteBody.newBuilder().setIntPks(Int64Array.newBuilder().addValues(4)).build(), 105);
-        ShardSegment s = shard.segments().get(0);
+        ShardSegment s = (ShardSegment) shard.segments().get(0);
         long[] deletedAt = s.snapshot().deletedAt();
         assertThat(deletedAt[1]).as("a delete at the insert's own tick hides nothing (an upsert's new row)")
                 .isEqualTo(Long.MAX_VALUE);

@@ -275,7 +275,10 @@ class QueryOracleTest {
     // ------------------------------------------------------------------------------------------------ the server
 
     void start() {
-        server = StandaloneServer.start(dir, CollectionServiceTest.config());
+        // A cache of sealed rows smaller than a segment: most queries read evicted segments again from their files.
+        java.util.Map<String, String> config = new java.util.HashMap<>(CollectionServiceTest.config());
+        config.put("query.sealed.cache.bytes", "64KiB");
+        server = StandaloneServer.start(dir, config);
         client = StreamingClient.builder().target(server.address()).build();
         queries = client.queries();
     }

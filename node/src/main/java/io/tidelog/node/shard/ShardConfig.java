@@ -19,9 +19,10 @@ import java.util.Map;
  *                             {@code segmentIdleMinBytes} that has had no insert for this long is sealed
  *                             (idle policy)
  * @param segmentIdleMinBytes  {@code shard.segment.idle.min.bytes} (16MiB): see {@code segmentIdleTime}
- * @param growingHighBytes     {@code shard.growing.high.bytes} (1GiB): when the growing segments of the
- *                             whole node hold more payload bytes than this, the largest are sealed ...
- * @param growingLowBytes      {@code shard.growing.low.bytes} (512MiB): ... until they hold at most this
+ * @param growingHighBytes     {@code shard.growing.high.bytes} (1GiB, or 30 % of the JVM's maximum heap if that
+ *                             is less): when the growing segments of the whole node hold more payload bytes (and
+ *                             rows their delegators keep) than this, the largest are sealed ...
+ * @param growingLowBytes      {@code shard.growing.low.bytes} (half the high mark): ... until they hold at most this
  *                             many (node memory high-water mark policy); at most {@code growingHighBytes}
  */
 public record ShardConfig(long segmentMaxBytes, long segmentMaxRows, Duration segmentLifetime,
@@ -48,6 +49,11 @@ public record ShardConfig(long segmentMaxBytes, long segmentMaxRows, Duration se
         return from(Map.of());
     }
 
+    /** 1 GiB, or less on a small heap: growing data must fit beside everything else a node keeps. */
+    private static long defaultGrowingHigh() {
+        return Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 10 * 3);
+    }
+
     /** Reads the {@code shard.*} keys; unknown keys under that prefix are rejected. */
     public static ShardConfig from(Map<String, String> properties) {
         Settings s = new Settings(properties);
@@ -57,8 +63,9 @@ public record ShardConfig(long segmentMaxBytes, long segmentMaxRows, Duration se
                 s.duration(PREFIX + "segment.lifetime", Duration.ofHours(24), Duration.ofMillis(1), Duration.ofDays(3650)),
                 s.duration(PREFIX + "segment.idle.time", Duration.ofMinutes(10), Duration.ofMillis(1), Duration.ofDays(3650)),
                 s.bytes(PREFIX + "segment.idle.min.bytes", 16L << 20, 0, MAX_BYTES),
-                s.bytes(PREFIX + "growing.high.bytes", 1L << 30, 0, MAX_BYTES),
-                s.bytes(PREFIX + "growing.low.bytes", 512L << 20, 0, MAX_BYTES));
+                s.bytes(PREFIX + "growing.high.bytes", defaultGrowingHigh(), 0, MAX_BYTES),
+                s.bytes(PREFIX + "growing.low.bytes",
+                        s.bytes(PREFIX + "growing.high.bytes", defaultGrowingHigh(), 0, MAX_BYTES) / 2, 0, MAX_BYTES));
         s.rejectUnknown(PREFIX);
         return c;
     }

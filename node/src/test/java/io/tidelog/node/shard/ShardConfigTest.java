@@ -18,7 +18,11 @@ class ShardConfigTest {
         assertThat(c.segmentLifetime()).isEqualTo(Duration.ofHours(24));
         assertThat(c.segmentIdleTime()).isEqualTo(Duration.ofMinutes(10));
         assertThat(c.segmentIdleMinBytes()).isEqualTo(16L << 20);
-        assertThat(c.growingHighBytes()).isGreaterThan(c.growingLowBytes());
+        assertThat(c.growingHighBytes()).as("1 GiB, less on a small heap")
+                .isEqualTo(Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 10 * 3));
+        assertThat(c.growingLowBytes()).isEqualTo(c.growingHighBytes() / 2);
+        assertThat(ShardConfig.from(Map.of("shard.growing.high.bytes", "8MiB")).growingLowBytes())
+                .as("the low mark follows a high mark given alone").isEqualTo(4L << 20);
     }
 
     @Test
