@@ -18,6 +18,17 @@ import java.util.TreeSet;
  * suffixes or a plain number of milliseconds.
  */
 public final class Settings {
+    /**
+     * Told of every key a configuration reads, with the value it uses and whether that is the default
+     * ({@code tidelog config show} lists a process's keys this way, without a registry of its own).
+     */
+    public interface Reads {
+        void read(String key, String value, boolean isDefault);
+    }
+
+    /** The observer of the reads on this thread, if any; see {@link #observing}. */
+    private static final ThreadLocal<Reads> OBSERVER = new ThreadLocal<>();
+
     private final Map<String, String> properties;
     private final Set<String> read = new HashSet<>();
 
@@ -29,8 +40,32 @@ public final class Settings {
         return properties;
     }
 
+    /** Runs {@code reading} (which builds configurations) and tells {@code reads} of every key read on this thread. */
+    public static <T> T observing(Reads reads, java.util.function.Supplier<T> reading) {
+        Reads before = OBSERVER.get();
+        OBSERVER.set(reads);
+        try {
+            return reading.get();
+        } finally {
+            OBSERVER.set(before);
+        }
+    }
+
+    private void observe(String key, String defaultText) {
+        Reads r = OBSERVER.get();
+        if (r != null) {
+            String v = properties.get(key);
+            r.read(key, v == null ? (defaultText == null ? "" : defaultText) : v.trim(), v == null);
+        }
+    }
+
     public String string(String key, String defaultValue) {
+        return string(key, defaultValue, defaultValue);
+    }
+
+    private String string(String key, String defaultValue, String defaultText) {
         read.add(key);
+        observe(key, defaultText);
         String v = properties.get(key);
         return v == null ? defaultValue : v.trim();
     }
@@ -44,7 +79,7 @@ public final class Settings {
     }
 
     public boolean bool(String key, boolean defaultValue) {
-        String v = string(key, null);
+        String v = string(key, null, Boolean.toString(defaultValue));
         if (v == null) {
             return defaultValue;
         }
@@ -60,7 +95,7 @@ public final class Settings {
     }
 
     public long longValue(String key, long defaultValue, long min, long max) {
-        String v = string(key, null);
+        String v = string(key, null, Long.toString(defaultValue));
         long value;
         if (v == null) {
             value = defaultValue;
@@ -75,13 +110,13 @@ public final class Settings {
     }
 
     public long bytes(String key, long defaultValue, long min, long max) {
-        String v = string(key, null);
+        String v = string(key, null, formatBytes(defaultValue));
         long value = v == null ? defaultValue : parseBytes(key, v);
         return checkRange(key, value, min, max);
     }
 
     public Duration duration(String key, Duration defaultValue, Duration min, Duration max) {
-        String v = string(key, null);
+        String v = string(key, null, formatDuration(defaultValue));
         Duration value = v == null ? defaultValue : parseDuration(key, v);
         if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
             throw StreamingException.invalidArgument("configuration key '" + key + "' = " + value
@@ -152,6 +187,31 @@ public final class Settings {
         } catch (NumberFormatException e) {
             throw bad(key, text, "a duration such as 200ms, 10s, 5m, 1h or 3d");
         }
+    }
+
+    /** A size as a key takes it: the largest binary unit that divides it ({@code 64MiB}), else bytes. */
+    public static String formatBytes(long bytes) {
+        String[] units = {"TiB", "GiB", "MiB", "KiB"};
+        for (int i = 0; i < units.length; i++) {
+            long unit = 1L << (10 * (units.length - i));
+            if (bytes != 0 && bytes % unit == 0) {
+                return bytes / unit + units[i];
+            }
+        }
+        return Long.toString(bytes);
+    }
+
+    /** A duration as a key takes it: the largest unit that divides it ({@code 10m}, {@code 200ms}). */
+    public static String formatDuration(Duration d) {
+        long ms = d.toMillis();
+        long[] units = {86_400_000L, 3_600_000L, 60_000L, 1_000L};
+        String[] names = {"d", "h", "m", "s"};
+        for (int i = 0; i < units.length; i++) {
+            if (ms != 0 && ms % units[i] == 0) {
+                return ms / units[i] + names[i];
+            }
+        }
+        return ms + "ms";
     }
 
     private static StreamingException bad(String key, String value, String expected) {

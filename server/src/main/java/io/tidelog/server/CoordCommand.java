@@ -43,16 +43,16 @@ public final class CoordCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> p = member.properties();
+        Map<String, ConfigSources.Value> flags = member.flags();
         if (pchannels != null) {
             try {
                 CoordConfig.from(Map.of(CoordConfig.PCHANNEL_COUNT, pchannels.toString()));
             } catch (StreamingException e) {
                 throw new ParameterException(spec.commandLine(), "Invalid value for option '--pchannels': " + e.detail());
             }
-            p.put(CoordConfig.PCHANNEL_COUNT, pchannels.toString());
+            ServerRun.flag(flags, "--pchannels", CoordConfig.PCHANNEL_COUNT, pchannels);
         }
-        return ServerRun.serve(spec, stop, () -> CoordServer.start(p),
+        return ServerRun.serve(spec, stop, () -> member.config.sources(flags), CoordServer::start,
                 s -> "Tidelog coordinator " + s.id() + " listening on " + s.address(), "shutting down");
     }
 }

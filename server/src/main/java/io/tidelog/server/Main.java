@@ -32,6 +32,7 @@ public final class Main implements Runnable {
         cl.addSubcommand(new StandaloneCommand(stop));
         cl.addSubcommand(new CoordCommand(stop));
         cl.addSubcommand(new NodeCommand(stop));
+        cl.addSubcommand(new ConfigCommand());
         for (Object command : ClientCommands.all(stop)) {
             cl.addSubcommand(command);
         }

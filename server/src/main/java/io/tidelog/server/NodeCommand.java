@@ -61,13 +61,11 @@ public final class NodeCommand implements Callable<Integer> {
         if (nodeId.isBlank()) {
             throw new ParameterException(spec.commandLine(), "Invalid value for option '--node-id': it is blank");
         }
-        Map<String, String> p = member.properties();
-        p.put(ServerConfig.PREFIX + "node.id", nodeId);
-        p.put(WalBackends.BACKEND, wal);
-        if (objectStore != null) {
-            p.put(StandaloneServer.OBJECT_STORE_URI, objectStore);
-        }
-        return ServerRun.serve(spec, stop, () -> NodeServer.start(dataDir, p),
+        Map<String, ConfigSources.Value> flags = member.flags();
+        ServerRun.flag(flags, "--node-id", ServerConfig.PREFIX + "node.id", nodeId);
+        ServerRun.flag(flags, "--wal", WalBackends.BACKEND, wal);
+        ServerRun.flag(flags, "--object-store", StandaloneServer.OBJECT_STORE_URI, objectStore);
+        return ServerRun.serve(spec, stop, () -> member.config.sources(flags), p -> NodeServer.start(dataDir, p),
                 s -> "Tidelog node " + s.nodeId() + " listening on " + s.address(),
                 "handing the pchannels back and shutting down");
     }

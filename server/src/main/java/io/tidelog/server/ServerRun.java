@@ -3,10 +3,12 @@ package io.tidelog.server;
 import io.tidelog.cli.StopRequest;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
-import java.util.HashMap;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
@@ -19,6 +21,44 @@ final class ServerRun {
     private ServerRun() {
     }
 
+    /**
+     * The configuration options of every server command (a picocli mixin): a file, then the environment, then
+     * {@code -c} keys and the command's own flags, each over the one before ({@link ConfigSources}).
+     */
+    static final class ConfigOptions {
+        @Option(names = "--config-file", paramLabel = "FILE",
+                description = "A configuration file: YAML (.yaml or .yml; nested keys join with dots, wal: {local: "
+                        + "{segment.bytes: 64MiB}} is wal.local.segment.bytes) or properties (KEY=VALUE lines). "
+                        + "Environment variables TIDELOG_<KEY> (upper case, _ for .) go over it, flags over those.")
+        Path file;
+
+        @Option(names = {"-c", "--config"}, paramLabel = "KEY=VALUE",
+                description = "A configuration key (repeatable; wins over the file and the environment).")
+        Map<String, String> keys = new LinkedHashMap<>();
+
+        /** The process's environment; a test gives its own. */
+        Map<String, String> environment = System.getenv();
+
+        /**
+         * The configuration: the file, the environment, {@code -c}, then {@code flags} (key to value and the flag).
+         *
+         * @throws io.tidelog.common.StreamingException {@code INVALID_ARGUMENT} for a file that cannot be read
+         */
+        ConfigSources sources(Map<String, ConfigSources.Value> flags) {
+            Map<String, ConfigSources.Value> all = new LinkedHashMap<>();
+            keys.forEach((k, v) -> all.put(k, new ConfigSources.Value(v, "flag -c")));
+            all.putAll(flags);
+            return ConfigSources.load(file, environment, all);
+        }
+    }
+
+    /** Flags that set keys, in the order given: {@code flag(map, "--port", ServerConfig.PORT, port)}. */
+    static void flag(Map<String, ConfigSources.Value> flags, String option, String key, Object value) {
+        if (value != null) {
+            flags.put(key, new ConfigSources.Value(value.toString(), "flag " + option));
+        }
+    }
+
     /** The options of every cluster member ({@code tidelog coord}, {@code tidelog node}); a picocli mixin. */
     static final class MemberOptions {
         @Option(names = "--etcd", required = true, paramLabel = "URL[,URL...]",
@@ -29,31 +69,35 @@ final class ServerRun {
         @Option(names = "--port", description = "gRPC port (default: 19530; 0 picks a free one).")
         Integer port;
 
-        @Option(names = {"-c", "--config"}, description = "A configuration key, KEY=VALUE (repeatable).")
-        Map<String, String> config = new HashMap<>();
+        @Mixin
+        ConfigOptions config = new ConfigOptions();
 
-        /** The configuration the options say, flags over {@code -c} keys. */
-        Map<String, String> properties() {
-            Map<String, String> p = new HashMap<>(config);
-            p.put("meta.etcd.endpoints", etcd);
-            if (port != null) {
-                p.put(ServerConfig.PORT, port.toString());
-            }
-            return p;
+        /** The keys these flags set. */
+        Map<String, ConfigSources.Value> flags() {
+            Map<String, ConfigSources.Value> f = new LinkedHashMap<>();
+            flag(f, "--etcd", "meta.etcd.endpoints", etcd);
+            flag(f, "--port", ServerConfig.PORT, port);
+            return f;
         }
     }
 
     /**
+     * @param config    the process's configuration, read first (a file that cannot be read is bad configuration)
+     * @param start     starts the server on the configuration's keys
      * @param banner    the line that says where the server listens
      * @param stopping  the line on standard error when a stop is requested
      */
-    static <S extends AutoCloseable> int serve(CommandSpec spec, StopRequest stop, Supplier<S> start,
-                                               Function<S, String> banner, String stopping) throws Exception {
+    static <S extends AutoCloseable> int serve(CommandSpec spec, StopRequest stop, Supplier<ConfigSources> config,
+                                               Function<Map<String, String>, S> start, Function<S, String> banner,
+                                               String stopping) throws Exception {
         S server;
+        ConfigSources sources = null;
         try {
-            server = start.get();
+            sources = config.get();
+            server = start.apply(sources.properties());
         } catch (StreamingException e) {
-            spec.commandLine().getErr().println("error: " + e.getMessage());
+            String message = sources == null ? e.getMessage() : sources.explain(e.getMessage());
+            spec.commandLine().getErr().println("error: " + message);
             spec.commandLine().getErr().flush();
             return e.code() == ErrorCode.INVALID_ARGUMENT ? 2 : 1;
         }

@@ -4,16 +4,13 @@ import io.tidelog.cli.StopRequest;
 import io.tidelog.common.StreamingException;
 import io.tidelog.coord.CoordConfig;
 import io.tidelog.wal.WalBackends;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -56,11 +53,8 @@ public final class StandaloneCommand implements Callable<Integer> {
             + " (wal.kafka.bootstrap.servers); default: local. Sets " + WalBackends.BACKEND + ".")
     String wal;
 
-    @Option(names = "--config-file", description = "A properties file of configuration keys.")
-    Path configFile;
-
-    @Option(names = {"-c", "--config"}, description = "A configuration key, KEY=VALUE (repeatable; wins over the file).")
-    Map<String, String> config = new HashMap<>();
+    @Mixin
+    ServerRun.ConfigOptions config = new ServerRun.ConfigOptions();
 
     StandaloneCommand(StopRequest stop) {
         this.stop = stop;
@@ -71,39 +65,20 @@ public final class StandaloneCommand implements Callable<Integer> {
         checkFlag("--port", port, ServerConfig.PORT, ServerConfig::from);
         checkFlag("--pchannels", pchannels, CoordConfig.PCHANNEL_COUNT, CoordConfig::from);
         checkFlag("--pchannel-prefix", pchannelPrefix, CoordConfig.PCHANNEL_PREFIX, CoordConfig::from);
-        Map<String, String> p = new HashMap<>();
-        if (configFile != null) {
-            Properties file = new Properties();
-            try (InputStream in = Files.newInputStream(configFile)) {
-                file.load(in);
-            } catch (IOException e) {
-                throw new ParameterException(spec.commandLine(), "Invalid value for option '--config-file': cannot read "
-                        + configFile + ": " + e.getMessage());
-            }
-            file.stringPropertyNames().forEach(k -> p.put(k, file.getProperty(k)));
-        }
-        p.putAll(config);
-        if (port != null) {
-            p.put(ServerConfig.PORT, port.toString());
-        }
-        if (pchannels != null) {
-            p.put(CoordConfig.PCHANNEL_COUNT, pchannels.toString());
-        }
-        if (objectStore != null) {
-            p.put(StandaloneServer.OBJECT_STORE_URI, objectStore);
-        }
-        if (pchannelPrefix != null) {
-            p.put(CoordConfig.PCHANNEL_PREFIX, pchannelPrefix);
-        }
+        Map<String, ConfigSources.Value> flags = new LinkedHashMap<>();
+        ServerRun.flag(flags, "--port", ServerConfig.PORT, port);
+        ServerRun.flag(flags, "--pchannels", CoordConfig.PCHANNEL_COUNT, pchannels);
+        ServerRun.flag(flags, "--object-store", StandaloneServer.OBJECT_STORE_URI, objectStore);
+        ServerRun.flag(flags, "--pchannel-prefix", CoordConfig.PCHANNEL_PREFIX, pchannelPrefix);
         if (wal != null) {
             try {
                 WalBackends.selected(Map.of(WalBackends.BACKEND, wal));
             } catch (StreamingException e) {
                 throw new ParameterException(spec.commandLine(), "Invalid value for option '--wal': " + e.detail());
             }
-            p.put(WalBackends.BACKEND, wal);
+            ServerRun.flag(flags, "--wal", WalBackends.BACKEND, wal);
         }
-        return ServerRun.serve(spec, stop, () -> StandaloneServer.start(dataDir, p),
+        return ServerRun.serve(spec, stop, () -> config.sources(flags), p -> StandaloneServer.start(dataDir, p),
                 s -> "Tidelog standalone listening on " + s.address() + " (data dir " + dataDir.toAbsolutePath() + ")",
                 "shutting down");
     }

@@ -78,7 +78,7 @@ public final class StandaloneServer implements AutoCloseable {
     static final String OBJECT_STORE_URI = "objectstore.uri";
 
     static final long STANDALONE_SEGMENT_BYTES = 16 << 20;
-    private static final String LOCAL_WAL = "local";
+    static final String LOCAL_WAL = "local";
     /** The meta key that remembers which WAL backend the data directory was started with. */
     private static final String WAL_BACKEND_KEY = "standalone/wal-backend";
     /** The meta key whose revision numbers the standalone node's sessions (one per start). */
@@ -104,16 +104,10 @@ public final class StandaloneServer implements AutoCloseable {
      * keys fail with {@code INVALID_ARGUMENT}.
      */
     public static StandaloneServer start(Path dataDir, Map<String, String> properties) {
-        ConfigKeys.checkPrefixes(properties, PREFIXES, "a standalone server");
-        Map<String, String> p = new HashMap<>(properties);
-        if (p.getOrDefault(WalBackends.BACKEND, WalBackends.DEFAULT_BACKEND).trim().equals(LOCAL_WAL)) {
-            p.putIfAbsent(LocalWalConfig.DIR, dataDir.resolve("wal").toString());
-        }
-        p.putIfAbsent("meta.embedded.dir", dataDir.resolve("meta").toString());
-        p.putIfAbsent(OBJECT_STORE_URI, "file:" + dataDir.resolve("objects").toAbsolutePath());
-        StandaloneServer s = new StandaloneServer(ServerConfig.from(ConfigKeys.only(p, ServerConfig.PREFIX)));
+        Configs c = Configs.from(dataDir, properties);
+        StandaloneServer s = new StandaloneServer(c.server());
         try {
-            s.startAll(p, dataDir);
+            s.startAll(c, dataDir);
             return s;
         } catch (RuntimeException | IOException e) {
             Closeables.closeQuietly(s, e);
@@ -121,13 +115,41 @@ public final class StandaloneServer implements AutoCloseable {
         }
     }
 
-    private void startAll(Map<String, String> p, Path dataDir) throws IOException {
-        StreamingNodeParts.Configs nodeConfigs = StreamingNodeParts.Configs.from(p);
+    /**
+     * The configuration of every component of a standalone server, read and checked once, before anything starts
+     * ({@code tidelog config show} reads it the same way). The keys of the WAL backend, the object store and the
+     * meta store are checked by them as they start.
+     *
+     * @param p every key, with the standalone's defaults for the data directory's paths
+     */
+    record Configs(Map<String, String> p, ServerConfig server, StreamingNodeParts.Configs node, CoordConfig coord,
+                   TsoConfig tso, CatalogConfig catalog, GcConfig gc, String walBackend) {
+
+        /** @throws StreamingException {@code INVALID_ARGUMENT} naming an unknown key or a bad value */
+        static Configs from(Path dataDir, Map<String, String> properties) {
+            ConfigKeys.checkPrefixes(properties, PREFIXES, "a standalone server");
+            Map<String, String> p = new HashMap<>(properties);
+            if (p.getOrDefault(WalBackends.BACKEND, WalBackends.DEFAULT_BACKEND).trim().equals(LOCAL_WAL)) {
+                p.putIfAbsent(LocalWalConfig.DIR, dataDir.resolve("wal").toString());
+            }
+            p.putIfAbsent("meta.embedded.dir", dataDir.resolve("meta").toString());
+            p.putIfAbsent(OBJECT_STORE_URI, "file:" + dataDir.resolve("objects").toAbsolutePath());
+            return new Configs(p, ServerConfig.from(ConfigKeys.only(p, ServerConfig.PREFIX)),
+                    StreamingNodeParts.Configs.from(p), CoordConfig.from(ConfigKeys.only(p, CoordConfig.PREFIX)),
+                    TsoConfig.from(ConfigKeys.only(p, "tso.")),
+                    CatalogConfig.from(ConfigKeys.only(p, CatalogConfig.PREFIX)),
+                    GcConfig.from(ConfigKeys.only(p, GcConfig.PREFIX)), WalBackends.selected(p));
+        }
+    }
+
+    private void startAll(Configs c, Path dataDir) throws IOException {
+        Map<String, String> p = c.p();
+        StreamingNodeParts.Configs nodeConfigs = c.node();
         MessageLimits limits = nodeConfigs.limits();
-        CoordConfig coordConfig = CoordConfig.from(ConfigKeys.only(p, CoordConfig.PREFIX));
-        TsoConfig tsoConfig = TsoConfig.from(ConfigKeys.only(p, "tso."));
-        CatalogConfig catalogConfig = CatalogConfig.from(ConfigKeys.only(p, CatalogConfig.PREFIX));
-        String walBackend = WalBackends.selected(p);
+        CoordConfig coordConfig = c.coord();
+        TsoConfig tsoConfig = c.tso();
+        CatalogConfig catalogConfig = c.catalog();
+        String walBackend = c.walBackend();
         StandaloneDisk.checkRoomToStart(Path.of(p.get("meta.embedded.dir")),
                 walBackend.equals(LOCAL_WAL) ? Path.of(p.get(LocalWalConfig.DIR)) : null, coordConfig.pchannelCount());
 
@@ -149,7 +171,7 @@ public final class StandaloneServer implements AutoCloseable {
         started.push(objects);
         // The coordinator removes the files of dropped collections once gc.dropped.retention has passed.
         DroppedCollectionCollector gc = new DroppedCollectionCollector(meta, objects, new SegmentObjectLayout(),
-                GcConfig.from(ConfigKeys.only(p, GcConfig.PREFIX)), InstantSource.system());
+                c.gc(), InstantSource.system());
         started.push(gc);
         gc.start();
         node = StreamingNodeParts.start(backend, meta, coordinator.tso(), objects, nodeConfigs, config.maxConsumers(),

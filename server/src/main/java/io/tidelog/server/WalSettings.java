@@ -41,7 +41,7 @@ final class WalSettings {
             // throughput), smaller still on a small disk, never too small for the largest record.
             long fitted = StandaloneDisk.segmentBytes(Path.of(w.get(LocalWalConfig.DIR)),
                     pchannelCount, StandaloneServer.STANDALONE_SEGMENT_BYTES, w);
-            w.put(LocalWalConfig.SEGMENT_BYTES, Long.toString(fitted));
+            w.put(LocalWalConfig.SEGMENT_BYTES, io.tidelog.common.Settings.formatBytes(fitted));
         }
         if (backend.equals("objectstore") && !w.containsKey(prefix + "uri")) {
             w.put(prefix + "uri", p.get(StandaloneServer.OBJECT_STORE_URI));
