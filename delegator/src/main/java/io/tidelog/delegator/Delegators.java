@@ -89,7 +89,7 @@ public final class Delegators {
         this.clock = clock;
         this.loaders = loaders;
         this.sealedRows = new SealedSegmentCache(config.sealedCacheBytes());
-        this.files = new SegmentFiles(objects, cache, sealedRows);
+        this.files = new SegmentFiles(objects, new LocalFileCache(cache, config.fileCacheBytes()), sealedRows);
     }
 
     /**

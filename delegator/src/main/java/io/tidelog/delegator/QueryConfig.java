@@ -18,9 +18,11 @@ import java.util.Map;
  * @param sealedCacheBytes {@code query.sealed.cache.bytes} (a quarter of the JVM's maximum heap): how much of the
  *                         rows of sealed segments a node keeps in memory; beyond, the least recently used are evicted
  *                         and read again from the node's cache of files when a query needs them
+ * @param fileCacheBytes   {@code query.file.cache.bytes} (8GiB): how much disk the node's copies of flushed files
+ *                         ({@code <data dir>/segment-cache}) may take; beyond, the least recently used are deleted
  */
 public record QueryConfig(Duration boundedStaleness, Duration maxWait, int maxRows, int maxTopK, int threads,
-                          long sealedCacheBytes) {
+                          long sealedCacheBytes, long fileCacheBytes) {
     public static final String PREFIX = "query.";
 
     public static QueryConfig defaults() {
@@ -35,7 +37,8 @@ public record QueryConfig(Duration boundedStaleness, Duration maxWait, int maxRo
                 s.integer(PREFIX + "max.rows", 16_384, 1, 1 << 24),
                 s.integer(PREFIX + "max.topk", 16_384, 1, 1 << 20),
                 s.integer(PREFIX + "threads", 2, 1, 256),
-                s.bytes(PREFIX + "sealed.cache.bytes", Runtime.getRuntime().maxMemory() / 4, 0, Long.MAX_VALUE));
+                s.bytes(PREFIX + "sealed.cache.bytes", Runtime.getRuntime().maxMemory() / 4, 0, Long.MAX_VALUE),
+                s.bytes(PREFIX + "file.cache.bytes", 8L << 30, 0, Long.MAX_VALUE));
         s.rejectUnknown(PREFIX);
         return c;
     }

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * <p><b>Cache.</b> A file is downloaded once into the cache directory under its object key and checked against its
  * manifest (size and CRC32C) before it is read; a cached file that fails the check is downloaded again. Files are
  * immutable in object storage (a segment's key is a function of its id), so a file that passes is current. The
- * cache is not trimmed yet: it holds what was read since the directory was made.
+ * cache is bounded on disk ({@link LocalFileCache}).
  *
  * <p>Thread-safe: calls on different keys run in parallel; two calls on one key download it twice at worst (each
  * into its own temporary file, renamed over the other).
@@ -45,16 +45,18 @@ import org.slf4j.LoggerFactory;
 final class SegmentFiles {
     private static final Logger LOG = LoggerFactory.getLogger(SegmentFiles.class);
     private final ObjectStore objects;
+    private final LocalFileCache files;
     private final Path cache;
     private final SealedSegmentCache memory;
 
     /**
-     * @param cache a directory of this node for the files read
+     * @param files this node's copies of the files read, bounded on disk
      * @param rows  where the rows of sealed segments are kept in memory
      */
-    SegmentFiles(ObjectStore objects, Path cache, SealedSegmentCache rows) {
+    SegmentFiles(ObjectStore objects, LocalFileCache files, SealedSegmentCache rows) {
         this.objects = objects;
-        this.cache = cache;
+        this.files = files;
+        this.cache = files.dir();
         this.memory = rows;
     }
 
@@ -181,6 +183,7 @@ final class SegmentFiles {
         if (Files.exists(local)) {
             try {
                 FileChecksum.verify(local, f);
+                files.used(local, f.bytes());
                 return local;
             } catch (StreamingException e) {
                 // a torn or stale copy: download again
@@ -191,12 +194,14 @@ final class SegmentFiles {
         FileChecksum.verify(bytes, f);
         try {
             Files.createDirectories(local.getParent());
-            Path tmp = Files.createTempFile(local.getParent(), local.getFileName().toString(), ".tmp");
+            Path tmp = Files.createTempFile(local.getParent(), local.getFileName().toString(),
+                    LocalFileCache.TEMPORARY_SUFFIX);
             Files.write(tmp, bytes);
             Files.move(tmp, local, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw StreamingException.inner("cannot cache " + f.key() + " in " + cache, e);
         }
+        files.added(local, bytes.length);
         return local;
     }
 }
