@@ -34,7 +34,6 @@ import io.tidelog.proto.ShardQueryRequest;
 import io.tidelog.proto.ShardQueryResponse;
 import io.tidelog.proto.ShardRead;
 import io.tidelog.testing.Seeds;
-import io.tidelog.tso.HybridTimestamps;
 import io.tidelog.tso.TimestampAllocator;
 import io.tidelog.wal.DeliverPolicy;
 import io.tidelog.wal.OpenOptions;
@@ -85,16 +84,7 @@ class DelegatorRecoveryTest {
     final ScheduledExecutorService io = Executors.newScheduledThreadPool(2);
     final ExecutorService continuations = Executors.newSingleThreadExecutor();
     final ExecutorService queryThreads = Executors.newFixedThreadPool(2);
-    final TimestampAllocator tso = new TimestampAllocator() {
-        private long last;
-
-        @Override
-        public synchronized long allocate(int count) {
-            long first = Math.max(last + 1, HybridTimestamps.compose(System.currentTimeMillis(), 0));
-            last = first + count - 1;
-            return first;
-        }
-    };
+    final TimestampAllocator tso = new io.tidelog.node.testing.WallClockTimestamps();
     ShardConfig shardConfig;
     GrowingSegmentBytes growing;
     Delegators delegators;

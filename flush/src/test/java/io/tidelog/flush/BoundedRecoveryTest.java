@@ -30,7 +30,6 @@ import io.tidelog.parquet.ParquetConfig;
 import io.tidelog.proto.BeginTxnHeader;
 import io.tidelog.proto.CommitTxnHeader;
 import io.tidelog.proto.MessageType;
-import io.tidelog.tso.HybridTimestamps;
 import io.tidelog.tso.TimestampAllocator;
 import io.tidelog.wal.DeliverPolicy;
 import io.tidelog.wal.LogRecord;
@@ -79,16 +78,7 @@ class BoundedRecoveryTest {
     ObjectStore objects;
     final ScheduledExecutorService io = Executors.newScheduledThreadPool(2);
     final ExecutorService continuations = Executors.newSingleThreadExecutor();
-    final TimestampAllocator tso = new TimestampAllocator() {
-        private long last;
-
-        @Override
-        public synchronized long allocate(int count) {
-            long first = Math.max(last + 1, HybridTimestamps.compose(System.currentTimeMillis(), 0));
-            last = first + count - 1;
-            return first;
-        }
-    };
+    final TimestampAllocator tso = new io.tidelog.node.testing.WallClockTimestamps();
     ShardConfig shardConfig;
     StreamingWal wal;
     long term;
