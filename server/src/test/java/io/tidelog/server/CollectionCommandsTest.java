@@ -229,10 +229,16 @@ class CollectionCommandsTest {
         assertThat(badPk.status()).isEqualTo(1);
         assertThat(badPk.err()).contains("primary key 'x' is not an INT64");
 
-        CommandRun flushed = run("flush", "--collection", "books", "--json");
+        CommandRun flushed = run("flush", "--collection", "books", "--json", "--wait");
         assertThat(flushed.status()).as(flushed.err()).isZero();
-        assertThat(flushed.lines()).singleElement().satisfies(l -> assertThat(l)
-                .matches("\\{\"collection\":\"books\",\"collectionId\":\\d+,\"flushTimeTick\":\\d+,\"segmentIds\":\\[[0-9,]*]}"));
+        assertThat(flushed.lines()).singleElement().satisfies(l -> assertThat(l).matches(
+                "\\{\"collection\":\"books\",\"collectionId\":\\d+,\"flushTimeTick\":\\d+,\"segmentIds\":\\[[0-9,]+],\"uploaded\":true}"));
+        String sealed = flushed.lines().get(0).replaceAll(".*\"segmentIds\":\\[([0-9,]+)].*", "$1");
+        CommandRun listed = run("segments", "--collection", "books", "--json");
+        for (String id : sealed.split(",")) {
+            assertThat(listed.lines()).as("segment %s is in object storage once flush --wait returned", id)
+                    .anyMatch(l -> l.contains("\"segmentId\":" + id + ",") && l.contains("FLUSHED"));
+        }
         assertThat(run("flush", "--collection", "books").out()).startsWith("flushed collection books up to tt=");
 
         CommandRun created = run("partition", "create", "--collection", "books", "--name", "p2", "--json");
