@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.Producer;
+import org.apache.pulsar.client.api.PulsarClientException;
 import org.apache.pulsar.client.api.Reader;
 
 /**
@@ -119,6 +120,14 @@ final class ExclusiveWriter implements AutoCloseable {
         }
         if (PulsarErrors.isFenced(err)) {
             startSettling();
+            return;
+        }
+        if (PulsarErrors.unwrap(err) instanceof PulsarClientException.InvalidMessageException) {
+            // Refused by the client before it was queued (larger than the broker's maxMessageSize): never sent.
+            done(p);
+            p.future.completeExceptionally(StreamingException.invalidArgument("pchannel " + pchannel + ": a record of "
+                    + p.bytes + " bytes is refused by the Pulsar client (" + PulsarErrors.unwrap(err).getMessage()
+                    + "); the broker's maxMessageSize must admit " + PulsarWalConfig.MAX_RECORD_BYTES));
             return;
         }
         StreamingException unknown = PulsarErrors.toStreaming("pchannel " + pchannel + " at term " + term
