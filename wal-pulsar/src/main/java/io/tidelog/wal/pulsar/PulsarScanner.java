@@ -72,10 +72,10 @@ final class PulsarScanner implements WalScanner {
 
     /** The id of the oldest record the topic keeps, or null if it keeps none. */
     private static MessageId oldest(PulsarClients clients, String pchannel) {
+        if (TermFence.lastId(clients, pchannel).isEmpty()) {
+            return null;
+        }
         try (Reader<byte[]> r = clients.reader(pchannel, org.apache.pulsar.client.api.MessageId.earliest, true)) {
-            if (!PulsarErrors.await(r.hasMessageAvailableAsync(), clients.blockMillis(), "read pchannel " + pchannel)) {
-                return null;
-            }
             return PulsarIds.of(PulsarErrors.await(r.readNextAsync(), clients.blockMillis(),
                     "read the oldest record of " + pchannel).getMessageId());
         } catch (java.io.IOException e) {

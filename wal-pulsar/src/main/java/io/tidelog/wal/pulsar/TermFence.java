@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.MessageId;
+import org.apache.pulsar.client.api.MessageIdAdv;
 import org.apache.pulsar.client.api.Producer;
 import org.apache.pulsar.client.api.Reader;
 
@@ -63,16 +64,36 @@ final class TermFence {
         }
     }
 
-    /** The last record of the pchannel's topic, if it has one. */
+    /**
+     * The last record of the pchannel's topic, if it has one: the broker tells the id of the last entry it confirmed
+     * (every acknowledged record is at or before it), and a reader reads that entry up to the record with that id.
+     */
     static Optional<Message<byte[]>> last(PulsarClients clients, String pchannel) {
-        try (Reader<byte[]> r = clients.reader(pchannel, MessageId.latest, true)) {
-            if (!PulsarErrors.await(r.hasMessageAvailableAsync(), clients.blockMillis(), "read the end of " + pchannel)) {
-                return Optional.empty();
-            }
-            return Optional.of(PulsarErrors.await(r.readNextAsync(), clients.blockMillis(),
-                    "read the last record of " + pchannel));
-        } catch (java.io.IOException e) {
+        Optional<io.tidelog.common.MessageId> end = lastId(clients, pchannel);
+        if (end.isEmpty()) {
             return Optional.empty();
+        }
+        try (Reader<byte[]> r = clients.reader(pchannel, PulsarIds.entryOf(end.get()), true)) {
+            while (true) {
+                Message<byte[]> m = PulsarErrors.await(r.readNextAsync(), clients.blockMillis(),
+                        "read the last record of " + pchannel);
+                if (!PulsarIds.of(m.getMessageId()).isBefore(end.get())) {
+                    return Optional.of(m);
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw StreamingException.inner("cannot read the end of pchannel " + pchannel + ": " + e, e);
+        }
+    }
+
+    /** The id of the last record the broker confirmed on the pchannel's topic, or empty if it has none. */
+    static Optional<io.tidelog.common.MessageId> lastId(PulsarClients clients, String pchannel) {
+        try (Reader<byte[]> r = clients.reader(pchannel, MessageId.latest, false)) {
+            MessageIdAdv end = (MessageIdAdv) PulsarErrors.await(r.getLastMessageIdsAsync(), clients.blockMillis(),
+                    "read the end of " + pchannel).get(0);
+            return end.getLedgerId() < 0 || end.getEntryId() < 0 ? Optional.empty() : Optional.of(PulsarIds.of(end));
+        } catch (java.io.IOException e) {
+            throw StreamingException.inner("cannot read the end of pchannel " + pchannel + ": " + e, e);
         }
     }
 

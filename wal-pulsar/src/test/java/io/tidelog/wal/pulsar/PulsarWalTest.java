@@ -80,4 +80,28 @@ class PulsarWalTest {
             }
         }
     }
+
+    @Test
+    void truncatingWhileAppendsStreamInKeepsTheTruncationPointReadable() throws Exception {
+        try (WalBackend backend = backend("trunc-");
+             Wal wal = backend.open(OpenOptions.readWrite("p-trunc-load", 1))) {
+            List<CompletableFuture<MessageId>> fs = new ArrayList<>();
+            MessageId truncatedAt = null;
+            for (int round = 0; round < 20; round++) {
+                for (int i = 0; i < 200; i++) {
+                    fs.add(wal.append(ByteBuffer.wrap(("r" + round + "-" + i).getBytes())));
+                }
+                // appends of this round are still in flight when the log is truncated at the last acknowledged one
+                MessageId acked = fs.get(fs.size() - 201 < 0 ? 0 : fs.size() - 201).get(30, TimeUnit.SECONDS);
+                wal.truncate(acked);
+                truncatedAt = acked;
+            }
+            for (CompletableFuture<MessageId> f : fs) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            try (WalScanner s = wal.read(DeliverPolicy.startFrom(truncatedAt))) {
+                assertThat(s.poll(Duration.ofSeconds(30)).id()).isEqualTo(truncatedAt);
+            }
+        }
+    }
 }
