@@ -21,13 +21,14 @@ import java.util.TreeMap;
  *
  * <p>The backend's properties are the user's ({@code -P key=value}) plus, for backends that store in a
  * directory, that directory and the batch size the baseline uses, and for {@code kafka}, a topic and a
- * transactional id named after the sample's directory.
+ * transactional id named after the sample's directory, for {@code pulsar} a topic.
  */
 final class BackendUnderTest {
     static final String PCHANNEL = "bench";
     /** Keys of the kafka backend the bench chooses (the bench does not import the backend). */
     static final String KAFKA_TOPIC_PREFIX = "wal.kafka.topic.prefix";
     static final String KAFKA_TRANSACTIONAL_ID_PREFIX = "wal.kafka.transactional.id.prefix";
+    static final String PULSAR_TOPIC_PREFIX = "wal.pulsar.topic.prefix";
 
     private final String name;
     private final Map<String, String> userProperties;
@@ -66,6 +67,9 @@ final class BackendUnderTest {
             String prefix = topicPrefix(dir);
             p.put(KAFKA_TOPIC_PREFIX, prefix);
             p.put(KAFKA_TRANSACTIONAL_ID_PREFIX, prefix);
+        }
+        if (name.equals("pulsar")) {
+            p.put(PULSAR_TOPIC_PREFIX, topicPrefix(dir));
         }
         return p;
     }

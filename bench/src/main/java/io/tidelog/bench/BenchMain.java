@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
                 + " median of per-pair ratios."},
         subcommands = {WalThroughputBench.class, WalLatencyBench.class, GrpcThroughputBench.class,
                 GrpcLatencyBench.class, RecoveryBench.class, ObjectStoreWalBench.class, KafkaWalBench.class,
-                VsKafkaBench.class, QueryBench.class, CommandLine.HelpCommand.class})
+                PulsarWalBench.class, VsKafkaBench.class, QueryBench.class, CommandLine.HelpCommand.class})
 public final class BenchMain implements Runnable {
     @Spec
     CommandSpec spec;

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "node", mixinStandardHelpOptions = true,
         description = {"Runs one streaming node of a Tidelog cluster on etcd: it registers a session and serves the "
-                + "pchannels the leader coordinator assigns to it, on a WAL every node can open (objectstore or kafka), "
+                + "pchannels the leader coordinator assigns to it, on a WAL every node can open (objectstore, kafka or pulsar), "
                 + "until SIGTERM or Ctrl-C; then it hands its pchannels back to the coordinator before it exits.",
             "Exit status: 0 after a clean shutdown (also on SIGTERM or Ctrl-C), 2 for a wrong command line or bad "
                 + "configuration, 1 for any other failure."})
@@ -39,9 +39,9 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Where files being written are kept before their upload (nothing else lives on local disk).")
     Path dataDir;
 
-    @Option(names = "--wal", required = true, paramLabel = "objectstore|kafka",
-            description = "The WAL backend, shared by every node: objectstore (wal.objectstore.uri) or kafka"
-                    + " (wal.kafka.bootstrap.servers). Sets " + WalBackends.BACKEND + ".")
+    @Option(names = "--wal", required = true, paramLabel = "objectstore|kafka|pulsar",
+            description = "The WAL backend, shared by every node: objectstore (wal.objectstore.uri), kafka"
+                    + " (wal.kafka.bootstrap.servers) or pulsar (wal.pulsar.service.url, wal.pulsar.admin.url). Sets " + WalBackends.BACKEND + ".")
     String wal;
 
     @Option(names = "--object-store", paramLabel = "URI", description = "Where flushed segments go, shared by every "
@@ -56,7 +56,7 @@ public final class NodeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (!NodeServer.SHARED_BACKENDS.contains(wal)) {
             throw new ParameterException(spec.commandLine(), "Invalid value for option '--wal': '" + wal
-                    + "' (a node of a cluster takes objectstore or kafka)");
+                    + "' (a node of a cluster takes objectstore, kafka or pulsar)");
         }
         if (nodeId.isBlank()) {
             throw new ParameterException(spec.commandLine(), "Invalid value for option '--node-id': it is blank");

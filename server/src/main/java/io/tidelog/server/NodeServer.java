@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One streaming node of a cluster ({@code tidelog node}): the WALs of the pchannels the leader coordinator assigns
- * to it, on a backend every node can open ({@code objectstore} or {@code kafka}, which fence older terms at the
+ * to it, on a backend every node can open ({@code objectstore}, {@code kafka} or {@code pulsar}, which fence older terms at the
  * storage), with recovery state and subscriptions in the meta store (etcd), flushed segments in the shared object
  * store and time ticks from the leader's TSO ({@link CoordinatorTso}).
  *
@@ -76,7 +76,7 @@ public final class NodeServer implements AutoCloseable {
             QueryConfig.PREFIX, "wal.", "meta.", "objectstore.", "session.");
     static final String NODE_ROLE = "node";
     /** Backends a node of a cluster can serve on: every node must be able to open every pchannel's log. */
-    static final Set<String> SHARED_BACKENDS = Set.of("objectstore", "kafka");
+    static final Set<String> SHARED_BACKENDS = Set.of("objectstore", "kafka", "pulsar");
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final ServerConfig config;
@@ -105,7 +105,7 @@ public final class NodeServer implements AutoCloseable {
 
     /**
      * Starts a node. {@code properties} hold {@code meta.etcd.*} (at least {@code meta.etcd.endpoints}),
-     * {@code server.*} (at least {@code server.node.id}), {@code wal.backend} ({@code objectstore} or {@code kafka})
+     * {@code server.*} (at least {@code server.node.id}), {@code wal.backend} ({@code objectstore}, {@code kafka} or {@code pulsar})
      * with the backend's keys, {@code objectstore.uri} (flushed segments; for the objectstore WAL it defaults to
      * {@code wal.objectstore.uri}) and any node component's keys; unknown keys fail with {@code INVALID_ARGUMENT}.
      *

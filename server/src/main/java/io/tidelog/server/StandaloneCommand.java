@@ -49,8 +49,8 @@ public final class StandaloneCommand implements Callable<Integer> {
     String objectStore;
 
     @Option(names = "--wal", description = "The WAL backend: local (a directory under the data dir), objectstore"
-            + " (no disk: blocks in the object store, wal.objectstore.uri, default the --object-store) or kafka"
-            + " (wal.kafka.bootstrap.servers); default: local. Sets " + WalBackends.BACKEND + ".")
+            + " (no disk: blocks in the object store, wal.objectstore.uri, default the --object-store) kafka"
+            + " (wal.kafka.bootstrap.servers) or pulsar (wal.pulsar.service.url, wal.pulsar.admin.url); default: local. Sets " + WalBackends.BACKEND + ".")
     String wal;
 
     @Mixin

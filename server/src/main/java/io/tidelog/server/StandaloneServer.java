@@ -248,7 +248,8 @@ public final class StandaloneServer implements AutoCloseable {
                         + " of its " + pchannels.size() + " pchannels " + abbreviate(written) + " were already written"
                         + " (on the " + backendName + " backend), by another server or by an earlier life of this"
                         + " directory; replaying them would deliver their messages again. Give this server logs of its"
-                        + " own (for kafka wal.kafka.topic.prefix, for objectstore wal.objectstore.uri), remove those"
+                        + " own (for kafka wal.kafka.topic.prefix, for pulsar wal.pulsar.topic.prefix, for objectstore"
+                        + " wal.objectstore.uri), remove those"
                         + " logs, or start on the data directory that wrote them");
             }
             meta.putIfAbsent(WAL_BACKEND_KEY, backendName.getBytes(StandardCharsets.UTF_8));

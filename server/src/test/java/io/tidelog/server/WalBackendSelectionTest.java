@@ -31,7 +31,7 @@ class WalBackendSelectionTest {
                 .isInstanceOfSatisfying(StreamingException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
                     assertThat(e.getMessage()).contains("nosuch").contains("local").contains("objectstore")
-                            .contains("kafka");
+                            .contains("kafka").contains("pulsar");
                 });
     }
 
@@ -51,6 +51,16 @@ class WalBackendSelectionTest {
                 .isInstanceOfSatisfying(StreamingException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
                     assertThat(e.getMessage()).contains("wal.kafka.bootstrap.servers");
+                });
+        StandaloneServer.start(dir, with()).close();
+    }
+
+    @Test
+    void pulsarWithoutItsBrokersIsRefusedNamingTheKeyAndLeavesTheDirectoryFreeToStartOnAnotherBackend() {
+        assertThatThrownBy(() -> StandaloneServer.start(dir, with("wal.backend", "pulsar")))
+                .isInstanceOfSatisfying(StreamingException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+                    assertThat(e.getMessage()).contains("wal.pulsar.service.url");
                 });
         StandaloneServer.start(dir, with()).close();
     }

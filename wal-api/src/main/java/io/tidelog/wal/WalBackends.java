@@ -7,7 +7,10 @@ import java.util.TreeMap;
 
 /** The registry of WAL backends on the class path, by name. */
 public final class WalBackends {
-    /** The configuration key that selects the backend by name ({@code local}, {@code objectstore}, {@code kafka}, {@code memory}). */
+    /**
+     * The configuration key that selects the backend by name ({@code local}, {@code objectstore}, {@code kafka},
+     * {@code pulsar}, {@code memory}).
+     */
     public static final String BACKEND = "wal.backend";
     /** The backend used when {@link #BACKEND} is not set. */
     public static final String DEFAULT_BACKEND = "local";

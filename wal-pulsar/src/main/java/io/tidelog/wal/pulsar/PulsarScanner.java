@@ -1,0 +1,159 @@
+package io.tidelog.wal.pulsar;
+
+import io.tidelog.common.ErrorCode;
+import io.tidelog.common.MessageId;
+import io.tidelog.common.StreamingException;
+import io.tidelog.wal.DeliverPolicy;
+import io.tidelog.wal.LogRecord;
+import io.tidelog.wal.WalScanner;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.pulsar.client.api.Message;
+import org.apache.pulsar.client.api.PulsarClientException;
+import org.apache.pulsar.client.api.Reader;
+
+/**
+ * A scanner over one pchannel: a non-durable Pulsar reader (no subscription is left behind, nothing retained for
+ * it) positioned by the deliver policy. It skips TERM records and drops a data record whose term is below one it has
+ * read (none is there when fencing worked: belt and braces), checks each record's CRC32C, and delivers records in
+ * id order.
+ *
+ * <p>A start id ({@code START_FROM}/{@code START_AFTER}) before the oldest record the topic keeps fails with
+ * {@code OUT_OF_RANGE}. A start inside a batch reads the batch from its first record and drops those before.
+ *
+ * <p><b>Threads:</b> one polling thread at a time; {@link #close()} from any thread ends a blocked poll within
+ * {@value #SLICE_MS} ms.
+ */
+final class PulsarScanner implements WalScanner {
+    private static final int SLICE_MS = 50;
+
+    private final String pchannel;
+    private final Reader<byte[]> reader;
+    private final MessageId after;
+    private final Consumer<PulsarScanner> onClose;
+    private volatile boolean closed;
+    private StreamingException failure;
+    private long highestTerm = -1;
+
+    private PulsarScanner(String pchannel, Reader<byte[]> reader, MessageId after, Consumer<PulsarScanner> onClose) {
+        this.pchannel = pchannel;
+        this.reader = reader;
+        this.after = after;
+        this.onClose = onClose;
+    }
+
+    static PulsarScanner open(PulsarClients clients, String pchannel, DeliverPolicy policy,
+                              Consumer<PulsarScanner> onClose) {
+        if (policy instanceof DeliverPolicy.All) {
+            return new PulsarScanner(pchannel, clients.reader(pchannel, org.apache.pulsar.client.api.MessageId.earliest,
+                    false), null, onClose);
+        }
+        if (policy instanceof DeliverPolicy.Latest) {
+            return new PulsarScanner(pchannel, clients.reader(pchannel, org.apache.pulsar.client.api.MessageId.latest,
+                    false), null, onClose);
+        }
+        boolean inclusive = policy instanceof DeliverPolicy.StartFrom;
+        MessageId id = inclusive ? ((DeliverPolicy.StartFrom) policy).id() : ((DeliverPolicy.StartAfter) policy).id();
+        MessageId oldest = oldest(clients, pchannel);
+        if (oldest != null && id.isBefore(oldest)) {
+            throw new StreamingException(ErrorCode.OUT_OF_RANGE, "pchannel " + pchannel + ": " + id + " was truncated"
+                    + " away; the log starts at " + oldest);
+        }
+        // Drops what the entry holds before the start: everything up to the id itself, or up to the one before it.
+        MessageId dropUpTo = inclusive ? previousInEntry(id) : id;
+        return new PulsarScanner(pchannel, clients.reader(pchannel, PulsarIds.entryOf(id), true), dropUpTo, onClose);
+    }
+
+    private static MessageId previousInEntry(MessageId id) {
+        return id.minor() == 0 ? null : MessageId.of(id.major(), id.minor() - 1);
+    }
+
+    /** The id of the oldest record the topic keeps, or null if it keeps none. */
+    private static MessageId oldest(PulsarClients clients, String pchannel) {
+        if (TermFence.lastId(clients, pchannel).isEmpty()) {
+            return null;
+        }
+        try (Reader<byte[]> r = clients.reader(pchannel, org.apache.pulsar.client.api.MessageId.earliest, true)) {
+            return PulsarIds.of(PulsarErrors.await(r.readNextAsync(), clients.blockMillis(),
+                    "read the oldest record of " + pchannel).getMessageId());
+        } catch (java.io.IOException e) {
+            throw StreamingException.inner("cannot read pchannel " + pchannel + ": " + e, e);
+        }
+    }
+
+    @Override
+    public LogRecord poll(Duration timeout) throws InterruptedException {
+        if (closed) {
+            throw StreamingException.onShutdown("the scanner of pchannel " + pchannel + " is closed");
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            Message<byte[]> m;
+            try {
+                m = reader.readNext((int) Math.max(0, Math.min(SLICE_MS, TimeUnit.NANOSECONDS.toMillis(left))),
+                        TimeUnit.MILLISECONDS);
+            } catch (PulsarClientException e) {
+                if (closed) {
+                    throw StreamingException.onShutdown("the scanner of pchannel " + pchannel + " was closed while polling");
+                }
+                throw fail(PulsarErrors.toStreaming("pchannel " + pchannel + ": reading failed", e));
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException("interrupted while polling pchannel " + pchannel);
+            }
+            if (closed) {
+                throw StreamingException.onShutdown("the scanner of pchannel " + pchannel + " was closed while polling");
+            }
+            if (m != null) {
+                LogRecord r = deliverable(m);
+                if (r != null) {
+                    return r;
+                }
+            } else if (deadline - System.nanoTime() <= 0) {
+                return null;
+            }
+        }
+    }
+
+    /** The record as delivered, or null for a TERM record, a record before the start, or one of an older term. */
+    private LogRecord deliverable(Message<byte[]> m) {
+        MessageId id = PulsarIds.of(m.getMessageId());
+        if (after != null && !id.isAfter(after)) {
+            return null;
+        }
+        byte[] value;
+        try {
+            value = RecordProperties.checkedValue(pchannel, m);
+        } catch (StreamingException e) {
+            throw fail(e);
+        }
+        long term = RecordProperties.termOf(m);
+        if (RecordProperties.isTermRecord(m) || term < highestTerm) {
+            highestTerm = Math.max(highestTerm, term);
+            return null;
+        }
+        highestTerm = term;
+        return new LogRecord(id, ByteBuffer.wrap(value).asReadOnlyBuffer());
+    }
+
+    private StreamingException fail(StreamingException e) {
+        failure = e;
+        return e;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        reader.closeAsync();
+        onClose.accept(this);
+    }
+}

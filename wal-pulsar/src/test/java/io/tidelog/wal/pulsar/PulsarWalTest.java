@@ -1,0 +1,107 @@
+package io.tidelog.wal.pulsar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tidelog.common.ErrorCode;
+import io.tidelog.common.MessageId;
+import io.tidelog.common.StreamingException;
+import io.tidelog.wal.DeliverPolicy;
+import io.tidelog.wal.LogRecord;
+import io.tidelog.wal.OpenOptions;
+import io.tidelog.wal.Wal;
+import io.tidelog.wal.WalBackend;
+import io.tidelog.wal.WalBackends;
+import io.tidelog.wal.WalScanner;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** What the conformance suite does not reach: batching into entries, and the broker's own message size limit. */
+class PulsarWalTest {
+    @RegisterExtension
+    static final PulsarTestBroker BROKER = new PulsarTestBroker();
+
+    private static WalBackend backend(String prefix, String... keyValues) {
+        Map<String, String> p = new HashMap<>(PulsarTestBroker.walProperties(prefix + ProcessHandle.current().pid() + "-"));
+        for (int i = 0; i < keyValues.length; i += 2) {
+            p.put(keyValues[i], keyValues[i + 1]);
+        }
+        return WalBackends.create(PulsarWalBackend.NAME, p);
+    }
+
+    @Test
+    void appendsMadeTogetherShareEntriesAndAreReadBackWithTheirIds() throws Exception {
+        try (WalBackend backend = backend("batch-", PulsarWalConfig.BATCH_DELAY, "20ms");
+             Wal wal = backend.open(OpenOptions.readWrite("p-batch", 1))) {
+            List<CompletableFuture<MessageId>> fs = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                fs.add(wal.append(ByteBuffer.wrap(("r" + i).getBytes())));
+            }
+            List<MessageId> ids = new ArrayList<>();
+            for (CompletableFuture<MessageId> f : fs) {
+                ids.add(f.get(30, TimeUnit.SECONDS));
+            }
+            long entries = ids.stream().map(id -> id.major() + ":" + PulsarIds.entry(id)).distinct().count();
+            assertThat(entries).as("500 appends made at once travel in a few entries").isLessThan(50);
+            try (WalScanner s = wal.read(DeliverPolicy.startFrom(ids.get(250)))) {
+                for (int i = 250; i < 500; i++) {
+                    LogRecord r = s.poll(Duration.ofSeconds(30));
+                    assertThat(r.id()).isEqualTo(ids.get(i));
+                    assertThat(new String(r.bytes())).isEqualTo("r" + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aRecordTheBrokerWouldRefuseFailsWithInvalidArgumentAndTheLogGoesOn() throws Exception {
+        try (WalBackend backend = backend("big-", PulsarWalConfig.MAX_RECORD_BYTES, "8MiB");
+             Wal wal = backend.open(OpenOptions.readWrite("p-big", 1))) {
+            CompletableFuture<MessageId> big = wal.append(ByteBuffer.allocate(6 << 20));
+            try {
+                big.get(30, TimeUnit.SECONDS);
+                throw new AssertionError("a record over the broker's maxMessageSize (5 MiB) was acknowledged");
+            } catch (ExecutionException e) {
+                assertThat(StreamingException.from(e.getCause()).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+            }
+            MessageId after = wal.append(ByteBuffer.wrap("after".getBytes())).get(30, TimeUnit.SECONDS);
+            try (WalScanner s = wal.read(DeliverPolicy.all())) {
+                LogRecord r = s.poll(Duration.ofSeconds(30));
+                assertThat(r.id()).isEqualTo(after);
+                assertThat(s.poll(Duration.ofMillis(300))).isNull();
+            }
+        }
+    }
+
+    @Test
+    void truncatingWhileAppendsStreamInKeepsTheTruncationPointReadable() throws Exception {
+        try (WalBackend backend = backend("trunc-");
+             Wal wal = backend.open(OpenOptions.readWrite("p-trunc-load", 1))) {
+            List<CompletableFuture<MessageId>> fs = new ArrayList<>();
+            MessageId truncatedAt = null;
+            for (int round = 0; round < 20; round++) {
+                for (int i = 0; i < 200; i++) {
+                    fs.add(wal.append(ByteBuffer.wrap(("r" + round + "-" + i).getBytes())));
+                }
+                // appends of this round are still in flight when the log is truncated at the last acknowledged one
+                MessageId acked = fs.get(fs.size() - 201 < 0 ? 0 : fs.size() - 201).get(30, TimeUnit.SECONDS);
+                wal.truncate(acked);
+                truncatedAt = acked;
+            }
+            for (CompletableFuture<MessageId> f : fs) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            try (WalScanner s = wal.read(DeliverPolicy.startFrom(truncatedAt))) {
+                assertThat(s.poll(Duration.ofSeconds(30)).id()).isEqualTo(truncatedAt);
+            }
+        }
+    }
+}
