@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
         description = {"Seal every growing segment of a collection, on every vchannel, and print the sealed segment",
                 "ids. --json: {\"collection\",\"collectionId\",\"flushTimeTick\",\"segmentIds\"}."},
         exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
+        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE, ExitCodes.DENIED_LINE})
 public final class FlushCommand extends ClientCommand {
     @Option(names = "--collection", required = true, paramLabel = "NAME", description = "The collection.")
     String collection;

@@ -214,7 +214,7 @@ final class ResumableProducer implements AutoCloseable {
     synchronized void assignmentsChanged() {
         Assignment now = ctx.assignments().get(pchannel);
         if (now == null) {
-            if (ctx.assignments().isMissing(pchannel)) {
+            if (ctx.assignments().cannotServe(pchannel)) {
                 ctx.dispatch(this::failMissing);
             }
             return;
@@ -267,7 +267,7 @@ final class ResumableProducer implements AutoCloseable {
         Assignment a = ctx.assignments().get(pchannel);
         if (a == null) {
             state = State.WAITING;
-            if (ctx.assignments().isMissing(pchannel)) {
+            if (ctx.assignments().cannotServe(pchannel)) {
                 ctx.dispatch(this::failMissing);
             }
             return;
@@ -581,12 +581,12 @@ final class ResumableProducer implements AutoCloseable {
     private void failMissing() {
         List<PendingAppend> done = new ArrayList<>();
         synchronized (this) {
-            if (state != State.WAITING || !ctx.assignments().isMissing(pchannel)) {
+            if (state != State.WAITING || !ctx.assignments().cannotServe(pchannel)) {
                 return;
             }
             ClientContext.cancel(retryTimer);
             retryTimer = null;
-            failQueued(ctx.assignments().notFound(pchannel), done);
+            failQueued(ctx.assignments().whyCannotServe(pchannel), done);
             state = State.IDLE;
         }
         completeAll(done);
