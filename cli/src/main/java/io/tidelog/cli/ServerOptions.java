@@ -1,6 +1,7 @@
 package io.tidelog.cli;
 
 import io.tidelog.client.StreamingClient;
+import io.tidelog.common.StreamingException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -27,6 +28,13 @@ final class ServerOptions {
                     + "Default: the environment variable TIDELOG_TLS_CA; without either, plaintext.")
     Path tlsCa;
 
+    @Option(names = "--tls-cert", paramLabel = "FILE", description = "With --tls-ca: present this client certificate "
+            + "(PEM), for a server that requires one (security.tls.client.auth=require); needs --tls-key.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "The private key (PKCS#8 PEM) of --tls-cert.")
+    Path tlsKey;
+
     @Option(names = "--json", description = "Print JSON, one object per line, instead of text for people.")
     boolean json;
 
@@ -38,6 +46,12 @@ final class ServerOptions {
         }
         if (tlsCa != null && !tlsCa.toString().isBlank()) {
             b.tlsCa(tlsCa);
+        }
+        if (tlsCert != null || tlsKey != null) {
+            if (tlsCert == null || tlsKey == null) {
+                throw StreamingException.invalidArgument("--tls-cert and --tls-key go together");
+            }
+            b.tlsClientCert(tlsCert, tlsKey);
         }
         return b;
     }

@@ -136,12 +136,17 @@ public final class StandaloneServer implements AutoCloseable {
             }
             p.putIfAbsent("meta.embedded.dir", dataDir.resolve("meta").toString());
             p.putIfAbsent(OBJECT_STORE_URI, "file:" + dataDir.resolve("objects").toAbsolutePath());
+            SecurityConfig security = SecurityConfig.from(ConfigKeys.only(p, SecurityConfig.PREFIX));
+            if (security.clusterToken() != null) {
+                throw StreamingException.invalidArgument(SecurityConfig.CLUSTER_TOKEN + " is for the members of a"
+                        + " cluster; a standalone's own calls carry a token of their own (give users tokens in "
+                        + SecurityConfig.TOKENS_FILE + ")");
+            }
             return new Configs(p, ServerConfig.from(ConfigKeys.only(p, ServerConfig.PREFIX), ServerConfig.LOOPBACK),
                     StreamingNodeParts.Configs.from(p), CoordConfig.from(ConfigKeys.only(p, CoordConfig.PREFIX)),
                     TsoConfig.from(ConfigKeys.only(p, "tso.")),
                     CatalogConfig.from(ConfigKeys.only(p, CatalogConfig.PREFIX)),
-                    GcConfig.from(ConfigKeys.only(p, GcConfig.PREFIX)), WalBackends.selected(p),
-                    SecurityConfig.from(ConfigKeys.only(p, SecurityConfig.PREFIX)));
+                    GcConfig.from(ConfigKeys.only(p, GcConfig.PREFIX)), WalBackends.selected(p), security);
         }
     }
 

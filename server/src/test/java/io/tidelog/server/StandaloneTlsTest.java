@@ -3,6 +3,7 @@ package io.tidelog.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tidelog.cli.ExitCodes;
 import io.tidelog.client.StreamingClient;
 import io.tidelog.common.StreamingException;
 import java.nio.file.Files;
@@ -92,6 +93,14 @@ class StandaloneTlsTest {
         withCertificate.collections().createBlocking("events", HistoricalDataKillNineTest.SCHEMA, 1);
         assertThat(withCertificate.insert("events", List.of(HistoricalDataKillNineTest.row(1)))
                 .get(20, TimeUnit.SECONDS).rows()).isEqualTo(1);
+
+        String ca = certs.ca().toString();
+        CommandRun cli = CommandRun.against(server.address(), "status", "--tls-ca", ca, "--tls-cert",
+                certs.clientCert().toString(), "--tls-key", certs.clientKey().toString(), "--token", TokenFileTest.ADMIN);
+        assertThat(cli.status()).as(cli.err()).isEqualTo(ExitCodes.OK);
+        CommandRun noCertificate = CommandRun.against(server.address(), "status", "--tls-ca", ca, "--token",
+                TokenFileTest.ADMIN);
+        assertThat(noCertificate.status()).as(noCertificate.err()).isEqualTo(ExitCodes.RETRIABLE);
     }
 
     @Test
