@@ -3,6 +3,7 @@ package io.tidelog.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tidelog.client.CollectionDescription;
 import io.tidelog.client.ConsumerOptions;
 import io.tidelog.client.ResumableConsumer;
 import io.tidelog.client.StartPosition;
@@ -10,6 +11,8 @@ import io.tidelog.client.StreamingClient;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.ImmutableMessage;
+import io.tidelog.message.MutableMessage;
+import io.tidelog.proto.DropCollectionHeader;
 import io.tidelog.proto.MessageType;
 import io.tidelog.testing.Await;
 import java.net.ConnectException;
@@ -123,14 +126,17 @@ class StandaloneTokenAuthTest {
     }
 
     @Test
-    void aWriteTokenCannotCreateACollectionAnAdminCanAndThenTheWriterInsertsIntoIt() throws Exception {
+    void aWriteTokenCannotCreateOrDropACollectionNotEvenByAppendingDdlAnAdminCanAndTheWriterInsertsIntoIt() throws Exception {
         startWithEveryRole();
         StreamingClient writer = client(WRITE);
         assertFailsWith(ErrorCode.PERMISSION_DENIED,
                 () -> writer.collections().createBlocking("events", HistoricalDataKillNineTest.SCHEMA, 1));
         StreamingClient admin = client(ADMIN);
         assertFailsWith(ErrorCode.NOT_FOUND, () -> admin.collections().describeBlocking("events"));
-        admin.collections().createBlocking("events", HistoricalDataKillNineTest.SCHEMA, 1);
+        CollectionDescription events = admin.collections().createBlocking("events", HistoricalDataKillNineTest.SCHEMA, 1);
+        MutableMessage drop = MutableMessage.builder(MessageType.DROP_COLLECTION, events.vchannels().get(0))
+                .header(DropCollectionHeader.newBuilder().setCollectionId(events.id()).build()).build();
+        assertFailsWith(ErrorCode.PERMISSION_DENIED, () -> writer.appendBlocking(drop));
         assertThat(writer.insert("events", List.of(HistoricalDataKillNineTest.row(1)))
                 .get(20, TimeUnit.SECONDS).rows()).isEqualTo(1);
         assertFailsWith(ErrorCode.PERMISSION_DENIED, () -> writer.collections().dropBlocking("events"));
