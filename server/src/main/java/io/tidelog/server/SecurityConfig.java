@@ -89,7 +89,7 @@ record SecurityConfig(Path tokensFile, Duration reloadInterval, String clusterTo
         if (v == null || v.isEmpty()) {
             return null;
         }
-        if (v.length() < TokenFile.MIN_TOKEN_LENGTH || !v.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f)) {
+        if (!TokenFile.isWellFormed(v)) {
             throw StreamingException.invalidArgument("configuration key '" + CLUSTER_TOKEN + "' must be at least "
                     + TokenFile.MIN_TOKEN_LENGTH + " printable ASCII characters without spaces");
         }

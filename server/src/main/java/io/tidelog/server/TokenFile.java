@@ -92,7 +92,7 @@ final class TokenFile {
 
     private static void add(List<Entry> entries, Set<String> names, Set<String> digests, Caller caller, String token,
                             String where) {
-        if (token.length() < MIN_TOKEN_LENGTH || !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+        if (!isWellFormed(token)) {
             throw StreamingException.invalidArgument(where + ": the token of " + caller.name() + " must be at least "
                     + MIN_TOKEN_LENGTH + " printable ASCII characters without spaces");
         }
@@ -105,6 +105,11 @@ final class TokenFile {
                     + " is also another name's");
         }
         entries.add(new Entry(caller, digest));
+    }
+
+    /** Whether {@code token} may be a token: at least {@value #MIN_TOKEN_LENGTH} printable ASCII characters, no spaces. */
+    static boolean isWellFormed(String token) {
+        return token.length() >= MIN_TOKEN_LENGTH && token.chars().allMatch(c -> c > 0x20 && c < 0x7f);
     }
 
     /** The caller whose token {@code token} is; compares with every token, in constant time. */

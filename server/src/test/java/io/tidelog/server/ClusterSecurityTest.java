@@ -70,11 +70,7 @@ class ClusterSecurityTest extends EtcdClusterTest {
     }
 
     NodeServer node(String id) throws Exception {
-        Map<String, String> p = secured(memberProperties());
-        p.put("server.node.id", id);
-        p.put("wal.backend", "objectstore");
-        p.put("wal.objectstore.uri", "file:" + dir.resolve("shared"));
-        NodeServer n = NodeServer.start(dir.resolve(id), p);
+        NodeServer n = NodeServer.start(dir.resolve(id), secured(nodeProperties(id, dir.resolve("shared"))));
         toClose.add(n);
         return n;
     }

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,11 +51,7 @@ class StandaloneTlsTest {
 
     @AfterEach
     void stop() {
-        Collections.reverse(clients);
-        clients.forEach(StreamingClient::close);
-        if (server != null) {
-            server.close();
-        }
+        StandaloneTokenAuthTest.closeAll(clients, server);
     }
 
     StreamingClient client(StreamingClient.Builder b) {

@@ -66,6 +66,11 @@ class StandaloneTokenAuthTest {
 
     @AfterEach
     void stop() {
+        closeAll(clients, server);
+    }
+
+    /** Closes the clients, last made first, then the server (if it started). */
+    static void closeAll(List<StreamingClient> clients, StandaloneServer server) {
         Collections.reverse(clients);
         clients.forEach(StreamingClient::close);
         if (server != null) {
