@@ -574,9 +574,9 @@ final class ResumableProducer implements AutoCloseable {
     }
 
     /**
-     * Fails every queued append with {@code NOT_FOUND} (none was sent) while the producer waits for an
-     * assignment of a pchannel the cluster does not have; runs on the executor, so the futures complete
-     * outside the lock.
+     * Fails every queued append (none was sent) while the producer waits for an assignment that cannot come: with
+     * {@code NOT_FOUND} for a pchannel the cluster does not have, with the coordinator's refusal of the client's
+     * credentials while it refuses them; runs on the executor, so the futures complete outside the lock.
      */
     private void failMissing() {
         List<PendingAppend> done = new ArrayList<>();

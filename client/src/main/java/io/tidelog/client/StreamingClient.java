@@ -70,6 +70,9 @@ import java.util.function.Function;
  *   <li>{@code NOT_FOUND}: the cluster has no such pchannel (its assignment snapshots list every pchannel);
  *       nothing was sent. Until the first snapshot arrives this is not known, and the append waits;</li>
  *   <li>{@code RESOURCE_EXHAUSTED}: too many appends wait to be sent on the pchannel; nothing was sent;</li>
+ *   <li>{@code UNAUTHENTICATED}, {@code PERMISSION_DENIED}: the server checks tokens ({@link Builder#token}) and the
+ *       client's has none, an unknown one, or a role that may not write (or may not append DDL); nothing was
+ *       written. While the coordinator refuses the client's assignment watch so, appends fail at once;</li>
  *   <li>{@code TIMEOUT}: not sent within the append timeout (nothing written), or sent and not answered
  *       ("outcome unknown");</li>
  *   <li>{@code ON_SHUTDOWN} "outcome unknown": the stream broke while the append was in flight; it may or may
