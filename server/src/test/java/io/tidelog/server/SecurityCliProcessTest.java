@@ -83,6 +83,22 @@ class SecurityCliProcessTest {
     }
 
     @Test
+    void theCliTakesTheCaToTrustFromTheEnvironmentOrTheFlag() throws Exception {
+        TestCertificates certs = TestCertificates.makeIn(dir.resolve("certs"));
+        StandaloneProcess server = startServer("tls", "-c", "security.tls.cert=" + certs.serverCert(),
+                "-c", "security.tls.key=" + certs.serverKey());
+        String at = server.address();
+        String ca = certs.ca().toString();
+
+        CliProcess plaintext = run(Map.of(), "", "status", "--server", at);
+        assertThat(plaintext.waitFor(WAIT)).as(plaintext.stderr()).isEqualTo(ExitCodes.RETRIABLE);
+        CliProcess fromEnv = run(Map.of("TIDELOG_TLS_CA", ca), "", "status", "--server", at);
+        assertThat(fromEnv.waitFor(WAIT)).as(fromEnv.stderr()).isEqualTo(ExitCodes.OK);
+        CliProcess fromFlag = run(Map.of(), "", "status", "--tls-ca", ca, "--server", at);
+        assertThat(fromFlag.waitFor(WAIT)).as(fromFlag.stderr()).isEqualTo(ExitCodes.OK);
+    }
+
+    @Test
     void aStandaloneListeningBeyondLoopbackWarnsAtStartUnlessItChecksTokens() throws Exception {
         StandaloneProcess open = startServer("open", "-c", "server.host=0.0.0.0");
         assertThat(open.log()).contains("WARN").contains("beyond loopback");
