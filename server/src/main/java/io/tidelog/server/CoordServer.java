@@ -114,6 +114,7 @@ public final class CoordServer implements AutoCloseable {
     private final GcConfig gcConfig;
     private final MessageLimits limits;
     private final SecurityConfig securityConfig;
+    /** Made at the start, before anything that calls other members; read by their threads after. */
     private ServerSecurity security;
     private final MutableHandlerRegistry services = new MutableHandlerRegistry();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
@@ -135,7 +136,8 @@ public final class CoordServer implements AutoCloseable {
     private boolean closed;
 
     private CoordServer(ServerConfig config, CoordConfig coordConfig, TsoConfig tsoConfig, SessionConfig sessionConfig,
-                        CatalogConfig catalogConfig, GcConfig gcConfig, MessageLimits limits, SecurityConfig securityConfig) {
+                        CatalogConfig catalogConfig, GcConfig gcConfig, MessageLimits limits,
+                        SecurityConfig securityConfig) {
         this.config = config;
         this.coordConfig = coordConfig;
         this.tsoConfig = tsoConfig;

@@ -64,8 +64,8 @@ import org.slf4j.LoggerFactory;
  * the leader moves at once whatever is left, fencing it at the storage), then stops the rest in reverse start order.
  *
  * <p>Start order: security ({@link ServerSecurity}: its calls to the coordinator and the replica feeds carry
- * {@code security.cluster.token} and its TLS), meta store, the coordinators' sessions (for the TSO and the drain), WAL backend, object store,
- * node parts ({@link StreamingNodeParts}), gRPC server, session. Threads: the session's listener runs on its
+ * {@code security.cluster.token} and its TLS), meta store, the coordinators' sessions (for the TSO and the drain),
+ * WAL backend, object store, node parts ({@link StreamingNodeParts}), gRPC server, session. Threads: the session's listener runs on its
  * watchdog thread and hands the new registration to a background thread; the current session id is volatile.
  */
 public final class NodeServer implements AutoCloseable {

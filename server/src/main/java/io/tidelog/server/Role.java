@@ -21,7 +21,11 @@ enum Role {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** @throws StreamingException {@code INVALID_ARGUMENT} for a name that is not {@code read}, {@code write} or {@code admin} */
+    /**
+     * The role named {@code name}.
+     *
+     * @throws StreamingException {@code INVALID_ARGUMENT} for a name other than {@code read}, {@code write}, {@code admin}
+     */
     static Role parse(String name) {
         for (Role r : values()) {
             if (r.label().equals(name)) {

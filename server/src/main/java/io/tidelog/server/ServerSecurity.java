@@ -57,7 +57,8 @@ final class ServerSecurity implements AutoCloseable {
     static ServerSecurity forMember(SecurityConfig config, String role) {
         if (config.authenticates() && config.clusterToken() == null) {
             throw StreamingException.invalidArgument("a " + role + " with " + SecurityConfig.TOKENS_FILE + " needs "
-                    + SecurityConfig.CLUSTER_TOKEN + " (the same on every member), for the members' calls to each other");
+                    + SecurityConfig.CLUSTER_TOKEN + " (the same on every member), for the members' calls to each"
+                    + " other");
         }
         List<TokenFile.Extra> extra = config.clusterToken() == null ? List.of()
                 : List.of(new TokenFile.Extra("cluster-member", config.clusterToken()));
@@ -95,13 +96,15 @@ final class ServerSecurity implements AutoCloseable {
             try {
                 SslContextBuilder ssl = GrpcSslContexts.forServer(config.tlsCert().toFile(), config.tlsKey().toFile());
                 if (config.clientAuth() != SecurityConfig.ClientAuth.NONE) {
-                    ssl.trustManager(config.tlsCa().toFile()).clientAuth(
-                            config.clientAuth() == SecurityConfig.ClientAuth.REQUIRE ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
+                    boolean require = config.clientAuth() == SecurityConfig.ClientAuth.REQUIRE;
+                    ssl.trustManager(config.tlsCa().toFile())
+                            .clientAuth(require ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
                 }
                 server.sslContext(ssl.build());
             } catch (SSLException | IllegalArgumentException e) {
-                throw StreamingException.invalidArgument("cannot use " + SecurityConfig.TLS_CERT + " " + config.tlsCert()
-                        + " with " + SecurityConfig.TLS_KEY + " " + config.tlsKey() + ": " + e.getMessage());
+                throw StreamingException.invalidArgument("cannot use " + SecurityConfig.TLS_CERT + " "
+                        + config.tlsCert() + " with " + SecurityConfig.TLS_KEY + " " + config.tlsKey() + ": "
+                        + e.getMessage());
             }
         }
         if (tokens != null) {

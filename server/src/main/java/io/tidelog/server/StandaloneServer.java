@@ -74,8 +74,8 @@ public final class StandaloneServer implements AutoCloseable {
     /** Configuration key prefixes a standalone server understands. */
     static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, NodeConfig.PREFIX, CoordConfig.PREFIX,
             CatalogConfig.PREFIX, MessageLimits.PREFIX, DedupConfig.PREFIX, ShardConfig.PREFIX, TxnConfig.PREFIX,
-            FlusherConfig.PREFIX, ParquetConfig.PREFIX, QueryConfig.PREFIX, "tso.", "wal.", "meta.", "objectstore.", GcConfig.PREFIX,
-            SecurityConfig.PREFIX);
+            FlusherConfig.PREFIX, ParquetConfig.PREFIX, QueryConfig.PREFIX, "tso.", "wal.", "meta.", "objectstore.",
+            GcConfig.PREFIX, SecurityConfig.PREFIX);
     /** Where flushed segments go: {@code file:DIR} or {@code s3://bucket/prefix}. */
     static final String OBJECT_STORE_URI = "objectstore.uri";
 

@@ -107,7 +107,7 @@ final class TokenFile {
         entries.add(new Entry(caller, digest));
     }
 
-    /** Whether {@code token} may be a token: at least {@value #MIN_TOKEN_LENGTH} printable ASCII characters, no spaces. */
+    /** Whether {@code token} may be a token: {@value #MIN_TOKEN_LENGTH} or more printable ASCII characters, no space. */
     static boolean isWellFormed(String token) {
         return token.length() >= MIN_TOKEN_LENGTH && token.chars().allMatch(c -> c > 0x20 && c < 0x7f);
     }

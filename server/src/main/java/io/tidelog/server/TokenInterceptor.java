@@ -8,6 +8,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.StatusRuntimeException;
+import io.tidelog.client.BearerToken;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import io.tidelog.message.GrpcErrors;
@@ -29,8 +30,7 @@ import org.slf4j.LoggerFactory;
  */
 final class TokenInterceptor implements ServerInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(TokenInterceptor.class);
-    static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-    private static final String BEARER = "Bearer ";
+    private static final String BEARER = BearerToken.PREFIX;
     private static final Context.Key<Role> ROLE = Context.key("tidelog-caller-role");
 
     private final ReloadingTokens tokens;
@@ -63,10 +63,10 @@ final class TokenInterceptor implements ServerInterceptor {
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                        ServerCallHandler<Q, R> next) {
         String method = call.getMethodDescriptor().getFullMethodName();
-        String header = headers.get(AUTHORIZATION);
+        String header = headers.get(BearerToken.AUTHORIZATION);
         if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-            return refuse(call, ErrorCode.UNAUTHENTICATED, "no token: " + method + " needs one (--token, TIDELOG_TOKEN)",
-                    "a call without a token");
+            return refuse(call, ErrorCode.UNAUTHENTICATED, "no token: " + method
+                    + " needs one (--token, TIDELOG_TOKEN)", "a call without a token");
         }
         Optional<TokenFile.Caller> caller = tokens.caller(header.substring(BEARER.length()).trim());
         if (caller.isEmpty()) {
