@@ -32,7 +32,7 @@ abstract class ClientCommand implements Callable<Integer> {
     public final Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (StreamingClient client = ctx.connector().apply(server.server).build()) {
+        try (StreamingClient client = server.connect(ctx).build()) {
             int status = run(client, out, err);
             out.flush();
             return status;

@@ -19,7 +19,7 @@ public final class ClientCommands {
     }
 
     /**
-     * The commands, talking plaintext gRPC to {@code --server} and reading {@link System#in}.
+     * The commands, talking gRPC to {@code --server} (plaintext, or TLS with {@code --tls-ca}) and reading {@link System#in}.
      *
      * @param stop set on SIGTERM or Ctrl-C ({@link Launcher#run}): long-running commands then end cleanly
      */

@@ -54,7 +54,7 @@ public final class CollectionCommand implements Runnable {
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Create a collection and print it (--json: one object, see 'describe')."},
             exitCodeListHeading = ExitCodes.HEADING,
-            exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
+            exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE, ExitCodes.DENIED_LINE})
     static final class Create extends ClientCommand {
         @Option(names = "--name", required = true, paramLabel = "NAME", description = "The collection's name.")
         String name;

@@ -40,7 +40,7 @@ import picocli.CommandLine.TypeConversionException;
                 "unreachable) it fails with TIMEOUT, exit status 3; a pchannel the cluster does",
                 "not have fails with NOT_FOUND, exit status 1."},
         exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
+        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE, ExitCodes.DENIED_LINE})
 public final class ConsumeCommand implements Callable<Integer> {
     /** The longest wait for a message before the stop request and the timeouts are looked at again. */
     private static final Duration POLL = Duration.ofMillis(200);
@@ -94,7 +94,7 @@ public final class ConsumeCommand implements Callable<Integer> {
         if (subscription != null) {
             options = options.withSubscription(subscription);
         }
-        try (StreamingClient client = ctx.connector().apply(server.server).build();
+        try (StreamingClient client = server.connect(ctx).build();
                 ResumableConsumer consumer = client.consumer(options)) {
             consume(consumer, out, err);
             return ExitCodes.OK;

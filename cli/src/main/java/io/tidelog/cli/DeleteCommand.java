@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
         description = {"Delete rows of a collection by primary key (INT64 keys as numbers, VARCHAR keys as text).",
                 "Each vchannel's keys go as one Delete. --json: {\"collection\",\"collectionId\",\"pks\",\"messages\"}."},
         exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
+        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE, ExitCodes.DENIED_LINE})
 public final class DeleteCommand extends ClientCommand {
     @Option(names = "--collection", required = true, paramLabel = "NAME", description = "The collection.")
     String collection;

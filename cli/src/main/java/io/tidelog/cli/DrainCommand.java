@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
         exitCodeListHeading = ExitCodes.HEADING,
         exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE + "; NOT_FOUND: the node has no live session",
             ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE + "; TIMEOUT: the drain goes on (no other node could take "
-                + "the pchannels yet?)"})
+                + "the pchannels yet?)", ExitCodes.DENIED_LINE})
 public final class DrainCommand extends ClientCommand {
     @Parameters(index = "0", paramLabel = "NODE_ID", description = "The node, as tidelog status names it.")
     String nodeId;

@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
                 "ids; with --wait, once every one of them is in object storage (a progress line on a terminal).",
                 "--json: {\"collection\",\"collectionId\",\"flushTimeTick\",\"segmentIds\",\"uploaded\"}."},
         exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
+        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE, ExitCodes.DENIED_LINE})
 public final class FlushCommand extends ClientCommand {
     @Option(names = "--collection", required = true, paramLabel = "NAME", description = "The collection.")
     String collection;

@@ -39,7 +39,7 @@ import picocli.CommandLine.ParameterException;
                 "SIGTERM or Ctrl-C stops reading: the rows read so far are inserted and counted, then exit 0.",
                 "Prints a summary; --json: {\"collection\",\"collectionId\",\"rows\",\"messages\"}."},
         exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
+        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE, ExitCodes.DENIED_LINE})
 public final class InsertCommand extends ClientCommand {
     /** Batches in flight at once; see the class comment. */
     static final int WINDOW = 1;

@@ -44,7 +44,7 @@ import picocli.CommandLine.Spec;
                 "SIGTERM or Ctrl-C stops reading: the acknowledgements still due are printed,",
                 "then exit 0. Progress goes to standard error when run at a terminal."},
         exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
+        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE, ExitCodes.DENIED_LINE})
 public final class ProduceCommand implements Callable<Integer> {
     /** Appends in flight at once: enough to hide the round trip, well under the client's queue limit. */
     static final int WINDOW = 1024;
@@ -88,7 +88,7 @@ public final class ProduceCommand implements Callable<Integer> {
         validate();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (StreamingClient client = ctx.connector().apply(server.server).appendTimeout(timeout).build();
+        try (StreamingClient client = server.connect(ctx).appendTimeout(timeout).build();
                 Input payloads = payloads(client.messageLimits().maxMessageBytes())) {
             return produce(client, payloads, out, err);
         } catch (StreamingException e) {

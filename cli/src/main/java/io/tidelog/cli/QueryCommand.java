@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
                 "The filter is Milvus's boolean expression syntax, e.g. 'age >= 18 and name like \"A%\"'.",
                 "--json: one object per row, the primary key and the output fields under their names."},
         exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
+        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE, ExitCodes.DENIED_LINE})
 public final class QueryCommand extends ClientCommand {
     @Option(names = "--collection", required = true, paramLabel = "NAME", description = "The collection.")
     String collection;

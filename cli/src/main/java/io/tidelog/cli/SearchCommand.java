@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
                 + " larger first.",
                 "--json: one object per hit, the primary key, the output fields and \"_score\"."},
         exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
+        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE, ExitCodes.DENIED_LINE})
 public final class SearchCommand extends ClientCommand {
     @Option(names = "--collection", required = true, paramLabel = "NAME", description = "The collection.")
     String collection;

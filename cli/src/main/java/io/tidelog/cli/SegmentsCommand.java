@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
                 "--json: one object per line {\"segmentId\",\"partitionId\",\"vchannel\",\"state\",\"rows\",",
                 "\"minTimeTick\",\"maxTimeTick\",\"objectKeys\"}; state is GROWING, FLUSHED or DELETE_LOG."},
         exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
+        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE, ExitCodes.DENIED_LINE})
 public final class SegmentsCommand extends ClientCommand {
     @Option(names = "--collection", required = true, paramLabel = "NAME", description = "The collection.")
     String collection;

@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
                 + "WAL was last truncated, its checkpoint, and what keeps it from being truncated further (checkpoint, "
                 + "wal.retention.time, wal.retention.bytes or a subscription)."},
         exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
+        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE, ExitCodes.DENIED_LINE})
 public final class StatusCommand implements Callable<Integer> {
     private final CommandContext ctx;
 
@@ -44,7 +44,7 @@ public final class StatusCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (StreamingClient client = ctx.connector().apply(server.server).build()) {
+        try (StreamingClient client = server.connect(ctx).build()) {
             ClusterStatus s = client.statusBlocking();
             out.print(server.json ? json(s) + System.lineSeparator() : table(s));
             out.flush();

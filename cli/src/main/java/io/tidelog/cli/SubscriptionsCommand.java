@@ -28,7 +28,7 @@ import picocli.CommandLine.Parameters;
                 "\"lagExact\",\"lagMillis\",\"letGo\",\"createdAt\",\"committedAt\",\"generation\"} (generation: how",
                 "many consumers claimed it; only the last one's commits count)."},
         exitCodeListHeading = ExitCodes.HEADING,
-        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
+        exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE, ExitCodes.DENIED_LINE})
 public final class SubscriptionsCommand extends ClientCommand {
     @Option(names = "--vchannel", paramLabel = "VCHANNEL", description = "Only this vchannel's subscriptions.")
     String vchannel;
@@ -93,7 +93,7 @@ public final class SubscriptionsCommand extends ClientCommand {
             description = {"Delete a durable subscription: it no longer holds the WAL, and a consumer of it fails",
                     "with NOT_FOUND at its next commit. Without --vchannel the name must be unique across vchannels."},
             exitCodeListHeading = ExitCodes.HEADING,
-            exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE})
+            exitCodeList = {ExitCodes.OK_LINE, ExitCodes.FAILED_LINE, ExitCodes.USAGE_LINE, ExitCodes.RETRIABLE_LINE, ExitCodes.DENIED_LINE})
     static final class Delete extends ClientCommand {
         @Parameters(index = "0", paramLabel = "NAME", description = "The subscription.")
         String name;

@@ -33,8 +33,11 @@ import java.util.function.Consumer;
  * restarted coordinator may count versions anew.
  *
  * <p>A snapshot also lists every pchannel of the cluster, served or not: a pchannel not in that list does not
- * exist ({@link #isMissing}), and producers and consumers of it fail with {@code NOT_FOUND} instead of
- * waiting for an assignment that can never come.
+ * exist ({@link #cannotServe}), and producers and consumers of it fail with {@code NOT_FOUND} instead of
+ * waiting for an assignment that can never come. Likewise, while the coordinator refuses the client's credentials
+ * ({@code UNAUTHENTICATED}, {@code PERMISSION_DENIED}: no token, an unknown one, a role that may not watch), every
+ * pchannel fails at once with that refusal; the watch keeps trying (the server's token file may change), and its
+ * next snapshot ends the refusal.
  *
  * <p>Also sends {@code ReportAssignmentError} when a node refused the client. Thread-safe: lookups read
  * volatile immutable collections; the stream's state is guarded by {@code this}.
@@ -57,6 +60,8 @@ final class AssignmentWatcher implements AutoCloseable {
     private volatile Set<String> pchannels;
     /** Why the watch is down (null while it is up or was never tried). */
     private volatile StreamingException watchError;
+    /** The auth failure the last watch ended with, while no snapshot came after it; null otherwise. */
+    private volatile StreamingException refusal;
     /** The coordinator whose stream ended with {@link #watchError}. */
     private volatile String watchErrorFrom;
     /** Completes with the first accepted snapshot. */
@@ -132,13 +137,21 @@ final class AssignmentWatcher implements AutoCloseable {
      * not this one. The set is fixed for the life of the data ({@code coord.pchannel.count}), so no wait
      * makes it appear. Before the first snapshot nothing is known and the answer is {@code false}.
      */
-    boolean isMissing(String pchannel) {
+    boolean cannotServe(String pchannel) {
         Set<String> all = pchannels;
-        return all != null && !all.contains(pchannel);
+        return refusal != null || (all != null && !all.contains(pchannel));
     }
 
-    /** The {@code NOT_FOUND} failure for a pchannel {@link #isMissing} says does not exist. */
-    StreamingException notFound(String pchannel) {
+    /**
+     * Why {@link #cannotServe} holds: the coordinator's refusal of the client's credentials, else the
+     * {@code NOT_FOUND} failure for a pchannel the cluster does not have.
+     */
+    StreamingException whyCannotServe(String pchannel) {
+        StreamingException refused = refusal;
+        if (refused != null) {
+            return new StreamingException(refused.code(), "the coordinator at " + watchErrorFrom + " refused the"
+                    + " client: " + refused.detail(), refused);
+        }
         List<String> all = new ArrayList<>(pchannels);
         all.sort(Comparator.comparingInt(String::length).thenComparing(Comparator.naturalOrder()));
         String which = all.size() == 1 ? all.get(0) : all.get(0) + " to " + all.get(all.size() - 1);
@@ -195,6 +208,7 @@ final class AssignmentWatcher implements AutoCloseable {
             backoff.reset();
             failures = 0;
             watchError = null;
+            refusal = null;
             coordinators.answered(s.address);
             Map<String, Assignment> next = new HashMap<>();
             for (PchannelAssignment a : snapshot.getAssignmentsList()) {
@@ -233,6 +247,10 @@ final class AssignmentWatcher implements AutoCloseable {
         stream = null;
         watchErrorFrom = s.address; // first: a reader reads watchError, then where it came from
         watchError = error;
+        if (error.isAuthFailure()) {
+            refusal = error;
+            ctx.dispatch(listener); // producers and consumers waiting for an assignment fail with the refusal
+        }
         String next = coordinators.failed(s.address, GrpcErrors.leaderHint(error));
         failures++;
         long delay = failures % coordinators.size() == 0 ? backoff.nextNanos() : 0;

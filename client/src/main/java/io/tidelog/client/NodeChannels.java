@@ -1,8 +1,7 @@
 package io.tidelog.client;
 
-import io.grpc.ChannelCredentials;
+import io.grpc.ClientInterceptor;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.tidelog.common.HostPort;
@@ -25,15 +24,20 @@ final class NodeChannels implements AutoCloseable {
     private final Function<String, ManagedChannelBuilder<?>> builders;
     private final Executor executor;
     private final int maxInboundMessageBytes;
+    private final ChannelSecurity security;
     private final Map<String, ManagedChannel> channels = new HashMap<>();
     private boolean closed;
 
     /**
      * @param builders how an address becomes a channel builder; {@code null} for plaintext HTTP/2 through
-     *                 whatever transport is on the class path (grpc-netty-shaded) with keepalive
+     *                 whatever transport is on the class path (grpc-netty-shaded) with keepalive, or TLS when
+     *                 {@code security} names a CA
+     * @param security the token every call carries (also over {@code builders}' channels) and the TLS files
      */
-    NodeChannels(Function<String, ManagedChannelBuilder<?>> builders, Executor executor, int maxInboundMessageBytes) {
+    NodeChannels(Function<String, ManagedChannelBuilder<?>> builders, Executor executor, int maxInboundMessageBytes,
+                 ChannelSecurity security) {
         this.builders = builders;
+        this.security = security;
         this.executor = executor;
         this.maxInboundMessageBytes = maxInboundMessageBytes;
     }
@@ -57,10 +61,13 @@ final class NodeChannels implements AutoCloseable {
         if (builders != null) {
             b = builders.apply(address);
         } else {
-            ChannelCredentials plaintext = InsecureChannelCredentials.create();
-            b = Grpc.newChannelBuilder(address, plaintext)
+            b = Grpc.newChannelBuilder(address, security.credentials())
                     .keepAliveTime(30, TimeUnit.SECONDS)
                     .keepAliveTimeout(10, TimeUnit.SECONDS);
+        }
+        ClientInterceptor token = security.tokenInterceptor();
+        if (token != null) {
+            b.intercept(token);
         }
         // Retries are the client's business: a transparent retry must never stand between an append and
         // the knowledge whether it was sent.

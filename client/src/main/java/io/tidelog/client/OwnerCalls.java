@@ -65,8 +65,8 @@ final class OwnerCalls<S extends AbstractStub<S>, R> {
         }
         Assignment a = ctx.assignments().get(pchannel);
         if (a == null) {
-            if (ctx.assignments().isMissing(pchannel)) {
-                result.completeExceptionally(ctx.assignments().notFound(pchannel));
+            if (ctx.assignments().cannotServe(pchannel)) {
+                result.completeExceptionally(ctx.assignments().whyCannotServe(pchannel));
             } else {
                 retryLater();
             }

@@ -98,8 +98,8 @@ final class ReplicaCalls<S extends AbstractStub<S>, R> {
         }
         List<Candidate> now = currentCandidates();
         if (now.isEmpty()) {
-            if (ctx.assignments().isMissing(pchannel)) {
-                result.completeExceptionally(ctx.assignments().notFound(pchannel));
+            if (ctx.assignments().cannotServe(pchannel)) {
+                result.completeExceptionally(ctx.assignments().whyCannotServe(pchannel));
             } else {
                 retryLater();
             }

@@ -452,11 +452,14 @@ public final class ResumableConsumer implements AutoCloseable {
         });
     }
 
-    /** A waiting consumer of a pchannel the cluster does not have fails with {@code NOT_FOUND}. */
+    /**
+     * A waiting consumer of a pchannel the cluster does not have fails with {@code NOT_FOUND}; one whose client the
+     * coordinator refuses ({@code UNAUTHENTICATED}, {@code PERMISSION_DENIED}) with that refusal.
+     */
     private void failIfMissing() {
-        if (state == State.WAITING && ctx.assignments().isMissing(options.pchannel())) {
+        if (state == State.WAITING && ctx.assignments().cannotServe(options.pchannel())) {
             ClientContext.cancel(retryTimer);
-            fail(ctx.assignments().notFound(options.pchannel()));
+            fail(ctx.assignments().whyCannotServe(options.pchannel()));
         }
     }
 

@@ -214,7 +214,7 @@ final class ResumableProducer implements AutoCloseable {
     synchronized void assignmentsChanged() {
         Assignment now = ctx.assignments().get(pchannel);
         if (now == null) {
-            if (ctx.assignments().isMissing(pchannel)) {
+            if (ctx.assignments().cannotServe(pchannel)) {
                 ctx.dispatch(this::failMissing);
             }
             return;
@@ -267,7 +267,7 @@ final class ResumableProducer implements AutoCloseable {
         Assignment a = ctx.assignments().get(pchannel);
         if (a == null) {
             state = State.WAITING;
-            if (ctx.assignments().isMissing(pchannel)) {
+            if (ctx.assignments().cannotServe(pchannel)) {
                 ctx.dispatch(this::failMissing);
             }
             return;
@@ -574,19 +574,19 @@ final class ResumableProducer implements AutoCloseable {
     }
 
     /**
-     * Fails every queued append with {@code NOT_FOUND} (none was sent) while the producer waits for an
-     * assignment of a pchannel the cluster does not have; runs on the executor, so the futures complete
-     * outside the lock.
+     * Fails every queued append (none was sent) while the producer waits for an assignment that cannot come: with
+     * {@code NOT_FOUND} for a pchannel the cluster does not have, with the coordinator's refusal of the client's
+     * credentials while it refuses them; runs on the executor, so the futures complete outside the lock.
      */
     private void failMissing() {
         List<PendingAppend> done = new ArrayList<>();
         synchronized (this) {
-            if (state != State.WAITING || !ctx.assignments().isMissing(pchannel)) {
+            if (state != State.WAITING || !ctx.assignments().cannotServe(pchannel)) {
                 return;
             }
             ClientContext.cancel(retryTimer);
             retryTimer = null;
-            failQueued(ctx.assignments().notFound(pchannel), done);
+            failQueued(ctx.assignments().whyCannotServe(pchannel), done);
             state = State.IDLE;
         }
         completeAll(done);

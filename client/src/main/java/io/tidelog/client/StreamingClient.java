@@ -20,6 +20,7 @@ import io.tidelog.proto.MessageEnvelope;
 import io.tidelog.proto.MessageHeader;
 import io.tidelog.proto.MessageType;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,6 +70,9 @@ import java.util.function.Function;
  *   <li>{@code NOT_FOUND}: the cluster has no such pchannel (its assignment snapshots list every pchannel);
  *       nothing was sent. Until the first snapshot arrives this is not known, and the append waits;</li>
  *   <li>{@code RESOURCE_EXHAUSTED}: too many appends wait to be sent on the pchannel; nothing was sent;</li>
+ *   <li>{@code UNAUTHENTICATED}, {@code PERMISSION_DENIED}: the server checks tokens ({@link Builder#token}) and the
+ *       client's has none, an unknown one, or a role that may not write (or may not append DDL); nothing was
+ *       written. While the coordinator refuses the client's assignment watch so, appends fail at once;</li>
  *   <li>{@code TIMEOUT}: not sent within the append timeout (nothing written), or sent and not answered
  *       ("outcome unknown");</li>
  *   <li>{@code ON_SHUTDOWN} "outcome unknown": the stream broke while the append was in flight; it may or may
@@ -132,7 +136,7 @@ public final class StreamingClient implements AutoCloseable {
         Executor executor = b.executor != null ? b.executor : ownedExecutor;
         this.timer = new ScheduledThreadPoolExecutor(1, threads("tidelog-client-timer-"));
         timer.setRemoveOnCancelPolicy(true);
-        this.channels = new NodeChannels(b.channelBuilders, executor, config.maxInboundMessageBytes());
+        this.channels = new NodeChannels(b.channelBuilders, executor, config.maxInboundMessageBytes(), b.security());
         this.coordinators = new Coordinators(config.targets());
         this.assignments = new AssignmentWatcher(coordinators);
         this.ctx = new ClientContext(config, executor, timer, channels, coordinators, assignments);
@@ -183,8 +187,8 @@ public final class StreamingClient implements AutoCloseable {
         if (closed) {
             return CompletableFuture.failedFuture(StreamingException.onShutdown("the client is closed"));
         }
-        if (assignments.isMissing(pchannel)) {
-            return CompletableFuture.failedFuture(assignments.notFound(pchannel));
+        if (assignments.cannotServe(pchannel)) {
+            return CompletableFuture.failedFuture(assignments.whyCannotServe(pchannel));
         }
         if (p == null) {
             p = producers.computeIfAbsent(pchannel, pc -> new ResumableProducer(pc, ctx));
@@ -682,6 +686,10 @@ public final class StreamingClient implements AutoCloseable {
         private Duration linger = DEFAULT_LINGER;
         private Executor executor;
         private Function<String, ManagedChannelBuilder<?>> channelBuilders;
+        private String token;
+        private Path tlsCa;
+        private Path tlsCert;
+        private Path tlsKey;
 
         private Builder() {
         }
@@ -843,12 +851,52 @@ public final class StreamingClient implements AutoCloseable {
         }
 
         /**
+         * The token sent with every call ({@code authorization: Bearer TOKEN}), for servers with a token file
+         * ({@code security.tokens.file}); its role decides what the client may call. Default: none; a server that
+         * checks tokens then fails every call with {@code UNAUTHENTICATED}. {@code null} removes it.
+         *
+         * @throws StreamingException {@code INVALID_ARGUMENT} (at {@link #build()}) for a token that is not one word
+         *         of printable ASCII
+         */
+        public Builder token(String bearerToken) {
+            this.token = bearerToken;
+            return this;
+        }
+
+        /**
+         * Speaks TLS to every address, trusting the certificates of this PEM file (the CA that signed the servers'
+         * certificates, or a server's own self-signed one); the certificates must name the host the client dials.
+         * Default: plaintext. {@code null} goes back to plaintext.
+         */
+        public Builder tlsCa(Path caPemFile) {
+            this.tlsCa = caPemFile;
+            return this;
+        }
+
+        /**
+         * Presents this certificate (PEM chain) and its private key (PEM, PKCS#8) to servers that require client
+         * certificates ({@code security.tls.client.auth=require}); needs {@link #tlsCa}. Default: none.
+         */
+        public Builder tlsClientCert(Path certPemFile, Path keyPemFile) {
+            this.tlsCert = Objects.requireNonNull(certPemFile, "certPemFile");
+            this.tlsKey = Objects.requireNonNull(keyPemFile, "keyPemFile");
+            return this;
+        }
+
+        /**
          * Starts the client: it begins watching assignments at once.
          *
-         * @throws StreamingException {@code INVALID_ARGUMENT} if no target was given
+         * @throws StreamingException {@code INVALID_ARGUMENT} if no target was given, the token is malformed or a TLS
+         *         file cannot be read
          */
         public StreamingClient build() {
+            security();
             return new StreamingClient(this);
+        }
+
+        /** @throws StreamingException {@code INVALID_ARGUMENT} for a malformed token or an unreadable TLS file */
+        ChannelSecurity security() {
+            return new ChannelSecurity(token, tlsCa, tlsCert, tlsKey);
         }
 
         ClientConfig config() {

@@ -49,6 +49,16 @@ public enum ErrorCode {
      * Ask the leader (the message names it when known) or retry after the election.
      */
     NOT_LEADER(20),
+    /**
+     * The request carried no token, or one the server does not know (gRPC {@code UNAUTHENTICATED}): nothing was
+     * done. Give a token the server's token file lists ({@code --token}, {@code TIDELOG_TOKEN}).
+     */
+    UNAUTHENTICATED(21),
+    /**
+     * The caller's token is known but its role does not allow the request (gRPC {@code PERMISSION_DENIED}): nothing
+     * was done. Ask with a token of a role that allows it ({@code read} &lt; {@code write} &lt; {@code admin}).
+     */
+    PERMISSION_DENIED(22),
     UNKNOWN(999);
 
     /**
@@ -107,7 +117,8 @@ public enum ErrorCode {
         return switch (this) {
             case CHANNEL_NOT_EXIST, CHANNEL_FENCED, INVALID_REQUEST_SEQ, UNMATCHED_CHANNEL_TERM, IGNORED_OPERATION,
                     INVALID_ARGUMENT, TRANSACTION_EXPIRED, INVALID_TRANSACTION_STATE, UNRECOVERABLE, RESOURCE_EXHAUSTED,
-                    OUT_OF_RANGE, READ_ONLY, ALREADY_EXISTS, NOT_FOUND, SUBSCRIPTION_TAKEN_OVER, NOT_LEADER -> true;
+                    OUT_OF_RANGE, READ_ONLY, ALREADY_EXISTS, NOT_FOUND, SUBSCRIPTION_TAKEN_OVER, NOT_LEADER, UNAUTHENTICATED,
+                    PERMISSION_DENIED -> true;
             // No default: a new code does not compile until it is classified here.
             case ON_SHUTDOWN, INNER, DATA_CORRUPTED, TIMEOUT, UNKNOWN -> false;
         };
@@ -121,6 +132,15 @@ public enum ErrorCode {
      */
     public boolean isOutcomeUnknown() {
         return !isNothingWritten();
+    }
+
+    /**
+     * The server refused the caller, not the request: no token or an unknown one ({@code UNAUTHENTICATED}), or a role
+     * that does not allow the call ({@code PERMISSION_DENIED}). Nothing was done; the same call with the same
+     * credentials fails again until the server's token file changes, so it is not {@link #isRetriable()}.
+     */
+    public boolean isAuthFailure() {
+        return this == UNAUTHENTICATED || this == PERMISSION_DENIED;
     }
 
     /**

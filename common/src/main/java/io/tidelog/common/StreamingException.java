@@ -37,6 +37,11 @@ public class StreamingException extends RuntimeException {
         return code.isRetriable();
     }
 
+    /** See {@link ErrorCode#isAuthFailure()}. */
+    public boolean isAuthFailure() {
+        return code.isAuthFailure();
+    }
+
     /** See {@link ErrorCode#isNothingWritten()}. */
     public boolean isNothingWritten() {
         return code.isNothingWritten();

@@ -39,6 +39,8 @@ class ErrorCodeTest {
             Map.entry(ErrorCode.NOT_FOUND, new Row(18, NOTHING, false, false)),
             Map.entry(ErrorCode.SUBSCRIPTION_TAKEN_OVER, new Row(19, NOTHING, false, false)),
             Map.entry(ErrorCode.NOT_LEADER, new Row(20, NOTHING, false, true)),
+            Map.entry(ErrorCode.UNAUTHENTICATED, new Row(21, NOTHING, false, false)),
+            Map.entry(ErrorCode.PERMISSION_DENIED, new Row(22, NOTHING, false, false)),
             Map.entry(ErrorCode.UNKNOWN, new Row(999, WRITTEN_MAYBE, false, false)));
 
     @Test
@@ -82,6 +84,15 @@ class ErrorCodeTest {
                 assertThat(c.isNothingWritten()).as("%s", c).isTrue();
                 assertThat(c.isRetriable()).as("%s", c).isTrue();
             }
+        }
+    }
+
+    @Test
+    void onlyAMissingOrUnknownTokenAndARoleThatDoesNotAllowTheCallAreAuthFailures() {
+        for (ErrorCode c : ErrorCode.values()) {
+            boolean auth = c == ErrorCode.UNAUTHENTICATED || c == ErrorCode.PERMISSION_DENIED;
+            assertThat(c.isAuthFailure()).as("%s", c).isEqualTo(auth);
+            assertThat(new StreamingException(c, "x").isAuthFailure()).as("%s", c).isEqualTo(auth);
         }
     }
 }

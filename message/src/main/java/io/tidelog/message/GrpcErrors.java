@@ -28,6 +28,8 @@ import java.util.Optional;
  * INVALID_ARGUMENT                    INVALID_ARGUMENT
  * OUT_OF_RANGE                        OUT_OF_RANGE
  * UNIMPLEMENTED                       UNRECOVERABLE       the address does not serve Tidelog's services
+ * UNAUTHENTICATED                     UNAUTHENTICATED     for example a proxy that checks credentials
+ * PERMISSION_DENIED                   PERMISSION_DENIED
  * anything else                       INNER
  * </pre>
  *
@@ -146,6 +148,10 @@ public final class GrpcErrors {
                 return ErrorCode.OUT_OF_RANGE;
             case UNIMPLEMENTED:
                 return ErrorCode.UNRECOVERABLE;
+            case UNAUTHENTICATED:
+                return ErrorCode.UNAUTHENTICATED;
+            case PERMISSION_DENIED:
+                return ErrorCode.PERMISSION_DENIED;
             default:
                 return ErrorCode.INNER;
         }
@@ -164,6 +170,8 @@ public final class GrpcErrors {
             case DATA_CORRUPTED -> Status.DATA_LOSS;
             case OUT_OF_RANGE -> Status.OUT_OF_RANGE;
             case TRANSACTION_EXPIRED, IGNORED_OPERATION -> Status.ABORTED;
+            case UNAUTHENTICATED -> Status.UNAUTHENTICATED;
+            case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
             case INNER, UNRECOVERABLE, UNKNOWN -> Status.INTERNAL;
         };
     }

@@ -41,6 +41,16 @@ class GrpcErrorsTest {
     }
 
     @Test
+    void authFailuresTravelAsTheGrpcStatusesOfTheSameNameBothWays() {
+        assertThat(GrpcErrors.toStatus(new StreamingException(ErrorCode.UNAUTHENTICATED, "no token")).getStatus().getCode())
+                .isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(GrpcErrors.toStatus(new StreamingException(ErrorCode.PERMISSION_DENIED, "read")).getStatus().getCode())
+                .isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(GrpcErrors.codeOf(Status.Code.UNAUTHENTICATED)).isEqualTo(ErrorCode.UNAUTHENTICATED);
+        assertThat(GrpcErrors.codeOf(Status.Code.PERMISSION_DENIED)).isEqualTo(ErrorCode.PERMISSION_DENIED);
+    }
+
+    @Test
     void aMalformedTrailerIsAnInnerError() {
         Metadata trailers = new Metadata();
         trailers.put(GrpcErrors.CODE_KEY, "seven");

@@ -41,6 +41,9 @@ public final class ConfigCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
+        /** What is printed for the value of a secret key that is set. */
+        static final String HIDDEN = "(hidden)";
+
         @Option(names = "--role", defaultValue = "standalone", paramLabel = "ROLE",
                 description = "standalone, coord or node (default: ${DEFAULT-VALUE}).")
         String role;
@@ -72,6 +75,8 @@ public final class ConfigCommand implements Runnable {
                             + role + "'");
                 }
                 shown.putAll(sources.values());
+                shown.computeIfPresent(SecurityConfig.CLUSTER_TOKEN, (k, v) -> v.value().isEmpty() ? v
+                        : new ConfigSources.Value(HIDDEN, v.source())); // a secret: shown set, never printed
             } catch (StreamingException e) {
                 spec.commandLine().getErr().println("error: "
                         + (sources == null ? e.getMessage() : sources.explain(e.getMessage())));

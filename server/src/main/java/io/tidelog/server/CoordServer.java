@@ -2,7 +2,6 @@ package io.tidelog.server;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.util.MutableHandlerRegistry;
 import io.tidelog.client.StreamingClient;
@@ -87,7 +86,8 @@ import org.slf4j.LoggerFactory;
  * are never removed, and ListSegments lists no flushed segment. Even with it, ListSegments lists only what the
  * manifests in object storage say: growing segments live on the nodes, which the coordinator does not ask yet.
  *
- * <p>Start order: meta store, object store, gRPC server (standby services), the coordinators' view, session,
+ * <p>Start order: meta store, object store, security ({@link ServerSecurity}: its calls to the nodes carry
+ * {@code security.cluster.token} and its TLS), gRPC server (standby services), the coordinators' view, session,
  * election; closed in reverse. Threads: election and session callbacks arrive on their own threads; starting and
  * ending a term happens on the election's thread, which waits for it; the current term is guarded by this object's
  * monitor.
@@ -99,7 +99,7 @@ public final class CoordServer implements AutoCloseable {
     static final String OBJECTSTORE_URI = OBJECTSTORE_PREFIX + "uri";
     /** Configuration key prefixes a coordinator understands. */
     static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, CoordConfig.PREFIX, "tso.", "meta.", "session.",
-            CatalogConfig.PREFIX, GcConfig.PREFIX, MessageLimits.PREFIX, OBJECTSTORE_PREFIX);
+            CatalogConfig.PREFIX, GcConfig.PREFIX, MessageLimits.PREFIX, OBJECTSTORE_PREFIX, SecurityConfig.PREFIX);
     static final String ELECTION_KEY = "coord/leader";
     static final String COORD_ROLE = "coord";
     /** The pchannel count the cluster was first started with: fixed for the life of the data. */
@@ -113,6 +113,9 @@ public final class CoordServer implements AutoCloseable {
     private final CatalogConfig catalogConfig;
     private final GcConfig gcConfig;
     private final MessageLimits limits;
+    private final SecurityConfig securityConfig;
+    /** Made at the start, before anything that calls other members; read by their threads after. */
+    private ServerSecurity security;
     private final MutableHandlerRegistry services = new MutableHandlerRegistry();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private MetaStore meta;
@@ -133,7 +136,8 @@ public final class CoordServer implements AutoCloseable {
     private boolean closed;
 
     private CoordServer(ServerConfig config, CoordConfig coordConfig, TsoConfig tsoConfig, SessionConfig sessionConfig,
-                        CatalogConfig catalogConfig, GcConfig gcConfig, MessageLimits limits) {
+                        CatalogConfig catalogConfig, GcConfig gcConfig, MessageLimits limits,
+                        SecurityConfig securityConfig) {
         this.config = config;
         this.coordConfig = coordConfig;
         this.tsoConfig = tsoConfig;
@@ -141,6 +145,7 @@ public final class CoordServer implements AutoCloseable {
         this.catalogConfig = catalogConfig;
         this.gcConfig = gcConfig;
         this.limits = limits;
+        this.securityConfig = securityConfig;
     }
 
     /**
@@ -159,7 +164,8 @@ public final class CoordServer implements AutoCloseable {
                 SessionConfig.from(ConfigKeys.only(properties, "session.")),
                 CatalogConfig.from(ConfigKeys.only(properties, CatalogConfig.PREFIX)),
                 GcConfig.from(ConfigKeys.only(properties, GcConfig.PREFIX)),
-                MessageLimits.from(ConfigKeys.only(properties, MessageLimits.PREFIX)));
+                MessageLimits.from(ConfigKeys.only(properties, MessageLimits.PREFIX)),
+                SecurityConfig.from(ConfigKeys.only(properties, SecurityConfig.PREFIX)));
         try {
             s.startAll(properties);
             return s;
@@ -185,11 +191,13 @@ public final class CoordServer implements AutoCloseable {
         services.addService(StandbyServices.notLeader(CoordinatorGrpc.getServiceDescriptor(), this::leaderAddress));
         services.addService(StandbyServices.notLeader(CollectionServiceGrpc.getServiceDescriptor(),
                 this::leaderAddress));
+        security = ServerSecurity.forMember(securityConfig, "coordinator");
+        started.push(security);
         ConnectionFailureLog.install();
-        grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
+        grpc = security.applyTo(NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
                 .fallbackHandlerRegistry(services)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
-                .permitKeepAliveWithoutCalls(true)
+                .permitKeepAliveWithoutCalls(true), config.host(), "coordinator")
                 .build()
                 .start();
         started.push(this::stopGrpc);
@@ -362,7 +370,7 @@ public final class CoordServer implements AutoCloseable {
     }
 
     private ManagedChannel channel(String target) {
-        return channels.computeIfAbsent(target, t -> NettyChannelBuilder.forTarget(t).usePlaintext().build());
+        return channels.computeIfAbsent(target, security::channel);
     }
 
     /**
@@ -401,7 +409,8 @@ public final class CoordServer implements AutoCloseable {
 
             // DDL is broadcast like any producer's appends: through a client that finds the pchannels' nodes from
             // the leader, this coordinator first.
-            StreamingClient self = StreamingClient.builder().target(address).messageLimits(limits).build();
+            StreamingClient self = security.client(StreamingClient.builder()).target(address).messageLimits(limits)
+                    .build();
             parts.push(self);
             CollectionCatalog catalog = new CollectionCatalog(guarded, coordinator.pchannels(), catalogConfig,
                     coordinator.tso(), InstantSource.system());

@@ -2,7 +2,6 @@ package io.tidelog.server;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.tidelog.client.StreamingClient;
 import io.tidelog.common.Closeables;
@@ -64,8 +63,9 @@ import org.slf4j.LoggerFactory;
  * them), then ends its session (the lease revoked, so
  * the leader moves at once whatever is left, fencing it at the storage), then stops the rest in reverse start order.
  *
- * <p>Start order: meta store, the coordinators' sessions (for the TSO and the drain), WAL backend, object store,
- * node parts ({@link StreamingNodeParts}), gRPC server, session. Threads: the session's listener runs on its
+ * <p>Start order: security ({@link ServerSecurity}: its calls to the coordinator and the replica feeds carry
+ * {@code security.cluster.token} and its TLS), meta store, the coordinators' sessions (for the TSO and the drain),
+ * WAL backend, object store, node parts ({@link StreamingNodeParts}), gRPC server, session. Threads: the session's listener runs on its
  * watchdog thread and hands the new registration to a background thread; the current session id is volatile.
  */
 public final class NodeServer implements AutoCloseable {
@@ -73,7 +73,7 @@ public final class NodeServer implements AutoCloseable {
     /** Configuration key prefixes a node understands. */
     static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, NodeConfig.PREFIX, MessageLimits.PREFIX,
             DedupConfig.PREFIX, ShardConfig.PREFIX, TxnConfig.PREFIX, FlusherConfig.PREFIX, ParquetConfig.PREFIX,
-            QueryConfig.PREFIX, "wal.", "meta.", "objectstore.", "session.");
+            QueryConfig.PREFIX, "wal.", "meta.", "objectstore.", "session.", SecurityConfig.PREFIX);
     static final String NODE_ROLE = "node";
     /** Backends a node of a cluster can serve on: every node must be able to open every pchannel's log. */
     static final Set<String> SHARED_BACKENDS = Set.of("objectstore", "kafka", "pulsar");
@@ -81,6 +81,7 @@ public final class NodeServer implements AutoCloseable {
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final ServerConfig config;
     private final SessionConfig sessionConfig;
+    private final ServerSecurity security;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private MetaStore meta;
     private Members coordinators;
@@ -98,9 +99,11 @@ public final class NodeServer implements AutoCloseable {
     private Session session;
     private boolean closed;
 
-    private NodeServer(ServerConfig config, SessionConfig sessionConfig) {
+    private NodeServer(ServerConfig config, SessionConfig sessionConfig, ServerSecurity security) {
         this.config = config;
         this.sessionConfig = sessionConfig;
+        this.security = security;
+        started.push(security);
     }
 
     /**
@@ -116,8 +119,10 @@ public final class NodeServer implements AutoCloseable {
         if (!properties.containsKey(ServerConfig.PREFIX + "node.id")) {
             throw StreamingException.invalidArgument("a node needs an id (server.node.id, --node-id)");
         }
-        NodeServer s = new NodeServer(ServerConfig.from(ConfigKeys.only(properties, ServerConfig.PREFIX)),
-                SessionConfig.from(ConfigKeys.only(properties, "session.")));
+        ServerConfig config = ServerConfig.from(ConfigKeys.only(properties, ServerConfig.PREFIX));
+        SessionConfig sessionConfig = SessionConfig.from(ConfigKeys.only(properties, "session."));
+        NodeServer s = new NodeServer(config, sessionConfig, ServerSecurity.forMember(
+                SecurityConfig.from(ConfigKeys.only(properties, SecurityConfig.PREFIX)), "node"));
         try {
             s.startAll(new HashMap<>(properties), dataDir);
             return s;
@@ -169,6 +174,7 @@ public final class NodeServer implements AutoCloseable {
                 .maxInboundMessageSize(nodeConfigs.limits().maxRecordBytes() + (1 << 20))
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true);
+        security.applyTo(server, config.host(), "node");
         node.addServices(server, () -> sessionId);
         grpc = server.build().start();
         started.push(this::stopGrpc);
@@ -196,7 +202,7 @@ public final class NodeServer implements AutoCloseable {
                 replicaThread.schedule(() -> followReplicas(limits), 1, TimeUnit.SECONDS);
                 return;
             }
-            replicaClient = StreamingClient.builder().targets(targets).messageLimits(limits).build();
+            replicaClient = security.client(StreamingClient.builder()).targets(targets).messageLimits(limits).build();
             replicas = new ReplicaFollowers(config.nodeId(), node.delegators(), replicaClient, Duration.ofSeconds(1),
                     replicaThread).start();
         }
@@ -223,7 +229,7 @@ public final class NodeServer implements AutoCloseable {
     }
 
     private ManagedChannel channel(String target) {
-        return channels.computeIfAbsent(target, t -> NettyChannelBuilder.forTarget(t).usePlaintext().build());
+        return channels.computeIfAbsent(target, security::channel);
     }
 
     /** A new session; the node serves under it from now on. */
@@ -289,7 +295,8 @@ public final class NodeServer implements AutoCloseable {
         if (timeout.isZero()) {
             return;
         }
-        try (StreamingClient client = StreamingClient.builder().targets(targets).appendTimeout(timeout).build()) {
+        try (StreamingClient client = security.client(StreamingClient.builder()).targets(targets).appendTimeout(timeout)
+                .build()) {
             boolean another = client.statusBlocking().nodes().stream()
                     .anyMatch(n -> n.alive() && !n.nodeId().equals(config.nodeId()));
             if (!another) {

@@ -56,6 +56,8 @@ final class ProduceSession implements StreamObserver<ProduceRequestFrame> {
     private final ServerCallStreamObserver<ProduceResponse> out;
     private final WalManager wals;
     private final MessageLimits limits;
+    /** The caller's role, from the call's context when the session starts (admin when no token is checked). */
+    private final Role callerRole = TokenInterceptor.role();
     private StreamingWal wal;
     private boolean acceptsRanges;
     /** The vchannel name the last message passed its check with (read and written on the transport's thread). */
@@ -135,6 +137,7 @@ final class ProduceSession implements StreamObserver<ProduceRequestFrame> {
             try {
                 message = MutableMessage.fromSerialized(m.getMessage(), limits, checkedVchannel);
                 MessageKind.checkProducible(message.type());
+                TokenInterceptor.checkMayProduce(callerRole, message.type());
                 plain = wal.isPlain(message);
             } catch (RuntimeException e) {
                 submitRun(run, runFirst);

@@ -63,7 +63,8 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * Start order: meta store, coordinator (TSO), collection catalog, WAL backend, object store with the coordinator's
- * garbage collector of dropped collections, node ({@link StreamingNodeParts}), gRPC server, then
+ * garbage collector of dropped collections, node ({@link StreamingNodeParts}), security ({@link ServerSecurity}: the
+ * token file's reader), gRPC server (on 127.0.0.1 unless {@code server.host} says otherwise), then
  * the coordinator assigns every pchannel to the node at a new term, then a streaming client aimed at this
  * server is made for the catalog, which starts broadcasting DDL through it (resuming the DDL a previous run
  * left unfinished). {@link #close()} stops in reverse order.
@@ -73,7 +74,8 @@ public final class StandaloneServer implements AutoCloseable {
     /** Configuration key prefixes a standalone server understands. */
     static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, NodeConfig.PREFIX, CoordConfig.PREFIX,
             CatalogConfig.PREFIX, MessageLimits.PREFIX, DedupConfig.PREFIX, ShardConfig.PREFIX, TxnConfig.PREFIX,
-            FlusherConfig.PREFIX, ParquetConfig.PREFIX, QueryConfig.PREFIX, "tso.", "wal.", "meta.", "objectstore.", GcConfig.PREFIX);
+            FlusherConfig.PREFIX, ParquetConfig.PREFIX, QueryConfig.PREFIX, "tso.", "wal.", "meta.", "objectstore.",
+            GcConfig.PREFIX, SecurityConfig.PREFIX);
     /** Where flushed segments go: {@code file:DIR} or {@code s3://bucket/prefix}. */
     static final String OBJECT_STORE_URI = "objectstore.uri";
 
@@ -123,7 +125,7 @@ public final class StandaloneServer implements AutoCloseable {
      * @param p every key, with the standalone's defaults for the data directory's paths
      */
     record Configs(Map<String, String> p, ServerConfig server, StreamingNodeParts.Configs node, CoordConfig coord,
-                   TsoConfig tso, CatalogConfig catalog, GcConfig gc, String walBackend) {
+                   TsoConfig tso, CatalogConfig catalog, GcConfig gc, String walBackend, SecurityConfig security) {
 
         /** @throws StreamingException {@code INVALID_ARGUMENT} naming an unknown key or a bad value */
         static Configs from(Path dataDir, Map<String, String> properties) {
@@ -134,11 +136,17 @@ public final class StandaloneServer implements AutoCloseable {
             }
             p.putIfAbsent("meta.embedded.dir", dataDir.resolve("meta").toString());
             p.putIfAbsent(OBJECT_STORE_URI, "file:" + dataDir.resolve("objects").toAbsolutePath());
-            return new Configs(p, ServerConfig.from(ConfigKeys.only(p, ServerConfig.PREFIX)),
+            SecurityConfig security = SecurityConfig.from(ConfigKeys.only(p, SecurityConfig.PREFIX));
+            if (security.clusterToken() != null) {
+                throw StreamingException.invalidArgument(SecurityConfig.CLUSTER_TOKEN + " is for the members of a"
+                        + " cluster; a standalone's own calls carry a token of their own (give users tokens in "
+                        + SecurityConfig.TOKENS_FILE + ")");
+            }
+            return new Configs(p, ServerConfig.from(ConfigKeys.only(p, ServerConfig.PREFIX), ServerConfig.LOOPBACK),
                     StreamingNodeParts.Configs.from(p), CoordConfig.from(ConfigKeys.only(p, CoordConfig.PREFIX)),
                     TsoConfig.from(ConfigKeys.only(p, "tso.")),
                     CatalogConfig.from(ConfigKeys.only(p, CatalogConfig.PREFIX)),
-                    GcConfig.from(ConfigKeys.only(p, GcConfig.PREFIX)), WalBackends.selected(p));
+                    GcConfig.from(ConfigKeys.only(p, GcConfig.PREFIX)), WalBackends.selected(p), security);
         }
     }
 
@@ -178,6 +186,8 @@ public final class StandaloneServer implements AutoCloseable {
                 dataDir);
         started.push(node);
 
+        ServerSecurity security = ServerSecurity.forStandalone(c.security());
+        started.push(security);
         ConnectionFailureLog.install(); // a connection that is not gRPC: one short line, not a stack trace
         InetSocketAddress bind = new InetSocketAddress(config.host(), config.port());
         // One whole produce request may carry the largest message; anything larger is refused early.
@@ -186,6 +196,7 @@ public final class StandaloneServer implements AutoCloseable {
                 .maxInboundMessageSize(maxInbound)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true);
+        security.applyTo(server, config.host(), "standalone server");
         node.addServices(server);
         grpc = server
                 .addService(new CoordinatorService(coordinator,
@@ -210,7 +221,7 @@ public final class StandaloneServer implements AutoCloseable {
                     + MessageLimits.MAX_BYTES_KEY + " allows once the node's fields are added (" + limits.maxRecordBytes() + ")");
         }
         // The catalog broadcasts DDL like any producer: through a client of this very server.
-        StreamingClient self = StreamingClient.builder().target(address).messageLimits(limits).build();
+        StreamingClient self = security.client(StreamingClient.builder()).target(address).messageLimits(limits).build();
         started.push(self);
         catalog.start(m -> self.append(m)
                 .thenApply(a -> new VchannelAppender.Ack(a.id(), a.timeTick(), a.flushedSegmentIds())));

@@ -75,4 +75,31 @@ class ConfigCommandTest {
         Run role = show(Map.of(), "--role", "coord", "-c", "query.threads=2");
         assertThat(role.status()).as("a coordinator has no query keys").isEqualTo(2);
     }
+
+    @Test
+    void securityKeysAreListedWithTheirDefaultsTheClusterTokenHiddenAndAnUnknownOneRefused() {
+        String token = "cluster-token-0123456789";
+        Run coord = show(Map.of("TIDELOG_SECURITY_CLUSTER_TOKEN", token), "--role", "coord");
+        assertThat(coord.status()).as(coord.err()).isZero();
+        assertThat(coord.out()).doesNotContain(token);
+        assertThat(coord.out().lines())
+                .anyMatch(l -> l.matches("security\\.cluster\\.token +\\(hidden\\) +environment .*"));
+        Run standaloneWithIt = show(Map.of("TIDELOG_SECURITY_CLUSTER_TOKEN", token));
+        assertThat(standaloneWithIt.status()).isEqualTo(2);
+        assertThat(standaloneWithIt.err()).contains("security.cluster.token").doesNotContain(token);
+
+        Run r = show(Map.of(), "--data-dir", dir.resolve("d").toString());
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out().lines())
+                .anyMatch(l -> l.matches("security\\.tokens\\.reload\\.interval +1s +default"))
+                .anyMatch(l -> l.matches("security\\.tls\\.client\\.auth +none +default"))
+                .anyMatch(l -> l.matches("server\\.host +127\\.0\\.0\\.1 +default"));
+
+        Run unknown = show(Map.of(), "-c", "security.token.file=x");
+        assertThat(unknown.status()).isEqualTo(2);
+        assertThat(unknown.err()).contains("security.token.file");
+        Run missing = show(Map.of(), "-c", "security.tokens.file=" + dir.resolve("none"));
+        assertThat(missing.status()).isEqualTo(2);
+        assertThat(missing.err()).contains("security.tokens.file").contains("no such readable file");
+    }
 }

@@ -58,6 +58,15 @@ abstract class EtcdClusterTest {
         return p;
     }
 
+    /** A node's properties: {@link #memberProperties()}, its id, and the {@code objectstore} WAL in {@code shared}. */
+    Map<String, String> nodeProperties(String id, java.nio.file.Path shared) {
+        Map<String, String> p = memberProperties();
+        p.put("server.node.id", id);
+        p.put("wal.backend", "objectstore");
+        p.put("wal.objectstore.uri", "file:" + shared);
+        return p;
+    }
+
     /** A coordinator of {@code pchannels} pchannels, balancing every 50 ms, a node down after 800 ms of silence. */
     Map<String, String> coordinatorProperties(int pchannels) {
         Map<String, String> p = memberProperties();

@@ -42,11 +42,7 @@ class NodeServerTest extends EtcdClusterTest {
     }
 
     NodeServer node(String id) {
-        Map<String, String> p = memberProperties();
-        p.put("server.node.id", id);
-        p.put("wal.backend", "objectstore");
-        p.put("wal.objectstore.uri", "file:" + dir.resolve("shared"));
-        NodeServer n = NodeServer.start(dir.resolve(id), p);
+        NodeServer n = NodeServer.start(dir.resolve(id), nodeProperties(id, dir.resolve("shared")));
         toClose.add(n);
         return n;
     }
