@@ -40,6 +40,10 @@ public final class StandaloneCommand implements Callable<Integer> {
     @Option(names = "--port", description = "gRPC port (default: 19530; 0 picks a free one).")
     Integer port;
 
+    @Option(names = "--http-port", description = "HTTP port of /metrics (Prometheus), /healthz and /readyz"
+            + " (default: 9091; 0 picks a free one; listens on http.host, default 127.0.0.1).")
+    Integer httpPort;
+
     @Option(names = "--pchannels", description = "Number of pchannels (default: 16; fixed for the life of the data).")
     Integer pchannels;
 
@@ -69,6 +73,7 @@ public final class StandaloneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         checkFlag("--port", port, ServerConfig.PORT, ServerConfig::from);
+        checkFlag("--http-port", httpPort, HttpConfig.PORT, HttpConfig::from);
         checkFlag("--pchannels", pchannels, CoordConfig.PCHANNEL_COUNT, CoordConfig::from);
         checkFlag("--pchannel-prefix", pchannelPrefix, CoordConfig.PCHANNEL_PREFIX, CoordConfig::from);
         Map<String, String> p = new HashMap<>();
@@ -85,6 +90,9 @@ public final class StandaloneCommand implements Callable<Integer> {
         p.putAll(config);
         if (port != null) {
             p.put(ServerConfig.PORT, port.toString());
+        }
+        if (httpPort != null) {
+            p.put(HttpConfig.PORT, httpPort.toString());
         }
         if (pchannels != null) {
             p.put(CoordConfig.PCHANNEL_COUNT, pchannels.toString());
@@ -104,7 +112,8 @@ public final class StandaloneCommand implements Callable<Integer> {
             p.put(WalBackends.BACKEND, wal);
         }
         return ServerRun.serve(spec, stop, () -> StandaloneServer.start(dataDir, p),
-                s -> "Tidelog standalone listening on " + s.address() + " (data dir " + dataDir.toAbsolutePath() + ")",
+                s -> "Tidelog standalone listening on " + s.address() + " (data dir " + dataDir.toAbsolutePath()
+                        + "), HTTP on http://" + s.httpAddress() + " (/metrics, /healthz, /readyz)",
                 "shutting down");
     }
 

@@ -62,8 +62,11 @@ import org.slf4j.LoggerFactory;
  * &lt;data dir&gt;/flush-scratch  files being written before their upload
  * </pre>
  *
- * Start order: meta store, coordinator (TSO), collection catalog, WAL backend, object store with the coordinator's
- * garbage collector of dropped collections, node ({@link StreamingNodeParts}), gRPC server, then
+ * Start order: the process's meters ({@link ProcessMetrics}), meta store, coordinator (TSO), the HTTP port
+ * ({@code /metrics}, {@code /healthz}, {@code /readyz}: not ready until the end of the start), collection catalog,
+ * WAL backend, object store with the coordinator's garbage collector of dropped collections, node
+ * ({@link StreamingNodeParts}, its WALs reporting to {@link WalMeters}; {@link WalGauges} read their status), gRPC
+ * server, then
  * the coordinator assigns every pchannel to the node at a new term, then a streaming client aimed at this
  * server is made for the catalog, which starts broadcasting DDL through it (resuming the DDL a previous run
  * left unfinished). {@link #close()} stops in reverse order.
@@ -73,7 +76,8 @@ public final class StandaloneServer implements AutoCloseable {
     /** Configuration key prefixes a standalone server understands. */
     static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, NodeConfig.PREFIX, CoordConfig.PREFIX,
             CatalogConfig.PREFIX, MessageLimits.PREFIX, DedupConfig.PREFIX, ShardConfig.PREFIX, TxnConfig.PREFIX,
-            FlusherConfig.PREFIX, ParquetConfig.PREFIX, QueryConfig.PREFIX, "tso.", "wal.", "meta.", "objectstore.", GcConfig.PREFIX);
+            FlusherConfig.PREFIX, ParquetConfig.PREFIX, QueryConfig.PREFIX, "tso.", "wal.", "meta.", "objectstore.", GcConfig.PREFIX,
+            HttpConfig.PREFIX);
     /** Where flushed segments go: {@code file:DIR} or {@code s3://bucket/prefix}. */
     static final String OBJECT_STORE_URI = "objectstore.uri";
 
@@ -86,15 +90,20 @@ public final class StandaloneServer implements AutoCloseable {
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final ServerConfig config;
+    private final HttpConfig httpConfig;
     private Server grpc;
+    private HttpEndpoints http;
+    private Readiness readiness;
     private String address;
     private StreamingCoordinator coordinator;
-    private StreamingNodeParts node;
+    private volatile StreamingNodeParts node;
+    private volatile WalGauges gauges;
     private CollectionCatalog catalog;
     private ObjectStore objects;
 
-    private StandaloneServer(ServerConfig config) {
+    private StandaloneServer(ServerConfig config, HttpConfig httpConfig) {
         this.config = config;
+        this.httpConfig = httpConfig;
     }
 
     /**
@@ -111,7 +120,8 @@ public final class StandaloneServer implements AutoCloseable {
         }
         p.putIfAbsent("meta.embedded.dir", dataDir.resolve("meta").toString());
         p.putIfAbsent(OBJECT_STORE_URI, "file:" + dataDir.resolve("objects").toAbsolutePath());
-        StandaloneServer s = new StandaloneServer(ServerConfig.from(ConfigKeys.only(p, ServerConfig.PREFIX)));
+        StandaloneServer s = new StandaloneServer(ServerConfig.from(ConfigKeys.only(p, ServerConfig.PREFIX)),
+                HttpConfig.from(ConfigKeys.only(p, HttpConfig.PREFIX)));
         try {
             s.startAll(p, dataDir);
             return s;
@@ -131,10 +141,14 @@ public final class StandaloneServer implements AutoCloseable {
         StandaloneDisk.checkRoomToStart(Path.of(p.get("meta.embedded.dir")),
                 walBackend.equals(LOCAL_WAL) ? Path.of(p.get(LocalWalConfig.DIR)) : null, coordConfig.pchannelCount());
 
+        ProcessMetrics metrics = new ProcessMetrics();
+        started.push(metrics);
         MetaStore meta = MetaStores.create("embedded", ConfigKeys.only(p, "meta."));
         started.push(meta);
         coordinator = new StreamingCoordinator(meta, coordConfig, tsoConfig, InstantSource.system());
         started.push(coordinator);
+        // HTTP answers from here on, so /readyz says 503 while the WALs recover.
+        startHttp(meta, metrics);
         catalog = new CollectionCatalog(meta, coordinator.pchannels(), catalogConfig, coordinator.tso(),
                 InstantSource.system());
         started.push(catalog);
@@ -153,8 +167,10 @@ public final class StandaloneServer implements AutoCloseable {
         started.push(gc);
         gc.start();
         node = StreamingNodeParts.start(backend, meta, coordinator.tso(), objects, nodeConfigs, config.maxConsumers(),
-                dataDir);
+                dataDir, new WalMeters(metrics.registry()));
         started.push(node);
+        gauges = new WalGauges(metrics.registry(), coordinator::pchannels, node.wals()::status, node.retention().subscriptions(),
+                InstantSource.system());
 
         ConnectionFailureLog.install(); // a connection that is not gRPC: one short line, not a stack trace
         InetSocketAddress bind = new InetSocketAddress(config.host(), config.port());
@@ -192,7 +208,26 @@ public final class StandaloneServer implements AutoCloseable {
         started.push(self);
         catalog.start(m -> self.append(m)
                 .thenApply(a -> new VchannelAppender.Ack(a.id(), a.timeTick(), a.flushedSegmentIds())));
-        LOG.info("Tidelog standalone serving {} pchannels on {}", coordinator.pchannels().size(), address);
+        readiness.serving(true);
+        LOG.info("Tidelog standalone serving {} pchannels on {}, HTTP on {}", coordinator.pchannels().size(), address,
+                httpAddress());
+    }
+
+    /** {@code /metrics}, {@code /healthz} and {@code /readyz} on the HTTP port. */
+    private void startHttp(MetaStore meta, ProcessMetrics metrics) {
+        readiness = new Readiness(meta, NODE_SESSION_KEY, coordinator::pchannels,
+                () -> node == null ? List.of() : node.wals().status());
+        http = HttpEndpoints.start(httpConfig);
+        started.push(http);
+        http.route("/healthz", Readiness::alive);
+        http.route("/readyz", readiness::check);
+        http.route("/metrics", () -> {
+            WalGauges g = gauges;
+            if (g != null) {
+                g.refresh();
+            }
+            return metrics.scrape();
+        });
     }
 
     private void stopGrpc() throws InterruptedException {
@@ -252,6 +287,21 @@ public final class StandaloneServer implements AutoCloseable {
         return grpc.getPort();
     }
 
+    /** The node's parts (tests). */
+    StreamingNodeParts node() {
+        return node;
+    }
+
+    /** The HTTP port of {@code /metrics}, {@code /healthz} and {@code /readyz}. */
+    public int httpPort() {
+        return http.port();
+    }
+
+    /** host:port of the HTTP endpoints. */
+    public String httpAddress() {
+        return httpConfig.host() + ":" + http.port();
+    }
+
     /** Blocks until the gRPC server terminates. */
     public void awaitTermination() throws InterruptedException {
         grpc.awaitTermination();
@@ -267,6 +317,9 @@ public final class StandaloneServer implements AutoCloseable {
     public synchronized void close() {
         if (started.isEmpty()) {
             return;
+        }
+        if (readiness != null) {
+            readiness.serving(false);
         }
         if (grpc != null) {
             grpc.shutdown();

@@ -11,6 +11,7 @@ import io.tidelog.message.MessageLimits;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.node.NodeConfig;
 import io.tidelog.node.WalManager;
+import io.tidelog.node.WalMetrics;
 import io.tidelog.node.extension.DedupConfig;
 import io.tidelog.node.extension.ExtensionChain;
 import io.tidelog.node.recovery.MetaRecoveryStore;
@@ -98,9 +99,16 @@ final class StreamingNodeParts implements AutoCloseable {
      */
     static StreamingNodeParts start(WalBackend backend, MetaStore meta, TimestampAllocator tso, ObjectStore objects,
                                     Configs configs, int maxConsumers, Path dataDir) throws IOException {
+        return start(backend, meta, tso, objects, configs, maxConsumers, dataDir, WalMetrics.Factory.NONE);
+    }
+
+    /** Starts the node's parts as above, each pchannel's WAL reporting its appends to {@code metrics}. */
+    static StreamingNodeParts start(WalBackend backend, MetaStore meta, TimestampAllocator tso, ObjectStore objects,
+                                    Configs configs, int maxConsumers, Path dataDir, WalMetrics.Factory metrics)
+            throws IOException {
         StreamingNodeParts parts = new StreamingNodeParts(configs, maxConsumers, meta);
         try {
-            parts.startAll(backend, meta, tso, objects, configs, dataDir);
+            parts.startAll(backend, meta, tso, objects, configs, dataDir, metrics);
             return parts;
         } catch (RuntimeException | IOException e) {
             Closeables.closeQuietly(parts, e);
@@ -109,7 +117,7 @@ final class StreamingNodeParts implements AutoCloseable {
     }
 
     private synchronized void startAll(WalBackend backend, MetaStore meta, TimestampAllocator tso, ObjectStore objects,
-                                       Configs configs, Path dataDir) throws IOException {
+                                       Configs configs, Path dataDir, WalMetrics.Factory metrics) throws IOException {
         GrowingSegmentBytes growing = new GrowingSegmentBytes(configs.shard());
         // Work that follows a WAL acknowledgement (a commit that waited for its bodies, rollbacks after a DDL)
         // runs here, never on a backend's writer thread; it outlives the WALs.
@@ -141,7 +149,7 @@ final class StreamingNodeParts implements AutoCloseable {
             ExtensionChain.Extensions extensions = chain.forPchannel(pchannel);
             shards.put(pchannel, extensions.shards());
             return extensions.inOrder();
-        }, new MetaRecoveryStore(meta), retention);
+        }, new MetaRecoveryStore(meta), retention, metrics);
         started.push(wals);
 
         completions = Executors.newFixedThreadPool(2, ServerExecutors.daemon("grpc-results"));

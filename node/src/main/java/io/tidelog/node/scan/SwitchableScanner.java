@@ -77,6 +77,11 @@ public final class SwitchableScanner implements MessageScanner {
         }
     }
 
+    /** Whether it reads the backend now (catching up) rather than the write-ahead buffer (tailing). Any thread. */
+    public boolean isCatchingUp() {
+        return backend != null;
+    }
+
     @Override
     public ImmutableMessage poll(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
