@@ -1054,11 +1054,13 @@ public final class StreamingWal implements AutoCloseable {
 
     public WalStatus status() {
         int pending;
+        long storedTimeTick;
         synchronized (inFlight) {
             pending = inFlight.size();
+            storedTimeTick = lastStoredTimeTick;
         }
         StreamingException down = availability();
-        return new WalStatus(pchannel(), term(), down == null, lastTimeTick, lastConfirmed, pending,
+        return new WalStatus(pchannel(), term(), down == null, lastTimeTick, lastConfirmed, storedTimeTick, pending,
                 buffer.entries(), buffer.bytes(), scannerModes(), appended.get(), savedCheckpoint, replayed, retainedBytes(),
                 retention.status(), down == null ? null : down.getMessage());
     }

@@ -12,6 +12,8 @@ import io.tidelog.node.retention.RetentionStatus;
  * @param available      whether appends are accepted (false once fenced or failed)
  * @param lastTimeTick   the time tick of the last message acknowledged (data or TimeTick)
  * @param lastId         the id of the last message stored
+ * @param lastStoredTimeTick the time tick of that message (a TimeTick written after data counts; those only in the
+ *                       write-ahead buffer do not)
  * @param inFlight       appends accepted but not yet acknowledged
  * @param bufferEntries  messages in the write-ahead buffer
  * @param bufferBytes    their encoded size
@@ -25,12 +27,13 @@ import io.tidelog.node.retention.RetentionStatus;
  *                       null while they are accepted
  */
 public record WalStatus(String pchannel, long term, boolean available, long lastTimeTick, MessageId lastId,
+                        long lastStoredTimeTick,
                         int inFlight, int bufferEntries, long bufferBytes, Scanners scanners, long appended, Checkpoint checkpoint,
                         Replay replay, long retainedBytes, RetentionStatus retention, String unavailableReason) {
 
     /** This status with another unavailability reason. */
     public WalStatus withUnavailableReason(String reason) {
-        return new WalStatus(pchannel, term, available, lastTimeTick, lastId, inFlight, bufferEntries, bufferBytes,
+        return new WalStatus(pchannel, term, available, lastTimeTick, lastId, lastStoredTimeTick, inFlight, bufferEntries, bufferBytes,
                 scanners, appended, checkpoint, replay, retainedBytes, retention, reason);
     }
 

@@ -1,6 +1,5 @@
 package io.tidelog.server;
 
-import io.tidelog.meta.MetaStore;
 import io.tidelog.node.WalStatus;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,20 +17,18 @@ final class Readiness {
     /** How many unready pchannels a reason names; the rest are counted. */
     private static final int NAMED = 4;
 
-    private final MetaStore meta;
-    private final String probeKey;
+    private final Runnable metaProbe;
     private final Supplier<List<String>> owned;
     private final Supplier<List<WalStatus>> wals;
     private volatile boolean serving;
 
     /**
-     * @param probeKey a key of {@code meta} to read (it need not exist): the read proves the store reachable
-     * @param owned    the pchannels this process should serve
-     * @param wals     the WALs it serves now
+     * @param metaProbe a read of the meta store (of a key that need not exist): returning proves the store reachable
+     * @param owned     the pchannels this process should serve
+     * @param wals      the WALs it serves now
      */
-    Readiness(MetaStore meta, String probeKey, Supplier<List<String>> owned, Supplier<List<WalStatus>> wals) {
-        this.meta = meta;
-        this.probeKey = probeKey;
+    Readiness(Runnable metaProbe, Supplier<List<String>> owned, Supplier<List<WalStatus>> wals) {
+        this.metaProbe = metaProbe;
         this.owned = owned;
         this.wals = wals;
     }
@@ -58,7 +55,7 @@ final class Readiness {
             return "not serving: starting or shutting down";
         }
         try {
-            meta.get(probeKey);
+            metaProbe.run();
         } catch (RuntimeException e) {
             return "meta store unreachable: " + e.getMessage();
         }

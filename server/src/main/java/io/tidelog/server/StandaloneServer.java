@@ -215,7 +215,7 @@ public final class StandaloneServer implements AutoCloseable {
 
     /** {@code /metrics}, {@code /healthz} and {@code /readyz} on the HTTP port. */
     private void startHttp(MetaStore meta, ProcessMetrics metrics) {
-        readiness = new Readiness(meta, NODE_SESSION_KEY, coordinator::pchannels,
+        readiness = new Readiness(() -> meta.get(NODE_SESSION_KEY), coordinator::pchannels,
                 () -> node == null ? List.of() : node.wals().status());
         http = HttpEndpoints.start(httpConfig);
         started.push(http);

@@ -52,10 +52,10 @@ final class WalGauges {
         this.subscriptions = subscriptions;
         this.clock = clock;
         this.subscriptionLagSeconds = MultiGauge.builder("tidelog.subscription.lag").baseUnit("seconds")
-                .description("Time between the pchannel's last time tick and the subscription's committed one")
+                .description("Time between the pchannel's last stored time tick and the subscription's committed one")
                 .register(registry);
         this.subscriptionLagTicks = MultiGauge.builder("tidelog.subscription.lag.time.ticks")
-                .description("The pchannel's last time tick minus the subscription's committed one (hybrid units)")
+                .description("The pchannel's last stored time tick minus the subscription's committed one (hybrid units)")
                 .register(registry);
     }
 
@@ -79,10 +79,10 @@ final class WalGauges {
             for (Subscription sub : subscriptions.list(s.pchannel())) {
                 Tags tags = Tags.of("pchannel", s.pchannel(), "vchannel", sub.vchannel(), "subscription", sub.name());
                 long at = sub.position().timeTick();
-                long lagMillis = Math.max(0, HybridTimestamps.physicalMillis(s.lastTimeTick())
-                        - HybridTimestamps.physicalMillis(at));
+                long end = s.lastStoredTimeTick();
+                long lagMillis = Math.max(0, HybridTimestamps.physicalMillis(end) - HybridTimestamps.physicalMillis(at));
                 seconds.add(MultiGauge.Row.of(tags, lagMillis / 1000.0));
-                ticks.add(MultiGauge.Row.of(tags, Math.max(0, s.lastTimeTick() - at)));
+                ticks.add(MultiGauge.Row.of(tags, Math.max(0, end - at)));
             }
         }
         subscriptionLagSeconds.register(seconds, true);
