@@ -8,7 +8,9 @@ import io.tidelog.common.StreamingException;
 import io.tidelog.message.ImmutableMessage;
 import io.tidelog.message.MutableMessage;
 import io.tidelog.node.AppendResult;
+import io.tidelog.node.StreamingWal;
 import io.tidelog.node.WalExtension;
+import io.tidelog.node.WalMetrics;
 import io.tidelog.node.recovery.Checkpoint;
 import io.tidelog.node.recovery.ExtensionState;
 import io.tidelog.node.state.CollectionShard;
@@ -69,6 +71,8 @@ public final class Flusher implements WalExtension, PchannelState.Observer {
     private static final Logger LOG = LoggerFactory.getLogger(Flusher.class);
 
     private final String pchannel;
+    /** Where retries are counted: the WAL's, once bound. */
+    private volatile WalMetrics metrics = WalMetrics.NONE;
     private final FlusherConfig config;
     private final SegmentUploader uploader;
     private final ScheduledExecutorService io;
@@ -151,6 +155,11 @@ public final class Flusher implements WalExtension, PchannelState.Observer {
             return segment != null ? "segment " + segment.segmentId() + " of collection " + segment.collectionId()
                     : "the deletes of collection " + deleted.collectionId + " on " + deleted.vchannel;
         }
+    }
+
+    @Override
+    public void bind(StreamingWal wal) {
+        metrics = wal.metrics();
     }
 
     /**
@@ -274,6 +283,7 @@ public final class Flusher implements WalExtension, PchannelState.Observer {
             u.attempts++;
             backoff = TimeUnit.NANOSECONDS.toMillis(u.retries.nextNanos());
         }
+        metrics.uploadRetried();
         LOG.warn("pchannel {}: flushing {} failed (attempt {}), retrying in {} ms: {}", pchannel, u.what(), u.attempts,
                 backoff, failure.toString());
         io.schedule(u::run, backoff, TimeUnit.MILLISECONDS);

@@ -427,6 +427,11 @@ public final class StreamingWal implements AutoCloseable {
     }
 
     /** The pchannel's log-derived state (collections, growing segments, transactions open in the log). */
+    /** Where this pchannel's events are counted (the same instance in every term). */
+    public WalMetrics metrics() {
+        return metrics;
+    }
+
     public PchannelState state() {
         return state;
     }

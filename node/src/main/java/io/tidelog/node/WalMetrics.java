@@ -1,12 +1,14 @@
 package io.tidelog.node;
 
 /**
- * What a pchannel's {@link StreamingWal} tells about its appends as they happen, for a metrics backend the node does not
- * know. One instance per pchannel, made once and kept across terms (so totals only grow) by the process that owns
- * the meters.
+ * What a pchannel's {@link StreamingWal} and its extensions tell about events as they happen, for a metrics backend
+ * the node does not know. One instance per pchannel, made once and kept across terms (so totals only grow) by the
+ * process that owns the meters; extensions reach it through {@link StreamingWal#metrics()} once bound.
  *
- * <p><b>Threads.</b> Called on the backend's acknowledging thread, in log order, under the WAL's in-flight monitor:
- * implementations must be cheap, take no lock and allocate nothing per call (counters and timers made once).
+ * <p><b>Threads.</b> {@link #appended} and {@link #stored} are called on the backend's acknowledging thread, in log
+ * order, under the WAL's in-flight monitor; the others from whichever thread sees the event, possibly under an
+ * extension's monitor. Implementations must be cheap, take no lock and allocate nothing per call (counters and timers
+ * made once).
  */
 public interface WalMetrics {
     /** Reports nothing. */
@@ -29,6 +31,18 @@ public interface WalMetrics {
 
     /** The backend made one append or run durable (TimeTicks included) {@code nanos} after the WAL handed it over. */
     void stored(long nanos);
+
+    /** An append with an idempotency key already appended (or in flight) got the original's result: nothing written. */
+    default void deduplicated() {
+    }
+
+    /** A transaction's keepalive ran out: it is rolled back. */
+    default void transactionExpired() {
+    }
+
+    /** An upload of a sealed segment or of deletes to object storage failed and is retried. */
+    default void uploadRetried() {
+    }
 
     /** The metrics of each pchannel. */
     @FunctionalInterface

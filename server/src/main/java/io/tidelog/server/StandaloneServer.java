@@ -169,8 +169,8 @@ public final class StandaloneServer implements AutoCloseable {
         node = StreamingNodeParts.start(backend, meta, coordinator.tso(), objects, nodeConfigs, config.maxConsumers(),
                 dataDir, new WalMeters(metrics.registry()));
         started.push(node);
-        gauges = new WalGauges(metrics.registry(), coordinator::pchannels, node.wals()::status, node.retention().subscriptions(),
-                InstantSource.system());
+        gauges = new WalGauges(metrics.registry(), coordinator::pchannels, node.wals()::status, node::extensions,
+                node.retention().subscriptions(), InstantSource.system());
 
         ConnectionFailureLog.install(); // a connection that is not gRPC: one short line, not a stack trace
         InetSocketAddress bind = new InetSocketAddress(config.host(), config.port());

@@ -10,6 +10,7 @@ import io.tidelog.flush.SegmentUploader;
 import io.tidelog.message.MessageLimits;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.node.NodeConfig;
+import io.tidelog.node.WalExtension;
 import io.tidelog.node.WalManager;
 import io.tidelog.node.WalMetrics;
 import io.tidelog.node.extension.DedupConfig;
@@ -62,6 +63,8 @@ final class StreamingNodeParts implements AutoCloseable {
     private final Retention retention;
     /** The collection shards of every pchannel served, for segment listings. */
     private final Map<String, ShardManager> shards = new ConcurrentHashMap<>();
+    /** The extensions of every pchannel served (of its latest open), for their gauges. */
+    private final Map<String, List<WalExtension>> extensions = new ConcurrentHashMap<>();
     private WalManager wals;
     private ExecutorService completions;
     private ExecutorService consumers;
@@ -148,6 +151,7 @@ final class StreamingNodeParts implements AutoCloseable {
         wals = new WalManager(backend, tso, configs.node(), pchannel -> {
             ExtensionChain.Extensions extensions = chain.forPchannel(pchannel);
             shards.put(pchannel, extensions.shards());
+            this.extensions.put(pchannel, extensions.inOrder());
             return extensions.inOrder();
         }, new MetaRecoveryStore(meta), retention, metrics);
         started.push(wals);
@@ -171,6 +175,11 @@ final class StreamingNodeParts implements AutoCloseable {
     /** The collection shards of every pchannel served (a live, read-only view), for segment listings. */
     Map<String, ShardManager> shards() {
         return Collections.unmodifiableMap(shards);
+    }
+
+    /** The extensions of {@code pchannel}'s latest open (empty if never opened here). */
+    List<WalExtension> extensions(String pchannel) {
+        return extensions.getOrDefault(pchannel, List.of());
     }
 
     Retention retention() {

@@ -5,7 +5,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.TimeGauge;
+import io.tidelog.flush.Flusher;
+import io.tidelog.node.WalExtension;
 import io.tidelog.node.WalStatus;
+import io.tidelog.node.shard.ShardManager;
+import io.tidelog.node.txn.TxnManager;
 import io.tidelog.node.retention.Subscription;
 import io.tidelog.node.retention.SubscriptionStore;
 import io.tidelog.tso.HybridTimestamps;
@@ -17,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -33,20 +38,43 @@ final class WalGauges {
     private final MeterRegistry registry;
     private final Supplier<List<String>> owned;
     private final Supplier<List<WalStatus>> statuses;
+    private final Function<String, List<WalExtension>> extensions;
     private final SubscriptionStore subscriptions;
     private final InstantSource clock;
     private final Set<String> registered = new HashSet<>();
     private final MultiGauge subscriptionLagSeconds;
     private final MultiGauge subscriptionLagTicks;
     private volatile Map<String, WalStatus> latest = Map.of();
+    private volatile Map<String, ExtensionNumbers> latestExtensions = Map.of();
+
+    /** What a pchannel's extensions said at the last refresh. */
+    private record ExtensionNumbers(int openTransactions, long flushPendingBytes, int unflushedSegments) {
+        static ExtensionNumbers of(List<WalExtension> extensions) {
+            int txns = 0;
+            long pending = 0;
+            int segments = 0;
+            for (WalExtension x : extensions) {
+                if (x instanceof TxnManager t) {
+                    txns = t.openTransactions();
+                } else if (x instanceof Flusher f) {
+                    pending = f.pendingBytes();
+                } else if (x instanceof ShardManager s) {
+                    segments = s.snapshot().collections().values().stream().mapToInt(c -> c.segments().size()).sum();
+                }
+            }
+            return new ExtensionNumbers(txns, pending, segments);
+        }
+    }
 
     /**
      * @param owned    the pchannels the process should serve: they get their gauges even before their WAL opens
      * @param statuses the WALs it serves now
+     * @param extensions the extensions of a served pchannel's WAL (transactions, flusher, shards)
      */
     WalGauges(MeterRegistry registry, Supplier<List<String>> owned, Supplier<List<WalStatus>> statuses,
-              SubscriptionStore subscriptions, InstantSource clock) {
+              Function<String, List<WalExtension>> extensions, SubscriptionStore subscriptions, InstantSource clock) {
         this.registry = registry;
+        this.extensions = extensions;
         this.owned = owned;
         this.statuses = statuses;
         this.subscriptions = subscriptions;
@@ -73,6 +101,11 @@ final class WalGauges {
             }
         }
         latest = now;
+        Map<String, ExtensionNumbers> numbers = new HashMap<>();
+        for (String pchannel : now.keySet()) {
+            numbers.put(pchannel, ExtensionNumbers.of(extensions.apply(pchannel)));
+        }
+        latestExtensions = numbers;
         List<MultiGauge.Row<?>> seconds = new ArrayList<>();
         List<MultiGauge.Row<?>> ticks = new ArrayList<>();
         for (WalStatus s : now.values()) {
@@ -119,6 +152,15 @@ final class WalGauges {
                 .tag("pchannel", pchannel)
                 .description("Time since the time tick of the last persisted checkpoint (what a reopen replays from)")
                 .register(registry);
+        extensionGauge("tidelog.wal.transactions.open", pchannel, null, "Transactions begun and not yet finished",
+                ExtensionNumbers::openTransactions);
+        extensionGauge("tidelog.flush.pending", pchannel, "bytes",
+                "Payload bytes of sealed segments and deletes waiting for object storage", ExtensionNumbers::flushPendingBytes);
+        Gauge.builder("tidelog.segments", () -> {
+            ExtensionNumbers n = latestExtensions.get(pchannel);
+            return n == null ? Double.NaN : n.unflushedSegments();
+        }).tags("pchannel", pchannel, "state", "unflushed")
+                .description("Segments of the pchannel's collections created and not yet flushed").register(registry);
         for (String mode : List.of("catchup", "tailing")) {
             Gauge.builder("tidelog.wal.scanners", () -> value(pchannel, s -> mode.equals("catchup")
                             ? s.scanners().catchingUp() : s.scanners().tailing()))
@@ -136,6 +178,14 @@ final class WalGauges {
     private void gauge(String name, String pchannel, String unit, String description, ToDoubleFunction<WalStatus> f) {
         Gauge.builder(name, () -> value(pchannel, f)).tag("pchannel", pchannel).baseUnit(unit)
                 .description(description).register(registry);
+    }
+
+    private void extensionGauge(String name, String pchannel, String unit, String description,
+                                ToDoubleFunction<ExtensionNumbers> f) {
+        Gauge.builder(name, () -> {
+            ExtensionNumbers n = latestExtensions.get(pchannel);
+            return n == null ? Double.NaN : f.applyAsDouble(n);
+        }).tag("pchannel", pchannel).baseUnit(unit).description(description).register(registry);
     }
 
     private double value(String pchannel, ToDoubleFunction<WalStatus> f) {

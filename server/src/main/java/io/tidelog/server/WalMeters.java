@@ -12,7 +12,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The append meters of each pchannel (tag {@code pchannel}), made once per pchannel on its first open and kept across
  * terms, so totals only grow: {@code tidelog_wal_appends_total}, {@code tidelog_wal_append_bytes_total},
- * {@code tidelog_wal_append_duration_seconds} and {@code tidelog_wal_backend_append_duration_seconds} (histograms).
+ * {@code tidelog_wal_append_duration_seconds} and {@code tidelog_wal_backend_append_duration_seconds} (histograms),
+ * {@code tidelog_wal_dedup_hits_total}, {@code tidelog_wal_transactions_expired_total},
+ * {@code tidelog_flush_upload_retries_total}.
  * The WAL calls them on its acknowledging thread ({@link WalMetrics}): counters and timers only, no lookup per
  * message. Thread-safe.
  */
@@ -36,6 +38,14 @@ final class WalMeters implements WalMetrics.Factory {
                 .description("Encoded bytes of the messages appended").register(registry);
         Timer latency = histogram("tidelog.wal.append.duration", pchannel,
                 "From the WAL taking a message to its acknowledgement (durable, published in order)");
+        Counter dedupHits = Counter.builder("tidelog.wal.dedup.hits").tag("pchannel", pchannel)
+                .description("Appends answered from the dedup window (idempotency key seen): nothing written")
+                .register(registry);
+        Counter expired = Counter.builder("tidelog.wal.transactions.expired").tag("pchannel", pchannel)
+                .description("Transactions rolled back because their keepalive ran out").register(registry);
+        Counter uploadRetries = Counter.builder("tidelog.flush.upload.retries").tag("pchannel", pchannel)
+                .description("Uploads of sealed segments or deletes to object storage that failed and are retried")
+                .register(registry);
         Timer backend = histogram("tidelog.wal.backend.append.duration", pchannel,
                 "From handing an append or run to the backend to its durability (the backend's write and sync)");
         return new WalMetrics() {
@@ -51,6 +61,21 @@ final class WalMeters implements WalMetrics.Factory {
             @Override
             public void stored(long nanos) {
                 backend.record(nanos, TimeUnit.NANOSECONDS);
+            }
+
+            @Override
+            public void deduplicated() {
+                dedupHits.increment();
+            }
+
+            @Override
+            public void transactionExpired() {
+                expired.increment();
+            }
+
+            @Override
+            public void uploadRetried() {
+                uploadRetries.increment();
             }
         };
     }

@@ -6,6 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tidelog.client.Appended;
 import io.tidelog.client.StartPosition;
 import io.tidelog.client.StreamingClient;
+import io.tidelog.client.Txn;
+import io.tidelog.message.MutableMessage;
+import io.tidelog.proto.MessageType;
+import io.tidelog.proto.RawHeader;
+import io.tidelog.testing.Await;
+import com.google.protobuf.ByteString;
+import java.time.Duration;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import java.nio.charset.StandardCharsets;
@@ -156,6 +163,46 @@ class StandaloneMetricsTest {
         assertThat(caughtUp.value("tidelog_subscription_lag_seconds", tags).orElseThrow()).isLessThan(5);
         assertThat(caughtUp.value("tidelog_subscription_lag_time_ticks", tags).orElseThrow())
                 .isLessThan(behind.value("tidelog_subscription_lag_time_ticks", tags).orElseThrow());
+    }
+
+    @Test
+    void aDedupHitIsCountedAndWritesNothing() throws Exception {
+        Map<String, String> p3 = Map.of("pchannel", "pchannel-3");
+        MutableMessage keyed = MutableMessage.builder(MessageType.RAW, "pchannel-3_idem")
+                .header(RawHeader.getDefaultInstance()).payload(ByteString.copyFromUtf8("once")).idempotencyKey("k-1")
+                .build();
+        Exposition before = Exposition.scrape(http);
+        Appended first = client.append(keyed).join();
+        Appended again = client.append(keyed).join();
+        Exposition after = Exposition.scrape(http);
+        assertThat(again.id()).isEqualTo(first.id());
+        assertThat(after.valueOrZero("tidelog_wal_dedup_hits_total", p3) - before.valueOrZero("tidelog_wal_dedup_hits_total", p3))
+                .isEqualTo(1);
+        assertThat(after.valueOrZero("tidelog_wal_appends_total", p3) - before.valueOrZero("tidelog_wal_appends_total", p3))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void anOpenTransactionIsShownUntilItsKeepaliveRunsOutAndItIsCountedExpired() throws Exception {
+        Map<String, String> p2 = Map.of("pchannel", "pchannel-2");
+        Txn txn = client.txn("pchannel-2_txn", Duration.ofMillis(500));
+        txn.appendRaw("body".getBytes(StandardCharsets.UTF_8)).join();
+        assertThat(Exposition.scrape(http).value("tidelog_wal_transactions_open", p2)).hasValue(1);
+        Await.until("the transaction expired", Duration.ofSeconds(20),
+                () -> scraped("tidelog_wal_transactions_expired_total", p2) == 1
+                        && scraped("tidelog_wal_transactions_open", p2) == 0);
+        assertThat(Exposition.scrape(http).value("tidelog_wal_transactions_open", P1)).hasValue(0);
+    }
+
+    private double scraped(String name, Map<String, String> labels) {
+        try {
+            return Exposition.scrape(http).valueOrZero(name, labels);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
