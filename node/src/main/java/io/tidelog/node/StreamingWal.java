@@ -843,7 +843,7 @@ public final class StreamingWal implements AutoCloseable {
                 throw StreamingException.onShutdown("pchannel " + pchannel() + " is closed");
             }
             try {
-                s = new SwitchableScanner(wal, buffer, options, lastConfirmed, this::forget);
+                s = new SwitchableScanner(wal, buffer, options, lastConfirmed, this::forget, metrics::read);
             } catch (StreamingException e) {
                 throw retention.explain(e);
             }

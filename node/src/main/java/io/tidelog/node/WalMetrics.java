@@ -32,6 +32,13 @@ public interface WalMetrics {
     /** The backend made one append or run durable (TimeTicks included) {@code nanos} after the WAL handed it over. */
     void stored(long nanos);
 
+    /**
+     * A scanner read one message (before its filters), from the write-ahead buffer ({@code fromBuffer}) or from the
+     * backend (catching up). On the scanner's thread.
+     */
+    default void read(boolean fromBuffer) {
+    }
+
     /** An append with an idempotency key already appended (or in flight) got the original's result: nothing written. */
     default void deduplicated() {
     }

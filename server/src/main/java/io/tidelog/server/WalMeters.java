@@ -46,6 +46,8 @@ final class WalMeters implements WalMetrics.Factory {
         Counter uploadRetries = Counter.builder("tidelog.flush.upload.retries").tag("pchannel", pchannel)
                 .description("Uploads of sealed segments or deletes to object storage that failed and are retried")
                 .register(registry);
+        Counter bufferReads = reads(pchannel, "buffer");
+        Counter backendReads = reads(pchannel, "backend");
         Timer backend = histogram("tidelog.wal.backend.append.duration", pchannel,
                 "From handing an append or run to the backend to its durability (the backend's write and sync)");
         return new WalMetrics() {
@@ -64,6 +66,11 @@ final class WalMeters implements WalMetrics.Factory {
             }
 
             @Override
+            public void read(boolean fromBuffer) {
+                (fromBuffer ? bufferReads : backendReads).increment();
+            }
+
+            @Override
             public void deduplicated() {
                 dedupHits.increment();
             }
@@ -78,6 +85,12 @@ final class WalMeters implements WalMetrics.Factory {
                 uploadRetries.increment();
             }
         };
+    }
+
+    private Counter reads(String pchannel, String source) {
+        return Counter.builder("tidelog.wal.scanner.reads").tags("pchannel", pchannel, "source", source)
+                .description("Messages scanners read (before their filters), by source: the write-ahead buffer"
+                        + " or the backend (catching up)").register(registry);
     }
 
     private Timer histogram(String name, String pchannel, String description) {

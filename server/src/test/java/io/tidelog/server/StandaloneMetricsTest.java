@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tidelog.client.Appended;
+import io.tidelog.client.ConsumerOptions;
+import io.tidelog.client.ResumableConsumer;
 import io.tidelog.client.StartPosition;
 import io.tidelog.client.StreamingClient;
 import io.tidelog.client.Txn;
@@ -163,6 +165,29 @@ class StandaloneMetricsTest {
         assertThat(caughtUp.value("tidelog_subscription_lag_seconds", tags).orElseThrow()).isLessThan(5);
         assertThat(caughtUp.value("tidelog_subscription_lag_time_ticks", tags).orElseThrow())
                 .isLessThan(behind.value("tidelog_subscription_lag_time_ticks", tags).orElseThrow());
+    }
+
+    @Test
+    void aConsumersReadsAreCountedBySourceAndItsScannerByMode() throws Exception {
+        String v = "pchannel-1_read";
+        produce(v, 10, 10);
+        Exposition before = Exposition.scrape(http);
+        try (ResumableConsumer consumer = client.consumer(ConsumerOptions.vchannel(v).withStart(StartPosition.earliest()))) {
+            for (int i = 0; i < 10; i++) {
+                assertThat(consumer.poll(Duration.ofSeconds(20))).as("message " + i).isNotNull();
+            }
+            Exposition reading = Exposition.scrape(http);
+            double reads = 0;
+            for (String source : List.of("buffer", "backend")) {
+                Map<String, String> tags = Map.of("pchannel", "pchannel-1", "source", source);
+                reads += reading.valueOrZero("tidelog_wal_scanner_reads_total", tags)
+                        - before.valueOrZero("tidelog_wal_scanner_reads_total", tags);
+            }
+            assertThat(reads).as("at least its 10 messages (and the TimeTicks between)").isGreaterThanOrEqualTo(10);
+            assertThat(reading.valueOrZero("tidelog_wal_scanners", Map.of("pchannel", "pchannel-1", "mode", "catchup"))
+                    + reading.valueOrZero("tidelog_wal_scanners", Map.of("pchannel", "pchannel-1", "mode", "tailing")))
+                    .as("its open scanner").isEqualTo(1);
+        }
     }
 
     @Test
