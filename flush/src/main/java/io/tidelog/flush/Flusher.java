@@ -8,9 +8,7 @@ import io.tidelog.common.StreamingException;
 import io.tidelog.message.ImmutableMessage;
 import io.tidelog.message.MutableMessage;
 import io.tidelog.node.AppendResult;
-import io.tidelog.node.StreamingWal;
 import io.tidelog.node.WalExtension;
-import io.tidelog.node.WalMetrics;
 import io.tidelog.node.recovery.Checkpoint;
 import io.tidelog.node.recovery.ExtensionState;
 import io.tidelog.node.state.CollectionShard;
@@ -71,8 +69,7 @@ public final class Flusher implements WalExtension, PchannelState.Observer {
     private static final Logger LOG = LoggerFactory.getLogger(Flusher.class);
 
     private final String pchannel;
-    /** Where retries are counted: the WAL's, once bound. */
-    private volatile WalMetrics metrics = WalMetrics.NONE;
+    private final Runnable retried;
     private final FlusherConfig config;
     private final SegmentUploader uploader;
     private final ScheduledExecutorService io;
@@ -157,15 +154,20 @@ public final class Flusher implements WalExtension, PchannelState.Observer {
         }
     }
 
-    @Override
-    public void bind(StreamingWal wal) {
-        metrics = wal.metrics();
-    }
-
     /**
      * @param io the node's flush threads (shared, not owned: the node shuts them down)
      */
     public Flusher(String pchannel, FlusherConfig config, SegmentUploader uploader, ScheduledExecutorService io) {
+        this(pchannel, config, uploader, io, () -> { });
+    }
+
+    /**
+     * @param io      the node's flush threads (shared, not owned: the node shuts them down)
+     * @param retried called each time an upload failed and is retried (for metrics; cheap, takes no lock)
+     */
+    public Flusher(String pchannel, FlusherConfig config, SegmentUploader uploader, ScheduledExecutorService io,
+                   Runnable retried) {
+        this.retried = retried;
         this.pchannel = pchannel;
         this.config = config;
         this.uploader = uploader;
@@ -283,7 +285,7 @@ public final class Flusher implements WalExtension, PchannelState.Observer {
             u.attempts++;
             backoff = TimeUnit.NANOSECONDS.toMillis(u.retries.nextNanos());
         }
-        metrics.uploadRetried();
+        retried.run();
         LOG.warn("pchannel {}: flushing {} failed (attempt {}), retrying in {} ms: {}", pchannel, u.what(), u.attempts,
                 backoff, failure.toString());
         io.schedule(u::run, backoff, TimeUnit.MILLISECONDS);

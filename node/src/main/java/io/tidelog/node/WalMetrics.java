@@ -47,7 +47,10 @@ public interface WalMetrics {
     default void transactionExpired() {
     }
 
-    /** An upload of a sealed segment or of deletes to object storage failed and is retried. */
+    /**
+     * An upload of a sealed segment or of deletes to object storage failed and is retried (the flusher is told a
+     * callback to this by the process that assembles the node, not the WAL: it sees only the extension SPI).
+     */
     default void uploadRetried() {
     }
 

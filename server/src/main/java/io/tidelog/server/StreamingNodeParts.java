@@ -147,7 +147,8 @@ final class StreamingNodeParts implements AutoCloseable {
         // Each pchannel's WAL carries the node's extensions in their one order (ExtensionChain says why).
         ExtensionChain chain = new ExtensionChain(new ExtensionChain.Shared(configs.dedup(), configs.txn(),
                 configs.shard(), tso, InstantSource.system(), growing, txnContinuations),
-                pchannel -> new Flusher(pchannel, flusherConfig, uploader, flushThreads), delegators::forPchannel);
+                pchannel -> new Flusher(pchannel, flusherConfig, uploader, flushThreads,
+                        metrics.forPchannel(pchannel)::uploadRetried), delegators::forPchannel);
         wals = new WalManager(backend, tso, configs.node(), pchannel -> {
             ExtensionChain.Extensions extensions = chain.forPchannel(pchannel);
             shards.put(pchannel, extensions.shards());
