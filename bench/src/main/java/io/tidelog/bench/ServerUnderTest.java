@@ -60,6 +60,7 @@ final class ServerUnderTest {
         p.put("server.host", "127.0.0.1");
         p.put("server.advertised.host", "127.0.0.1");
         p.put("server.port", "0");
+        p.put("http.port", "0");
         p.put("coord.pchannel.count", Integer.toString(pchannels));
         p.put("wal.local.batch.max.bytes", Long.toString(batchBytes));
         p.put(RETENTION_BYTES, RETENTION_BYTES_DEFAULT);
@@ -74,6 +75,7 @@ final class ServerUnderTest {
         p.remove("server.host");
         p.remove("server.advertised.host");
         p.remove("server.port");
+        p.remove("http.port");
         return "tidelog standalone as a child process, 127.0.0.1:<ephemeral>, " + p
                 + " (standalone defaults otherwise: wal.local.segment.bytes=16MiB)";
     }

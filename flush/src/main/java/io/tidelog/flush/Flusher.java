@@ -69,6 +69,7 @@ public final class Flusher implements WalExtension, PchannelState.Observer {
     private static final Logger LOG = LoggerFactory.getLogger(Flusher.class);
 
     private final String pchannel;
+    private final Runnable retried;
     private final FlusherConfig config;
     private final SegmentUploader uploader;
     private final ScheduledExecutorService io;
@@ -157,6 +158,16 @@ public final class Flusher implements WalExtension, PchannelState.Observer {
      * @param io the node's flush threads (shared, not owned: the node shuts them down)
      */
     public Flusher(String pchannel, FlusherConfig config, SegmentUploader uploader, ScheduledExecutorService io) {
+        this(pchannel, config, uploader, io, () -> { });
+    }
+
+    /**
+     * @param io      the node's flush threads (shared, not owned: the node shuts them down)
+     * @param retried called each time an upload failed and is retried (for metrics; cheap, takes no lock)
+     */
+    public Flusher(String pchannel, FlusherConfig config, SegmentUploader uploader, ScheduledExecutorService io,
+                   Runnable retried) {
+        this.retried = retried;
         this.pchannel = pchannel;
         this.config = config;
         this.uploader = uploader;
@@ -274,6 +285,7 @@ public final class Flusher implements WalExtension, PchannelState.Observer {
             u.attempts++;
             backoff = TimeUnit.NANOSECONDS.toMillis(u.retries.nextNanos());
         }
+        retried.run();
         LOG.warn("pchannel {}: flushing {} failed (attempt {}), retrying in {} ms: {}", pchannel, u.what(), u.attempts,
                 backoff, failure.toString());
         io.schedule(u::run, backoff, TimeUnit.MILLISECONDS);

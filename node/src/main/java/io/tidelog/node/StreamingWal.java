@@ -110,6 +110,7 @@ public final class StreamingWal implements AutoCloseable {
     private final NodeConfig config;
     private final RecoveryStore recovery;
     private final WalRetention retention;
+    private final WalMetrics metrics;
     /** One checkpoint at a time. */
     private final Object checkpointing = new Object();
 
@@ -142,6 +143,8 @@ public final class StreamingWal implements AutoCloseable {
         final int bytes;
         final boolean persisted;
         final CompletableFuture<AppendResult> result;
+        /** When the WAL took it ({@link System#nanoTime}), for {@link WalMetrics}. */
+        final long startNanos = System.nanoTime();
         boolean done;
         MessageId id;
         Throwable error;
@@ -182,6 +185,14 @@ public final class StreamingWal implements AutoCloseable {
             return run.length;
         }
 
+        long bytes() {
+            long sum = 0;
+            for (int size : sizes) {
+                sum += size;
+            }
+            return sum;
+        }
+
         @Override
         public int size(int i) {
             return sizes[i];
@@ -194,8 +205,9 @@ public final class StreamingWal implements AutoCloseable {
     }
 
     private StreamingWal(Wal wal, TimestampAllocator tso, NodeConfig config, List<WalExtension> extensions,
-                         RecoveryStore recovery, Retention retention) {
+                         RecoveryStore recovery, Retention retention, WalMetrics metrics) {
         this.wal = wal;
+        this.metrics = metrics;
         this.tso = tso;
         this.config = config;
         this.recovery = recovery;
@@ -240,7 +252,16 @@ public final class StreamingWal implements AutoCloseable {
      */
     public static StreamingWal start(Wal wal, TimestampAllocator tso, NodeConfig config, List<WalExtension> extensions,
                                      RecoveryStore recovery, Retention retention) {
-        StreamingWal w = new StreamingWal(wal, tso, config, extensions, recovery, retention);
+        return start(wal, tso, config, extensions, recovery, retention, WalMetrics.NONE);
+    }
+
+    /**
+     * Starts serving as {@link #start(Wal, TimestampAllocator, NodeConfig, List, RecoveryStore, Retention)} does,
+     * telling {@code metrics} about every acknowledged append (not those replayed).
+     */
+    public static StreamingWal start(Wal wal, TimestampAllocator tso, NodeConfig config, List<WalExtension> extensions,
+                                     RecoveryStore recovery, Retention retention, WalMetrics metrics) {
+        StreamingWal w = new StreamingWal(wal, tso, config, extensions, recovery, retention, metrics);
         try {
             recovery.claim(wal.pchannel(), wal.term());
             MessageId firstTick = w.writeFirstTimeTick(config);
@@ -406,6 +427,11 @@ public final class StreamingWal implements AutoCloseable {
     }
 
     /** The pchannel's log-derived state (collections, growing segments, transactions open in the log). */
+    /** Where this pchannel's events are counted (the same instance in every term). */
+    public WalMetrics metrics() {
+        return metrics;
+    }
+
     public PchannelState state() {
         return state;
     }
@@ -657,6 +683,9 @@ public final class StreamingWal implements AutoCloseable {
     private void acknowledged(InFlight entry, MessageId id, Throwable error) {
         List<Runnable> completions = new ArrayList<>();
         synchronized (inFlight) {
+            if (error == null && entry.persisted) {
+                metrics.stored(System.nanoTime() - entry.startNanos);
+            }
             entry.done = true;
             entry.id = id;
             entry.error = error;
@@ -707,6 +736,7 @@ public final class StreamingWal implements AutoCloseable {
             lastStoredTimeTick = e.timeTick;
             if (e.message.type() != MessageType.TIME_TICK) {
                 sinceCheckpoint++;
+                metrics.appended(1, e.bytes, System.nanoTime() - e.startNanos);
             }
             appended.incrementAndGet();
             if (e.result != null) {
@@ -747,6 +777,7 @@ public final class StreamingWal implements AutoCloseable {
         }
         sinceCheckpoint += r.run.length;
         appended.addAndGet(r.run.length);
+        metrics.appended(r.run.length, r.bytes(), System.nanoTime() - r.startNanos);
         AppendedRun done = new AppendedRun(r.ids, r.firstTimeTick, r.confirmed);
         completions.add(() -> r.runResult.complete(done));
     }
@@ -812,7 +843,7 @@ public final class StreamingWal implements AutoCloseable {
                 throw StreamingException.onShutdown("pchannel " + pchannel() + " is closed");
             }
             try {
-                s = new SwitchableScanner(wal, buffer, options, lastConfirmed, this::forget);
+                s = new SwitchableScanner(wal, buffer, options, lastConfirmed, this::forget, metrics::read);
             } catch (StreamingException e) {
                 throw retention.explain(e);
             }
@@ -1012,14 +1043,30 @@ public final class StreamingWal implements AutoCloseable {
         return true;
     }
 
+    private WalStatus.Scanners scannerModes() {
+        int catchingUp = 0;
+        int all;
+        synchronized (scanners) {
+            all = scanners.size();
+            for (SwitchableScanner s : scanners) {
+                if (s.isCatchingUp()) {
+                    catchingUp++;
+                }
+            }
+        }
+        return new WalStatus.Scanners(catchingUp, all - catchingUp);
+    }
+
     public WalStatus status() {
         int pending;
+        long storedTimeTick;
         synchronized (inFlight) {
             pending = inFlight.size();
+            storedTimeTick = lastStoredTimeTick;
         }
         StreamingException down = availability();
-        return new WalStatus(pchannel(), term(), down == null, lastTimeTick, lastConfirmed, pending,
-                buffer.entries(), buffer.bytes(), appended.get(), savedCheckpoint, replayed, retainedBytes(),
+        return new WalStatus(pchannel(), term(), down == null, lastTimeTick, lastConfirmed, storedTimeTick, pending,
+                buffer.entries(), buffer.bytes(), scannerModes(), appended.get(), savedCheckpoint, replayed, retainedBytes(),
                 retention.status(), down == null ? null : down.getMessage());
     }
 

@@ -59,6 +59,7 @@ public final class WalManager implements AutoCloseable {
     private final Function<String, List<WalExtension>> extensions;
     private final RecoveryStore recovery;
     private final Retention retention;
+    private final WalMetrics.Factory metrics;
     /** The WAL serving each pchannel; each entry written under its pchannel's lock, read anywhere. */
     private final ConcurrentNavigableMap<String, StreamingWal> wals = new ConcurrentSkipListMap<>();
     /** One lock per pchannel ever opened here, serialising its opens, removes and reopens. */
@@ -108,6 +109,19 @@ public final class WalManager implements AutoCloseable {
      */
     public WalManager(WalBackend backend, TimestampAllocator tso, NodeConfig config,
                       Function<String, List<WalExtension>> extensions, RecoveryStore recovery, Retention retention) {
+        this(backend, tso, config, extensions, recovery, retention, WalMetrics.Factory.NONE);
+    }
+
+    /**
+     * @param extensions the extensions of a pchannel's WAL, made anew for every open (every term)
+     * @param recovery   where the pchannels' recovery state is persisted
+     * @param retention  how long the WALs keep their messages, and the durable subscriptions they honour
+     * @param metrics    what each pchannel's WAL reports its appends to, in every term
+     */
+    public WalManager(WalBackend backend, TimestampAllocator tso, NodeConfig config,
+                      Function<String, List<WalExtension>> extensions, RecoveryStore recovery, Retention retention,
+                      WalMetrics.Factory metrics) {
+        this.metrics = metrics;
         this.backend = backend;
         this.retention = retention;
         this.tso = tso;
@@ -182,7 +196,8 @@ public final class WalManager implements AutoCloseable {
     private StreamingWal start(String pchannel, long term) {
         Wal wal = backend.open(OpenOptions.readWrite(pchannel, term));
         try {
-            return StreamingWal.start(wal, tso, config, extensions.apply(pchannel), recovery, retention);
+            return StreamingWal.start(wal, tso, config, extensions.apply(pchannel), recovery, retention,
+                    metrics.forPchannel(pchannel));
         } catch (RuntimeException e) {
             wal.close();
             throw e;

@@ -37,6 +37,10 @@ public final class StandaloneCommand implements Callable<Integer> {
     @Option(names = "--port", description = "gRPC port (default: 19530; 0 picks a free one).")
     Integer port;
 
+    @Option(names = "--http-port", description = "HTTP port of /metrics (Prometheus), /healthz and /readyz"
+            + " (default: 9091; 0 picks a free one; listens on http.host, default 127.0.0.1).")
+    Integer httpPort;
+
     @Option(names = "--pchannels", description = "Number of pchannels (default: 16; fixed for the life of the data).")
     Integer pchannels;
 
@@ -63,10 +67,12 @@ public final class StandaloneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         checkFlag("--port", port, ServerConfig.PORT, ServerConfig::from);
+        checkFlag("--http-port", httpPort, HttpConfig.PORT, HttpConfig::from);
         checkFlag("--pchannels", pchannels, CoordConfig.PCHANNEL_COUNT, CoordConfig::from);
         checkFlag("--pchannel-prefix", pchannelPrefix, CoordConfig.PCHANNEL_PREFIX, CoordConfig::from);
         Map<String, ConfigSources.Value> flags = new LinkedHashMap<>();
         ServerRun.flag(flags, "--port", ServerConfig.PORT, port);
+        ServerRun.flag(flags, "--http-port", HttpConfig.PORT, httpPort);
         ServerRun.flag(flags, "--pchannels", CoordConfig.PCHANNEL_COUNT, pchannels);
         ServerRun.flag(flags, "--object-store", StandaloneServer.OBJECT_STORE_URI, objectStore);
         ServerRun.flag(flags, "--pchannel-prefix", CoordConfig.PCHANNEL_PREFIX, pchannelPrefix);
@@ -79,7 +85,8 @@ public final class StandaloneCommand implements Callable<Integer> {
             ServerRun.flag(flags, "--wal", WalBackends.BACKEND, wal);
         }
         return ServerRun.serve(spec, stop, () -> config.sources(flags), p -> StandaloneServer.start(dataDir, p),
-                s -> "Tidelog standalone listening on " + s.address() + " (data dir " + dataDir.toAbsolutePath() + ")",
+                s -> "Tidelog standalone listening on " + s.address() + " (data dir " + dataDir.toAbsolutePath()
+                        + "), HTTP on http://" + s.httpAddress() + " (/metrics, /healthz, /readyz)",
                 "shutting down");
     }
 

@@ -62,9 +62,12 @@ import org.slf4j.LoggerFactory;
  * &lt;data dir&gt;/flush-scratch  files being written before their upload
  * </pre>
  *
- * Start order: meta store, coordinator (TSO), collection catalog, WAL backend, object store with the coordinator's
- * garbage collector of dropped collections, node ({@link StreamingNodeParts}), security ({@link ServerSecurity}: the
- * token file's reader), gRPC server (on 127.0.0.1 unless {@code server.host} says otherwise), then
+ * Start order: the process's meters ({@link ProcessMetrics}), meta store, coordinator (TSO), the HTTP port
+ * ({@code /metrics}, {@code /healthz}, {@code /readyz}: not ready until the end of the start), collection catalog,
+ * WAL backend, object store with the coordinator's garbage collector of dropped collections, node
+ * ({@link StreamingNodeParts}, its WALs reporting to {@link WalMeters}; {@link WalGauges} read their status), security
+ * ({@link ServerSecurity}: the token file's reader), gRPC server (on 127.0.0.1 unless {@code server.host} says
+ * otherwise), then
  * the coordinator assigns every pchannel to the node at a new term, then a streaming client aimed at this
  * server is made for the catalog, which starts broadcasting DDL through it (resuming the DDL a previous run
  * left unfinished). {@link #close()} stops in reverse order.
@@ -75,7 +78,7 @@ public final class StandaloneServer implements AutoCloseable {
     static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, NodeConfig.PREFIX, CoordConfig.PREFIX,
             CatalogConfig.PREFIX, MessageLimits.PREFIX, DedupConfig.PREFIX, ShardConfig.PREFIX, TxnConfig.PREFIX,
             FlusherConfig.PREFIX, ParquetConfig.PREFIX, QueryConfig.PREFIX, "tso.", "wal.", "meta.", "objectstore.",
-            GcConfig.PREFIX, SecurityConfig.PREFIX);
+            GcConfig.PREFIX, SecurityConfig.PREFIX, HttpConfig.PREFIX);
     /** Where flushed segments go: {@code file:DIR} or {@code s3://bucket/prefix}. */
     static final String OBJECT_STORE_URI = "objectstore.uri";
 
@@ -88,15 +91,20 @@ public final class StandaloneServer implements AutoCloseable {
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final ServerConfig config;
+    private final HttpConfig httpConfig;
     private Server grpc;
+    private HttpEndpoints http;
+    private Readiness readiness;
     private String address;
     private StreamingCoordinator coordinator;
-    private StreamingNodeParts node;
+    private volatile StreamingNodeParts node;
+    private volatile WalGauges gauges;
     private CollectionCatalog catalog;
     private ObjectStore objects;
 
-    private StandaloneServer(ServerConfig config) {
+    private StandaloneServer(ServerConfig config, HttpConfig httpConfig) {
         this.config = config;
+        this.httpConfig = httpConfig;
     }
 
     /**
@@ -107,7 +115,7 @@ public final class StandaloneServer implements AutoCloseable {
      */
     public static StandaloneServer start(Path dataDir, Map<String, String> properties) {
         Configs c = Configs.from(dataDir, properties);
-        StandaloneServer s = new StandaloneServer(c.server());
+        StandaloneServer s = new StandaloneServer(c.server(), c.http());
         try {
             s.startAll(c, dataDir);
             return s;
@@ -125,7 +133,8 @@ public final class StandaloneServer implements AutoCloseable {
      * @param p every key, with the standalone's defaults for the data directory's paths
      */
     record Configs(Map<String, String> p, ServerConfig server, StreamingNodeParts.Configs node, CoordConfig coord,
-                   TsoConfig tso, CatalogConfig catalog, GcConfig gc, String walBackend, SecurityConfig security) {
+                   TsoConfig tso, CatalogConfig catalog, GcConfig gc, String walBackend, SecurityConfig security,
+                   HttpConfig http) {
 
         /** @throws StreamingException {@code INVALID_ARGUMENT} naming an unknown key or a bad value */
         static Configs from(Path dataDir, Map<String, String> properties) {
@@ -146,7 +155,8 @@ public final class StandaloneServer implements AutoCloseable {
                     StreamingNodeParts.Configs.from(p), CoordConfig.from(ConfigKeys.only(p, CoordConfig.PREFIX)),
                     TsoConfig.from(ConfigKeys.only(p, "tso.")),
                     CatalogConfig.from(ConfigKeys.only(p, CatalogConfig.PREFIX)),
-                    GcConfig.from(ConfigKeys.only(p, GcConfig.PREFIX)), WalBackends.selected(p), security);
+                    GcConfig.from(ConfigKeys.only(p, GcConfig.PREFIX)), WalBackends.selected(p), security,
+                    HttpConfig.from(ConfigKeys.only(p, HttpConfig.PREFIX)));
         }
     }
 
@@ -161,10 +171,14 @@ public final class StandaloneServer implements AutoCloseable {
         StandaloneDisk.checkRoomToStart(Path.of(p.get("meta.embedded.dir")),
                 walBackend.equals(LOCAL_WAL) ? Path.of(p.get(LocalWalConfig.DIR)) : null, coordConfig.pchannelCount());
 
+        ProcessMetrics metrics = new ProcessMetrics();
+        started.push(metrics);
         MetaStore meta = MetaStores.create("embedded", ConfigKeys.only(p, "meta."));
         started.push(meta);
         coordinator = new StreamingCoordinator(meta, coordConfig, tsoConfig, InstantSource.system());
         started.push(coordinator);
+        // HTTP answers from here on, so /readyz says 503 while the WALs recover.
+        startHttp(meta, metrics);
         catalog = new CollectionCatalog(meta, coordinator.pchannels(), catalogConfig, coordinator.tso(),
                 InstantSource.system());
         started.push(catalog);
@@ -183,8 +197,10 @@ public final class StandaloneServer implements AutoCloseable {
         started.push(gc);
         gc.start();
         node = StreamingNodeParts.start(backend, meta, coordinator.tso(), objects, nodeConfigs, config.maxConsumers(),
-                dataDir);
+                dataDir, new WalMeters(metrics.registry()));
         started.push(node);
+        gauges = new WalGauges(metrics.registry(), coordinator::pchannels, node.wals()::status, node::extensions,
+                node.retention().subscriptions(), InstantSource.system());
 
         ServerSecurity security = ServerSecurity.forStandalone(c.security());
         started.push(security);
@@ -225,7 +241,26 @@ public final class StandaloneServer implements AutoCloseable {
         started.push(self);
         catalog.start(m -> self.append(m)
                 .thenApply(a -> new VchannelAppender.Ack(a.id(), a.timeTick(), a.flushedSegmentIds())));
-        LOG.info("Tidelog standalone serving {} pchannels on {}", coordinator.pchannels().size(), address);
+        readiness.serving(true);
+        LOG.info("Tidelog standalone serving {} pchannels on {}, HTTP on {}", coordinator.pchannels().size(), address,
+                httpAddress());
+    }
+
+    /** {@code /metrics}, {@code /healthz} and {@code /readyz} on the HTTP port. */
+    private void startHttp(MetaStore meta, ProcessMetrics metrics) {
+        readiness = new Readiness(() -> meta.get(NODE_SESSION_KEY), coordinator::pchannels,
+                () -> node == null ? List.of() : node.wals().status());
+        http = HttpEndpoints.start(httpConfig);
+        started.push(http);
+        http.route("/healthz", Readiness::alive);
+        http.route("/readyz", readiness::check);
+        http.route("/metrics", () -> {
+            WalGauges g = gauges;
+            if (g != null) {
+                g.refresh();
+            }
+            return metrics.scrape();
+        });
     }
 
     private void stopGrpc() throws InterruptedException {
@@ -286,6 +321,21 @@ public final class StandaloneServer implements AutoCloseable {
         return grpc.getPort();
     }
 
+    /** The node's parts (tests). */
+    StreamingNodeParts node() {
+        return node;
+    }
+
+    /** The HTTP port of {@code /metrics}, {@code /healthz} and {@code /readyz}. */
+    public int httpPort() {
+        return http.port();
+    }
+
+    /** host:port of the HTTP endpoints. */
+    public String httpAddress() {
+        return httpConfig.host() + ":" + http.port();
+    }
+
     /** Blocks until the gRPC server terminates. */
     public void awaitTermination() throws InterruptedException {
         grpc.awaitTermination();
@@ -301,6 +351,9 @@ public final class StandaloneServer implements AutoCloseable {
     public synchronized void close() {
         if (started.isEmpty()) {
             return;
+        }
+        if (readiness != null) {
+            readiness.serving(false);
         }
         if (grpc != null) {
             grpc.shutdown();

@@ -10,7 +10,9 @@ import io.tidelog.flush.SegmentUploader;
 import io.tidelog.message.MessageLimits;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.node.NodeConfig;
+import io.tidelog.node.WalExtension;
 import io.tidelog.node.WalManager;
+import io.tidelog.node.WalMetrics;
 import io.tidelog.node.extension.DedupConfig;
 import io.tidelog.node.extension.ExtensionChain;
 import io.tidelog.node.recovery.MetaRecoveryStore;
@@ -61,6 +63,8 @@ final class StreamingNodeParts implements AutoCloseable {
     private final Retention retention;
     /** The collection shards of every pchannel served, for segment listings. */
     private final Map<String, ShardManager> shards = new ConcurrentHashMap<>();
+    /** The extensions of every pchannel served (of its latest open), for their gauges. */
+    private final Map<String, List<WalExtension>> extensions = new ConcurrentHashMap<>();
     private WalManager wals;
     private ExecutorService completions;
     private ExecutorService consumers;
@@ -98,9 +102,16 @@ final class StreamingNodeParts implements AutoCloseable {
      */
     static StreamingNodeParts start(WalBackend backend, MetaStore meta, TimestampAllocator tso, ObjectStore objects,
                                     Configs configs, int maxConsumers, Path dataDir) throws IOException {
+        return start(backend, meta, tso, objects, configs, maxConsumers, dataDir, WalMetrics.Factory.NONE);
+    }
+
+    /** Starts the node's parts as above, each pchannel's WAL reporting its appends to {@code metrics}. */
+    static StreamingNodeParts start(WalBackend backend, MetaStore meta, TimestampAllocator tso, ObjectStore objects,
+                                    Configs configs, int maxConsumers, Path dataDir, WalMetrics.Factory metrics)
+            throws IOException {
         StreamingNodeParts parts = new StreamingNodeParts(configs, maxConsumers, meta);
         try {
-            parts.startAll(backend, meta, tso, objects, configs, dataDir);
+            parts.startAll(backend, meta, tso, objects, configs, dataDir, metrics);
             return parts;
         } catch (RuntimeException | IOException e) {
             Closeables.closeQuietly(parts, e);
@@ -109,7 +120,7 @@ final class StreamingNodeParts implements AutoCloseable {
     }
 
     private synchronized void startAll(WalBackend backend, MetaStore meta, TimestampAllocator tso, ObjectStore objects,
-                                       Configs configs, Path dataDir) throws IOException {
+                                       Configs configs, Path dataDir, WalMetrics.Factory metrics) throws IOException {
         GrowingSegmentBytes growing = new GrowingSegmentBytes(configs.shard());
         // Work that follows a WAL acknowledgement (a commit that waited for its bodies, rollbacks after a DDL)
         // runs here, never on a backend's writer thread; it outlives the WALs.
@@ -136,12 +147,14 @@ final class StreamingNodeParts implements AutoCloseable {
         // Each pchannel's WAL carries the node's extensions in their one order (ExtensionChain says why).
         ExtensionChain chain = new ExtensionChain(new ExtensionChain.Shared(configs.dedup(), configs.txn(),
                 configs.shard(), tso, InstantSource.system(), growing, txnContinuations),
-                pchannel -> new Flusher(pchannel, flusherConfig, uploader, flushThreads), delegators::forPchannel);
+                pchannel -> new Flusher(pchannel, flusherConfig, uploader, flushThreads,
+                        metrics.forPchannel(pchannel)::uploadRetried), delegators::forPchannel);
         wals = new WalManager(backend, tso, configs.node(), pchannel -> {
             ExtensionChain.Extensions extensions = chain.forPchannel(pchannel);
             shards.put(pchannel, extensions.shards());
+            this.extensions.put(pchannel, extensions.inOrder());
             return extensions.inOrder();
-        }, new MetaRecoveryStore(meta), retention);
+        }, new MetaRecoveryStore(meta), retention, metrics);
         started.push(wals);
 
         completions = Executors.newFixedThreadPool(2, ServerExecutors.daemon("grpc-results"));
@@ -163,6 +176,11 @@ final class StreamingNodeParts implements AutoCloseable {
     /** The collection shards of every pchannel served (a live, read-only view), for segment listings. */
     Map<String, ShardManager> shards() {
         return Collections.unmodifiableMap(shards);
+    }
+
+    /** The extensions of {@code pchannel}'s latest open (empty if never opened here). */
+    List<WalExtension> extensions(String pchannel) {
+        return extensions.getOrDefault(pchannel, List.of());
     }
 
     Retention retention() {

@@ -31,7 +31,7 @@ class CollectionCommandsTest {
 
     @BeforeEach
     void start() {
-        server = StandaloneServer.start(dir.resolve("data"), CollectionServiceTest.config());
+        server = TestStandalone.start(dir.resolve("data"), CollectionServiceTest.config());
     }
 
     @AfterEach

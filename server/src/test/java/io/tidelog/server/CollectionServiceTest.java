@@ -57,7 +57,7 @@ class CollectionServiceTest {
 
     @BeforeEach
     void start() {
-        server = StandaloneServer.start(dir, config());
+        server = TestStandalone.start(dir, config());
         client = StreamingClient.builder().target(server.address()).build();
         collections = client.collections();
     }
@@ -271,7 +271,7 @@ class CollectionServiceTest {
         CollectionDescription first = collections.createBlocking("books", BOOKS, 2);
         client.close();
         server.close();
-        server = StandaloneServer.start(dir, config());
+        server = TestStandalone.start(dir, config());
         client = StreamingClient.builder().target(server.address()).build();
         collections = client.collections();
 

@@ -45,7 +45,7 @@ class DroppedCollectionGcTest {
     }
 
     void start() {
-        server = StandaloneServer.start(dir, config());
+        server = TestStandalone.start(dir, config());
         client = StreamingClient.builder().target(server.address()).build();
     }
 

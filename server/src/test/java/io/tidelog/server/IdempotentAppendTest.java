@@ -84,14 +84,14 @@ class IdempotentAppendTest {
         Map<String, String> config = Map.of("server.port", Integer.toString(port), "coord.pchannel.count", "2");
         CutFirstAck cutter = new CutFirstAck();
         Appended first;
-        try (StandaloneServer server = StandaloneServer.start(dir, config);
+        try (StandaloneServer server = TestStandalone.start(dir, config);
              StreamingClient client = StreamingClient.builder().target(server.address())
                      .channelBuilders(a -> NettyChannelBuilder.forTarget(a).usePlaintext().intercept(cutter)).build()) {
             first = client.append(keyed("order-42")).get(60, TimeUnit.SECONDS);
             assertThat(cutter.cuts.get()).as("the first acknowledgement was cut off").isEqualTo(1);
             assertThat(payloads(client)).containsExactly("exactly once");
         }
-        try (StandaloneServer server = StandaloneServer.start(dir, config);
+        try (StandaloneServer server = TestStandalone.start(dir, config);
              StreamingClient client = StreamingClient.builder().target(server.address()).build()) {
             Appended retried = client.append(keyed("order-42")).get(60, TimeUnit.SECONDS);
             assertThat(retried.id()).as("the retry after the restart returns the original append").isEqualTo(first.id());
@@ -103,7 +103,7 @@ class IdempotentAppendTest {
     @Test
     void aClientWithIdempotentAppendsWritesEachMessageOnceAcrossCutConnections() throws Exception {
         CutFirstAck cutter = new CutFirstAck();
-        try (StandaloneServer server = StandaloneServer.start(dir, Map.of("server.port", "0", "coord.pchannel.count", "2"));
+        try (StandaloneServer server = TestStandalone.start(dir, Map.of("server.port", "0", "coord.pchannel.count", "2"));
              StreamingClient client = StreamingClient.builder().target(server.address()).idempotentAppends(true)
                      .channelBuilders(a -> NettyChannelBuilder.forTarget(a).usePlaintext().intercept(cutter)).build()) {
             List<java.util.concurrent.CompletableFuture<Appended>> fs = new ArrayList<>();

@@ -32,13 +32,13 @@ class KafkaStandaloneEndToEndTest extends StandaloneEndToEndTest {
         Map<String, String> p = Map.of("server.port", "0", "coord.pchannel.count", "2", "wal.backend", "kafka",
                 KafkaWalConfig.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers(), KafkaWalConfig.TOPIC_PREFIX, prefix,
                 KafkaWalConfig.TRANSACTIONAL_ID_PREFIX, prefix);
-        StandaloneServer.start(dir.resolve("first"), p).close();
-        assertThatThrownBy(() -> StandaloneServer.start(dir.resolve("second"), p))
+        TestStandalone.start(dir.resolve("first"), p).close();
+        assertThatThrownBy(() -> TestStandalone.start(dir.resolve("second"), p))
                 .isInstanceOfSatisfying(StreamingException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
                     assertThat(e.getMessage()).contains("data directory is new").contains("wal.kafka.topic.prefix");
                 });
-        StandaloneServer.start(dir.resolve("first"), p).close();
+        TestStandalone.start(dir.resolve("first"), p).close();
     }
 
     @Override

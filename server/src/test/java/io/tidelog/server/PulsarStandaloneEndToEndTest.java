@@ -33,13 +33,13 @@ class PulsarStandaloneEndToEndTest extends StandaloneEndToEndTest {
     void aNewDataDirectoryRefusesTopicsAnotherServerWrote() {
         Map<String, String> p = new HashMap<>(PulsarTestBroker.walProperties(prefix));
         p.putAll(Map.of("server.port", "0", "coord.pchannel.count", "2", "wal.backend", "pulsar"));
-        StandaloneServer.start(dir.resolve("first"), p).close();
-        assertThatThrownBy(() -> StandaloneServer.start(dir.resolve("second"), p))
+        TestStandalone.start(dir.resolve("first"), p).close();
+        assertThatThrownBy(() -> TestStandalone.start(dir.resolve("second"), p))
                 .isInstanceOfSatisfying(StreamingException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
                     assertThat(e.getMessage()).contains("data directory is new").contains("wal.pulsar.topic.prefix");
                 });
-        StandaloneServer.start(dir.resolve("first"), p).close();
+        TestStandalone.start(dir.resolve("first"), p).close();
     }
 
     @Override

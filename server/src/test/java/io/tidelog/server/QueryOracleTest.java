@@ -278,7 +278,7 @@ class QueryOracleTest {
         // A cache of sealed rows smaller than a segment: most queries read evicted segments again from their files.
         java.util.Map<String, String> config = new java.util.HashMap<>(CollectionServiceTest.config());
         config.put("query.sealed.cache.bytes", "64KiB");
-        server = StandaloneServer.start(dir, config);
+        server = TestStandalone.start(dir, config);
         client = StreamingClient.builder().target(server.address()).build();
         queries = client.queries();
     }

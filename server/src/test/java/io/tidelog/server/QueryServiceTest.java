@@ -47,7 +47,7 @@ class QueryServiceTest {
 
     @BeforeEach
     void start() {
-        server = StandaloneServer.start(dir, config());
+        server = TestStandalone.start(dir, config());
         client = StreamingClient.builder().target(server.address()).build();
         queries = client.queries();
         client.collections().createBlocking("books", CollectionServiceTest.BOOKS, 3);
@@ -199,7 +199,7 @@ class QueryServiceTest {
 
         client.close();
         server.close();
-        server = StandaloneServer.start(dir, config());
+        server = TestStandalone.start(dir, config());
         client = StreamingClient.builder().target(server.address()).build();
         queries = client.queries();
         assertThat(answer()).as("after a restart").isEqualTo(all);

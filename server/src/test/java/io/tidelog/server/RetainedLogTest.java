@@ -52,7 +52,7 @@ class RetainedLogTest {
                 "wal.local.batch.max.bytes", "256KiB", "node.checkpoint.interval", "100ms",
                 "node.checkpoint.dirty.messages", "10"));
         config.putAll(extra);
-        server = StandaloneServer.start(dir, config);
+        server = TestStandalone.start(dir, config);
         client = StreamingClient.builder().target(server.address()).build();
         return server;
     }

@@ -86,7 +86,7 @@ final class StandaloneProcess implements AutoCloseable {
 
     private void launch(List<String> moreArgs) throws IOException {
         List<String> cmd = tidelog(List.of("-Xmx512m"), List.of("standalone", "--data-dir", dataDir.toString(), "--port",
-                Integer.toString(port)));
+                Integer.toString(port), "--http-port", "0"));
         cmd.addAll(extraArgs);
         cmd.addAll(moreArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd);

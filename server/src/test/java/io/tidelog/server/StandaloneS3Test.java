@@ -57,7 +57,7 @@ class StandaloneS3Test {
         config.putAll(s3.settings());
         List<Long> flushedIds;
         List<SegmentInfo> listed;
-        try (StandaloneServer server = StandaloneServer.start(dir.resolve("data"), config);
+        try (StandaloneServer server = TestStandalone.start(dir.resolve("data"), config);
              StreamingClient client = StreamingClient.builder().target(server.address()).build()) {
             client.collections().createBlocking("events", HistoricalDataKillNineTest.SCHEMA, 2);
             List<Map<String, Object>> rows = new ArrayList<>();

@@ -54,7 +54,7 @@ class StandaloneServerTest {
 
     @BeforeEach
     void start() {
-        server = StandaloneServer.start(dir, Map.of(
+        server = TestStandalone.start(dir, Map.of(
                 "server.port", "0",
                 "coord.pchannel.count", "4",
                 "wal.local.segment.bytes", "4MiB",

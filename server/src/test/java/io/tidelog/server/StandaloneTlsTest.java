@@ -46,7 +46,7 @@ class StandaloneTlsTest {
                 "wal.local.segment.bytes", "4MiB", "wal.local.spare.segments", "1", "message.max.bytes", "1MiB",
                 "security.tls.cert", certs.serverCert().toString(), "security.tls.key", certs.serverKey().toString()));
         p.putAll(security);
-        server = StandaloneServer.start(dir.resolve("data"), p);
+        server = TestStandalone.start(dir.resolve("data"), p);
     }
 
     @AfterEach
@@ -102,7 +102,7 @@ class StandaloneTlsTest {
     void clientAuthWithoutACaOrACertificateWithoutItsKeyIsRefusedAtStart() {
         assertThatThrownBy(() -> start(Map.of("security.tls.client.auth", "require")))
                 .isInstanceOf(StreamingException.class).hasMessageContaining("security.tls.ca");
-        assertThatThrownBy(() -> StandaloneServer.start(dir.resolve("data2"), Map.of("server.port", "0",
+        assertThatThrownBy(() -> TestStandalone.start(dir.resolve("data2"), Map.of("server.port", "0",
                 "security.tls.cert", certs.serverCert().toString())))
                 .isInstanceOf(StreamingException.class).hasMessageContaining("security.tls.key");
         assertThatThrownBy(() -> start(Map.of("security.tls.clientauth", "require")))

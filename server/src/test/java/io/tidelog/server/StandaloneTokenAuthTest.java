@@ -59,7 +59,7 @@ class StandaloneTokenAuthTest {
     void start(String... tokenLines) throws Exception {
         tokens = dir.resolve("tokens");
         Files.writeString(tokens, TokenFileTest.lines(tokenLines));
-        server = StandaloneServer.start(dir.resolve("data"), Map.of("server.port", "0", "coord.pchannel.count", "2",
+        server = TestStandalone.start(dir.resolve("data"), Map.of("server.port", "0", "coord.pchannel.count", "2",
                 "wal.local.segment.bytes", "4MiB", "wal.local.spare.segments", "1", "message.max.bytes", "1MiB",
                 "security.tokens.file", tokens.toString(), "security.tokens.reload.interval", "50ms"));
     }

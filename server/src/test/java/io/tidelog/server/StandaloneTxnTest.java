@@ -52,7 +52,7 @@ class StandaloneTxnTest {
 
     @BeforeEach
     void start() {
-        server = StandaloneServer.start(dir, Map.of("server.port", "0", "coord.pchannel.count", "2",
+        server = TestStandalone.start(dir, Map.of("server.port", "0", "coord.pchannel.count", "2",
                 "wal.local.segment.bytes", "4MiB", "wal.local.spare.segments", "1", "message.max.bytes", "1MiB",
                 "txn.max.bytes", "64KiB"));
         client = StreamingClient.builder().target(server.address()).build();

@@ -27,7 +27,7 @@ class WalBackendSelectionTest {
 
     @Test
     void anUnknownBackendIsRefusedNamingTheKnownOnes() {
-        assertThatThrownBy(() -> StandaloneServer.start(dir, with("wal.backend", "nosuch")))
+        assertThatThrownBy(() -> TestStandalone.start(dir, with("wal.backend", "nosuch")))
                 .isInstanceOfSatisfying(StreamingException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
                     assertThat(e.getMessage()).contains("nosuch").contains("local").contains("objectstore")
@@ -37,7 +37,7 @@ class WalBackendSelectionTest {
 
     @Test
     void aKeyOfAnotherBackendIsRefused() {
-        assertThatThrownBy(() -> StandaloneServer.start(dir, with("wal.backend", "objectstore",
+        assertThatThrownBy(() -> TestStandalone.start(dir, with("wal.backend", "objectstore",
                 "wal.local.segment.bytes", "16MiB")))
                 .isInstanceOfSatisfying(StreamingException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
@@ -47,47 +47,47 @@ class WalBackendSelectionTest {
 
     @Test
     void kafkaWithoutItsBrokersIsRefusedNamingTheKeyAndLeavesTheDirectoryFreeToStartOnAnotherBackend() {
-        assertThatThrownBy(() -> StandaloneServer.start(dir, with("wal.backend", "kafka")))
+        assertThatThrownBy(() -> TestStandalone.start(dir, with("wal.backend", "kafka")))
                 .isInstanceOfSatisfying(StreamingException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
                     assertThat(e.getMessage()).contains("wal.kafka.bootstrap.servers");
                 });
-        StandaloneServer.start(dir, with()).close();
+        TestStandalone.start(dir, with()).close();
     }
 
     @Test
     void pulsarWithoutItsBrokersIsRefusedNamingTheKeyAndLeavesTheDirectoryFreeToStartOnAnotherBackend() {
-        assertThatThrownBy(() -> StandaloneServer.start(dir, with("wal.backend", "pulsar")))
+        assertThatThrownBy(() -> TestStandalone.start(dir, with("wal.backend", "pulsar")))
                 .isInstanceOfSatisfying(StreamingException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
                     assertThat(e.getMessage()).contains("wal.pulsar.service.url");
                 });
-        StandaloneServer.start(dir, with()).close();
+        TestStandalone.start(dir, with()).close();
     }
 
     @Test
     void aNewDataDirectoryRefusesLogsAnotherDirectoryWroteAndTheDirectoryThatWroteThemRestarts() {
         Map<String, String> shared = with("wal.backend", "objectstore", "wal.objectstore.uri", "file:" + dir.resolve("logs"));
-        StandaloneServer.start(dir.resolve("first"), shared).close();
-        assertThatThrownBy(() -> StandaloneServer.start(dir.resolve("second"), shared))
+        TestStandalone.start(dir.resolve("first"), shared).close();
+        assertThatThrownBy(() -> TestStandalone.start(dir.resolve("second"), shared))
                 .isInstanceOfSatisfying(StreamingException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
                     assertThat(e.getMessage()).contains("data directory is new").contains("pchannel-0")
                             .contains("wal.objectstore.uri");
                 });
-        StandaloneServer.start(dir.resolve("first"), shared).close();
-        StandaloneServer.start(dir.resolve("second"),
+        TestStandalone.start(dir.resolve("first"), shared).close();
+        TestStandalone.start(dir.resolve("second"),
                 with("wal.backend", "objectstore", "wal.objectstore.uri", "file:" + dir.resolve("other-logs"))).close();
     }
 
     @Test
     void aDataDirectoryRestartsOnlyOnTheBackendItStartedWith() {
-        StandaloneServer.start(dir, with("wal.backend", "objectstore")).close();
-        assertThatThrownBy(() -> StandaloneServer.start(dir, with()))
+        TestStandalone.start(dir, with("wal.backend", "objectstore")).close();
+        assertThatThrownBy(() -> TestStandalone.start(dir, with()))
                 .isInstanceOfSatisfying(StreamingException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
                     assertThat(e.getMessage()).contains("'objectstore'").contains("'local'");
                 });
-        StandaloneServer.start(dir, with("wal.backend", "objectstore")).close();
+        TestStandalone.start(dir, with("wal.backend", "objectstore")).close();
     }
 }

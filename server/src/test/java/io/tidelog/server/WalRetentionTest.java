@@ -38,7 +38,7 @@ class WalRetentionTest {
         config.put("wal.local.batch.max.bytes", "256KiB");
         // Nothing kept beyond what recovery and subscriptions need: the checkpoint alone bounds the WAL.
         config.put("wal.retention.time", "0");
-        try (StandaloneServer server = StandaloneServer.start(dir, config);
+        try (StandaloneServer server = TestStandalone.start(dir, config);
              StreamingClient client = StreamingClient.builder().target(server.address()).build()) {
             client.collections().createBlocking("events", HistoricalDataKillNineTest.SCHEMA, 2);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);

@@ -5,7 +5,9 @@ import io.tidelog.message.ImmutableMessage;
 import io.tidelog.message.MessageIds;
 import io.tidelog.message.MutableMessage;
 import io.tidelog.node.AppendResult;
+import io.tidelog.node.StreamingWal;
 import io.tidelog.node.WalExtension;
+import io.tidelog.node.WalMetrics;
 import io.tidelog.node.recovery.ExtensionState;
 import io.tidelog.state.proto.DedupEntryProto;
 import io.tidelog.state.proto.DedupStateProto;
@@ -49,6 +51,9 @@ public final class DedupWindow implements WalExtension {
     private record Remembered(AppendResult result, long physicalMillis) {
     }
 
+    /** Where hits are counted: the WAL's, once bound. */
+    private volatile WalMetrics metrics = WalMetrics.NONE;
+
     public DedupWindow(DedupConfig config) {
         this.config = config;
     }
@@ -57,6 +62,11 @@ public final class DedupWindow implements WalExtension {
     @Override
     public boolean isPlain(MutableMessage message) {
         return message.idempotencyKey() == null || config.maxEntries() == 0;
+    }
+
+    @Override
+    public void bind(StreamingWal wal) {
+        metrics = wal.metrics();
     }
 
     @Override
@@ -69,10 +79,12 @@ public final class DedupWindow implements WalExtension {
         synchronized (this) {
             Remembered r = published.get(key);
             if (r != null) {
+                metrics.deduplicated();
                 return CompletableFuture.completedFuture(r.result);
             }
             List<CompletableFuture<AppendResult>> waiting = inFlight.get(key);
             if (waiting != null) {
+                metrics.deduplicated();
                 CompletableFuture<AppendResult> retry = new CompletableFuture<>();
                 waiting.add(retry);
                 return retry;

@@ -43,6 +43,7 @@ public final class SwitchableScanner implements MessageScanner {
     private final ReadOptions options;
     private final TxnBuffer txns = new TxnBuffer();
     private final Consumer<SwitchableScanner> onClose;
+    private final ScannerReads reads;
     private volatile WalScanner backend;
     private long seq = -1;
     /** Where to resume in the backend: the start, then right after the last persisted message consumed. */
@@ -57,6 +58,13 @@ public final class SwitchableScanner implements MessageScanner {
      */
     public SwitchableScanner(Wal wal, WriteAheadBuffer buffer, ReadOptions options, MessageId lastPersisted,
                       Consumer<SwitchableScanner> onClose) {
+        this(wal, buffer, options, lastPersisted, onClose, ScannerReads.NONE);
+    }
+
+    /** As above, telling {@code reads} where each message was read from (buffer or backend). */
+    public SwitchableScanner(Wal wal, WriteAheadBuffer buffer, ReadOptions options, MessageId lastPersisted,
+                      Consumer<SwitchableScanner> onClose, ScannerReads reads) {
+        this.reads = reads;
         this.wal = wal;
         this.buffer = buffer;
         this.options = options;
@@ -75,6 +83,11 @@ public final class SwitchableScanner implements MessageScanner {
         if (seq < 0) {
             backend = wal.read(p);
         }
+    }
+
+    /** Whether it reads the backend now (catching up) rather than the write-ahead buffer (tailing). Any thread. */
+    public boolean isCatchingUp() {
+        return backend != null;
     }
 
     @Override
@@ -114,6 +127,7 @@ public final class SwitchableScanner implements MessageScanner {
             return null;
         }
         seq = e.seq() + 1;
+        reads.read(true);
         if (e.persisted()) {
             consumed(e.message().id());
         }
@@ -153,6 +167,7 @@ public final class SwitchableScanner implements MessageScanner {
     }
 
     private ImmutableMessage delivered(LogRecord r) {
+        reads.read(false);
         consumed(r.id());
         if (backend == null) {
             // switched while holding r: the buffer must continue after r, not after the id before it

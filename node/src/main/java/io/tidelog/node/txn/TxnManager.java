@@ -471,6 +471,10 @@ public final class TxnManager implements WalExtension {
         }
         end(s, ErrorCode.TRANSACTION_EXPIRED, "expired: nothing was appended to it for longer than its keepalive of "
                 + s.keepaliveMillis + " ms (" + (nowMillis - s.deadlineMillis + s.keepaliveMillis) + " ms)");
+        StreamingWal w = wal;
+        if (w != null) {
+            w.metrics().transactionExpired();
+        }
         return true;
     }
 

@@ -1,0 +1,83 @@
+package io.tidelog.server;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A scrape of a Prometheus text exposition, parsed: every sample and the declared type of every family. */
+record Exposition(List<Sample> samples, Map<String, String> types) {
+    private static final Pattern SAMPLE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (\\S+)");
+    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\",?");
+
+    record Sample(String name, Map<String, String> labels, double value) {
+    }
+
+    /** An HTTP answer: status and body. */
+    record Reply(int status, String body, String contentType) {
+    }
+
+    static Reply get(String address, String path) throws IOException, InterruptedException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + address + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        return new Reply(r.statusCode(), r.body(), r.headers().firstValue("Content-Type").orElse(""));
+    }
+
+    static Exposition scrape(String address) throws IOException, InterruptedException {
+        Reply r = get(address, "/metrics");
+        if (r.status() != 200) {
+            throw new IllegalStateException("/metrics answered " + r.status() + ": " + r.body());
+        }
+        return parse(r.body());
+    }
+
+    static Exposition parse(String text) {
+        List<Sample> samples = new ArrayList<>();
+        Map<String, String> types = new LinkedHashMap<>();
+        for (String line : text.split("\n")) {
+            if (line.startsWith("# TYPE ")) {
+                String[] parts = line.split(" ");
+                types.put(parts[2], parts[3]);
+            } else if (!line.isBlank() && !line.startsWith("#")) {
+                Matcher m = SAMPLE.matcher(line);
+                if (!m.matches()) {
+                    throw new IllegalArgumentException("not a sample line: " + line);
+                }
+                Map<String, String> labels = new LinkedHashMap<>();
+                if (m.group(3) != null) {
+                    Matcher l = LABEL.matcher(m.group(3));
+                    while (l.find()) {
+                        labels.put(l.group(1), l.group(2));
+                    }
+                }
+                samples.add(new Sample(m.group(1), labels, Double.parseDouble(m.group(4))));
+            }
+        }
+        return new Exposition(samples, types);
+    }
+
+    /** The value of the one sample named {@code name} whose labels include {@code labels}, if there is one. */
+    OptionalDouble value(String name, Map<String, String> labels) {
+        List<Sample> found = samples.stream().filter(s -> s.name().equals(name)
+                && s.labels().entrySet().containsAll(labels.entrySet())).toList();
+        if (found.size() > 1) {
+            throw new IllegalArgumentException(found.size() + " samples of " + name + labels + ": " + found);
+        }
+        return found.isEmpty() ? OptionalDouble.empty() : OptionalDouble.of(found.get(0).value());
+    }
+
+    /** {@link #value}, or 0 when there is no such sample yet. */
+    double valueOrZero(String name, Map<String, String> labels) {
+        return value(name, labels).orElse(0);
+    }
+}
