@@ -55,6 +55,13 @@ import org.apache.pulsar.client.api.Message;
  * never lands. <b>Why it is never delivered after the newer term's first record:</b> by the broker's order above, and
  * a scanner drops a data record whose term is below one it has read.
  *
+ * <p><b>Not fenced at the broker:</b> a stale opener that passed step 1 just before a newer open returned still
+ * fences the newer writer in step 2; it then fails in step 4, and nothing of either is lost, but the newer writer's
+ * appends fail with {@code CHANNEL_FENCED} until the pchannel is opened again (a liveness cost, not a safety one).
+ * Step 1 reads the term of the log's last record only: the TERM record such a stale opener leaves after a newer one
+ * hides the newer term from a later opener, so one whose term lies between the two would open (it takes two stale
+ * openers racing a current one; the coordinator never assigns a term below the current one).
+ *
  * <p><b>Retention and truncation.</b> A read-write open creates the topic's durable retention subscription at its
  * oldest record, before anything is written, so the broker keeps every record until the subscription moves past it
  * (the namespace must not expire records by TTL or evict them by a backlog quota). {@link #truncate} moves the
