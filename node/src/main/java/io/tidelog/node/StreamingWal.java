@@ -426,12 +426,12 @@ public final class StreamingWal implements AutoCloseable {
         return appendLock.isHeldByCurrentThread();
     }
 
-    /** The pchannel's log-derived state (collections, growing segments, transactions open in the log). */
     /** Where this pchannel's events are counted (the same instance in every term). */
     public WalMetrics metrics() {
         return metrics;
     }
 
+    /** The pchannel's log-derived state (collections, growing segments, transactions open in the log). */
     public PchannelState state() {
         return state;
     }
