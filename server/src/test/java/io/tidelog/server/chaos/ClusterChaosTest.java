@@ -79,11 +79,12 @@ class ClusterChaosTest {
 
     /** The node's WAL as command-line arguments. */
     List<String> walArgs() {
-        return List.of("--wal", "objectstore", "-c", "wal.objectstore.uri=file:" + dir.resolve("shared-wal"),
-                "--object-store", "file:" + objects());
+        List<String> args = new ArrayList<>(List.of("--wal", walBackend(), "--object-store", "file:" + objects()));
+        walSettings().forEach((k, v) -> args.addAll(List.of("-c", k + "=" + v)));
+        return args;
     }
 
-    /** The same WAL's settings, for reading the logs as stored at the end. */
+    /** The WAL's settings, given to every node as {@code -c} and used to read the logs as stored at the end. */
     Map<String, String> walSettings() {
         return Map.of("wal.objectstore.uri", "file:" + dir.resolve("shared-wal"));
     }

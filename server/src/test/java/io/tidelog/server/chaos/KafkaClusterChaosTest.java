@@ -3,8 +3,6 @@ package io.tidelog.server.chaos;
 import io.tidelog.wal.kafka.InJvmKafka;
 import io.tidelog.wal.kafka.KafkaWalConfig;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -16,14 +14,6 @@ class KafkaClusterChaosTest extends ClusterChaosTest {
     @RegisterExtension
     static final InJvmKafka KAFKA = new InJvmKafka();
     static final String PREFIX = "chaos-";
-
-    @Override
-    List<String> walArgs() {
-        List<String> args = new ArrayList<>(List.of("--wal", "kafka", "--object-store",
-                "file:" + dir.resolve("shared-objects")));
-        walSettings().forEach((k, v) -> args.addAll(List.of("-c", k + "=" + v)));
-        return args;
-    }
 
     @Override
     Map<String, String> walSettings() {

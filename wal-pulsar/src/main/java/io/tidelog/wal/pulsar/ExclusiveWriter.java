@@ -5,6 +5,7 @@ import io.tidelog.common.MessageId;
 import io.tidelog.common.StreamingException;
 import io.tidelog.wal.ByteBudget;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -40,12 +41,23 @@ import org.apache.pulsar.client.api.Reader;
  *       the record landed: {@code TIMEOUT}, {@code INNER} or {@code ON_SHUTDOWN}, never a nothing-written code.</li>
  * </ul>
  *
+ * <p><b>Resent records.</b> When its connection drops, the client sends again, on the next connection, every record
+ * whose receipt it has not had; one that had landed is then stored twice, and the receipt names the second copy. (The
+ * client drops a whole connection on some send errors, so one fenced producer can make the others of its node resend.)
+ * Scanners deliver the first copy only ({@link PulsarScanner}), so an append must be acknowledged with the first
+ * copy's id, or a reader that moves from the log to the node's write-ahead buffer by id would meet the record again.
+ * A receipt that arrives after a disconnection later than the send is therefore checked: the log is read after the
+ * last acknowledged record for the first record of this producer with the append's sequence number, and that id is
+ * the acknowledgement. Acknowledgements stay in send order: while one is checked, those behind it wait. If the log
+ * cannot be read in time, the writer ends with an unknown outcome ({@code INNER}) rather than acknowledge a copy.
+ *
  * <p><b>Back-pressure:</b> accepted but unacknowledged bytes are bounded by {@code buffer.max.bytes}; an append waits
  * up to {@code append.timeout} for room, then fails with {@code RESOURCE_EXHAUSTED} (nothing written).
  *
  * <p><b>Threads:</b> appenders on any thread (a lock orders their sends); futures complete on the client's threads,
  * except those settled after a fence, which complete on the settling thread
- * ({@code wal-pulsar-settle-<pchannel>-t<term>}).
+ * ({@code wal-pulsar-settle-<pchannel>-t<term>}), and those queued while a receipt is checked, which complete on the
+ * checking thread ({@code wal-pulsar-check-<pchannel>-t<term>}).
  */
 final class ExclusiveWriter implements AutoCloseable {
     private final String pchannel;
@@ -60,9 +72,19 @@ final class ExclusiveWriter implements AutoCloseable {
     private boolean closing;
     private boolean settling;
     private volatile org.apache.pulsar.client.api.MessageId lastAcknowledged;
+    /** Receipts waiting for the one being checked (see the class comment), in send order; under the lock. */
+    private final ArrayDeque<Receipt> checking = new ArrayDeque<>();
 
-    private record Pending(long sequence, int bytes, CompletableFuture<org.apache.pulsar.client.api.MessageId> send,
+    /**
+     * @param disconnectedBefore the producer's last disconnection when the record was sent: a later one means the
+     *                           client may have sent it again
+     */
+    private record Pending(long sequence, int bytes, long disconnectedBefore,
+                           CompletableFuture<org.apache.pulsar.client.api.MessageId> send,
                            CompletableFuture<MessageId> future) {
+    }
+
+    private record Receipt(Pending pending, org.apache.pulsar.client.api.MessageId id, boolean maybeResent) {
     }
 
     ExclusiveWriter(String pchannel, long term, PulsarClients clients, TermFence.Claim claim) {
@@ -93,8 +115,9 @@ final class ExclusiveWriter implements AutoCloseable {
                 return CompletableFuture.failedFuture(refused);
             }
             long sequence = nextSequence++;
-            p = new Pending(sequence, length, RecordProperties.data(producer.newMessage(), term, sequence, value)
-                    .sendAsync(), new CompletableFuture<>());
+            long disconnectedBefore = producer.getLastDisconnectedTimestamp();
+            p = new Pending(sequence, length, disconnectedBefore, RecordProperties.data(producer.newMessage(), term,
+                    sequence, value).sendAsync(), new CompletableFuture<>());
             inFlight.put(sequence, p);
         } finally {
             lock.unlock();
@@ -113,9 +136,7 @@ final class ExclusiveWriter implements AutoCloseable {
 
     private void sent(Pending p, org.apache.pulsar.client.api.MessageId id, Throwable err) {
         if (err == null) {
-            lastAcknowledged = id;
-            done(p);
-            p.future.complete(PulsarIds.of(id));
+            acknowledge(new Receipt(p, id, producer.getLastDisconnectedTimestamp() != p.disconnectedBefore));
             return;
         }
         if (PulsarErrors.isFenced(err)) {
@@ -138,6 +159,99 @@ final class ExclusiveWriter implements AutoCloseable {
         becomeTerminal(unknown);
         done(p);
         p.future.completeExceptionally(unknown);
+    }
+
+    /** Completes the append with its receipt's id, or queues the receipt behind one being checked. */
+    private void acknowledge(Receipt r) {
+        lock.lock();
+        try {
+            if (r.maybeResent || !checking.isEmpty()) {
+                checking.add(r);
+                if (checking.size() == 1) {
+                    Thread t = new Thread(this::checkReceipts, "wal-pulsar-check-" + pchannel + "-t" + term);
+                    t.setDaemon(true);
+                    t.start();
+                }
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        complete(r.pending, r.id);
+    }
+
+    private void complete(Pending p, org.apache.pulsar.client.api.MessageId id) {
+        lastAcknowledged = id;
+        done(p);
+        p.future.complete(PulsarIds.of(id));
+    }
+
+    /** Completes the queued receipts in order, each one that may have been resent with its first copy's id. */
+    private void checkReceipts() {
+        while (true) {
+            Receipt r;
+            lock.lock();
+            try {
+                r = checking.peek();
+            } finally {
+                lock.unlock();
+            }
+            if (r == null) {
+                return;
+            }
+            if (!r.maybeResent) {
+                complete(r.pending, r.id);
+            } else {
+                try {
+                    complete(r.pending, firstCopy(r.pending.sequence, r.id));
+                } catch (StreamingException e) {
+                    StreamingException unknown = StreamingException.inner("pchannel " + pchannel + " at term " + term
+                            + ": an append landed, but whether the client stored it twice (it was sent again on a new"
+                            + " connection) cannot be read (outcome unknown)", e);
+                    becomeTerminal(unknown);
+                    done(r.pending);
+                    r.pending.future.completeExceptionally(unknown);
+                }
+            }
+            lock.lock();
+            try {
+                checking.poll();
+                if (checking.isEmpty()) {
+                    return;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * The id of the first record of this producer with {@code sequence} after the last acknowledged one: the
+     * receipt's own id unless an earlier copy landed.
+     */
+    private org.apache.pulsar.client.api.MessageId firstCopy(long sequence,
+                                                             org.apache.pulsar.client.api.MessageId receipt) {
+        String me = producer.getProducerName();
+        long deadline = System.nanoTime() + clients.config().blockTimeout().toNanos();
+        try (Reader<byte[]> r = clients.reader(pchannel, lastAcknowledged, false)) {
+            while (true) {
+                long left = deadline - System.nanoTime();
+                Message<byte[]> m = left <= 0 ? null : r.readNext((int) TimeUnit.NANOSECONDS.toMillis(left) + 1,
+                        TimeUnit.MILLISECONDS);
+                if (m == null) {
+                    throw new StreamingException(ErrorCode.TIMEOUT, "the acknowledged record was not read back within"
+                            + " the deadline");
+                }
+                if (m.getMessageId().compareTo(receipt) >= 0) {
+                    return receipt;
+                }
+                if (me.equals(m.getProducerName()) && RecordProperties.sequenceOf(m) == sequence) {
+                    return m.getMessageId();
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw StreamingException.inner("reading pchannel " + pchannel + " failed: " + e, e);
+        }
     }
 
     private void done(Pending p) {
@@ -251,7 +365,7 @@ final class ExclusiveWriter implements AutoCloseable {
                 if (!me.equals(m.getProducerName())) {
                     return;
                 }
-                landed.put(RecordProperties.sequenceOf(m), m.getMessageId());
+                landed.putIfAbsent(RecordProperties.sequenceOf(m), m.getMessageId()); // a resent record: its first copy
             }
         } catch (java.io.IOException e) {
             throw StreamingException.inner("reading pchannel " + pchannel + " failed: " + e, e);

@@ -20,6 +20,12 @@ import org.apache.pulsar.client.api.Reader;
  * read (none is there when fencing worked: belt and braces), checks each record's CRC32C, and delivers records in
  * id order.
  *
+ * <p>It also drops the second copy of a record the client sent again on a new connection (see
+ * {@link ExclusiveWriter}): within a term, each writer numbers its records 1, 2, 3... after its TERM record, so a data
+ * record whose sequence number is not above the last one read of its term is a copy. A scanner that starts inside the
+ * log learns the numbers from the records it drops before its start in the same entry; a copy's first copy lies
+ * before it, and the writer acknowledges the first copy, so a start after any acknowledged id skips both.
+ *
  * <p>A start id ({@code START_FROM}/{@code START_AFTER}) before the oldest record the topic keeps fails with
  * {@code OUT_OF_RANGE}. A start inside a batch reads the batch from its first record and drops those before.
  *
@@ -36,6 +42,8 @@ final class PulsarScanner implements WalScanner {
     private volatile boolean closed;
     private StreamingException failure;
     private long highestTerm = -1;
+    /** The highest sequence number read of {@link #highestTerm}'s writer since its TERM record. */
+    private long highestSequence = -1;
 
     private PulsarScanner(String pchannel, Reader<byte[]> reader, MessageId after, Consumer<PulsarScanner> onClose) {
         this.pchannel = pchannel;
@@ -121,25 +129,44 @@ final class PulsarScanner implements WalScanner {
         }
     }
 
-    /** The record as delivered, or null for a TERM record, a record before the start, or one of an older term. */
+    /**
+     * The record as delivered, or null for a TERM record, a record before the start, one of an older term, or a second
+     * copy of a record.
+     */
     private LogRecord deliverable(Message<byte[]> m) {
+        boolean fresh = advance(m);
         MessageId id = PulsarIds.of(m.getMessageId());
-        if (after != null && !id.isAfter(after)) {
+        if (!fresh || (after != null && !id.isAfter(after))) {
             return null;
         }
-        byte[] value;
         try {
-            value = RecordProperties.checkedValue(pchannel, m);
+            return new LogRecord(id, ByteBuffer.wrap(RecordProperties.checkedValue(pchannel, m)).asReadOnlyBuffer());
         } catch (StreamingException e) {
             throw fail(e);
         }
+    }
+
+    /** Notes the record's term and sequence number; whether it is a data record to deliver (not before the start). */
+    private boolean advance(Message<byte[]> m) {
         long term = RecordProperties.termOf(m);
-        if (RecordProperties.isTermRecord(m) || term < highestTerm) {
-            highestTerm = Math.max(highestTerm, term);
-            return null;
+        if (term < 0) {
+            return true; // not written by this backend: delivering it fails with DATA_CORRUPTED
+        }
+        if (term < highestTerm) {
+            return false;
+        }
+        if (RecordProperties.isTermRecord(m)) {
+            highestTerm = term;
+            highestSequence = 0;
+            return false;
+        }
+        long sequence = RecordProperties.sequenceOf(m);
+        if (term == highestTerm && sequence <= highestSequence) {
+            return false;
         }
         highestTerm = term;
-        return new LogRecord(id, ByteBuffer.wrap(value).asReadOnlyBuffer());
+        highestSequence = sequence;
+        return true;
     }
 
     private StreamingException fail(StreamingException e) {

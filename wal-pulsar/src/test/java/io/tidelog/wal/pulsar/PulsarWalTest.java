@@ -21,10 +21,16 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.apache.pulsar.client.api.Producer;
+import org.apache.pulsar.client.api.PulsarClient;
+import org.apache.pulsar.client.api.Schema;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** What the conformance suite does not reach: batching into entries, and the broker's own message size limit. */
+/**
+ * What the conformance suite does not reach: batching into entries, the broker's own message size limit, records the
+ * client stored twice.
+ */
 class PulsarWalTest {
     @RegisterExtension
     static final PulsarTestBroker BROKER = new PulsarTestBroker();
@@ -59,6 +65,51 @@ class PulsarWalTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aRecordTheClientSentAgainOnANewConnectionIsDeliveredOnceWithItsFirstCopysId() throws Exception {
+        Map<String, String> properties = PulsarTestBroker.walProperties("resent-" + ProcessHandle.current().pid() + "-");
+        List<MessageId> ids = new ArrayList<>();
+        try (WalBackend backend = WalBackends.create(PulsarWalBackend.NAME, properties);
+             Wal wal = backend.open(OpenOptions.readWrite("p-resent", 1))) {
+            for (int i = 1; i <= 2; i++) {
+                ids.add(wal.append(ByteBuffer.wrap(("r" + i).getBytes())).get(30, TimeUnit.SECONDS));
+            }
+        }
+        // What a resend on a new connection leaves in the log: the writer's records again (same term, same sequence
+        // numbers), then its next record.
+        PulsarWalConfig config = PulsarWalConfig.from(properties);
+        try (PulsarClient client = PulsarClient.builder().serviceUrl(config.serviceUrl()).build();
+             Producer<byte[]> copier = client.newProducer(Schema.BYTES).topic(config.topic("p-resent"))
+                     .enableBatching(false).create()) {
+            for (int i = 1; i <= 3; i++) {
+                org.apache.pulsar.client.api.MessageId id = RecordProperties.data(copier.newMessage(), 1, i,
+                        ("r" + i).getBytes()).send();
+                if (i == 3) {
+                    ids.add(PulsarIds.of(id));
+                }
+            }
+        }
+        try (WalBackend backend = WalBackends.create(PulsarWalBackend.NAME, properties);
+             Wal wal = backend.open(OpenOptions.readOnly("p-resent"))) {
+            assertThat(readAll(wal, DeliverPolicy.all())).containsExactly("r1@" + ids.get(0), "r2@" + ids.get(1),
+                    "r3@" + ids.get(2));
+            assertThat(readAll(wal, DeliverPolicy.startAfter(ids.get(0)))).containsExactly("r2@" + ids.get(1),
+                    "r3@" + ids.get(2));
+            assertThat(readAll(wal, DeliverPolicy.startAfter(ids.get(1)))).containsExactly("r3@" + ids.get(2));
+        }
+    }
+
+    private static List<String> readAll(Wal wal, DeliverPolicy policy) throws InterruptedException {
+        List<String> got = new ArrayList<>();
+        try (WalScanner s = wal.read(policy)) {
+            LogRecord r;
+            while ((r = s.poll(Duration.ofSeconds(got.isEmpty() ? 30 : 2))) != null) {
+                got.add(new String(r.bytes()) + "@" + r.id());
+            }
+        }
+        return got;
     }
 
     @Test
