@@ -24,7 +24,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** What the conformance suite does not reach: batching into entries, and the broker's own message size limit. */
+/**
+ * What the conformance suite does not reach: batching into entries, a damaged record inside a batch, and the broker's
+ * own message size limit.
+ */
 class PulsarWalTest {
     @RegisterExtension
     static final PulsarTestBroker BROKER = new PulsarTestBroker();
@@ -56,6 +59,51 @@ class PulsarWalTest {
                     LogRecord r = s.poll(Duration.ofSeconds(30));
                     assertThat(r.id()).isEqualTo(ids.get(i));
                     assertThat(new String(r.bytes())).isEqualTo("r" + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aRecordDeliveredDamagedInsideABatchFailsTheReadAtItsOwnIdAfterTheRecordsBeforeIt() throws Exception {
+        String prefix = "damage-" + ProcessHandle.current().pid() + "-";
+        try (WalBackend backend = backend("damage-", PulsarWalConfig.BATCH_DELAY, "500ms",
+                PulsarWalConfig.BATCH_MAX_RECORDS, "10");
+             Wal wal = backend.open(OpenOptions.readWrite("p-damage", 1))) {
+            // 30 appends at once: a batch is sent when it holds 10 records, so entries of 10 records each
+            List<CompletableFuture<MessageId>> fs = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                fs.add(wal.append(ByteBuffer.wrap(("d" + i).getBytes())));
+            }
+            List<MessageId> ids = new ArrayList<>();
+            for (CompletableFuture<MessageId> f : fs) {
+                ids.add(f.get(30, TimeUnit.SECONDS));
+            }
+            MessageId bad = ids.get(15);
+            assertThat(PulsarIds.batchIndex(bad)).as("the damaged record lies inside a batch").isPositive();
+            assertThat(PulsarIds.entry(ids.get(14))).as("a record before it shares its entry")
+                    .isEqualTo(PulsarIds.entry(bad));
+            PulsarTestBroker.shared().deliverDamaged(PulsarWalConfig.from(PulsarTestBroker.walProperties(prefix))
+                    .adminPath("p-damage"), PulsarIds.ledger(bad), PulsarIds.entry(bad), PulsarIds.batchIndex(bad));
+
+            try (WalScanner s = wal.read(DeliverPolicy.all())) {
+                for (int i = 0; i < 15; i++) {
+                    LogRecord r = s.poll(Duration.ofSeconds(30));
+                    assertThat(r.id()).isEqualTo(ids.get(i));
+                    assertThat(new String(r.bytes())).isEqualTo("d" + i);
+                }
+                try {
+                    s.poll(Duration.ofSeconds(30));
+                    throw new AssertionError("the damaged record was delivered, or the read went quiet");
+                } catch (StreamingException e) {
+                    assertThat(e.code()).isEqualTo(ErrorCode.DATA_CORRUPTED);
+                    assertThat(e.getMessage()).contains("p-damage").contains(bad.toString()).contains("CRC32C");
+                }
+            }
+            // a read that starts after it in the same entry drops it unread, as every record before its start
+            try (WalScanner s = wal.read(DeliverPolicy.startAfter(bad))) {
+                for (int i = 16; i < 30; i++) {
+                    assertThat(s.poll(Duration.ofSeconds(30)).id()).isEqualTo(ids.get(i));
                 }
             }
         }
