@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * reader from then on, the first payload byte of that message inverted (batch index 0 for a message sent alone; a
  * message with an empty payload is left alone), and the entry's wire checksum (Pulsar's CRC32C of metadata and
  * payload) recomputed over the damaged bytes: Pulsar's client accepts the entry and hands the damaged message on, so
- * only a check of the application's own (such as the pulsar WAL's per-record CRC32C) can catch it. The ledger, the
+ * only a check of the application's own (such as the pulsar WAL's per-record CRC32C) can catch it. With the suffix
+ * {@code :}{@value #STALE_CHECKSUM} the checksum is left as written instead: Pulsar's client then finds the entry
+ * damaged and drops it whole without telling the application (only a gap in what it reads shows). The ledger, the
  * bookie and the broker's entry cache keep the bytes as written: each dispatch damages a copy of the entry, which
  * replaces the dispatched entry's buffer. A compressed entry is left alone (its payload cannot be damaged in place
  * without decompressing it), and a warning is logged.
@@ -43,6 +45,8 @@ public final class DamagingInterceptor implements BrokerInterceptor {
     public static final String NAME = "tidelog-damage";
     /** The topic property naming the message to damage: {@code <ledger>:<entry>:<batchIndex>}. */
     public static final String PROPERTY = "tidelog.test.damage";
+    /** The suffix of the property's value that leaves the entry's wire checksum as written. */
+    public static final String STALE_CHECKSUM = "stale-checksum";
 
     private static final Logger LOG = LoggerFactory.getLogger(DamagingInterceptor.class);
     private static final short MAGIC_CRC32C = 0x0e01;
@@ -68,11 +72,12 @@ public final class DamagingInterceptor implements BrokerInterceptor {
             return;
         }
         String[] parts = target.split(":");
-        if (parts.length != 3 || Long.parseLong(parts[0]) != entry.getLedgerId()
+        if (parts.length < 3 || Long.parseLong(parts[0]) != entry.getLedgerId()
                 || Long.parseLong(parts[1]) != entry.getEntryId()) {
             return;
         }
         int batchIndex = Integer.parseInt(parts[2]);
+        boolean recomputeChecksum = !(parts.length == 4 && STALE_CHECKSUM.equals(parts[3]));
         if (metadata.hasCompression() && metadata.getCompression() != CompressionType.NONE) {
             LOG.warn("{}: entry {}:{} is compressed ({}); not damaged", NAME, entry.getLedgerId(), entry.getEntryId(),
                     metadata.getCompression());
@@ -81,7 +86,7 @@ public final class DamagingInterceptor implements BrokerInterceptor {
         EntryImpl impl = (EntryImpl) (entry instanceof EntryAndMetadata e ? e.unwrap() : entry);
         ByteBuf original = impl.getDataBuffer();
         ByteBuf copy = original.copy();
-        if (!damage(copy, metadata.hasNumMessagesInBatch(), batchIndex)) {
+        if (!damage(copy, metadata.hasNumMessagesInBatch(), batchIndex, recomputeChecksum)) {
             copy.release();
             LOG.warn("{}: entry {}:{} has no non-empty message at batch index {}; not damaged", NAME,
                     entry.getLedgerId(), entry.getEntryId(), batchIndex);
@@ -94,8 +99,9 @@ public final class DamagingInterceptor implements BrokerInterceptor {
             throw new IllegalStateException(e);
         }
         original.release();
-        LOG.info("{}: delivering message {}:{}:{} damaged to subscription {}", NAME, entry.getLedgerId(),
-                entry.getEntryId(), batchIndex, subscription.getName());
+        LOG.info("{}: delivering message {}:{}:{} damaged ({}) to subscription {}", NAME, entry.getLedgerId(),
+                entry.getEntryId(), batchIndex, recomputeChecksum ? "checksum recomputed" : "stale checksum",
+                subscription.getName());
     }
 
     private static String target(Subscription subscription) {
@@ -107,10 +113,10 @@ public final class DamagingInterceptor implements BrokerInterceptor {
 
     /**
      * Inverts the first payload byte of the message at {@code batchIndex} of the entry in {@code buf} (its whole
-     * readable range: [broker entry metadata] [magic, checksum] metadata size, metadata, payload) and recomputes the
-     * checksum if the entry has one. False if there is no such message or its payload is empty.
+     * readable range: [broker entry metadata] [magic, checksum] metadata size, metadata, payload) and, if asked,
+     * recomputes the checksum if the entry has one. False if there is no such message or its payload is empty.
      */
-    static boolean damage(ByteBuf buf, boolean batched, int batchIndex) {
+    static boolean damage(ByteBuf buf, boolean batched, int batchIndex, boolean recomputeChecksum) {
         int at = buf.readerIndex();
         if (buf.getShort(at) == MAGIC_BROKER_ENTRY_METADATA) {
             at += 2 + 4 + buf.getInt(at + 2);
@@ -148,7 +154,7 @@ public final class DamagingInterceptor implements BrokerInterceptor {
             }
         }
         buf.setByte(victim, ~buf.getByte(victim));
-        if (checksumAt >= 0) {
+        if (recomputeChecksum && checksumAt >= 0) {
             CRC32C crc = new CRC32C();
             crc.update(buf.nioBuffer(checkedFrom, end - checkedFrom));
             buf.setInt(checksumAt, (int) crc.getValue());

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.pulsar.client.api.Message;
+import org.apache.pulsar.client.api.MessageIdAdv;
 import org.apache.pulsar.client.api.PulsarClientException;
 import org.apache.pulsar.client.api.Reader;
 
@@ -19,6 +20,15 @@ import org.apache.pulsar.client.api.Reader;
  * it) positioned by the deliver policy. It skips TERM records and drops a data record whose term is below one it has
  * read (none is there when fencing worked: belt and braces), checks each record's CRC32C, and delivers records in
  * id order.
+ *
+ * <p><b>Gaps.</b> Pulsar's client drops, without telling the application, an entry that fails Pulsar's checksum (or
+ * cannot be decompressed); the scanner sees that as a gap in the entries it reads and fails with
+ * {@code DATA_CORRUPTED} naming the last record it read before it. BookKeeper numbers a ledger's entries densely from
+ * 0, and the broker dispatches every entry of a topic to a reader (this backend writes no markers, transactions or
+ * delayed messages, which the broker keeps from readers), so an entry id more than one past the previous one in the
+ * same ledger, or a new ledger not read from entry 0, is an entry that went missing. (Truncation deletes whole
+ * ledgers: a reader moved past deleted ones lands on entry 0 of the next.) An entry dropped as the last of its ledger
+ * shows no gap and goes unnoticed.
  *
  * <p>A start id ({@code START_FROM}/{@code START_AFTER}) before the oldest record the topic keeps fails with
  * {@code OUT_OF_RANGE}. A start inside a batch reads the batch from its first record and drops those before.
@@ -36,6 +46,8 @@ final class PulsarScanner implements WalScanner {
     private volatile boolean closed;
     private StreamingException failure;
     private long highestTerm = -1;
+    /** The position of the last message read (before the start, TERM and older-term records too), or null. */
+    private MessageIdAdv lastRead;
 
     private PulsarScanner(String pchannel, Reader<byte[]> reader, MessageId after, Consumer<PulsarScanner> onClose) {
         this.pchannel = pchannel;
@@ -124,6 +136,7 @@ final class PulsarScanner implements WalScanner {
     /** The record as delivered, or null for a TERM record, a record before the start, or one of an older term. */
     private LogRecord deliverable(Message<byte[]> m) {
         MessageId id = PulsarIds.of(m.getMessageId());
+        checkNoEntryMissing((MessageIdAdv) m.getMessageId());
         if (after != null && !id.isAfter(after)) {
             return null;
         }
@@ -140,6 +153,22 @@ final class PulsarScanner implements WalScanner {
         }
         highestTerm = term;
         return new LogRecord(id, ByteBuffer.wrap(value).asReadOnlyBuffer());
+    }
+
+    /** Fails with {@code DATA_CORRUPTED} if an entry is missing between the last message read and {@code at}. */
+    private void checkNoEntryMissing(MessageIdAdv at) {
+        MessageIdAdv last = lastRead;
+        lastRead = at;
+        if (last == null || at.getLedgerId() < last.getLedgerId()) {
+            return;
+        }
+        boolean dense = at.getLedgerId() == last.getLedgerId() ? at.getEntryId() <= last.getEntryId() + 1
+                : at.getEntryId() == 0;
+        if (!dense) {
+            throw fail(new StreamingException(ErrorCode.DATA_CORRUPTED, "pchannel " + pchannel + ": records are"
+                    + " missing after " + PulsarIds.of(last) + " (the next one read is " + PulsarIds.of(at) + "; the"
+                    + " Pulsar client drops an entry that fails its checksum)"));
+        }
     }
 
     private StreamingException fail(StreamingException e) {

@@ -66,25 +66,12 @@ class PulsarWalTest {
 
     @Test
     void aRecordDeliveredDamagedInsideABatchFailsTheReadAtItsOwnIdAfterTheRecordsBeforeIt() throws Exception {
-        String prefix = "damage-" + ProcessHandle.current().pid() + "-";
-        try (WalBackend backend = backend("damage-", PulsarWalConfig.BATCH_DELAY, "500ms",
-                PulsarWalConfig.BATCH_MAX_RECORDS, "10");
+        try (WalBackend backend = backendOfTenRecordEntries("damage-");
              Wal wal = backend.open(OpenOptions.readWrite("p-damage", 1))) {
-            // 30 appends at once: a batch is sent when it holds 10 records, so entries of 10 records each
-            List<CompletableFuture<MessageId>> fs = new ArrayList<>();
-            for (int i = 0; i < 30; i++) {
-                fs.add(wal.append(ByteBuffer.wrap(("d" + i).getBytes())));
-            }
-            List<MessageId> ids = new ArrayList<>();
-            for (CompletableFuture<MessageId> f : fs) {
-                ids.add(f.get(30, TimeUnit.SECONDS));
-            }
+            List<MessageId> ids = appendThirtyInEntriesOfTen(wal);
             MessageId bad = ids.get(15);
-            assertThat(PulsarIds.batchIndex(bad)).as("the damaged record lies inside a batch").isPositive();
-            assertThat(PulsarIds.entry(ids.get(14))).as("a record before it shares its entry")
-                    .isEqualTo(PulsarIds.entry(bad));
-            PulsarTestBroker.shared().deliverDamaged(PulsarWalConfig.from(PulsarTestBroker.walProperties(prefix))
-                    .adminPath("p-damage"), PulsarIds.ledger(bad), PulsarIds.entry(bad), PulsarIds.batchIndex(bad));
+            PulsarTestBroker.shared().deliverDamaged(adminPath("damage-", "p-damage"), PulsarIds.ledger(bad),
+                    PulsarIds.entry(bad), PulsarIds.batchIndex(bad));
 
             try (WalScanner s = wal.read(DeliverPolicy.all())) {
                 for (int i = 0; i < 15; i++) {
@@ -92,13 +79,9 @@ class PulsarWalTest {
                     assertThat(r.id()).isEqualTo(ids.get(i));
                     assertThat(new String(r.bytes())).isEqualTo("d" + i);
                 }
-                try {
-                    s.poll(Duration.ofSeconds(30));
-                    throw new AssertionError("the damaged record was delivered, or the read went quiet");
-                } catch (StreamingException e) {
-                    assertThat(e.code()).isEqualTo(ErrorCode.DATA_CORRUPTED);
-                    assertThat(e.getMessage()).contains("p-damage").contains(bad.toString()).contains("CRC32C");
-                }
+                StreamingException e = failure(s);
+                assertThat(e.code()).isEqualTo(ErrorCode.DATA_CORRUPTED);
+                assertThat(e.getMessage()).contains("p-damage").contains(bad.toString()).contains("CRC32C");
             }
             // a read that starts after it in the same entry drops it unread, as every record before its start
             try (WalScanner s = wal.read(DeliverPolicy.startAfter(bad))) {
@@ -106,6 +89,65 @@ class PulsarWalTest {
                     assertThat(s.poll(Duration.ofSeconds(30)).id()).isEqualTo(ids.get(i));
                 }
             }
+        }
+    }
+
+    @Test
+    void anEntryPulsarsClientDropsAsDamagedFailsTheReadAfterTheLastRecordBeforeIt() throws Exception {
+        try (WalBackend backend = backendOfTenRecordEntries("dropped-");
+             Wal wal = backend.open(OpenOptions.readWrite("p-dropped", 1))) {
+            List<MessageId> ids = appendThirtyInEntriesOfTen(wal);
+            MessageId bad = ids.get(15);
+            // the entry of records 10 to 19 fails Pulsar's checksum: the client drops it without a word
+            PulsarTestBroker.shared().deliverDamagedUnderItsStaleChecksum(adminPath("dropped-", "p-dropped"),
+                    PulsarIds.ledger(bad), PulsarIds.entry(bad), PulsarIds.batchIndex(bad));
+
+            try (WalScanner s = wal.read(DeliverPolicy.all())) {
+                for (int i = 0; i < 10; i++) {
+                    assertThat(s.poll(Duration.ofSeconds(30)).id()).isEqualTo(ids.get(i));
+                }
+                StreamingException e = failure(s);
+                assertThat(e.code()).isEqualTo(ErrorCode.DATA_CORRUPTED);
+                assertThat(e.getMessage()).contains("p-dropped").contains(ids.get(9).toString());
+            }
+        }
+    }
+
+    /** A backend whose appends made together travel in entries of 10 records (a batch is sent when full). */
+    private static WalBackend backendOfTenRecordEntries(String prefix) {
+        return backend(prefix, PulsarWalConfig.BATCH_DELAY, "500ms", PulsarWalConfig.BATCH_MAX_RECORDS, "10");
+    }
+
+    /** Appends d0 to d29 at once (three entries of 10 on a {@link #backendOfTenRecordEntries}); their ids. */
+    private static List<MessageId> appendThirtyInEntriesOfTen(Wal wal) throws Exception {
+        List<CompletableFuture<MessageId>> fs = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            fs.add(wal.append(ByteBuffer.wrap(("d" + i).getBytes())));
+        }
+        List<MessageId> ids = new ArrayList<>();
+        for (CompletableFuture<MessageId> f : fs) {
+            ids.add(f.get(30, TimeUnit.SECONDS));
+        }
+        for (int e = 0; e < 3; e++) {
+            assertThat(ids.subList(10 * e, 10 * e + 10)).as("records %d to %d share an entry", 10 * e, 10 * e + 9)
+                    .extracting(id -> id.major() + ":" + PulsarIds.entry(id)).containsOnly(ids.get(10 * e).major()
+                            + ":" + PulsarIds.entry(ids.get(10 * e)));
+        }
+        return ids;
+    }
+
+    private static String adminPath(String prefix, String pchannel) {
+        return PulsarWalConfig.from(PulsarTestBroker.walProperties(prefix + ProcessHandle.current().pid() + "-"))
+                .adminPath(pchannel);
+    }
+
+    /** The failure of the scanner's next poll; an assertion error if it delivers a record or stays quiet. */
+    private static StreamingException failure(WalScanner s) throws InterruptedException {
+        try {
+            LogRecord r = s.poll(Duration.ofSeconds(30));
+            throw new AssertionError("expected the read to fail, but it delivered " + (r == null ? "nothing" : r.id()));
+        } catch (StreamingException e) {
+            return e;
         }
     }
 

@@ -46,12 +46,14 @@ public final class StandaloneBrokerProcess implements AutoCloseable {
     private final String adminUrl;
     private final Process process;
     private final Path dir;
+    private final boolean damaging;
 
-    private StandaloneBrokerProcess(String serviceUrl, String adminUrl, Process process, Path dir) {
+    private StandaloneBrokerProcess(String serviceUrl, String adminUrl, Process process, Path dir, boolean damaging) {
         this.serviceUrl = serviceUrl;
         this.adminUrl = adminUrl;
         this.process = process;
         this.dir = dir;
+        this.damaging = damaging;
     }
 
     public String serviceUrl() {
@@ -70,6 +72,7 @@ public final class StandaloneBrokerProcess implements AutoCloseable {
             int webPort = freePort();
             int bookiePort = freePort();
             Path conf = dir.resolve("standalone.conf");
+            String interceptor = interceptorConfiguration(dir);
             Files.writeString(conf, String.join("\n",
                     "clusterName=standalone",
                     "advertisedAddress=127.0.0.1",
@@ -85,7 +88,7 @@ public final class StandaloneBrokerProcess implements AutoCloseable {
                     "functionsWorkerEnabled=false",
                     "brokerDeleteInactiveTopicsEnabled=false",
                     "loadBalancerEnabled=false",
-                    interceptorConfiguration(dir),
+                    interceptor,
                     "") + "\n");
             List<String> cmd = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -101,7 +104,7 @@ public final class StandaloneBrokerProcess implements AutoCloseable {
             Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
                     .redirectOutput(log.toFile()).start();
             StandaloneBrokerProcess s = new StandaloneBrokerProcess("pulsar://127.0.0.1:" + brokerPort,
-                    "http://127.0.0.1:" + webPort, p, dir);
+                    "http://127.0.0.1:" + webPort, p, dir, !interceptor.isEmpty());
             s.awaitReady(log);
             return s;
         } catch (IOException e) {
@@ -135,14 +138,27 @@ public final class StandaloneBrokerProcess implements AutoCloseable {
      * From now on the broker delivers the message at {@code ledger:entry:batchIndex} of the topic at
      * {@code topicAdminPath} ({@code /admin/v2/persistent/<tenant>/<namespace>/<topic>}) with the first byte of its
      * payload inverted and the entry's Pulsar checksum recomputed, to every reader (a topic property the
-     * interceptor reads on each dispatch). Needs the interceptor ({@value #INTERCEPTOR_PROPERTY}).
+     * interceptor reads on each dispatch): Pulsar's client hands the damaged message on. Needs the interceptor
+     * ({@value #INTERCEPTOR_PROPERTY}).
      */
     public void deliverDamaged(String topicAdminPath, long ledger, long entry, int batchIndex) {
-        if (System.getProperty(INTERCEPTOR_PROPERTY) == null) {
+        setDamage(topicAdminPath, ledger + ":" + entry + ":" + batchIndex);
+    }
+
+    /**
+     * As {@link #deliverDamaged}, but the entry keeps the checksum it was written with: Pulsar's client finds the
+     * entry damaged and drops it whole, telling the application nothing.
+     */
+    public void deliverDamagedUnderItsStaleChecksum(String topicAdminPath, long ledger, long entry, int batchIndex) {
+        setDamage(topicAdminPath, ledger + ":" + entry + ":" + batchIndex + ":stale-checksum");
+    }
+
+    private void setDamage(String topicAdminPath, String target) {
+        if (!damaging) {
             throw new IllegalStateException("this broker runs without the damaging interceptor (system property "
-                    + INTERCEPTOR_PROPERTY + " unset)");
+                    + INTERCEPTOR_PROPERTY + " unset when it started)");
         }
-        String body = "{\"" + DAMAGE_PROPERTY + "\":\"" + ledger + ":" + entry + ":" + batchIndex + "\"}";
+        String body = "{\"" + DAMAGE_PROPERTY + "\":\"" + target + "\"}";
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(adminUrl + topicAdminPath
