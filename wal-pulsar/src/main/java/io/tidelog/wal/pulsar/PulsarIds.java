@@ -32,6 +32,10 @@ final class PulsarIds {
         return id.minor() >>> INDEX_BITS;
     }
 
+    static int batchIndex(MessageId id) {
+        return (int) (id.minor() & MAX_BATCH);
+    }
+
     /** The Pulsar position of the entry that holds {@code id} (the whole batch, from its first record). */
     static org.apache.pulsar.client.api.MessageId entryOf(MessageId id) {
         return new MessageIdImpl(ledger(id), entry(id), -1);

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.pulsar.client.api.Message;
+import org.apache.pulsar.client.api.MessageIdAdv;
 import org.apache.pulsar.client.api.PulsarClientException;
 import org.apache.pulsar.client.api.Reader;
 
@@ -25,6 +26,15 @@ import org.apache.pulsar.client.api.Reader;
  * record whose sequence number is not above the last one read of its term is a copy. A scanner that starts inside the
  * log learns the numbers from the records it drops before its start in the same entry; a copy's first copy lies
  * before it, and the writer acknowledges the first copy, so a start after any acknowledged id skips both.
+ *
+ * <p><b>Gaps.</b> Pulsar's client drops, without telling the application, an entry that fails Pulsar's checksum (or
+ * cannot be decompressed); the scanner sees that as a gap in the entries it reads and fails with
+ * {@code DATA_CORRUPTED} naming the last record it read before it. BookKeeper numbers a ledger's entries densely from
+ * 0, and the broker dispatches every entry of a topic to a reader (this backend writes no markers, transactions or
+ * delayed messages, which the broker keeps from readers), so an entry id more than one past the previous one in the
+ * same ledger, or a new ledger not read from entry 0, is an entry that went missing. (Truncation deletes whole
+ * ledgers: a reader moved past deleted ones lands on entry 0 of the next.) An entry dropped as the last of its ledger
+ * shows no gap and goes unnoticed.
  *
  * <p>A start id ({@code START_FROM}/{@code START_AFTER}) before the oldest record the topic keeps fails with
  * {@code OUT_OF_RANGE}. A start inside a batch reads the batch from its first record and drops those before.
@@ -44,6 +54,8 @@ final class PulsarScanner implements WalScanner {
     private long highestTerm = -1;
     /** The highest sequence number read of {@link #highestTerm}'s writer since its TERM record. */
     private long highestSequence = -1;
+    /** The position of the last message read (before the start, TERM, older-term and copied records too), or null. */
+    private MessageIdAdv lastRead;
 
     private PulsarScanner(String pchannel, Reader<byte[]> reader, MessageId after, Consumer<PulsarScanner> onClose) {
         this.pchannel = pchannel;
@@ -134,6 +146,7 @@ final class PulsarScanner implements WalScanner {
      * copy of a record.
      */
     private LogRecord deliverable(Message<byte[]> m) {
+        checkNoEntryMissing((MessageIdAdv) m.getMessageId());
         boolean fresh = advance(m);
         MessageId id = PulsarIds.of(m.getMessageId());
         if (!fresh || (after != null && !id.isAfter(after))) {
@@ -167,6 +180,22 @@ final class PulsarScanner implements WalScanner {
         highestTerm = term;
         highestSequence = sequence;
         return true;
+    }
+
+    /** Fails with {@code DATA_CORRUPTED} if an entry is missing between the last message read and {@code at}. */
+    private void checkNoEntryMissing(MessageIdAdv at) {
+        MessageIdAdv last = lastRead;
+        lastRead = at;
+        if (last == null || at.getLedgerId() < last.getLedgerId()) {
+            return;
+        }
+        boolean dense = at.getLedgerId() == last.getLedgerId() ? at.getEntryId() <= last.getEntryId() + 1
+                : at.getEntryId() == 0;
+        if (!dense) {
+            throw fail(new StreamingException(ErrorCode.DATA_CORRUPTED, "pchannel " + pchannel + ": records are"
+                    + " missing after " + PulsarIds.of(last) + " (the next one read is " + PulsarIds.of(at) + "; the"
+                    + " Pulsar client drops an entry that fails its checksum)"));
+        }
     }
 
     private StreamingException fail(StreamingException e) {

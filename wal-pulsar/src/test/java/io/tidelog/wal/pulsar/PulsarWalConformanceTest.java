@@ -7,14 +7,14 @@ import io.tidelog.wal.WalBackends;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The WAL contract on a real Pulsar broker (a process of its own, shared by the module's tests). The suite reuses
  * pchannel names across its tests, so each test gets topics of its own (a fresh prefix). Records are limited to
- * 1 MiB so that the size-limit test stays quick.
+ * 1 MiB so that the size-limit test stays quick. A record is damaged by the broker as it delivers it (see
+ * {@link #corruptRecord}).
  */
 class PulsarWalConformanceTest extends WalBackendConformanceTest {
     @RegisterExtension
@@ -45,10 +45,16 @@ class PulsarWalConformanceTest extends WalBackendConformanceTest {
         return openBackend();
     }
 
+    /**
+     * Has the broker deliver the record damaged (the test broker's interceptor inverts a byte of its payload and
+     * recomputes Pulsar's checksum of the entry, so Pulsar's client accepts it): only the backend's own CRC32C can
+     * catch it. The bookie keeps the bytes as written: a damaged stored entry would fail BookKeeper's digest check,
+     * which the broker retries without end, and never reach a reader.
+     */
     @Override
     protected void corruptRecord(String pchannel, MessageId id) {
-        Assumptions.abort("damaging a stored entry of a running bookie is not done yet (the bookie's write cache and"
-                + " the broker's entry cache serve it, and a bookie checks each entry's digest before Pulsar's client"
-                + " and this backend's CRC32C would see the damage)");
+        String topic = PulsarWalConfig.from(PulsarTestBroker.walProperties(prefix)).adminPath(pchannel);
+        PulsarTestBroker.shared().deliverDamaged(topic, PulsarIds.ledger(id), PulsarIds.entry(id),
+                PulsarIds.batchIndex(id));
     }
 }

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * What the conformance suite does not reach: batching into entries, the broker's own message size limit, records the
- * client stored twice.
+ * What the conformance suite does not reach: batching into entries, a damaged record inside a batch, an entry the
+ * client dropped, records the client stored twice, and the broker's own message size limit.
  */
 class PulsarWalTest {
     @RegisterExtension
@@ -110,6 +110,93 @@ class PulsarWalTest {
             }
         }
         return got;
+    }
+
+    @Test
+    void aRecordDeliveredDamagedInsideABatchFailsTheReadAtItsOwnIdAfterTheRecordsBeforeIt() throws Exception {
+        try (WalBackend backend = backendOfTenRecordEntries("damage-");
+             Wal wal = backend.open(OpenOptions.readWrite("p-damage", 1))) {
+            List<MessageId> ids = appendThirtyInEntriesOfTen(wal);
+            MessageId bad = ids.get(15);
+            PulsarTestBroker.shared().deliverDamaged(adminPath("damage-", "p-damage"), PulsarIds.ledger(bad),
+                    PulsarIds.entry(bad), PulsarIds.batchIndex(bad));
+
+            try (WalScanner s = wal.read(DeliverPolicy.all())) {
+                for (int i = 0; i < 15; i++) {
+                    LogRecord r = s.poll(Duration.ofSeconds(30));
+                    assertThat(r.id()).isEqualTo(ids.get(i));
+                    assertThat(new String(r.bytes())).isEqualTo("d" + i);
+                }
+                StreamingException e = failure(s);
+                assertThat(e.code()).isEqualTo(ErrorCode.DATA_CORRUPTED);
+                assertThat(e.getMessage()).contains("p-damage").contains(bad.toString()).contains("CRC32C");
+            }
+            // a read that starts after it in the same entry drops it unread, as every record before its start
+            try (WalScanner s = wal.read(DeliverPolicy.startAfter(bad))) {
+                for (int i = 16; i < 30; i++) {
+                    assertThat(s.poll(Duration.ofSeconds(30)).id()).isEqualTo(ids.get(i));
+                }
+            }
+        }
+    }
+
+    @Test
+    void anEntryPulsarsClientDropsAsDamagedFailsTheReadAfterTheLastRecordBeforeIt() throws Exception {
+        try (WalBackend backend = backendOfTenRecordEntries("dropped-");
+             Wal wal = backend.open(OpenOptions.readWrite("p-dropped", 1))) {
+            List<MessageId> ids = appendThirtyInEntriesOfTen(wal);
+            MessageId bad = ids.get(15);
+            // the entry of records 10 to 19 fails Pulsar's checksum: the client drops it without a word
+            PulsarTestBroker.shared().deliverDamagedUnderItsStaleChecksum(adminPath("dropped-", "p-dropped"),
+                    PulsarIds.ledger(bad), PulsarIds.entry(bad), PulsarIds.batchIndex(bad));
+
+            try (WalScanner s = wal.read(DeliverPolicy.all())) {
+                for (int i = 0; i < 10; i++) {
+                    assertThat(s.poll(Duration.ofSeconds(30)).id()).isEqualTo(ids.get(i));
+                }
+                StreamingException e = failure(s);
+                assertThat(e.code()).isEqualTo(ErrorCode.DATA_CORRUPTED);
+                assertThat(e.getMessage()).contains("p-dropped").contains(ids.get(9).toString());
+            }
+        }
+    }
+
+    /** A backend whose appends made together travel in entries of 10 records (a batch is sent when full). */
+    private static WalBackend backendOfTenRecordEntries(String prefix) {
+        return backend(prefix, PulsarWalConfig.BATCH_DELAY, "500ms", PulsarWalConfig.BATCH_MAX_RECORDS, "10");
+    }
+
+    /** Appends d0 to d29 at once (three entries of 10 on a {@link #backendOfTenRecordEntries}); their ids. */
+    private static List<MessageId> appendThirtyInEntriesOfTen(Wal wal) throws Exception {
+        List<CompletableFuture<MessageId>> fs = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            fs.add(wal.append(ByteBuffer.wrap(("d" + i).getBytes())));
+        }
+        List<MessageId> ids = new ArrayList<>();
+        for (CompletableFuture<MessageId> f : fs) {
+            ids.add(f.get(30, TimeUnit.SECONDS));
+        }
+        for (int e = 0; e < 3; e++) {
+            assertThat(ids.subList(10 * e, 10 * e + 10)).as("records %d to %d share an entry", 10 * e, 10 * e + 9)
+                    .extracting(id -> id.major() + ":" + PulsarIds.entry(id)).containsOnly(ids.get(10 * e).major()
+                            + ":" + PulsarIds.entry(ids.get(10 * e)));
+        }
+        return ids;
+    }
+
+    private static String adminPath(String prefix, String pchannel) {
+        return PulsarWalConfig.from(PulsarTestBroker.walProperties(prefix + ProcessHandle.current().pid() + "-"))
+                .adminPath(pchannel);
+    }
+
+    /** The failure of the scanner's next poll; an assertion error if it delivers a record or stays quiet. */
+    private static StreamingException failure(WalScanner s) throws InterruptedException {
+        try {
+            LogRecord r = s.poll(Duration.ofSeconds(30));
+            throw new AssertionError("expected the read to fail, but it delivered " + (r == null ? "nothing" : r.id()));
+        } catch (StreamingException e) {
+            return e;
+        }
     }
 
     @Test

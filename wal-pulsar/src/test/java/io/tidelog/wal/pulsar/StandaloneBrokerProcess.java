@@ -25,10 +25,20 @@ import java.util.stream.Stream;
  * entries, so truncation (a ledger at a time) deletes something within a test. Readiness is polled on the admin API
  * (the {@code public/default} namespace), with a deadline; the broker's log is in the exception if it is not ready
  * in time. No JUnit: the bench starts it too.
+ *
+ * <p>If the system property {@value #INTERCEPTOR_PROPERTY} names the damaging interceptor the
+ * {@code pulsar-test-broker} module builds, the broker loads it, and {@link #deliverDamaged} works: the broker then
+ * delivers a chosen message with a damaged payload under a valid Pulsar checksum, as a storage that silently flipped
+ * bits would (the stored bytes stay as written).
  */
 public final class StandaloneBrokerProcess implements AutoCloseable {
     /** The system property naming the file with the broker's class path (set by this module's surefire). */
     public static final String CLASSPATH_PROPERTY = "tidelog.pulsar.broker.classpath";
+    /** The system property naming the jar of the test broker's damaging interceptor (optional). */
+    public static final String INTERCEPTOR_PROPERTY = "tidelog.pulsar.broker.interceptor";
+    /** The interceptor's name (its {@code broker_interceptor.yml}) and topic property (its class's contract). */
+    private static final String INTERCEPTOR_NAME = "tidelog-damage";
+    private static final String DAMAGE_PROPERTY = "tidelog.test.damage";
     static final int ENTRIES_PER_LEDGER = 100;
     private static final Duration START_DEADLINE = Duration.ofSeconds(120);
 
@@ -36,12 +46,14 @@ public final class StandaloneBrokerProcess implements AutoCloseable {
     private final String adminUrl;
     private final Process process;
     private final Path dir;
+    private final boolean damaging;
 
-    private StandaloneBrokerProcess(String serviceUrl, String adminUrl, Process process, Path dir) {
+    private StandaloneBrokerProcess(String serviceUrl, String adminUrl, Process process, Path dir, boolean damaging) {
         this.serviceUrl = serviceUrl;
         this.adminUrl = adminUrl;
         this.process = process;
         this.dir = dir;
+        this.damaging = damaging;
     }
 
     public String serviceUrl() {
@@ -60,6 +72,7 @@ public final class StandaloneBrokerProcess implements AutoCloseable {
             int webPort = freePort();
             int bookiePort = freePort();
             Path conf = dir.resolve("standalone.conf");
+            String interceptor = interceptorConfiguration(dir);
             Files.writeString(conf, String.join("\n",
                     "clusterName=standalone",
                     "advertisedAddress=127.0.0.1",
@@ -75,6 +88,7 @@ public final class StandaloneBrokerProcess implements AutoCloseable {
                     "functionsWorkerEnabled=false",
                     "brokerDeleteInactiveTopicsEnabled=false",
                     "loadBalancerEnabled=false",
+                    interceptor,
                     "") + "\n");
             List<String> cmd = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -90,11 +104,75 @@ public final class StandaloneBrokerProcess implements AutoCloseable {
             Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
                     .redirectOutput(log.toFile()).start();
             StandaloneBrokerProcess s = new StandaloneBrokerProcess("pulsar://127.0.0.1:" + brokerPort,
-                    "http://127.0.0.1:" + webPort, p, dir);
+                    "http://127.0.0.1:" + webPort, p, dir, !interceptor.isEmpty());
             s.awaitReady(log);
             return s;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the Pulsar test broker", e);
+        }
+    }
+
+    /**
+     * The configuration lines that load the damaging interceptor, if {@value #INTERCEPTOR_PROPERTY} names it: the jar
+     * goes into the broker's interceptors directory as a NAR (Pulsar looks for {@code *.nar} there and unpacks it in
+     * the NAR extraction directory, both in the broker's temporary directory).
+     */
+    private static String interceptorConfiguration(Path dir) throws IOException {
+        String jar = System.getProperty(INTERCEPTOR_PROPERTY);
+        if (jar == null) {
+            return "";
+        }
+        if (!Files.isRegularFile(Path.of(jar))) {
+            throw new IllegalStateException("no test broker interceptor: system property " + INTERCEPTOR_PROPERTY
+                    + " = " + jar + " (the pulsar-test-broker module builds it; build with -am)");
+        }
+        Path interceptors = Files.createDirectories(dir.resolve("interceptors"));
+        Files.copy(Path.of(jar), interceptors.resolve(INTERCEPTOR_NAME + ".nar"));
+        return String.join("\n",
+                "brokerInterceptorsDirectory=" + interceptors,
+                "brokerInterceptors=" + INTERCEPTOR_NAME,
+                "narExtractionDirectory=" + dir.resolve("nar"));
+    }
+
+    /**
+     * From now on the broker delivers the message at {@code ledger:entry:batchIndex} of the topic at
+     * {@code topicAdminPath} ({@code /admin/v2/persistent/<tenant>/<namespace>/<topic>}) with the first byte of its
+     * payload inverted and the entry's Pulsar checksum recomputed, to every reader (a topic property the
+     * interceptor reads on each dispatch): Pulsar's client hands the damaged message on. Needs the interceptor
+     * ({@value #INTERCEPTOR_PROPERTY}).
+     */
+    public void deliverDamaged(String topicAdminPath, long ledger, long entry, int batchIndex) {
+        setDamage(topicAdminPath, ledger + ":" + entry + ":" + batchIndex);
+    }
+
+    /**
+     * As {@link #deliverDamaged}, but the entry keeps the checksum it was written with: Pulsar's client finds the
+     * entry damaged and drops it whole, telling the application nothing.
+     */
+    public void deliverDamagedUnderItsStaleChecksum(String topicAdminPath, long ledger, long entry, int batchIndex) {
+        setDamage(topicAdminPath, ledger + ":" + entry + ":" + batchIndex + ":stale-checksum");
+    }
+
+    private void setDamage(String topicAdminPath, String target) {
+        if (!damaging) {
+            throw new IllegalStateException("this broker runs without the damaging interceptor (system property "
+                    + INTERCEPTOR_PROPERTY + " unset when it started)");
+        }
+        String body = "{\"" + DAMAGE_PROPERTY + "\":\"" + target + "\"}";
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(adminUrl + topicAdminPath
+                            + "/properties")).timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                    .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() / 100 != 2) {
+                throw new IllegalStateException("cannot set the damage property of " + topicAdminPath + ": "
+                        + r.statusCode() + " " + r.body());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot set the damage property of " + topicAdminPath, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while setting the damage property", e);
         }
     }
 
