@@ -86,7 +86,7 @@ public final class StandaloneCommand implements Callable<Integer> {
         }
         return ServerRun.serve(spec, stop, () -> config.sources(flags), p -> StandaloneServer.start(dataDir, p),
                 s -> "Tidelog standalone listening on " + s.address() + " (data dir " + dataDir.toAbsolutePath()
-                        + "), HTTP on http://" + s.httpAddress() + " (/metrics, /healthz, /readyz)",
+                        + "), HTTP on " + s.httpUrl() + " (status page /, /metrics, /healthz, /readyz)",
                 "shutting down");
     }
 
