@@ -40,6 +40,7 @@ import java.util.function.Supplier;
  *  "collections": [{"id", "name", "state", "vchannels": [...], "rows" (of its segments),
  *                   "segments": [{"id", "vchannel", "partitionId", "state" (growing, flushed, delete-log), "rows"}]}]}
  * </pre>
+ * Ids of collections and segments and time ticks are strings: they are 64-bit, beyond JavaScript's exact integers.
  * Every route needs {@link HttpAccess.Access#READ} ({@code /} {@link HttpAccess.Access#PAGE}, where a browser logs in).
  * Thread-safe: each answer reads its sources on the request's thread.
  */
@@ -159,16 +160,16 @@ final class StatusPage {
         long rows = 0;
         for (SegmentInfo g : segments.apply(c.getCollectionId())) {
             Map<String, Object> j = new LinkedHashMap<>();
-            j.put("id", g.getSegmentId());
+            j.put("id", Long.toString(g.getSegmentId()));
             j.put("vchannel", g.getVchannel());
-            j.put("partitionId", g.getPartitionId());
+            j.put("partitionId", Long.toString(g.getPartitionId()));
             j.put("state", state(g));
             j.put("rows", g.getRows());
             segs.add(j);
             rows += g.getState() == io.tidelog.proto.SegmentState.SEGMENT_DELETE_LOG ? 0 : g.getRows();
         }
         Map<String, Object> j = new LinkedHashMap<>();
-        j.put("id", c.getCollectionId());
+        j.put("id", Long.toString(c.getCollectionId()));
         j.put("name", c.getName());
         j.put("state", c.getState().name().replaceFirst("^COLLECTION_", "").toLowerCase(Locale.ROOT));
         j.put("vchannels", c.getVchannelsList());

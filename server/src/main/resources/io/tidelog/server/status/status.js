@@ -118,12 +118,12 @@
       table.appendChild(head);
       for (const s of c.segments) {
         const row = document.createElement("tr");
-        row.dataset.segment = String(s.id);
+        row.dataset.segment = s.id;
         row.dataset.state = s.state;
         row.dataset.rows = String(s.rows);
-        cell(row, String(s.id), "num");
+        cell(row, s.id, "num");
         cell(row, s.vchannel);
-        cell(row, String(s.partitionId), "num");
+        cell(row, s.partitionId, "num");
         cell(row, s.state);
         cell(row, String(s.rows), "num");
         table.appendChild(row);
