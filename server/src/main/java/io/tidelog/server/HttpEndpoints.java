@@ -14,6 +14,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -71,7 +72,7 @@ final class HttpEndpoints implements AutoCloseable {
 
         /** The value of cookie {@code name} from the {@code Cookie} headers, if given. */
         Optional<String> cookie(String name) {
-            for (String line : headers.getOrDefault("Cookie", java.util.List.of())) {
+            for (String line : headers.getOrDefault("Cookie", List.of())) {
                 for (String pair : line.split(";")) {
                     int eq = pair.indexOf('=');
                     if (eq > 0 && pair.substring(0, eq).trim().equals(name)) {

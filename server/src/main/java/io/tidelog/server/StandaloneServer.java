@@ -337,7 +337,7 @@ public final class StandaloneServer implements AutoCloseable {
         return node;
     }
 
-    /** The HTTP port of {@code /metrics}, {@code /healthz} and {@code /readyz}. */
+    /** The HTTP port of the status page, {@code /metrics}, {@code /healthz} and {@code /readyz}. */
     public int httpPort() {
         return http.port();
     }

@@ -20,7 +20,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The standalone's HTTP port with a token file and with TLS: every route but {@code /healthz} and {@code /readyz}
  * needs a token of role read or above (401 with {@code WWW-Authenticate: Bearer} without one), the token file is the
  * gRPC port's (a token removed from it stops working), {@code http.metrics.key} opens {@code /metrics} alone, a
- * browser gives its token once and keeps it in an HttpOnly cookie, and with a certificate the port speaks HTTPS only.
+ * browser gives its token once and keeps it in an HttpOnly cookie, and with a certificate the port speaks HTTPS only
+ * (asking for a client certificate when mutual TLS is required).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class StandaloneHttpSecurityTest {
@@ -221,8 +224,42 @@ class StandaloneHttpSecurityTest {
         assertThat(login.headers().firstValue("Set-Cookie").orElseThrow()).contains("; Secure");
     }
 
+    @Test
+    void withMutualTlsRequiredAnHttpsClientWithoutACertificateIsRefusedAndOneWithItIsAnswered() throws Exception {
+        start(Map.of("security.tls.cert", certs.serverCert().toString(),
+                "security.tls.key", certs.serverKey().toString(), "security.tls.ca", certs.ca().toString(),
+                "security.tls.client.auth", "require"));
+        HttpClient withoutCertificate = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).sslContext(trusting(certs.ca())).build();
+        assertThatThrownBy(() -> get(withoutCertificate, server.httpUrl(), "/healthz")).isInstanceOf(IOException.class);
+        HttpClient withCertificate = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).sslContext(presenting(certs.clientCert(), certs.clientKey(),
+                        certs.ca())).build();
+        assertThat(get(withCertificate, server.httpUrl(), "/healthz").body()).isEqualTo("alive\n");
+        assertThat(get(withCertificate, server.httpUrl(), "/metrics", bearer(READ)).statusCode()).isEqualTo(200);
+    }
+
+    /** A TLS context presenting {@code cert} with {@code key}, trusting the certificates of {@code ca}. */
+    static SSLContext presenting(Path cert, Path key, Path ca) throws Exception {
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        keys.setKeyEntry("client", HttpTls.privateKey(key), new char[0],
+                HttpTls.certificates(cert, "test client").toArray(Certificate[]::new));
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, new char[0]);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(kmf.getKeyManagers(), trustManagers(ca), null);
+        return context;
+    }
+
     /** A TLS context trusting the certificates of {@code ca}. */
     static SSLContext trusting(Path ca) throws Exception {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trustManagers(ca), null);
+        return context;
+    }
+
+    private static TrustManager[] trustManagers(Path ca) throws Exception {
         KeyStore trusted = KeyStore.getInstance("PKCS12");
         trusted.load(null, null);
         int i = 0;
@@ -231,8 +268,6 @@ class StandaloneHttpSecurityTest {
         }
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trusted);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, tmf.getTrustManagers(), null);
-        return context;
+        return tmf.getTrustManagers();
     }
 }
