@@ -160,10 +160,19 @@ final class ServerSecurity implements AutoCloseable {
 
     /**
      * Who may read the HTTP port: the tokens of the gRPC port (this one reader of the token file), and
-     * {@code metricsKey} for {@code /metrics}; everything open without a token file.
+     * {@code metricsKey} for {@code /metrics}; everything open without a token file, with a warning when the port
+     * listens beyond loopback ({@code host}).
      */
-    HttpAccess httpAccess(String metricsKey) {
-        return tokens == null ? HttpAccess.open() : new HttpAccess(tokens, metricsKey, config.tls());
+    HttpAccess httpAccess(String metricsKey, String host) {
+        if (tokens == null) {
+            if (!isLoopback(host)) {
+                LOG.warn("the HTTP port listens on {}, beyond loopback, and checks no token: anyone who can reach it"
+                        + " may read the status page and the metrics (set {}; see the README's Security section)", host,
+                        SecurityConfig.TOKENS_FILE);
+            }
+            return HttpAccess.open();
+        }
+        return new HttpAccess(tokens, metricsKey, config.tls());
     }
 
     /**

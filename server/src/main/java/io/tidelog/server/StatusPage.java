@@ -42,7 +42,8 @@ import java.util.function.Supplier;
  * </pre>
  * Ids of collections and segments and time ticks are strings: they are 64-bit, beyond JavaScript's exact integers.
  * Every route needs {@link HttpAccess.Access#READ} ({@code /} {@link HttpAccess.Access#PAGE}, where a browser logs in).
- * Thread-safe: each answer reads its sources on the request's thread.
+ * Thread-safe: each answer reads its sources on the request's thread. Each answer lists the manifests of every
+ * collection in object storage (as {@code ListSegments} does): meant for tens of collections, polled by a few pages.
  */
 final class StatusPage {
     /** The uPlot webjar's version: the server module's pom names the same. */
