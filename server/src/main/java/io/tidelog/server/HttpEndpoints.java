@@ -25,10 +25,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A process's HTTP port: a few read-only endpoints ({@code GET} or {@code HEAD} of an exact path), each answering with a
- * {@link Reply} made on the request's thread. The JDK's {@link HttpServer} (an {@link HttpsServer} when the process has
- * a certificate: {@link HttpTls}) over a fixed pool of {@code http.threads} daemon threads; requests beyond wait in its
- * accept queue.
+ * A process's HTTP port: a few read-only endpoints ({@code GET} or {@code HEAD} of an exact path), each answering with
+ * a {@link Reply} made on the request's thread. The JDK's {@link HttpServer} (an {@link HttpsServer} when the process
+ * has a certificate: {@link HttpTls}) over a fixed pool of {@code http.threads} daemon threads; requests beyond wait in
+ * its accept queue.
  *
  * <p>Endpoints are added with {@link #route} at any time, so other parts of the process (the status page) can join the
  * same port. {@link #route} is the one place requests enter: each route names the {@link HttpAccess.Access} it needs,
@@ -63,7 +63,7 @@ final class HttpEndpoints implements AutoCloseable {
         }
     }
 
-    /** What an endpoint is asked: the path, the query's parameters (decoded; the first of a repeated one) and headers. */
+    /** What an endpoint is asked: the path, the query's parameters (decoded; a repeated one's first) and headers. */
     record Request(String path, Map<String, String> query, Headers headers) {
         /** The first value of header {@code name} (any case), if given. */
         Optional<String> header(String name) {
@@ -93,7 +93,8 @@ final class HttpEndpoints implements AutoCloseable {
                 String k = eq < 0 ? pair : pair.substring(0, eq);
                 String v = eq < 0 ? "" : pair.substring(eq + 1);
                 try {
-                    q.putIfAbsent(URLDecoder.decode(k, StandardCharsets.UTF_8), URLDecoder.decode(v, StandardCharsets.UTF_8));
+                    q.putIfAbsent(URLDecoder.decode(k, StandardCharsets.UTF_8),
+                            URLDecoder.decode(v, StandardCharsets.UTF_8));
                 } catch (IllegalArgumentException e) {
                     // a malformed escape: the parameter is left out
                 }

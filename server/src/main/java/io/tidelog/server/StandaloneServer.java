@@ -261,7 +261,8 @@ public final class StandaloneServer implements AutoCloseable {
     private void startHttp(MetaStore meta, ProcessMetrics metrics, ServerSecurity security) {
         readiness = new Readiness(() -> meta.get(NODE_SESSION_KEY), coordinator::pchannels,
                 () -> node == null ? List.of() : node.wals().status());
-        http = HttpEndpoints.start(httpConfig, security.httpAccess(httpConfig.metricsKey(), httpConfig.host()), security.httpTls());
+        http = HttpEndpoints.start(httpConfig, security.httpAccess(httpConfig.metricsKey(), httpConfig.host()),
+                security.httpTls());
         started.push(http);
         http.route("/healthz", HttpAccess.Access.OPEN, r -> Readiness.alive());
         http.route("/readyz", HttpAccess.Access.OPEN, r -> readiness.check());

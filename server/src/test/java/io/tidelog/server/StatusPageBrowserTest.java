@@ -46,8 +46,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * growing segments with the rows the server counts. A screenshot is left in {@code target/status-page.png}.
  *
  * <p>Chromium and chromedriver come from Debian ({@code scripts/test} installs them); without them the test fails in CI
- * ({@code CI=true}) and is skipped elsewhere. Nothing is downloaded: the driver and the browser are named explicitly, so
- * Selenium Manager is never asked.
+ * ({@code CI=true}) and is skipped elsewhere. Nothing is downloaded: the driver and the browser are named explicitly,
+ * so Selenium Manager is never asked.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class StatusPageBrowserTest {
