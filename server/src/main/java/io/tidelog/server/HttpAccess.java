@@ -9,6 +9,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +36,8 @@ final class HttpAccess {
     /** The cookie a browser keeps its token in. */
     static final String COOKIE = "tidelog_token";
     private static final String BEARER = "Bearer ";
+    /** Where a login may send the browser back to: a path of this port, never {@code //host} (another site). */
+    private static final Pattern SAFE_PATH = Pattern.compile("/(?!/)[A-Za-z0-9/_.-]*");
 
     /** What a route needs. */
     enum Access {
@@ -128,8 +131,8 @@ final class HttpAccess {
         String cookie = COOKIE + "=" + Base64.getUrlEncoder().withoutPadding()
                 .encodeToString(token.getBytes(StandardCharsets.US_ASCII))
                 + "; Path=/; HttpOnly; SameSite=Strict" + (secureCookie ? "; Secure" : "");
-        return Reply.text(303, "see " + request.path() + "\n").with("Location", request.path())
-                .with("Set-Cookie", cookie);
+        String back = SAFE_PATH.matcher(request.path()).matches() ? request.path() : "/";
+        return Reply.text(303, "see " + back + "\n").with("Location", back).with("Set-Cookie", cookie);
     }
 
     private Reply unauthenticated(Access needed, String why, String who, Request request, InetSocketAddress from) {

@@ -179,6 +179,11 @@ class StandaloneHttpSecurityTest {
         assertThat(get("/", "Cookie", cookie).statusCode()).isEqualTo(200);
         assertThat(get("/api/status", "Cookie", "other=1; " + cookie).statusCode()).isEqualTo(200);
 
+        // a browser reads "/\host" in a Location as "//host": another site
+        HttpResponse<String> elsewhere = get("/%5Cexample.com?token=" + READ);
+        assertThat(elsewhere.statusCode()).isEqualTo(303);
+        assertThat(elsewhere.headers().firstValue("Location")).as("no redirect to another site").hasValue("/");
+
         HttpResponse<String> unknown = get("/?token=not-a-token-of-the-file");
         assertThat(unknown.statusCode()).isEqualTo(401);
         assertThat(unknown.headers().firstValue("Set-Cookie")).isEmpty();
