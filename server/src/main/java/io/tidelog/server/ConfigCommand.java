@@ -75,8 +75,10 @@ public final class ConfigCommand implements Runnable {
                             + role + "'");
                 }
                 shown.putAll(sources.values());
-                shown.computeIfPresent(SecurityConfig.CLUSTER_TOKEN, (k, v) -> v.value().isEmpty() ? v
-                        : new ConfigSources.Value(HIDDEN, v.source())); // a secret: shown set, never printed
+                for (String secret : new String[] {SecurityConfig.CLUSTER_TOKEN, HttpConfig.METRICS_KEY}) {
+                    shown.computeIfPresent(secret, (k, v) -> v.value().isEmpty() ? v
+                            : new ConfigSources.Value(HIDDEN, v.source())); // a secret: shown set, never printed
+                }
             } catch (StreamingException e) {
                 spec.commandLine().getErr().println("error: "
                         + (sources == null ? e.getMessage() : sources.explain(e.getMessage())));

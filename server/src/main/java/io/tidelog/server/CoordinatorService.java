@@ -198,6 +198,15 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
 
     @Override
     public void getStatus(GetStatusRequest request, StreamObserver<ClusterStatus> responses) {
+        responses.onNext(status());
+        responses.onCompleted();
+    }
+
+    /**
+     * What {@code GetStatus} answers (and the status page shows): every pchannel's assignment (owner, term, state)
+     * merged with its WAL's status where at hand, the nodes, the coordinators and the replicas.
+     */
+    ClusterStatus status() {
         Map<String, PchannelStatus> local = new HashMap<>();
         for (PchannelStatus s : source.walStatus()) {
             local.put(s.getPchannel(), s);
@@ -228,8 +237,7 @@ final class CoordinatorService extends CoordinatorGrpc.CoordinatorImplBase {
             }
             b.addPchannels(p);
         }
-        responses.onNext(b.build());
-        responses.onCompleted();
+        return b.build();
     }
 
     /** The state as {@code status} shows it: ASSIGNING, ASSIGNED or UNASSIGNED. */

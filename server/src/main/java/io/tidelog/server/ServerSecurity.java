@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +32,9 @@ import org.slf4j.LoggerFactory;
  *       its certificate, and its own token: {@code security.cluster.token} in a cluster, a random token made at each
  *       start in a standalone, which the server accepts as admin.</li>
  * </ul>
+ *
+ * <p>The HTTP port follows the same settings: {@link #httpAccess} checks the same tokens, {@link #httpTls} serves the
+ * same certificate.
  *
  * Start order: the token file's reader; {@link #close()} stops it. Thread-safe after start.
  */
@@ -152,6 +156,32 @@ final class ServerSecurity implements AutoCloseable {
             b.tlsCa(trusted()).tlsClientCert(config.tlsCert(), config.tlsKey());
         }
         return b.token(ownToken);
+    }
+
+    /**
+     * Who may read the HTTP port: the tokens of the gRPC port (this one reader of the token file), and
+     * {@code metricsKey} for {@code /metrics}; everything open without a token file, with a warning when the port
+     * listens beyond loopback ({@code host}).
+     */
+    HttpAccess httpAccess(String metricsKey, String host) {
+        if (tokens == null) {
+            if (!isLoopback(host)) {
+                LOG.warn("the HTTP port listens on {}, beyond loopback, and checks no token: anyone who can reach it"
+                        + " may read the status page and the metrics (set {}; see the README's Security section)", host,
+                        SecurityConfig.TOKENS_FILE);
+            }
+            return HttpAccess.open();
+        }
+        return new HttpAccess(tokens, metricsKey, config.tls());
+    }
+
+    /**
+     * The HTTP port's TLS: the gRPC port's certificate, when there is one.
+     *
+     * @throws StreamingException {@code INVALID_ARGUMENT} if the certificate or key cannot be used
+     */
+    Optional<HttpTls> httpTls() {
+        return config.tls() ? Optional.of(HttpTls.of(config)) : Optional.empty();
     }
 
     private Path trusted() {

@@ -37,8 +37,8 @@ public final class StandaloneCommand implements Callable<Integer> {
     @Option(names = "--port", description = "gRPC port (default: 19530; 0 picks a free one).")
     Integer port;
 
-    @Option(names = "--http-port", description = "HTTP port of /metrics (Prometheus), /healthz and /readyz"
-            + " (default: 9091; 0 picks a free one; listens on http.host, default 127.0.0.1).")
+    @Option(names = "--http-port", description = "HTTP port of the status page (/), /metrics (Prometheus), /healthz"
+            + " and /readyz (default: 9091; 0 picks a free one; listens on http.host, default 127.0.0.1).")
     Integer httpPort;
 
     @Option(names = "--pchannels", description = "Number of pchannels (default: 16; fixed for the life of the data).")
@@ -86,7 +86,7 @@ public final class StandaloneCommand implements Callable<Integer> {
         }
         return ServerRun.serve(spec, stop, () -> config.sources(flags), p -> StandaloneServer.start(dataDir, p),
                 s -> "Tidelog standalone listening on " + s.address() + " (data dir " + dataDir.toAbsolutePath()
-                        + "), HTTP on http://" + s.httpAddress() + " (/metrics, /healthz, /readyz)",
+                        + "), HTTP on " + s.httpUrl() + " (status page /, /metrics, /healthz, /readyz)",
                 "shutting down");
     }
 

@@ -62,12 +62,12 @@ import org.slf4j.LoggerFactory;
  * &lt;data dir&gt;/flush-scratch  files being written before their upload
  * </pre>
  *
- * Start order: the process's meters ({@link ProcessMetrics}), meta store, coordinator (TSO), the HTTP port
- * ({@code /metrics}, {@code /healthz}, {@code /readyz}: not ready until the end of the start), collection catalog,
+ * Start order: the process's meters ({@link ProcessMetrics}), security ({@link ServerSecurity}: the token file's
+ * reader, for both ports), meta store, coordinator (TSO), the HTTP port ({@code /metrics}, {@code /healthz},
+ * {@code /readyz}: not ready until the end of the start; checked by {@link HttpAccess}), collection catalog,
  * WAL backend, object store with the coordinator's garbage collector of dropped collections, node
- * ({@link StreamingNodeParts}, its WALs reporting to {@link WalMeters}; {@link WalGauges} read their status), security
- * ({@link ServerSecurity}: the token file's reader), gRPC server (on 127.0.0.1 unless {@code server.host} says
- * otherwise), then
+ * ({@link StreamingNodeParts}, its WALs reporting to {@link WalMeters}; {@link WalGauges} read their status), gRPC
+ * server (on 127.0.0.1 unless {@code server.host} says otherwise) and the {@link StatusPage} on the HTTP port, then
  * the coordinator assigns every pchannel to the node at a new term, then a streaming client aimed at this
  * server is made for the catalog, which starts broadcasting DDL through it (resuming the DDL a previous run
  * left unfinished). {@link #close()} stops in reverse order.
@@ -151,12 +151,17 @@ public final class StandaloneServer implements AutoCloseable {
                         + " cluster; a standalone's own calls carry a token of their own (give users tokens in "
                         + SecurityConfig.TOKENS_FILE + ")");
             }
+            HttpConfig http = HttpConfig.from(ConfigKeys.only(p, HttpConfig.PREFIX));
+            if (http.metricsKey() != null && !security.authenticates()) {
+                throw StreamingException.invalidArgument(HttpConfig.METRICS_KEY + " opens /metrics where tokens are"
+                        + " checked; without " + SecurityConfig.TOKENS_FILE + " every HTTP route is open: set the"
+                        + " token file, or leave the key out");
+            }
             return new Configs(p, ServerConfig.from(ConfigKeys.only(p, ServerConfig.PREFIX), ServerConfig.LOOPBACK),
                     StreamingNodeParts.Configs.from(p), CoordConfig.from(ConfigKeys.only(p, CoordConfig.PREFIX)),
                     TsoConfig.from(ConfigKeys.only(p, "tso.")),
                     CatalogConfig.from(ConfigKeys.only(p, CatalogConfig.PREFIX)),
-                    GcConfig.from(ConfigKeys.only(p, GcConfig.PREFIX)), WalBackends.selected(p), security,
-                    HttpConfig.from(ConfigKeys.only(p, HttpConfig.PREFIX)));
+                    GcConfig.from(ConfigKeys.only(p, GcConfig.PREFIX)), WalBackends.selected(p), security, http);
         }
     }
 
@@ -173,12 +178,15 @@ public final class StandaloneServer implements AutoCloseable {
 
         ProcessMetrics metrics = new ProcessMetrics();
         started.push(metrics);
+        // Before HTTP: the HTTP port checks the same tokens and serves the same certificate as the gRPC port.
+        ServerSecurity security = ServerSecurity.forStandalone(c.security());
+        started.push(security);
         MetaStore meta = MetaStores.create("embedded", ConfigKeys.only(p, "meta."));
         started.push(meta);
         coordinator = new StreamingCoordinator(meta, coordConfig, tsoConfig, InstantSource.system());
         started.push(coordinator);
         // HTTP answers from here on, so /readyz says 503 while the WALs recover.
-        startHttp(meta, metrics);
+        startHttp(meta, metrics, security);
         catalog = new CollectionCatalog(meta, coordinator.pchannels(), catalogConfig, coordinator.tso(),
                 InstantSource.system());
         started.push(catalog);
@@ -202,8 +210,6 @@ public final class StandaloneServer implements AutoCloseable {
         gauges = new WalGauges(metrics.registry(), coordinator::pchannels, node.wals()::status, node::extensions,
                 node.retention().subscriptions(), InstantSource.system());
 
-        ServerSecurity security = ServerSecurity.forStandalone(c.security());
-        started.push(security);
         ConnectionFailureLog.install(); // a connection that is not gRPC: one short line, not a stack trace
         InetSocketAddress bind = new InetSocketAddress(config.host(), config.port());
         // One whole produce request may carry the largest message; anything larger is refused early.
@@ -214,15 +220,17 @@ public final class StandaloneServer implements AutoCloseable {
                 .permitKeepAliveWithoutCalls(true);
         security.applyTo(server, config.host(), "standalone server");
         node.addServices(server);
+        CoordinatorService coordinatorService = new CoordinatorService(coordinator,
+                CoordinatorService.standalone(node.wals(), config.nodeId(), this::address), node.grpcResults());
+        SegmentListing segments = new SegmentListing(node.shards(), objects);
         grpc = server
-                .addService(new CoordinatorService(coordinator,
-                        CoordinatorService.standalone(node.wals(), config.nodeId(), this::address), node.grpcResults()))
-                .addService(new CollectionService(catalog, node.grpcResults(),
-                        new SegmentListing(node.shards(), objects)))
+                .addService(coordinatorService)
+                .addService(new CollectionService(catalog, node.grpcResults(), segments))
                 .build()
                 .start();
         started.push(this::stopGrpc);
         address = config.advertisedHost() + ":" + grpc.getPort();
+        new StatusPage(coordinatorService::status, catalog::list, segments::of, InstantSource.system()).addTo(http);
 
         // The node's calls from the coordinator run here, one thread per open, so that no recovery waits for another.
         ExecutorService nodeCalls = Executors.newCachedThreadPool(ServerExecutors.daemon("node-control"));
@@ -246,15 +254,19 @@ public final class StandaloneServer implements AutoCloseable {
                 httpAddress());
     }
 
-    /** {@code /metrics}, {@code /healthz} and {@code /readyz} on the HTTP port. */
-    private void startHttp(MetaStore meta, ProcessMetrics metrics) {
+    /**
+     * {@code /metrics}, {@code /healthz} and {@code /readyz} on the HTTP port, with the gRPC port's tokens and
+     * certificate; the status page joins once the services it reads exist.
+     */
+    private void startHttp(MetaStore meta, ProcessMetrics metrics, ServerSecurity security) {
         readiness = new Readiness(() -> meta.get(NODE_SESSION_KEY), coordinator::pchannels,
                 () -> node == null ? List.of() : node.wals().status());
-        http = HttpEndpoints.start(httpConfig);
+        http = HttpEndpoints.start(httpConfig, security.httpAccess(httpConfig.metricsKey(), httpConfig.host()),
+                security.httpTls());
         started.push(http);
-        http.route("/healthz", Readiness::alive);
-        http.route("/readyz", readiness::check);
-        http.route("/metrics", () -> {
+        http.route("/healthz", HttpAccess.Access.OPEN, r -> Readiness.alive());
+        http.route("/readyz", HttpAccess.Access.OPEN, r -> readiness.check());
+        http.route("/metrics", HttpAccess.Access.METRICS, r -> {
             WalGauges g = gauges;
             if (g != null) {
                 g.refresh();
@@ -326,7 +338,7 @@ public final class StandaloneServer implements AutoCloseable {
         return node;
     }
 
-    /** The HTTP port of {@code /metrics}, {@code /healthz} and {@code /readyz}. */
+    /** The HTTP port of the status page, {@code /metrics}, {@code /healthz} and {@code /readyz}. */
     public int httpPort() {
         return http.port();
     }
@@ -334,6 +346,11 @@ public final class StandaloneServer implements AutoCloseable {
     /** host:port of the HTTP endpoints. */
     public String httpAddress() {
         return httpConfig.host() + ":" + http.port();
+    }
+
+    /** The HTTP port's base URL: {@code http://host:port} or, with TLS, {@code https://host:port}. */
+    public String httpUrl() {
+        return http.scheme() + "://" + httpAddress();
     }
 
     /** Blocks until the gRPC server terminates. */

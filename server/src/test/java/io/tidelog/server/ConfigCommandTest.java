@@ -77,7 +77,7 @@ class ConfigCommandTest {
     }
 
     @Test
-    void securityKeysAreListedWithTheirDefaultsTheClusterTokenHiddenAndAnUnknownOneRefused() {
+    void securityKeysAreListedWithTheirDefaultsTheClusterTokenAndMetricsKeyHiddenAndAnUnknownOneRefused() throws Exception {
         String token = "cluster-token-0123456789";
         Run coord = show(Map.of("TIDELOG_SECURITY_CLUSTER_TOKEN", token), "--role", "coord");
         assertThat(coord.status()).as(coord.err()).isZero();
@@ -94,6 +94,16 @@ class ConfigCommandTest {
                 .anyMatch(l -> l.matches("security\\.tokens\\.reload\\.interval +1s +default"))
                 .anyMatch(l -> l.matches("security\\.tls\\.client\\.auth +none +default"))
                 .anyMatch(l -> l.matches("server\\.host +127\\.0\\.0\\.1 +default"));
+
+        assertThat(r.out().lines()).anyMatch(l -> l.matches("http\\.metrics\\.key +default"));
+        Path tokens = dir.resolve("tokens");
+        Files.writeString(tokens, TokenFileTest.lines("dash read " + TokenFileTest.READ));
+        String key = "metrics-key-0123456789";
+        Run withKey = show(Map.of("TIDELOG_HTTP_METRICS_KEY", key), "-c", "security.tokens.file=" + tokens);
+        assertThat(withKey.status()).as(withKey.err()).isZero();
+        assertThat(withKey.out()).doesNotContain(key);
+        assertThat(withKey.out().lines())
+                .anyMatch(l -> l.matches("http\\.metrics\\.key +\\(hidden\\) +environment TIDELOG_HTTP_METRICS_KEY"));
 
         Run unknown = show(Map.of(), "-c", "security.token.file=x");
         assertThat(unknown.status()).isEqualTo(2);

@@ -8,6 +8,7 @@ import io.tidelog.client.StreamingClient;
 import io.tidelog.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -74,6 +75,23 @@ class PrometheusScrapeTest {
             assertThat(prometheus.query("histogram_quantile(0.99, sum by (le) (rate("
                     + "tidelog_wal_append_duration_seconds_bucket{pchannel=\"pchannel-1\"}[1m])))")).isPositive();
             assertThat(prometheus.query("sum(jvm_memory_used_bytes{job=\"tidelog\",area=\"heap\"})")).isPositive();
+        }
+    }
+
+    @Test
+    void withTokensARealPrometheusScrapesWithTheMetricsKeyAloneAndNotWithout() throws Exception {
+        Path tokens = dir.resolve("tokens");
+        Files.writeString(tokens, TokenFileTest.lines("dash read " + TokenFileTest.READ));
+        String key = "metrics-key-0123456789";
+        try (StandaloneServer server = TestStandalone.start(dir.resolve("data"), Map.of("server.port", "0",
+                     "coord.pchannel.count", "2", "wal.local.segment.bytes", "4MiB", "wal.local.spare.segments", "1",
+                     "message.max.bytes", "1MiB", "security.tokens.file", tokens.toString(),
+                     HttpConfig.METRICS_KEY, key));
+             PrometheusServer prometheus = PrometheusServer.start(dir.resolve("prometheus"), server.httpAddress(),
+                     key)) {
+            awaitQuery(prometheus, "up{job=\"tidelog\"}", v -> v == 1);
+            awaitQuery(prometheus, "tidelog_wal_available{job=\"tidelog\",pchannel=\"pchannel-1\"}", v -> v == 1);
+            awaitQuery(prometheus, "up{job=\"anonymous\"}", v -> v == 0);
         }
     }
 

@@ -32,9 +32,17 @@ final class PrometheusServer implements AutoCloseable {
 
     /** Starts Prometheus in {@code dir} scraping {@code target} (host:port, path /metrics) as job {@code tidelog}. */
     static PrometheusServer start(Path dir, String target) throws IOException {
+        return start(dir, target, null);
+    }
+
+    /**
+     * Starts Prometheus in {@code dir} scraping {@code target} as job {@code tidelog}, presenting {@code bearer} (when
+     * not null) as {@code Authorization: Bearer}; then also as job {@code anonymous}, presenting nothing.
+     */
+    static PrometheusServer start(Path dir, String target, String bearer) throws IOException {
         Files.createDirectories(dir);
         Path config = dir.resolve("prometheus.yml");
-        Files.writeString(config, String.join("\n",
+        List<String> lines = new ArrayList<>(List.of(
                 "global:",
                 "  scrape_interval: 1s",
                 "  scrape_timeout: 1s",
@@ -42,8 +50,18 @@ final class PrometheusServer implements AutoCloseable {
                 "scrape_configs:",
                 "  - job_name: tidelog",
                 "    static_configs:",
-                "      - targets: ['" + target + "']",
-                ""));
+                "      - targets: ['" + target + "']"));
+        if (bearer != null) {
+            lines.addAll(List.of(
+                    "    authorization:",
+                    "      type: Bearer",
+                    "      credentials: '" + bearer + "'",
+                    "  - job_name: anonymous",
+                    "    static_configs:",
+                    "      - targets: ['" + target + "']"));
+        }
+        lines.add("");
+        Files.writeString(config, String.join("\n", lines));
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();

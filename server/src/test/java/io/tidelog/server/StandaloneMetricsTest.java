@@ -268,7 +268,7 @@ class StandaloneMetricsTest {
     void theMetricsEndpointAnswersInThePrometheusTextFormatAndOtherPathsAndMethodsAreRefused() throws Exception {
         assertThat(Exposition.get(http, "/metrics").contentType()).startsWith("text/plain; version=0.0.4");
         assertThat(Exposition.get(http, "/metricsx").status()).isEqualTo(404);
-        assertThat(Exposition.get(http, "/").status()).isEqualTo(404);
+        assertThat(Exposition.get(http, "/nosuch").status()).isEqualTo(404);
         java.net.http.HttpResponse<String> post = java.net.http.HttpClient.newHttpClient().send(
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + http + "/metrics"))
                         .POST(java.net.http.HttpRequest.BodyPublishers.ofString("x")).build(),
