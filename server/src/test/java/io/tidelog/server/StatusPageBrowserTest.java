@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
@@ -123,12 +124,12 @@ class StatusPageBrowserTest {
                 wait.withMessage("the row of " + p.pchannel() + " with owner " + p.nodeId() + " and term " + p.term())
                         .until(d -> rowShows(d, p));
             }
-            wait.withMessage("a rate chart of pchannel-0 plotting an append rate above 0").until(d -> {
-                List<WebElement> rows = d.findElements(By.cssSelector("tr[data-pchannel='pchannel-0']"));
-                return !rows.isEmpty()
-                        && !rows.get(0).findElements(By.cssSelector("td.rate-chart canvas")).isEmpty()
-                        && rateOf(rows.get(0)) > 0;
-            });
+            wait.withMessage("a rate chart of pchannel-0 plotting an append rate above 0 (a line of 3 points drawn)")
+                    .until(d -> {
+                        List<WebElement> rows = d.findElements(By.cssSelector("tr[data-pchannel='pchannel-0']"));
+                        return !rows.isEmpty() && rateOf(rows.get(0)) > 0 && pointsOf(rows.get(0)) >= 3
+                                && drawnPixels(d, "tr[data-pchannel='pchannel-0'] td.rate-chart canvas") > 0;
+                    });
 
             Set<String> expected = described(segments);
             wait.withMessage("the segments of " + COLLECTION + ": " + expected)
@@ -199,6 +200,20 @@ class StatusPageBrowserTest {
     private static double rateOf(WebElement row) {
         String rate = row.getDomAttribute("data-rate");
         return rate == null || rate.isEmpty() ? 0 : Double.parseDouble(rate);
+    }
+
+    private static int pointsOf(WebElement row) {
+        String points = row.getDomAttribute("data-points");
+        return points == null || points.isEmpty() ? 0 : Integer.parseInt(points);
+    }
+
+    /** How many pixels of the canvas {@code selector} names are painted (not transparent); 0 if there is none. */
+    private static long drawnPixels(WebDriver d, String selector) {
+        Object n = ((JavascriptExecutor) d).executeScript("const c = document.querySelector(arguments[0]);"
+                + " if (!c) return 0;"
+                + " const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+                + " let n = 0; for (let i = 3; i < px.length; i += 4) { if (px[i] > 0) n++; } return n;", selector);
+        return n instanceof Number num ? num.longValue() : 0;
     }
 
     /** The segments the page lists for the collection, as "id:state:rows". */

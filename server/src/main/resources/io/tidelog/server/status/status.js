@@ -2,7 +2,8 @@
 // page is refused), keeps each pchannel's last two minutes of append rate and time-tick lag, and draws them with uPlot.
 // The append rate is computed here: the difference of two successive "appended" totals (messages appended in the
 // pchannel's term) over the difference of the answers' "now"; a new term (the total restarts) gives no point.
-// Each pchannel row carries its latest values as data attributes (data-rate, data-lag) for tests and scripts.
+// Each pchannel row carries its latest values as data attributes (data-rate, data-lag, and data-points: how many
+// points its charts hold) for tests and scripts.
 "use strict";
 (function () {
   const POLL_MS = 1000;
@@ -72,6 +73,7 @@
       p.rateChart.setData([p.t, p.rate]);
       p.lagChart.setData([p.t, p.lag]);
       p.row.dataset.rate = rate.toFixed(2);
+      p.row.dataset.points = String(p.t.length);
       p.cells.rate.textContent = rate.toFixed(1);
     }
     p.row.dataset.lag = s.lagMillis === null ? "" : String(s.lagMillis);
