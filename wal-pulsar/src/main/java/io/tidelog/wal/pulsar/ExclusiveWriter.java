@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.Producer;
 import org.apache.pulsar.client.api.PulsarClientException;
@@ -232,26 +233,19 @@ final class ExclusiveWriter implements AutoCloseable {
     private org.apache.pulsar.client.api.MessageId firstCopy(long sequence,
                                                              org.apache.pulsar.client.api.MessageId receipt) {
         String me = producer.getProducerName();
-        long deadline = System.nanoTime() + clients.config().blockTimeout().toNanos();
-        try (Reader<byte[]> r = clients.reader(pchannel, lastAcknowledged, false)) {
-            while (true) {
-                long left = deadline - System.nanoTime();
-                Message<byte[]> m = left <= 0 ? null : r.readNext((int) TimeUnit.NANOSECONDS.toMillis(left) + 1,
-                        TimeUnit.MILLISECONDS);
-                if (m == null) {
-                    throw new StreamingException(ErrorCode.TIMEOUT, "the acknowledged record was not read back within"
-                            + " the deadline");
-                }
-                if (m.getMessageId().compareTo(receipt) >= 0) {
-                    return receipt;
-                }
-                if (me.equals(m.getProducerName()) && RecordProperties.sequenceOf(m) == sequence) {
-                    return m.getMessageId();
-                }
-            }
-        } catch (java.io.IOException e) {
-            throw StreamingException.inner("reading pchannel " + pchannel + " failed: " + e, e);
-        }
+        List<org.apache.pulsar.client.api.MessageId> earlier = new ArrayList<>(1);
+        readAfterAcknowledged(System.nanoTime() + clients.config().blockTimeout().toNanos(), "the acknowledged record",
+                m -> {
+                    if (m.getMessageId().compareTo(receipt) >= 0) {
+                        return false;
+                    }
+                    if (me.equals(m.getProducerName()) && RecordProperties.sequenceOf(m) == sequence) {
+                        earlier.add(m.getMessageId());
+                        return false;
+                    }
+                    return true;
+                });
+        return earlier.isEmpty() ? receipt : earlier.get(0);
     }
 
     private void done(Pending p) {
@@ -354,18 +348,31 @@ final class ExclusiveWriter implements AutoCloseable {
     /** Reads this producer's records after its last acknowledged one, up to the first record of another producer. */
     private void readLanded(Map<Long, org.apache.pulsar.client.api.MessageId> landed, long deadline) {
         String me = producer.getProducerName();
+        readAfterAcknowledged(deadline, "a record of the newer term", m -> {
+            if (!me.equals(m.getProducerName())) {
+                return false;
+            }
+            landed.putIfAbsent(RecordProperties.sequenceOf(m), m.getMessageId()); // a resent record: its first copy
+            return true;
+        });
+    }
+
+    /**
+     * Reads the log after the last acknowledged record, handing each record to {@code visit} until it answers false;
+     * {@code TIMEOUT} naming {@code awaited} if the log ends first and stays so up to {@code deadline}.
+     */
+    private void readAfterAcknowledged(long deadline, String awaited, Predicate<Message<byte[]>> visit) {
         try (Reader<byte[]> r = clients.reader(pchannel, lastAcknowledged, false)) {
             while (true) {
                 long left = deadline - System.nanoTime();
                 Message<byte[]> m = left <= 0 ? null : r.readNext((int) TimeUnit.NANOSECONDS.toMillis(left) + 1,
                         TimeUnit.MILLISECONDS);
                 if (m == null) {
-                    throw new StreamingException(ErrorCode.TIMEOUT, "no record of the newer term within the deadline");
+                    throw new StreamingException(ErrorCode.TIMEOUT, awaited + " was not read within the deadline");
                 }
-                if (!me.equals(m.getProducerName())) {
+                if (!visit.test(m)) {
                     return;
                 }
-                landed.putIfAbsent(RecordProperties.sequenceOf(m), m.getMessageId()); // a resent record: its first copy
             }
         } catch (java.io.IOException e) {
             throw StreamingException.inner("reading pchannel " + pchannel + " failed: " + e, e);
