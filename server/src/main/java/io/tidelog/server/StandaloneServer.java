@@ -250,17 +250,13 @@ public final class StandaloneServer implements AutoCloseable {
     private void startHttp(MetaStore meta, ProcessMetrics metrics) {
         readiness = new Readiness(() -> meta.get(NODE_SESSION_KEY), coordinator::pchannels,
                 () -> node == null ? List.of() : node.wals().status());
-        http = HttpEndpoints.start(httpConfig);
-        started.push(http);
-        http.route("/healthz", Readiness::alive);
-        http.route("/readyz", readiness::check);
-        http.route("/metrics", () -> {
+        http = ProcessHttp.start(httpConfig, readiness, metrics, () -> {
             WalGauges g = gauges;
             if (g != null) {
                 g.refresh();
             }
-            return metrics.scrape();
         });
+        started.push(http);
     }
 
     private void stopGrpc() throws InterruptedException {

@@ -29,7 +29,7 @@ final class ClusterProcess implements AutoCloseable {
     private Process process;
     private boolean stopped;
 
-    /** @param args the command line after {@code tidelog}, without {@code --port} */
+    /** @param args the command line after {@code tidelog}, without {@code --port} and {@code --http-port} (any free one) */
     ClusterProcess(String name, List<String> args, Path logDir) throws IOException {
         this.name = name;
         this.port = freePort();
@@ -55,7 +55,7 @@ final class ClusterProcess implements AutoCloseable {
         cmd.addAll(List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(args);
-        cmd.addAll(List.of("--port", Integer.toString(port)));
+        cmd.addAll(List.of("--port", Integer.toString(port), "--http-port", "0"));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Process p = pb.start();
