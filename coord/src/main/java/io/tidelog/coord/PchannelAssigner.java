@@ -238,6 +238,7 @@ public final class PchannelAssigner implements AutoCloseable {
             if (before != null && before.sessionId() != node.sessionId()) {
                 LOG.info("node {} has a new session {} (was {}): it holds nothing of the former one", node.nodeId(),
                         node.sessionId(), before.sessionId());
+                failingOver(before.nodeId(), before.sessionId()); // the former session is lost, as if found down
                 abandonAttemptsOn(before);
             } else if (before == null) {
                 LOG.info("node {} (session {}, {}) is live", node.nodeId(), node.sessionId(), node.address());

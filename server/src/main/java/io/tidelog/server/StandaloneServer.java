@@ -62,7 +62,8 @@ import org.slf4j.LoggerFactory;
  * &lt;data dir&gt;/flush-scratch  files being written before their upload
  * </pre>
  *
- * Start order: the process's meters ({@link ProcessMetrics}), meta store, coordinator (TSO), the HTTP port
+ * Start order: the process's meters ({@link ProcessMetrics}), meta store, coordinator (TSO; its assigner counts
+ * terms for {@link CoordMetrics}), the HTTP port
  * ({@code /metrics}, {@code /healthz}, {@code /readyz}: not ready until the end of the start), collection catalog,
  * WAL backend, object store with the coordinator's garbage collector of dropped collections, node
  * ({@link StreamingNodeParts}, its WALs reporting to {@link WalMeters}; {@link WalGauges} read their status), security
@@ -175,10 +176,11 @@ public final class StandaloneServer implements AutoCloseable {
         started.push(metrics);
         MetaStore meta = MetaStores.create("embedded", ConfigKeys.only(p, "meta."));
         started.push(meta);
-        coordinator = new StreamingCoordinator(meta, coordConfig, tsoConfig, InstantSource.system());
+        CoordMetrics coordMetrics = new CoordMetrics(metrics.registry(), coordConfig.pchannels());
+        coordinator = new StreamingCoordinator(meta, coordConfig, tsoConfig, InstantSource.system(), coordMetrics);
         started.push(coordinator);
         // HTTP answers from here on, so /readyz says 503 while the WALs recover.
-        startHttp(meta, metrics);
+        startHttp(meta, metrics, coordMetrics);
         catalog = new CollectionCatalog(meta, coordinator.pchannels(), catalogConfig, coordinator.tso(),
                 InstantSource.system());
         started.push(catalog);
@@ -247,7 +249,7 @@ public final class StandaloneServer implements AutoCloseable {
     }
 
     /** {@code /metrics}, {@code /healthz} and {@code /readyz} on the HTTP port. */
-    private void startHttp(MetaStore meta, ProcessMetrics metrics) {
+    private void startHttp(MetaStore meta, ProcessMetrics metrics, CoordMetrics coordMetrics) {
         readiness = new Readiness(() -> meta.get(NODE_SESSION_KEY), coordinator::pchannels,
                 () -> node == null ? List.of() : node.wals().status());
         http = ProcessHttp.start(httpConfig, readiness, metrics, () -> {
@@ -255,6 +257,9 @@ public final class StandaloneServer implements AutoCloseable {
             if (g != null) {
                 g.refresh();
             }
+            // The coordinator in this process always leads; its one node is alive once started.
+            coordMetrics.refresh(new CoordMetrics.Snapshot(true, coordinator.assignments().assignments(),
+                    node == null ? 0 : 1));
         });
         started.push(http);
     }

@@ -1,6 +1,9 @@
 package io.tidelog.server;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -39,6 +44,30 @@ record Exposition(List<Sample> samples, Map<String, String> types) {
             throw new IllegalStateException("/metrics answered " + r.status() + ": " + r.body());
         }
         return parse(r.body());
+    }
+
+    /** {@link #scrape}, its failures unchecked: for conditions awaited. */
+    static Exposition scrapeUnchecked(String address) {
+        try {
+            return scrape(address);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@link #get}'s status, its failures unchecked: for conditions awaited. */
+    static int statusUnchecked(String address, String path) {
+        try {
+            return get(address, path).status();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     static Exposition parse(String text) {
@@ -74,6 +103,30 @@ record Exposition(List<Sample> samples, Map<String, String> types) {
             throw new IllegalArgumentException(found.size() + " samples of " + name + labels + ": " + found);
         }
         return found.isEmpty() ? OptionalDouble.empty() : OptionalDouble.of(found.get(0).value());
+    }
+
+    /** The {@code tidelog_} families exposed (by their {@code # TYPE} lines). */
+    Set<String> tidelogFamilies() {
+        Set<String> out = new TreeSet<>();
+        types.keySet().stream().filter(n -> n.startsWith("tidelog_")).forEach(out::add);
+        return out;
+    }
+
+    /** The {@code tidelog_} families the README's metrics table names (its rows' first cells). */
+    static Set<String> readmeFamilies() throws IOException {
+        String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
+        Set<String> documented = new TreeSet<>();
+        Matcher m = Pattern.compile("^\\| `(tidelog_[a-z0-9_]+)`", Pattern.MULTILINE).matcher(readme);
+        while (m.find()) {
+            documented.add(m.group(1));
+        }
+        return documented;
+    }
+
+    /** The sum of every sample named {@code name} whose labels include {@code labels} (0 if none). */
+    double sum(String name, Map<String, String> labels) {
+        return samples.stream().filter(s -> s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet()))
+                .mapToDouble(Sample::value).sum();
     }
 
     /** {@link #value}, or 0 when there is no such sample yet. */
