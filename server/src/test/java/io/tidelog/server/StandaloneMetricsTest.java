@@ -257,6 +257,21 @@ class StandaloneMetricsTest {
     }
 
     @Test
+    void aSegmentIsCountedGrowingWhileItTakesInsertsAndNoLongerOnceFlushed() throws Exception {
+        client.collections().createBlocking("segments", CollectionServiceTest.BOOKS, 1);
+        client.insert("segments", List.of(CollectionServiceTest.book(1), CollectionServiceTest.book(2)))
+                .get(30, TimeUnit.SECONDS);
+        Exposition e = Exposition.scrape(http);
+        assertThat(e.sum("tidelog_segments", Map.of("state", "growing"))).isEqualTo(1);
+        assertThat(e.sum("tidelog_segments", Map.of("state", "sealed"))).isZero();
+        client.collections().flushBlocking("segments");
+        Await.until("the flushed segment no longer counted", () -> {
+            Exposition after = Exposition.scrapeUnchecked(http);
+            return after.sum("tidelog_segments", Map.of()) == 0;
+        }, Duration.ofSeconds(30));
+    }
+
+    @Test
     void healthzIsAliveAndReadyzIsReadyWhileEveryPchannelIsServed() throws Exception {
         assertThat(Exposition.get(http, "/healthz")).extracting(Exposition.Reply::status, Exposition.Reply::body)
                 .containsExactly(200, "alive\n");
