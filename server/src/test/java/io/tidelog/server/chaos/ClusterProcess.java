@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class ClusterProcess implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    /** Where the line that says it listens puts its HTTP port. */
+    private static final java.util.regex.Pattern HTTP = java.util.regex.Pattern.compile("HTTP on http://(\\S+) ");
 
     final String name;
     final int port;
@@ -28,6 +30,8 @@ final class ClusterProcess implements AutoCloseable {
     private final Path log;
     private Process process;
     private boolean stopped;
+    /** host:port of its HTTP endpoints, as its last start said. */
+    private volatile String httpAddress;
 
     /** @param args the command line after {@code tidelog}, without {@code --port} and {@code --http-port} (any free one) */
     ClusterProcess(String name, List<String> args, Path logDir) throws IOException {
@@ -46,6 +50,11 @@ final class ClusterProcess implements AutoCloseable {
 
     String address() {
         return "127.0.0.1:" + port;
+    }
+
+    /** host:port of {@code /metrics}, {@code /healthz} and {@code /readyz} (a free port picked at each start). */
+    String httpAddress() {
+        return httpAddress;
     }
 
     /** Starts the process and waits until it says it listens. */
@@ -67,6 +76,8 @@ final class ClusterProcess implements AutoCloseable {
                 String line;
                 while ((line = out.readLine()) != null) {
                     if (line.contains("listening on")) {
+                        java.util.regex.Matcher http = HTTP.matcher(line);
+                        httpAddress = http.find() ? http.group(1) : null;
                         // keep draining so the child never blocks on a full pipe
                         CompletableFuture.runAsync(() -> {
                             try {
