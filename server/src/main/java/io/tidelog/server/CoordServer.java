@@ -90,8 +90,8 @@ import org.slf4j.LoggerFactory;
  * JVM's), {@code /healthz}, {@code /readyz} (the meta store answers and the coordinator holds a session; a standby is
  * ready too, see {@link #whyNoSession()}).
  *
- * <p>Start order: the process's meters, meta store, HTTP port, object store, security ({@link ServerSecurity}: its calls to the nodes carry
- * {@code security.cluster.token} and its TLS), gRPC server (standby services), the coordinators' view, session,
+ * <p>Start order: the process's meters, meta store, HTTP port, object store, security ({@link ServerSecurity}: its
+ * calls to the nodes carry {@code security.cluster.token} and its TLS), gRPC server (standby services), the coordinators' view, session,
  * election; closed in reverse. Threads: election and session callbacks arrive on their own threads; starting and
  * ending a term happens on the election's thread, which waits for it; the current term is guarded by this object's
  * monitor.

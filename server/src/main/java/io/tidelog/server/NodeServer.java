@@ -70,8 +70,9 @@ import org.slf4j.LoggerFactory;
  * in the meta store, the meta store answers, every WAL it serves open and accepting appends).
  *
  * <p>Start order: security ({@link ServerSecurity}: its calls to the coordinator and the replica feeds carry
- * {@code security.cluster.token} and its TLS), the process's meters, meta store, HTTP port, the coordinators' sessions (for the TSO and the drain),
- * WAL backend, object store, node parts ({@link StreamingNodeParts}), gRPC server, session. Threads: the session's listener runs on its
+ * {@code security.cluster.token} and its TLS), the process's meters, meta store, HTTP port, the coordinators' sessions
+ * (for the TSO and the drain), WAL backend, object store, node parts ({@link StreamingNodeParts}, its WALs reporting to
+ * {@link WalMeters}), gRPC server, session. Threads: the session's listener runs on its
  * watchdog thread and hands the new registration to a background thread; the current session id is volatile.
  */
 public final class NodeServer implements AutoCloseable {
