@@ -231,6 +231,11 @@ class NodeServerTest extends EtcdClusterTest {
         assertThat(documented.stream().filter(f -> f.startsWith("tidelog_coord_")).toList())
                 .containsExactlyInAnyOrderElementsOf(coordinator);
         assertThat(documented).containsAll(onB.tidelogFamilies());
+        Exposition onCoord = Exposition.scrape(coord.httpAddress());
+        for (Exposition e : List.of(onCoord, onB)) {
+            assertThat(e.types()).as("the JVM's and the process's meters")
+                    .containsKeys("jvm_memory_used_bytes", "jvm_threads_live_threads", "process_cpu_usage");
+        }
         assertThat(Exposition.get(coord.httpAddress(), "/healthz").body()).isEqualTo("alive\n");
         assertThat(Exposition.get(b.httpAddress(), "/healthz").body()).isEqualTo("alive\n");
     }
