@@ -74,7 +74,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threads.</b> One thread, {@code tidelog-coord-assigner}, owns every field: public methods post to it and
  * return at once; node futures complete anywhere and post back; meta-store calls block it (with the store's
- * deadlines). {@link Listener} methods run on it and must not block.
+ * deadlines). {@link Listener} and {@link AssignmentMetrics} methods run on it and must not block.
  */
 public final class PchannelAssigner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PchannelAssigner.class);
@@ -112,6 +112,7 @@ public final class PchannelAssigner implements AutoCloseable {
     private final MetaStore meta;
     private final CoordConfig config;
     private final Listener listener;
+    private final AssignmentMetrics metrics;
     private final ScheduledExecutorService loop;
     private final Thread loopThread;
     /** Owned by the loop thread, like everything below. */
@@ -146,6 +147,9 @@ public final class PchannelAssigner implements AutoCloseable {
         boolean needsNewTerm;
         long retryAtNanos;
         boolean retryScheduled;
+        /** Whether the pchannel is failing over (its owner was found down), and since when ({@link System#nanoTime}). */
+        boolean failingOver;
+        long failoverSinceNanos;
 
         Slot(String pchannel) {
             this.pchannel = pchannel;
@@ -159,10 +163,11 @@ public final class PchannelAssigner implements AutoCloseable {
     private record Waiter(Supplier<Boolean> done, CompletableFuture<Void> future) {
     }
 
-    private PchannelAssigner(MetaStore meta, CoordConfig config, Listener listener) {
+    private PchannelAssigner(MetaStore meta, CoordConfig config, Listener listener, AssignmentMetrics metrics) {
         this.meta = meta;
         this.config = config;
         this.listener = listener;
+        this.metrics = metrics;
         Thread[] t = new Thread[1];
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "tidelog-coord-assigner");
@@ -187,7 +192,13 @@ public final class PchannelAssigner implements AutoCloseable {
      * The listener sees each existing record once, before this returns.
      */
     public static PchannelAssigner start(MetaStore meta, CoordConfig config, Listener listener) {
-        PchannelAssigner a = new PchannelAssigner(meta, config, listener);
+        return start(meta, config, listener, AssignmentMetrics.NONE);
+    }
+
+    /** Starts as above, reporting new terms and failovers to {@code metrics}. */
+    public static PchannelAssigner start(MetaStore meta, CoordConfig config, Listener listener,
+                                         AssignmentMetrics metrics) {
+        PchannelAssigner a = new PchannelAssigner(meta, config, listener, metrics);
         try {
             a.loop.submit(a::load).get();
         } catch (InterruptedException e) {
@@ -227,6 +238,7 @@ public final class PchannelAssigner implements AutoCloseable {
             if (before != null && before.sessionId() != node.sessionId()) {
                 LOG.info("node {} has a new session {} (was {}): it holds nothing of the former one", node.nodeId(),
                         node.sessionId(), before.sessionId());
+                failingOver(before.nodeId(), before.sessionId()); // the former session is lost, as if found down
                 abandonAttemptsOn(before);
             } else if (before == null) {
                 LOG.info("node {} (session {}, {}) is live", node.nodeId(), node.sessionId(), node.address());
@@ -249,6 +261,7 @@ public final class PchannelAssigner implements AutoCloseable {
             if (waiting != null && waiting == sessionId) {
                 pending.remove(nodeId);
                 LOG.info("node {} (session {}) is down before it was heard from: {}", nodeId, sessionId, why);
+                failingOver(nodeId, sessionId);
                 reconcileAll();
                 return;
             }
@@ -258,10 +271,25 @@ public final class PchannelAssigner implements AutoCloseable {
             }
             LOG.info("node {} (session {}) is down: {}; moving its pchannels", nodeId, sessionId, why);
             live.remove(nodeId);
+            failingOver(nodeId, sessionId);
             abandonAttemptsOn(h);
             endDrain(nodeId, sessionId);
             reconcileAll();
         });
+    }
+
+    /** Marks the pchannels bound to a node session found down as failing over, for the metrics. */
+    private void failingOver(String nodeId, long sessionId) {
+        long now = System.nanoTime();
+        for (Slot s : slots.values()) {
+            Assignment rec = s.record;
+            if (rec != null && rec.hasOwner() && rec.nodeId().equals(nodeId) && rec.sessionId() == sessionId
+                    && !s.failingOver) {
+                s.failingOver = true;
+                s.failoverSinceNanos = now;
+                metrics.failoverStarted(s.pchannel, nodeId);
+            }
+        }
     }
 
     /**
@@ -455,6 +483,7 @@ public final class PchannelAssigner implements AutoCloseable {
             post(() -> reconcile(s));
             return;
         }
+        metrics.termStarted(s.pchannel, term);
         if (!target.nodeId().equals(s.failingNode)) {
             s.failuresOnNode = 0;
         }
@@ -495,6 +524,10 @@ public final class PchannelAssigner implements AutoCloseable {
                 if (write(s, rec.settled(PchannelState.ASSIGNED))) {
                     s.failuresOnNode = 0;
                     s.failingNode = null;
+                    if (s.failingOver) {
+                        s.failingOver = false;
+                        metrics.failedOver(s.pchannel, System.nanoTime() - s.failoverSinceNanos);
+                    }
                     LOG.info("pchannel {}: term {} served by node {}", s.pchannel, rec.term(), rec.nodeId());
                 }
             }

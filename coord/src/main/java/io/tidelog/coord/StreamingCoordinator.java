@@ -46,6 +46,12 @@ public final class StreamingCoordinator implements AutoCloseable {
     private boolean closed;
 
     public StreamingCoordinator(MetaStore meta, CoordConfig config, TsoConfig tsoConfig, InstantSource clock) {
+        this(meta, config, tsoConfig, clock, AssignmentMetrics.NONE);
+    }
+
+    /** A coordinator whose assigner reports new terms and failovers to {@code metrics} (on its thread). */
+    public StreamingCoordinator(MetaStore meta, CoordConfig config, TsoConfig tsoConfig, InstantSource clock,
+                                AssignmentMetrics metrics) {
         this.config = config;
         this.tso = new TimestampOracle(new MetaTimestampStore(meta), clock, tsoConfig);
         this.assigner = PchannelAssigner.start(meta, config, new PchannelAssigner.Listener() {
@@ -61,7 +67,7 @@ public final class StreamingCoordinator implements AutoCloseable {
                     f.completeExceptionally(cause);
                 }
             }
-        });
+        }, metrics);
     }
 
     /** The cluster's timestamp oracle. */

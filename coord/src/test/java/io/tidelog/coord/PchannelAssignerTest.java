@@ -260,6 +260,60 @@ class PchannelAssignerTest {
         r.checkTermsGrowAndStayBound();
     }
 
+    /** What the assigner reported to its metrics, in order. */
+    static final class RecordedMetrics implements AssignmentMetrics {
+        final Map<String, List<Long>> terms = new java.util.concurrent.ConcurrentHashMap<>();
+        final List<String> failovers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final Map<String, Long> failedOverNanos = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public void termStarted(String pchannel, long term) {
+            terms.computeIfAbsent(pchannel, p -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(term);
+        }
+
+        @Override
+        public void failoverStarted(String pchannel, String lostNodeId) {
+            failovers.add(pchannel + " from " + lostNodeId);
+        }
+
+        @Override
+        public void failedOver(String pchannel, long nanos) {
+            failedOverNanos.merge(pchannel, nanos, (x, y) -> -1L); // -1: timed twice
+        }
+    }
+
+    @Test
+    void theMetricsSeeEveryNewTermOnceAndTimeTheFailoverOfEachOfTheDeadNodesPchannelsOnce() {
+        CoordConfig config = config(4);
+        Recorder r = new Recorder();
+        RecordedMetrics m = new RecordedMetrics();
+        PchannelAssigner assigner = PchannelAssigner.start(meta, config, r, m);
+        toClose.add(assigner);
+        FakeNode a = new FakeNode("a");
+        FakeNode b = new FakeNode("b");
+        assigner.nodeUp(a);
+        assigner.nodeUp(b);
+        await("both serve", () -> a.servingCount() == 2 && b.servingCount() == 2
+                && allAssignedTo(r, config, List.of(a, b)));
+        List<String> onA = new ArrayList<>(a.serving.keySet());
+        assertThat(m.failovers).as("nodes joining fail nothing over").isEmpty();
+
+        a.dead = true;
+        assigner.nodeDown("a", a.session, "killed");
+        await("b serves everything, a's pchannels timed", () -> allAssignedTo(r, config, List.of(b))
+                && m.failedOverNanos.keySet().containsAll(onA));
+        assertThat(m.failovers).containsExactlyInAnyOrderElementsOf(onA.stream().map(p -> p + " from a").toList());
+        assertThat(m.failedOverNanos.keySet()).containsExactlyInAnyOrderElementsOf(onA);
+        assertThat(m.failedOverNanos.values()).allMatch(n -> n > 0);
+        for (String p : config.pchannels()) {
+            List<Long> expected = new ArrayList<>();
+            for (long t = 1; t <= r.last(p).term(); t++) {
+                expected.add(t);
+            }
+            assertThat(m.terms.get(p)).as("the terms of %s, each once", p).isEqualTo(expected);
+        }
+    }
+
     @Test
     void aNodeDeclaredDownThatLivedOnIsToldToLetGoOfTheOlderTermsItStillServes() {
         CoordConfig config = config(2);

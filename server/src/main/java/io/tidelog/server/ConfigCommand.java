@@ -34,7 +34,7 @@ public final class ConfigCommand implements Runnable {
                     + "came from: default, the file (--config-file), the environment (TIDELOG_<KEY>) or a flag (-c); "
                     + "later sources win. Checks it as a start would: unknown keys and bad values are refused. For a "
                     + "standalone, every key its components read is listed (the WAL backend's, object store's and "
-                    + "meta store's keys when set, and the local WAL's); for coord and node, the keys set.",
+                    + "meta store's keys when set, and the local WAL's); for coord and node, the keys set and the HTTP port's.",
                 "--json prints one object per key: {\"key\",\"value\",\"source\"}.",
                 "Exit status: 0, 2 for a wrong command line or bad configuration."})
     static final class Show implements Callable<Integer> {
@@ -69,8 +69,12 @@ public final class ConfigCommand implements Runnable {
                     // A key read that no source set has the component's default, or the standalone's (its paths).
                     case "standalone" -> Settings.observing((key, value, isDefault) ->
                             shown.putIfAbsent(key, new ConfigSources.Value(value, "default")), () -> readStandalone(p));
-                    case "coord" -> ConfigKeys.checkPrefixes(p, CoordServer.PREFIXES, "a coordinator");
-                    case "node" -> ConfigKeys.checkPrefixes(p, NodeServer.PREFIXES, "a node");
+                    case "coord" -> Settings.observing((key, value, isDefault) ->
+                            shown.putIfAbsent(key, new ConfigSources.Value(value, "default")),
+                            () -> readMember(p, CoordServer.PREFIXES, "a coordinator", HttpConfig.COORD_PORT));
+                    case "node" -> Settings.observing((key, value, isDefault) ->
+                            shown.putIfAbsent(key, new ConfigSources.Value(value, "default")),
+                            () -> readMember(p, NodeServer.PREFIXES, "a node", HttpConfig.NODE_PORT));
                     default -> throw StreamingException.invalidArgument("--role is standalone, coord or node, not '"
                             + role + "'");
                 }
@@ -86,6 +90,13 @@ public final class ConfigCommand implements Runnable {
             }
             print(shown);
             return 0;
+        }
+
+        /** Checks a cluster member's keys and reads its HTTP port's configuration (listed with its defaults). */
+        private static Object readMember(Map<String, String> p, java.util.Set<String> prefixes, String what,
+                                         int httpPort) {
+            ConfigKeys.checkPrefixes(p, prefixes, what);
+            return HttpConfig.from(ConfigKeys.only(p, HttpConfig.PREFIX), httpPort);
         }
 
         /** Reads every configuration of a standalone as its start would, without starting anything. */

@@ -53,6 +53,7 @@ public final class CoordCommand implements Callable<Integer> {
             ServerRun.flag(flags, "--pchannels", CoordConfig.PCHANNEL_COUNT, pchannels);
         }
         return ServerRun.serve(spec, stop, () -> member.config.sources(flags), CoordServer::start,
-                s -> "Tidelog coordinator " + s.id() + " listening on " + s.address(), "shutting down");
+                s -> "Tidelog coordinator " + s.id() + " listening on " + s.address() + ", HTTP on http://"
+                        + s.httpAddress() + " (/metrics, /healthz, /readyz)", "shutting down");
     }
 }

@@ -86,9 +86,14 @@ import org.slf4j.LoggerFactory;
  * are never removed, and ListSegments lists no flushed segment. Even with it, ListSegments lists only what the
  * manifests in object storage say: growing segments live on the nodes, which the coordinator does not ask yet.
  *
- * <p>Start order: meta store, object store, security ({@link ServerSecurity}: its calls to the nodes carry
- * {@code security.cluster.token} and its TLS), gRPC server (standby services), the coordinators' view, session,
- * election; closed in reverse. Threads: election and session callbacks arrive on their own threads; starting and
+ * <p>Metrics and health on the HTTP port ({@code http.*}, default 9092): {@code /metrics} ({@link CoordMetrics} and the
+ * JVM's), {@code /healthz}, {@code /readyz} (the meta store answers and the coordinator holds a session; a standby is
+ * ready too, see {@link #whyNoSession()}), and the leader's {@link StatusPage} (collections with their flushed
+ * segments only: growing ones live on the nodes; a standby's {@code /api/status} answers 503 naming the leader).
+ *
+ * <p>Start order: the process's meters, meta store, security ({@link ServerSecurity}: its calls to the nodes carry
+ * {@code security.cluster.token} and its TLS; it checks the tokens of both ports), HTTP port, object store, gRPC
+ * server (standby services), the coordinators' view, session, election; closed in reverse. Threads: election and session callbacks arrive on their own threads; starting and
  * ending a term happens on the election's thread, which waits for it; the current term is guarded by this object's
  * monitor.
  */
@@ -99,7 +104,8 @@ public final class CoordServer implements AutoCloseable {
     static final String OBJECTSTORE_URI = OBJECTSTORE_PREFIX + "uri";
     /** Configuration key prefixes a coordinator understands. */
     static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, CoordConfig.PREFIX, "tso.", "meta.", "session.",
-            CatalogConfig.PREFIX, GcConfig.PREFIX, MessageLimits.PREFIX, OBJECTSTORE_PREFIX, SecurityConfig.PREFIX);
+            CatalogConfig.PREFIX, GcConfig.PREFIX, MessageLimits.PREFIX, OBJECTSTORE_PREFIX, SecurityConfig.PREFIX,
+            HttpConfig.PREFIX);
     static final String ELECTION_KEY = "coord/leader";
     static final String COORD_ROLE = "coord";
     /** The pchannel count the cluster was first started with: fixed for the life of the data. */
@@ -114,6 +120,12 @@ public final class CoordServer implements AutoCloseable {
     private final GcConfig gcConfig;
     private final MessageLimits limits;
     private final SecurityConfig securityConfig;
+    private final HttpConfig httpConfig;
+    private ProcessMetrics metrics;
+    /** Counted by every leadership's assigner, so totals outlive the terms. */
+    private CoordMetrics coordMetrics;
+    private Readiness readiness;
+    private HttpEndpoints http;
     /** Made at the start, before anything that calls other members; read by their threads after. */
     private ServerSecurity security;
     private final MutableHandlerRegistry services = new MutableHandlerRegistry();
@@ -137,7 +149,7 @@ public final class CoordServer implements AutoCloseable {
 
     private CoordServer(ServerConfig config, CoordConfig coordConfig, TsoConfig tsoConfig, SessionConfig sessionConfig,
                         CatalogConfig catalogConfig, GcConfig gcConfig, MessageLimits limits,
-                        SecurityConfig securityConfig) {
+                        SecurityConfig securityConfig, HttpConfig httpConfig) {
         this.config = config;
         this.coordConfig = coordConfig;
         this.tsoConfig = tsoConfig;
@@ -146,6 +158,7 @@ public final class CoordServer implements AutoCloseable {
         this.gcConfig = gcConfig;
         this.limits = limits;
         this.securityConfig = securityConfig;
+        this.httpConfig = httpConfig;
     }
 
     /**
@@ -165,7 +178,8 @@ public final class CoordServer implements AutoCloseable {
                 CatalogConfig.from(ConfigKeys.only(properties, CatalogConfig.PREFIX)),
                 GcConfig.from(ConfigKeys.only(properties, GcConfig.PREFIX)),
                 MessageLimits.from(ConfigKeys.only(properties, MessageLimits.PREFIX)),
-                SecurityConfig.from(ConfigKeys.only(properties, SecurityConfig.PREFIX)));
+                SecurityConfig.from(ConfigKeys.only(properties, SecurityConfig.PREFIX)),
+                HttpConfig.from(ConfigKeys.only(properties, HttpConfig.PREFIX), HttpConfig.COORD_PORT));
         try {
             s.startAll(properties);
             return s;
@@ -176,10 +190,22 @@ public final class CoordServer implements AutoCloseable {
     }
 
     private void startAll(Map<String, String> p) throws IOException {
+        metrics = new ProcessMetrics();
+        started.push(metrics);
+        coordMetrics = new CoordMetrics(metrics.registry(), coordConfig.pchannels());
         meta = ConfigKeys.clusterMetaStore(p);
         started.push(meta);
+        security = ServerSecurity.forMember(securityConfig, "coordinator");
+        started.push(security);
+        // HTTP answers from here on; /readyz says 503 until the session is registered.
+        readiness = new Readiness(() -> meta.get(ELECTION_KEY), this::whyNoSession, List::of, List::of);
+        http = ProcessHttp.start(httpConfig, security, readiness, metrics, () -> coordMetrics.refresh(snapshot()));
+        started.push(http);
         checkPchannelCount();
         openObjectStore(p);
+        SegmentListing flushed = SegmentListing.manifestsOnly(objects);
+        new StatusPage(() -> leading().service.status(), () -> leading().catalog.list(), flushed::of,
+                InstantSource.system()).addTo(http);
         timer = Executors.newScheduledThreadPool(2, ServerExecutors.daemon("coord-timer"));
         started.push(() -> ServerExecutors.shutdown(timer));
         background = Executors.newFixedThreadPool(2, ServerExecutors.daemon("coord-background"));
@@ -191,8 +217,6 @@ public final class CoordServer implements AutoCloseable {
         services.addService(StandbyServices.notLeader(CoordinatorGrpc.getServiceDescriptor(), this::leaderAddress));
         services.addService(StandbyServices.notLeader(CollectionServiceGrpc.getServiceDescriptor(),
                 this::leaderAddress));
-        security = ServerSecurity.forMember(securityConfig, "coordinator");
-        started.push(security);
         ConnectionFailureLog.install();
         grpc = security.applyTo(NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
                 .fallbackHandlerRegistry(services)
@@ -210,7 +234,41 @@ public final class CoordServer implements AutoCloseable {
         started.push(coordinators);
         started.push(this::endElection);
         register();
-        LOG.info("Tidelog coordinator {} on {} ({} pchannels), campaigning", id, address, coordConfig.pchannelCount());
+        readiness.serving(true);
+        LOG.info("Tidelog coordinator {} on {} ({} pchannels), campaigning; HTTP on {}", id, address,
+                coordConfig.pchannelCount(), httpAddress());
+    }
+
+    /**
+     * Why the coordinator is not ready beyond the meta store: only when it has no session (starting, or registering
+     * again after a lost one). A standby with a session is ready: it can take over, and meanwhile it answers every call
+     * by naming the leader, which is its service; a load balancer may send clients to any ready coordinator.
+     */
+    private synchronized String whyNoSession() {
+        return session == null ? "no session in the meta store: registering" : null;
+    }
+
+    /** The current leadership's parts; {@code NOT_LEADER} naming the leader on a standby. */
+    private LeaderTerm leading() {
+        LeaderTerm t;
+        synchronized (this) {
+            t = term;
+        }
+        if (t == null || t.service == null || t.catalog == null) {
+            throw new StreamingException(ErrorCode.NOT_LEADER, "coordinator " + id + " is a standby; the leader is "
+                    + leaderAddress().map(a -> "at " + a + " (its HTTP port shows the status page)")
+                    .orElse("not known yet"));
+        }
+        return t;
+    }
+
+    /** What the coordinator's gauges read: the leader's records and nodes, or a standby's nothing. */
+    private CoordMetrics.Snapshot snapshot() {
+        LeaderTerm t;
+        synchronized (this) {
+            t = term;
+        }
+        return t == null ? CoordMetrics.Snapshot.STANDBY : t.snapshot();
     }
 
     /**
@@ -369,6 +427,16 @@ public final class CoordServer implements AutoCloseable {
         return id;
     }
 
+    /** The HTTP port of {@code /metrics}, {@code /healthz} and {@code /readyz}. */
+    public int httpPort() {
+        return http.port();
+    }
+
+    /** host:port of the HTTP endpoints. */
+    public String httpAddress() {
+        return httpConfig.host() + ":" + http.port();
+    }
+
     private ManagedChannel channel(String target) {
         return channels.computeIfAbsent(target, security::channel);
     }
@@ -380,7 +448,10 @@ public final class CoordServer implements AutoCloseable {
      */
     private final class LeaderTerm implements AutoCloseable {
         private final Deque<AutoCloseable> parts = new ArrayDeque<>();
-        private CoordinatorService service;
+        private volatile CoordinatorService service;
+        private volatile CollectionCatalog catalog;
+        private volatile StreamingCoordinator coordinator;
+        private volatile ClusterNodes nodes;
 
         LeaderTerm(Leadership leadership) {
             LeaderGuardedMetaStore guarded = new LeaderGuardedMetaStore(meta, ELECTION_KEY, leadership.epoch());
@@ -397,12 +468,14 @@ public final class CoordServer implements AutoCloseable {
 
         private void startParts(LeaderGuardedMetaStore guarded) {
             StreamingCoordinator coordinator = new StreamingCoordinator(guarded, coordConfig, tsoConfig,
-                    InstantSource.system());
+                    InstantSource.system(), coordMetrics);
             parts.push(coordinator);
+            this.coordinator = coordinator;
             ClusterNodes nodes = new ClusterNodes(coordinator.assigner(), CoordServer.this::channel,
                     coordConfig.removeTimeout(), coordConfig.healthInterval(), coordConfig.healthTimeout(), timer)
                     .start(meta);
             parts.push(nodes);
+            this.nodes = nodes;
             service = new CoordinatorService(coordinator,
                     new ClusterStatusSource(nodes, coordinator.assigner()), background);
             services.addService(service);
@@ -415,6 +488,7 @@ public final class CoordServer implements AutoCloseable {
             CollectionCatalog catalog = new CollectionCatalog(guarded, coordinator.pchannels(), catalogConfig,
                     coordinator.tso(), InstantSource.system());
             parts.push(catalog);
+            this.catalog = catalog;
             coordinator.assigner().spreadShards(catalog::collectionsByPchannel);
             catalog.start(m -> self.append(m)
                     .thenApply(a -> new VchannelAppender.Ack(a.id(), a.timeTick(), a.flushedSegmentIds())));
@@ -428,6 +502,14 @@ public final class CoordServer implements AutoCloseable {
                     SegmentListing.manifestsOnly(objects)));
             parts.push(new ReplicaPlacer(coordinator, catalog::replicaCollections,
                     () -> replicaNodes(nodes, coordinator.assigner()), timer, coordConfig.healthInterval()).start());
+        }
+
+        /** The leader's records and live nodes, for the meters. */
+        CoordMetrics.Snapshot snapshot() {
+            StreamingCoordinator c = coordinator;
+            ClusterNodes n = nodes;
+            int alive = n == null ? 0 : (int) n.health().values().stream().filter(Boolean::booleanValue).count();
+            return new CoordMetrics.Snapshot(true, c == null ? List.of() : c.assignments().assignments(), alive);
         }
 
         /** The nodes that may run replicas: alive (heartbeats come) and not drained, each with its address. */
@@ -527,6 +609,9 @@ public final class CoordServer implements AutoCloseable {
                 return;
             }
             closed = true;
+        }
+        if (readiness != null) {
+            readiness.serving(false);
         }
         Closeables.closeAll(started);
     }

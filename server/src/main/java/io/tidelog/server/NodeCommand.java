@@ -66,7 +66,8 @@ public final class NodeCommand implements Callable<Integer> {
         ServerRun.flag(flags, "--wal", WalBackends.BACKEND, wal);
         ServerRun.flag(flags, "--object-store", StandaloneServer.OBJECT_STORE_URI, objectStore);
         return ServerRun.serve(spec, stop, () -> member.config.sources(flags), p -> NodeServer.start(dataDir, p),
-                s -> "Tidelog node " + s.nodeId() + " listening on " + s.address(),
+                s -> "Tidelog node " + s.nodeId() + " listening on " + s.address() + ", HTTP on http://"
+                        + s.httpAddress() + " (/metrics, /healthz, /readyz)",
                 "handing the pchannels back and shutting down");
     }
 }

@@ -11,6 +11,7 @@ import io.tidelog.flush.FlusherConfig;
 import io.tidelog.message.MessageLimits;
 import io.tidelog.meta.MetaStore;
 import io.tidelog.node.NodeConfig;
+import io.tidelog.node.WalStatus;
 import io.tidelog.node.extension.DedupConfig;
 import io.tidelog.node.shard.ShardConfig;
 import io.tidelog.node.txn.TxnConfig;
@@ -29,6 +30,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -63,9 +65,14 @@ import org.slf4j.LoggerFactory;
  * them), then ends its session (the lease revoked, so
  * the leader moves at once whatever is left, fencing it at the storage), then stops the rest in reverse start order.
  *
+ * <p>Metrics and health on the HTTP port ({@code http.*}, default 9093): {@code /metrics} (its WALs' meters,
+ * {@link WalMeters} and {@link WalGauges} as standalone's, and the JVM's), {@code /healthz}, {@code /readyz} (a session
+ * in the meta store, the meta store answers, every WAL it serves open and accepting appends).
+ *
  * <p>Start order: security ({@link ServerSecurity}: its calls to the coordinator and the replica feeds carry
- * {@code security.cluster.token} and its TLS), meta store, the coordinators' sessions (for the TSO and the drain),
- * WAL backend, object store, node parts ({@link StreamingNodeParts}), gRPC server, session. Threads: the session's listener runs on its
+ * {@code security.cluster.token} and its TLS), the process's meters, meta store, HTTP port, the coordinators' sessions
+ * (for the TSO and the drain), WAL backend, object store, node parts ({@link StreamingNodeParts}, its WALs reporting to
+ * {@link WalMeters}), gRPC server, session. Threads: the session's listener runs on its
  * watchdog thread and hands the new registration to a background thread; the current session id is volatile.
  */
 public final class NodeServer implements AutoCloseable {
@@ -73,7 +80,7 @@ public final class NodeServer implements AutoCloseable {
     /** Configuration key prefixes a node understands. */
     static final Set<String> PREFIXES = Set.of(ServerConfig.PREFIX, NodeConfig.PREFIX, MessageLimits.PREFIX,
             DedupConfig.PREFIX, ShardConfig.PREFIX, TxnConfig.PREFIX, FlusherConfig.PREFIX, ParquetConfig.PREFIX,
-            QueryConfig.PREFIX, "wal.", "meta.", "objectstore.", "session.", SecurityConfig.PREFIX);
+            QueryConfig.PREFIX, "wal.", "meta.", "objectstore.", "session.", SecurityConfig.PREFIX, HttpConfig.PREFIX);
     static final String NODE_ROLE = "node";
     /** Backends a node of a cluster can serve on: every node must be able to open every pchannel's log. */
     static final Set<String> SHARED_BACKENDS = Set.of("objectstore", "kafka", "pulsar");
@@ -82,6 +89,11 @@ public final class NodeServer implements AutoCloseable {
     private final ServerConfig config;
     private final SessionConfig sessionConfig;
     private final ServerSecurity security;
+    private final HttpConfig httpConfig;
+    private Readiness readiness;
+    private HttpEndpoints http;
+    /** Set once the node's parts run; read by the scraping thread. */
+    private volatile WalGauges gauges;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private MetaStore meta;
     private Members coordinators;
@@ -99,10 +111,12 @@ public final class NodeServer implements AutoCloseable {
     private Session session;
     private boolean closed;
 
-    private NodeServer(ServerConfig config, SessionConfig sessionConfig, ServerSecurity security) {
+    private NodeServer(ServerConfig config, SessionConfig sessionConfig, ServerSecurity security,
+                       HttpConfig httpConfig) {
         this.config = config;
         this.sessionConfig = sessionConfig;
         this.security = security;
+        this.httpConfig = httpConfig;
         started.push(security);
     }
 
@@ -121,8 +135,9 @@ public final class NodeServer implements AutoCloseable {
         }
         ServerConfig config = ServerConfig.from(ConfigKeys.only(properties, ServerConfig.PREFIX));
         SessionConfig sessionConfig = SessionConfig.from(ConfigKeys.only(properties, "session."));
+        HttpConfig httpConfig = HttpConfig.from(ConfigKeys.only(properties, HttpConfig.PREFIX), HttpConfig.NODE_PORT);
         NodeServer s = new NodeServer(config, sessionConfig, ServerSecurity.forMember(
-                SecurityConfig.from(ConfigKeys.only(properties, SecurityConfig.PREFIX)), "node"));
+                SecurityConfig.from(ConfigKeys.only(properties, SecurityConfig.PREFIX)), "node"), httpConfig);
         try {
             s.startAll(new HashMap<>(properties), dataDir);
             return s;
@@ -149,8 +164,22 @@ public final class NodeServer implements AutoCloseable {
         }
         Map<String, String> walSettings = WalSettings.of(walBackend, p, nodeConfigs.limits(), 0);
 
+        ProcessMetrics metrics = new ProcessMetrics();
+        started.push(metrics);
         meta = ConfigKeys.clusterMetaStore(p);
         started.push(meta);
+        // HTTP answers from here on; /readyz says 503 until the node has a session and its WALs are open.
+        String sessionKey = "session/" + NODE_ROLE + "/" + config.nodeId(); // a read proving the store answers
+        readiness = new Readiness(() -> meta.get(sessionKey), this::whyNoSession,
+                () -> node == null ? List.of() : node.wals().status().stream().map(WalStatus::pchannel).toList(),
+                () -> node == null ? List.of() : node.wals().status());
+        http = ProcessHttp.start(httpConfig, security, readiness, metrics, () -> {
+            WalGauges g = gauges;
+            if (g != null) {
+                g.refresh();
+            }
+        });
+        started.push(http);
         background = Executors.newSingleThreadScheduledExecutor(ServerExecutors.daemon("node-session"));
         started.push(() -> ServerExecutors.shutdown(background));
         started.push(() -> channels.values().forEach(ManagedChannel::shutdownNow));
@@ -166,8 +195,11 @@ public final class NodeServer implements AutoCloseable {
         ObjectStore objects = ObjectStores.open(objectStoreSettings.remove(StandaloneServer.OBJECT_STORE_URI),
                 objectStoreSettings);
         started.push(objects);
-        node = StreamingNodeParts.start(backend, meta, tso, objects, nodeConfigs, config.maxConsumers(), dataDir);
+        node = StreamingNodeParts.start(backend, meta, tso, objects, nodeConfigs, config.maxConsumers(), dataDir,
+                new WalMeters(metrics.registry()));
         started.push(node);
+        gauges = new WalGauges(metrics.registry(), List::of, node.wals()::status, node::extensions,
+                node.retention().subscriptions(), InstantSource.system());
 
         ConnectionFailureLog.install();
         NettyServerBuilder server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
@@ -185,7 +217,14 @@ public final class NodeServer implements AutoCloseable {
         started.push(this::stopReplicas);
         replicaThread.execute(() -> followReplicas(nodeConfigs.limits()));
         register();
-        LOG.info("Tidelog node {} serving on {} ({} WAL), session {}", config.nodeId(), address, walBackend, sessionId);
+        readiness.serving(true);
+        LOG.info("Tidelog node {} serving on {} ({} WAL), session {}; HTTP on {}", config.nodeId(), address, walBackend,
+                sessionId, httpAddress());
+    }
+
+    /** Not ready without a session: the leader assigns nothing to it, and it serves nothing (starting, or lost). */
+    private String whyNoSession() {
+        return sessionId == 0 ? "no session in the meta store: registering" : null;
     }
 
     /**
@@ -345,6 +384,16 @@ public final class NodeServer implements AutoCloseable {
         return sessionId;
     }
 
+    /** The HTTP port of {@code /metrics}, {@code /healthz} and {@code /readyz}. */
+    public int httpPort() {
+        return http.port();
+    }
+
+    /** host:port of the HTTP endpoints. */
+    public String httpAddress() {
+        return httpConfig.host() + ":" + http.port();
+    }
+
     /** How many pchannels this node serves now. */
     public int serving() {
         return node == null ? 0 : node.wals().status().size();
@@ -362,6 +411,9 @@ public final class NodeServer implements AutoCloseable {
                 return;
             }
             closed = true; // no new session from now on; the current one serves until the hand-back is over
+        }
+        if (readiness != null) {
+            readiness.serving(false);
         }
         if (node != null && grpc != null) {
             handBack();

@@ -18,6 +18,7 @@ final class Readiness {
     private static final int NAMED = 4;
 
     private final Runnable metaProbe;
+    private final Supplier<String> membership;
     private final Supplier<List<String>> owned;
     private final Supplier<List<WalStatus>> wals;
     private volatile boolean serving;
@@ -28,7 +29,19 @@ final class Readiness {
      * @param wals      the WALs it serves now
      */
     Readiness(Runnable metaProbe, Supplier<List<String>> owned, Supplier<List<WalStatus>> wals) {
+        this(metaProbe, () -> null, owned, wals);
+    }
+
+    /**
+     * As above, for a member of a cluster, which is ready only while it holds a session in the meta store.
+     *
+     * @param membership why the process is not a member of the cluster now (no session: starting, or registering
+     *                   again after a lost one), or null if it is; asked after the serving flag, before the meta store
+     */
+    Readiness(Runnable metaProbe, Supplier<String> membership, Supplier<List<String>> owned,
+              Supplier<List<WalStatus>> wals) {
         this.metaProbe = metaProbe;
+        this.membership = membership;
         this.owned = owned;
         this.wals = wals;
     }
@@ -53,6 +66,10 @@ final class Readiness {
     String whyNotReady() {
         if (!serving) {
             return "not serving: starting or shutting down";
+        }
+        String notMember = membership.get();
+        if (notMember != null) {
+            return notMember;
         }
         try {
             metaProbe.run();

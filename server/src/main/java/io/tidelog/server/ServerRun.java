@@ -69,6 +69,12 @@ final class ServerRun {
         @Option(names = "--port", description = "gRPC port (default: 19530; 0 picks a free one).")
         Integer port;
 
+        @Option(names = "--http-port", description = "HTTP port of /metrics (Prometheus), /healthz and /readyz"
+                + " (default: 9092 for coord, 9093 for node, so that one of each and a standalone (9091) fit on one"
+                + " machine; more on one machine need a port each; 0 picks a free one; listens on http.host, default"
+                + " 127.0.0.1). Sets " + HttpConfig.PORT + ".")
+        Integer httpPort;
+
         @Mixin
         ConfigOptions config = new ConfigOptions();
 
@@ -77,6 +83,7 @@ final class ServerRun {
             Map<String, ConfigSources.Value> f = new LinkedHashMap<>();
             flag(f, "--etcd", "meta.etcd.endpoints", etcd);
             flag(f, "--port", ServerConfig.PORT, port);
+            flag(f, "--http-port", HttpConfig.PORT, httpPort);
             return f;
         }
     }

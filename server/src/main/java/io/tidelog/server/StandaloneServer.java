@@ -63,8 +63,9 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * Start order: the process's meters ({@link ProcessMetrics}), security ({@link ServerSecurity}: the token file's
- * reader, for both ports), meta store, coordinator (TSO), the HTTP port ({@code /metrics}, {@code /healthz},
- * {@code /readyz}: not ready until the end of the start; checked by {@link HttpAccess}), collection catalog,
+ * reader, for both ports), meta store, coordinator (TSO; its assigner counts terms for {@link CoordMetrics}), the HTTP
+ * port ({@code /metrics}, {@code /healthz}, {@code /readyz}: not ready until the end of the start; checked by
+ * {@link HttpAccess}), collection catalog,
  * WAL backend, object store with the coordinator's garbage collector of dropped collections, node
  * ({@link StreamingNodeParts}, its WALs reporting to {@link WalMeters}; {@link WalGauges} read their status), gRPC
  * server (on 127.0.0.1 unless {@code server.host} says otherwise) and the {@link StatusPage} on the HTTP port, then
@@ -183,10 +184,11 @@ public final class StandaloneServer implements AutoCloseable {
         started.push(security);
         MetaStore meta = MetaStores.create("embedded", ConfigKeys.only(p, "meta."));
         started.push(meta);
-        coordinator = new StreamingCoordinator(meta, coordConfig, tsoConfig, InstantSource.system());
+        CoordMetrics coordMetrics = new CoordMetrics(metrics.registry(), coordConfig.pchannels());
+        coordinator = new StreamingCoordinator(meta, coordConfig, tsoConfig, InstantSource.system(), coordMetrics);
         started.push(coordinator);
         // HTTP answers from here on, so /readyz says 503 while the WALs recover.
-        startHttp(meta, metrics, security);
+        startHttp(meta, metrics, security, coordMetrics);
         catalog = new CollectionCatalog(meta, coordinator.pchannels(), catalogConfig, coordinator.tso(),
                 InstantSource.system());
         started.push(catalog);
@@ -258,21 +260,19 @@ public final class StandaloneServer implements AutoCloseable {
      * {@code /metrics}, {@code /healthz} and {@code /readyz} on the HTTP port, with the gRPC port's tokens and
      * certificate; the status page joins once the services it reads exist.
      */
-    private void startHttp(MetaStore meta, ProcessMetrics metrics, ServerSecurity security) {
+    private void startHttp(MetaStore meta, ProcessMetrics metrics, ServerSecurity security, CoordMetrics coordMetrics) {
         readiness = new Readiness(() -> meta.get(NODE_SESSION_KEY), coordinator::pchannels,
                 () -> node == null ? List.of() : node.wals().status());
-        http = HttpEndpoints.start(httpConfig, security.httpAccess(httpConfig.metricsKey(), httpConfig.host()),
-                security.httpTls());
-        started.push(http);
-        http.route("/healthz", HttpAccess.Access.OPEN, r -> Readiness.alive());
-        http.route("/readyz", HttpAccess.Access.OPEN, r -> readiness.check());
-        http.route("/metrics", HttpAccess.Access.METRICS, r -> {
+        http = ProcessHttp.start(httpConfig, security, readiness, metrics, () -> {
             WalGauges g = gauges;
             if (g != null) {
                 g.refresh();
             }
-            return metrics.scrape();
+            // The coordinator in this process always leads; its one node is alive once started.
+            coordMetrics.refresh(new CoordMetrics.Snapshot(true, coordinator.assignments().assignments(),
+                    node == null ? 0 : 1));
         });
+        started.push(http);
     }
 
     private void stopGrpc() throws InterruptedException {

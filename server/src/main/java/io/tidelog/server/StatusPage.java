@@ -1,5 +1,6 @@
 package io.tidelog.server;
 
+import io.tidelog.common.StreamingException;
 import io.tidelog.message.Rows;
 import io.tidelog.proto.ClusterStatus;
 import io.tidelog.proto.CollectionInfo;
@@ -101,10 +102,17 @@ final class StatusPage {
         }
     }
 
-    /** {@code /api/status}. */
+    /**
+     * {@code /api/status}; {@code 503} with the reason when a source cannot answer (a standby coordinator, which names
+     * the leader; the meta store or object store failing).
+     */
     Reply json() {
-        return new Reply(200, "application/json; charset=utf-8",
-                Rows.toJson(status()).getBytes(StandardCharsets.UTF_8));
+        try {
+            return new Reply(200, "application/json; charset=utf-8",
+                    Rows.toJson(status()).getBytes(StandardCharsets.UTF_8));
+        } catch (StreamingException e) {
+            return Reply.text(503, e.getMessage() + "\n");
+        }
     }
 
     /** The JSON of {@code /api/status} as maps and lists. */

@@ -48,11 +48,13 @@ final class WalGauges {
     private volatile Map<String, ExtensionNumbers> latestExtensions = Map.of();
 
     /** What a pchannel's extensions said at the last refresh. */
-    private record ExtensionNumbers(int openTransactions, long flushPendingBytes, int unflushedSegments) {
+    private record ExtensionNumbers(int openTransactions, long flushPendingBytes, int unflushedSegments,
+                                    int sealedSegments) {
         static ExtensionNumbers of(List<WalExtension> extensions) {
             int txns = 0;
             long pending = 0;
             int segments = 0;
+            int sealed = 0;
             for (WalExtension x : extensions) {
                 if (x instanceof TxnManager t) {
                     txns = t.openTransactions();
@@ -60,9 +62,10 @@ final class WalGauges {
                     pending = f.pendingBytes();
                 } else if (x instanceof ShardManager s) {
                     segments = s.snapshot().collections().values().stream().mapToInt(c -> c.segments().size()).sum();
+                    sealed = s.sealedSegments();
                 }
             }
-            return new ExtensionNumbers(txns, pending, segments);
+            return new ExtensionNumbers(txns, pending, segments, sealed);
         }
     }
 
@@ -156,11 +159,14 @@ final class WalGauges {
                 ExtensionNumbers::openTransactions);
         extensionGauge("tidelog.flush.pending", pchannel, "bytes",
                 "Payload bytes of sealed segments and deletes waiting for object storage", ExtensionNumbers::flushPendingBytes);
-        Gauge.builder("tidelog.segments", () -> {
-            ExtensionNumbers n = latestExtensions.get(pchannel);
-            return n == null ? Double.NaN : n.unflushedSegments();
-        }).tags("pchannel", pchannel, "state", "unflushed")
-                .description("Segments of the pchannel's collections created and not yet flushed").register(registry);
+        // Created and not flushed, by whether they still take inserts; their sum is every unflushed segment.
+        extensionGauge("tidelog.segments", Tags.of("pchannel", pchannel, "state", "growing"), null,
+                "Segments of the pchannel's collections created and not yet flushed, by state: growing (taking"
+                        + " inserts) or sealed (their flush on its way)",
+                n -> Math.max(0, n.unflushedSegments() - n.sealedSegments()));
+        extensionGauge("tidelog.segments", Tags.of("pchannel", pchannel, "state", "sealed"), null,
+                "Segments of the pchannel's collections created and not yet flushed, by state: growing (taking"
+                        + " inserts) or sealed (their flush on its way)", ExtensionNumbers::sealedSegments);
         for (String mode : List.of("catchup", "tailing")) {
             Gauge.builder("tidelog.wal.scanners", () -> value(pchannel, s -> mode.equals("catchup")
                             ? s.scanners().catchingUp() : s.scanners().tailing()))
@@ -182,10 +188,16 @@ final class WalGauges {
 
     private void extensionGauge(String name, String pchannel, String unit, String description,
                                 ToDoubleFunction<ExtensionNumbers> f) {
+        extensionGauge(name, Tags.of("pchannel", pchannel), unit, description, f);
+    }
+
+    private void extensionGauge(String name, Tags tags, String unit, String description,
+                                ToDoubleFunction<ExtensionNumbers> f) {
+        String pchannel = tags.stream().filter(t -> t.getKey().equals("pchannel")).findFirst().orElseThrow().getValue();
         Gauge.builder(name, () -> {
             ExtensionNumbers n = latestExtensions.get(pchannel);
             return n == null ? Double.NaN : f.applyAsDouble(n);
-        }).tag("pchannel", pchannel).baseUnit(unit).description(description).register(registry);
+        }).tags(tags).baseUnit(unit).description(description).register(registry);
     }
 
     private double value(String pchannel, ToDoubleFunction<WalStatus> f) {

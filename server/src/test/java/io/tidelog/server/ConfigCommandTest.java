@@ -58,6 +58,25 @@ class ConfigCommandTest {
     }
 
     @Test
+    void theHttpKeysOfEachRoleAreListedWithTheRolesDefaultPort() {
+        Run coord = show(Map.of(), "--role", "coord");
+        assertThat(coord.status()).as(coord.err()).isZero();
+        assertThat(coord.out().lines()).anyMatch(l -> l.matches("http\\.port +9092 +default"))
+                .anyMatch(l -> l.matches("http\\.host +127\\.0\\.0\\.1 +default"))
+                .anyMatch(l -> l.matches("http\\.threads +2 +default"));
+        Run node = show(Map.of("TIDELOG_HTTP_PORT", "9200"), "--role", "node");
+        assertThat(node.status()).as(node.err()).isZero();
+        assertThat(node.out().lines()).anyMatch(l -> l.matches("http\\.port +9200 +environment TIDELOG_HTTP_PORT"))
+                .anyMatch(l -> l.matches("http\\.threads +2 +default"));
+        assertThat(show(Map.of(), "--role", "node").out().lines()).anyMatch(l -> l.matches("http\\.port +9093 +default"));
+        assertThat(show(Map.of(), "--role", "standalone", "--data-dir", dir.resolve("d").toString()).out().lines())
+                .anyMatch(l -> l.matches("http\\.port +9091 +default"));
+        Run bad = show(Map.of(), "--role", "node", "-c", "http.port=70000");
+        assertThat(bad.status()).isEqualTo(2);
+        assertThat(bad.err()).contains("http.port");
+    }
+
+    @Test
     void anUnknownKeyOrABadValueIsRefusedWithStatusTwoNamingTheKeyAndWhereItWasSet() {
         Run unknown = show(Map.of("TIDELOG_QUERY_THREDS", "2"));
         assertThat(unknown.status()).isEqualTo(2);

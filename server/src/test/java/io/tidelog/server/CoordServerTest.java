@@ -16,6 +16,7 @@ import io.tidelog.proto.GetStatusRequest;
 import io.tidelog.testing.Await;
 import io.tidelog.wal.memory.MemoryStorage;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -87,6 +88,18 @@ class CoordServerTest extends EtcdClusterTest {
         assertThat(status[0].pchannels()).extracting(ClusterStatus.PchannelStatus::nodeId)
                 .containsOnly("a", "b").filteredOn("a"::equals).hasSize(2);
 
+        Exposition leading = Exposition.scrape(leader.httpAddress());
+        Exposition standing = Exposition.scrape(standby.httpAddress());
+        assertThat(leading.value("tidelog_coord_leader", Map.of())).hasValue(1);
+        assertThat(standing.value("tidelog_coord_leader", Map.of())).hasValue(0);
+        assertThat(leading.value("tidelog_coord_pchannels", Map.of("state", "assigned"))).hasValue(4);
+        assertThat(standing.sum("tidelog_coord_pchannels", Map.of())).as("a standby knows no assignment").isZero();
+        assertThat(standing.value("tidelog_coord_pchannel_info", Map.of())).isEmpty();
+        for (String c : List.of(leader.httpAddress(), standby.httpAddress())) {
+            assertThat(Exposition.get(c, "/readyz")).as("a leader and a standby are ready")
+                    .extracting(Exposition.Reply::status, Exposition.Reply::body).containsExactly(200, "ready\n");
+        }
+
         assertThatThrownBy(() -> CoordinatorGrpc.newBlockingStub(channel(standby.address()))
                 .getStatus(GetStatusRequest.getDefaultInstance()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
@@ -107,6 +120,10 @@ class CoordServerTest extends EtcdClusterTest {
         long after = CoordinatorGrpc.newBlockingStub(channel(standby.address()))
                 .allocateTimestamps(AllocateTimestampsRequest.newBuilder().setCount(1).build()).getFirst();
         assertThat(after).as("the new leader's TSO starts above its predecessor's").isGreaterThan(before + 999);
+        Exposition now = Exposition.scrape(standby.httpAddress());
+        assertThat(now.value("tidelog_coord_leader", Map.of())).hasValue(1);
+        assertThat(now.value("tidelog_coord_pchannels", Map.of("state", "assigned"))).hasValue(4);
+        assertThat(now.sum("tidelog_coord_term_changes_total", Map.of())).as("the new leader moved nothing").isZero();
     }
 
     @Test
@@ -117,12 +134,30 @@ class CoordServerTest extends EtcdClusterTest {
         StreamingClient client = client(c);
         Await.until("two pchannels each", () -> a.serving() == 2 && b.serving() == 2
                 && allAssigned(client.statusBlocking(), 4), WAIT);
+        List<String> onB = client.statusBlocking().pchannels().stream().filter(p -> p.nodeId().equals("b"))
+                .map(ClusterStatus.PchannelStatus::pchannel).toList();
         long killed = System.nanoTime();
         b.kill();
         Await.until("a serves all four", () -> a.serving() == 4 && allAssigned(client.statusBlocking(), 4), WAIT);
         assertThat(Duration.ofNanos(System.nanoTime() - killed)).isLessThan(Duration.ofSeconds(3));
         assertThat(client.statusBlocking().nodes()).filteredOn(n -> n.nodeId().equals("b"))
                 .allSatisfy(n -> assertThat(n.alive()).isFalse());
+
+        // b's two pchannels failed over, each at one new term, both timed; a's stayed.
+        Await.until("both failovers timed", () -> Exposition.scrapeUnchecked(c.httpAddress())
+                .valueOrZero("tidelog_coord_failover_duration_seconds_count", Map.of()) == 2, WAIT);
+        Exposition e = Exposition.scrape(c.httpAddress());
+        assertThat(e.value("tidelog_coord_nodes_alive", Map.of())).hasValue(1);
+        assertThat(e.value("tidelog_coord_failover_duration_seconds_sum", Map.of()).orElseThrow())
+                .as("seconds from b found down to its pchannels served on a").isPositive().isLessThan(3);
+        for (ClusterStatus.PchannelStatus p : client.statusBlocking().pchannels()) {
+            Map<String, String> pchannel = Map.of("pchannel", p.pchannel());
+            assertThat(e.value("tidelog_coord_failovers_total", pchannel)).as(p.pchannel())
+                    .hasValue(onB.contains(p.pchannel()) ? 1 : 0);
+            assertThat(e.value("tidelog_coord_term_changes_total", pchannel)).as(p.pchannel()).hasValue(p.term());
+            assertThat(e.value("tidelog_coord_pchannel_info", Map.of("pchannel", p.pchannel(), "node", "a",
+                    "term", Long.toString(p.term()), "state", "assigned"))).as(p.pchannel()).hasValue(1);
+        }
     }
 
     @Test

@@ -44,7 +44,7 @@ abstract class EtcdClusterTest {
     }
 
     /**
-     * A member's properties: this test's etcd root, a free port on 127.0.0.1, sessions of 3 s (keepalive every
+     * A member's properties: this test's etcd root, a free port on 127.0.0.1 (gRPC and HTTP), sessions of 3 s (keepalive every
      * 500 ms, self-fence 1 s before the ttl).
      */
     Map<String, String> memberProperties() {
@@ -52,6 +52,7 @@ abstract class EtcdClusterTest {
         p.put("server.port", "0");
         p.put("server.host", "127.0.0.1");
         p.put("server.advertised.host", "127.0.0.1");
+        p.put("http.port", "0"); // several members of a test on one machine
         p.put("session.ttl", "3s");
         p.put("session.keepalive.interval", "500ms");
         p.put("session.self.fence.margin", "1s");

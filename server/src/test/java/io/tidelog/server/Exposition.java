@@ -1,6 +1,9 @@
 package io.tidelog.server;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,29 +14,34 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A scrape of a Prometheus text exposition, parsed: every sample and the declared type of every family. */
-record Exposition(List<Sample> samples, Map<String, String> types) {
+/**
+ * A scrape of a Prometheus text exposition, parsed: every sample and the declared type of every family. Public for the
+ * process tests of {@code chaos}.
+ */
+public record Exposition(List<Sample> samples, Map<String, String> types) {
     private static final Pattern SAMPLE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (\\S+)");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\",?");
 
-    record Sample(String name, Map<String, String> labels, double value) {
+    public record Sample(String name, Map<String, String> labels, double value) {
     }
 
     /** An HTTP answer: status and body. */
-    record Reply(int status, String body, String contentType) {
+    public record Reply(int status, String body, String contentType) {
     }
 
-    static Reply get(String address, String path) throws IOException, InterruptedException {
+    public static Reply get(String address, String path) throws IOException, InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + address + path))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         return new Reply(r.statusCode(), r.body(), r.headers().firstValue("Content-Type").orElse(""));
     }
 
-    static Exposition scrape(String address) throws IOException, InterruptedException {
+    public static Exposition scrape(String address) throws IOException, InterruptedException {
         Reply r = get(address, "/metrics");
         if (r.status() != 200) {
             throw new IllegalStateException("/metrics answered " + r.status() + ": " + r.body());
@@ -41,7 +49,31 @@ record Exposition(List<Sample> samples, Map<String, String> types) {
         return parse(r.body());
     }
 
-    static Exposition parse(String text) {
+    /** {@link #scrape}, its failures unchecked: for conditions awaited. */
+    public static Exposition scrapeUnchecked(String address) {
+        try {
+            return scrape(address);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@link #get}'s status, its failures unchecked: for conditions awaited. */
+    public static int statusUnchecked(String address, String path) {
+        try {
+            return get(address, path).status();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static Exposition parse(String text) {
         List<Sample> samples = new ArrayList<>();
         Map<String, String> types = new LinkedHashMap<>();
         for (String line : text.split("\n")) {
@@ -67,7 +99,7 @@ record Exposition(List<Sample> samples, Map<String, String> types) {
     }
 
     /** The value of the one sample named {@code name} whose labels include {@code labels}, if there is one. */
-    OptionalDouble value(String name, Map<String, String> labels) {
+    public OptionalDouble value(String name, Map<String, String> labels) {
         List<Sample> found = samples.stream().filter(s -> s.name().equals(name)
                 && s.labels().entrySet().containsAll(labels.entrySet())).toList();
         if (found.size() > 1) {
@@ -76,8 +108,32 @@ record Exposition(List<Sample> samples, Map<String, String> types) {
         return found.isEmpty() ? OptionalDouble.empty() : OptionalDouble.of(found.get(0).value());
     }
 
+    /** The {@code tidelog_} families exposed (by their {@code # TYPE} lines). */
+    public Set<String> tidelogFamilies() {
+        Set<String> out = new TreeSet<>();
+        types.keySet().stream().filter(n -> n.startsWith("tidelog_")).forEach(out::add);
+        return out;
+    }
+
+    /** The {@code tidelog_} families the README's metrics table names (its rows' first cells). */
+    public static Set<String> readmeFamilies() throws IOException {
+        String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
+        Set<String> documented = new TreeSet<>();
+        Matcher m = Pattern.compile("^\\| `(tidelog_[a-z0-9_]+)`", Pattern.MULTILINE).matcher(readme);
+        while (m.find()) {
+            documented.add(m.group(1));
+        }
+        return documented;
+    }
+
+    /** The sum of every sample named {@code name} whose labels include {@code labels} (0 if none). */
+    public double sum(String name, Map<String, String> labels) {
+        return samples.stream().filter(s -> s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet()))
+                .mapToDouble(Sample::value).sum();
+    }
+
     /** {@link #value}, or 0 when there is no such sample yet. */
-    double valueOrZero(String name, Map<String, String> labels) {
+    public double valueOrZero(String name, Map<String, String> labels) {
         return value(name, labels).orElse(0);
     }
 }

@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -61,6 +63,38 @@ class NodeServerTest extends EtcdClusterTest {
         Map<String, Long> out = new TreeMap<>();
         client.statusBlocking().pchannels().forEach(p -> out.put(p.pchannel(), p.term()));
         return out;
+    }
+
+    /**
+     * The coordinator's /metrics say exactly what its records say: every pchannel assigned with its owner and term,
+     * one term change per term (this one coordinator led since the cluster began), and {@code failovers} failovers
+     * of each pchannel, as many failover durations in all.
+     */
+    static void checkCoordinatorMetrics(CoordServer coord, StreamingClient client, int nodes, int failovers)
+            throws Exception {
+        ClusterStatus status = client.statusBlocking();
+        Exposition e = Exposition.scrape(coord.httpAddress());
+        assertThat(e.value("tidelog_coord_leader", Map.of())).hasValue(1);
+        assertThat(e.value("tidelog_coord_nodes_alive", Map.of())).hasValue(nodes);
+        assertThat(e.value("tidelog_coord_pchannels", Map.of("state", "assigned"))).hasValue(status.pchannels().size());
+        assertThat(e.sum("tidelog_coord_pchannels", Map.of())).isEqualTo(status.pchannels().size());
+        assertThat(e.samples().stream().filter(x -> x.name().equals("tidelog_coord_pchannel_info")))
+                .hasSize(status.pchannels().size());
+        for (ClusterStatus.PchannelStatus p : status.pchannels()) {
+            assertThat(e.value("tidelog_coord_pchannel_info", Map.of("pchannel", p.pchannel(), "node", p.nodeId(),
+                    "term", Long.toString(p.term()), "state", "assigned"))).as(p.pchannel()).hasValue(1);
+            assertThat(e.value("tidelog_coord_term_changes_total", Map.of("pchannel", p.pchannel())))
+                    .as("term changes of %s", p.pchannel()).hasValue(p.term());
+            assertThat(e.value("tidelog_coord_failovers_total", Map.of("pchannel", p.pchannel())))
+                    .as("failovers of %s", p.pchannel()).hasValue(failovers);
+        }
+        assertThat(e.value("tidelog_coord_failover_duration_seconds_count", Map.of()))
+                .hasValue(failovers * status.pchannels().size());
+    }
+
+    static void assertReady(String httpAddress) throws Exception {
+        assertThat(Exposition.get(httpAddress, "/readyz")).extracting(Exposition.Reply::status, Exposition.Reply::body)
+                .containsExactly(200, "ready\n");
     }
 
     /** Appends to one vchannel per pchannel, one at a time each, until stopped; records every outcome. */
@@ -140,7 +174,7 @@ class NodeServerTest extends EtcdClusterTest {
     }
 
     @Test
-    void aDrainMovesEveryPchannelOffANodeWhileAppendsGoOnAndNoneFails() throws Exception {
+    void aDrainMovesEveryPchannelOffANodeWhileAppendsGoOnAndNoneFailsAndTheMetricsSaySo() throws Exception {
         CoordServer coord = startCoordinator(coordinatorProperties(4));
         StreamingClient client = client(coord);
         NodeServer a = node("a");
@@ -149,6 +183,9 @@ class NodeServerTest extends EtcdClusterTest {
         Await.until("the status shows each WAL as its node's heartbeats tell it", () -> client.statusBlocking()
                 .pchannels().stream().allMatch(p -> p.available() && p.lastTimeTick() > 0 && p.lastId() != null),
                 WAIT);
+        checkCoordinatorMetrics(coord, client, 2, 0);
+        assertReady(a.httpAddress());
+        assertReady(b.httpAddress());
         Map<String, Long> before = terms(client);
         whileProducing(client, 4, "the drain", () -> {
             CommandRun drain = CommandRun.against(coord.address(), "drain", "a", "--json");
@@ -169,6 +206,38 @@ class NodeServerTest extends EtcdClusterTest {
         assertThat(b.serving()).isEqualTo(4);
         Map<String, Long> after = terms(client);
         before.forEach((p, t) -> assertThat(after.get(p)).as("term of %s", p).isGreaterThanOrEqualTo(t));
+        Await.until("every pchannel ASSIGNED on b", () -> allAssigned(client, 4), WAIT);
+        checkCoordinatorMetrics(coord, client, 2, 0); // a drain moves pchannels at new terms, and fails none over
+        assertReady(a.httpAddress()); // a member that serves nothing, as drained
+        assertReady(b.httpAddress());
+        Exposition onA = Exposition.scrape(a.httpAddress());
+        Exposition onB = Exposition.scrape(b.httpAddress());
+        for (String p : after.keySet()) {
+            Map<String, String> pchannel = Map.of("pchannel", p);
+            assertThat(onA.valueOrZero("tidelog_wal_appends_total", pchannel)
+                    + onB.valueOrZero("tidelog_wal_appends_total", pchannel))
+                    .as("appends to %s counted by its nodes (more than 5 acknowledged before the drain)", p)
+                    .isGreaterThan(5);
+            assertThat(onB.value("tidelog_wal_available", pchannel)).as(p).hasValue(1);
+            assertThat(onB.value("tidelog_wal_term", pchannel)).as(p).hasValue(after.get(p));
+        }
+        assertThat(onA.value("tidelog_wal_available", Map.of("pchannel", after.keySet().iterator().next())))
+                .as("a WAL node a let go of").isIn(OptionalDouble.empty(), OptionalDouble.of(0));
+        // The README's table names every family of both roles (StandaloneMetricsTest checks it names no other).
+        Set<String> documented = Exposition.readmeFamilies();
+        Set<String> coordinator = Exposition.scrape(coord.httpAddress()).tidelogFamilies();
+        assertThat(coordinator).as("the coordinator's families").isNotEmpty()
+                .allMatch(f -> f.startsWith("tidelog_coord_"));
+        assertThat(documented.stream().filter(f -> f.startsWith("tidelog_coord_")).toList())
+                .containsExactlyInAnyOrderElementsOf(coordinator);
+        assertThat(documented).containsAll(onB.tidelogFamilies());
+        Exposition onCoord = Exposition.scrape(coord.httpAddress());
+        for (Exposition e : List.of(onCoord, onB)) {
+            assertThat(e.types()).as("the JVM's and the process's meters")
+                    .containsKeys("jvm_memory_used_bytes", "jvm_threads_live_threads", "process_cpu_usage");
+        }
+        assertThat(Exposition.get(coord.httpAddress(), "/healthz").body()).isEqualTo("alive\n");
+        assertThat(Exposition.get(b.httpAddress(), "/healthz").body()).isEqualTo("alive\n");
     }
 
     @Test
@@ -182,7 +251,7 @@ class NodeServerTest extends EtcdClusterTest {
     }
 
     @Test
-    void aNodeWhoseSessionIsLostStopsServingAtOnceAndComesBackAsANewSession() throws Exception {
+    void aNodeWhoseSessionIsLostStopsServingAtOnceAndComesBackAsANewSessionItsPchannelsCountedAsFailedOver() throws Exception {
         CoordServer coord = startCoordinator(coordinatorProperties(2));
         NodeServer a = node("a");
         StreamingClient client = client(coord);
@@ -196,5 +265,15 @@ class NodeServerTest extends EtcdClusterTest {
                 && a.serving() == 2 && terms(client).entrySet().stream().allMatch(e -> e.getValue()
                 > before.get(e.getKey())), WAIT);
         whileProducing(client, 2, "nothing", () -> { });
+        // Its session lost, a's pchannels failed over (to its new session): one failover each, both timed.
+        Await.until("both failovers timed", () -> Exposition.scrapeUnchecked(coord.httpAddress())
+                .valueOrZero("tidelog_coord_failover_duration_seconds_count", Map.of()) == 2, WAIT);
+        checkCoordinatorMetrics(coord, client, 1, 1);
+        Await.until("a is ready", () -> Exposition.statusUnchecked(a.httpAddress(), "/readyz") == 200, WAIT);
+        Exposition onA = Exposition.scrape(a.httpAddress());
+        for (String p : before.keySet()) {
+            assertThat(onA.valueOrZero("tidelog_wal_appends_total", Map.of("pchannel", p)))
+                    .as("appends to %s counted across its terms", p).isGreaterThan(5);
+        }
     }
 }

@@ -30,6 +30,17 @@ class ReadinessTest {
     }
 
     @Test
+    void aClusterMemberWithoutASessionIsNotReadyAndSaysItRegisters() {
+        AtomicReference<String> membership = new AtomicReference<>("no session in the meta store: registering");
+        Readiness member = new Readiness(() -> { }, membership::get, List::of, List::of);
+        member.serving(true);
+        assertThat(member.check()).extracting(HttpEndpoints.Reply::status, r -> new String(r.body()))
+                .containsExactly(503, "no session in the meta store: registering\n");
+        membership.set(null);
+        assertThat(member.check().status()).as("a member serving no pchannel, with a session").isEqualTo(200);
+    }
+
+    @Test
     void aProcessIsNotReadyBeforeItServesEvenWithEveryWalOpen() {
         openAll();
         HttpEndpoints.Reply r = readiness.check();

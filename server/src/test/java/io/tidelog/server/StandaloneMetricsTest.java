@@ -7,6 +7,7 @@ import io.tidelog.client.Appended;
 import io.tidelog.client.ConsumerOptions;
 import io.tidelog.client.ResumableConsumer;
 import io.tidelog.client.StartPosition;
+import io.tidelog.client.ClusterStatus;
 import io.tidelog.client.StreamingClient;
 import io.tidelog.client.Txn;
 import io.tidelog.message.MutableMessage;
@@ -18,7 +19,6 @@ import java.time.Duration;
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +27,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -145,7 +143,8 @@ class StandaloneMetricsTest {
                 assertThat(name).as("bytes are the unit, last").matches(".*_bytes(_total)?");
             }
         });
-        e.samples().stream().filter(s -> s.name().startsWith("tidelog_"))
+        // The coordinator's meters are partly of the whole cluster (the leader, pchannels by state, failover times).
+        e.samples().stream().filter(s -> s.name().startsWith("tidelog_") && !s.name().startsWith("tidelog_coord_"))
                 .forEach(s -> assertThat(s.labels()).as(s.name()).containsKey("pchannel"));
     }
 
@@ -234,16 +233,42 @@ class StandaloneMetricsTest {
     void theReadmeTableNamesEveryTidelogFamilyExposedAndNoOther() throws Exception {
         produce("pchannel-1_readme", 1, 10);
         client.subscriptions().subscribe("pchannel-1_readme", "readme", StartPosition.earliest()).join();
+        // A standalone runs the coordinator and a node: it exposes every family a cluster's members do.
+        assertThat(Exposition.readmeFamilies()).isEqualTo(Exposition.scrape(http).tidelogFamilies());
+    }
+
+    @Test
+    void theCoordinatorInTheProcessReportsEveryPchannelAssignedToItsNodeAtItsFirstTermAndNoFailover() throws Exception {
         Exposition e = Exposition.scrape(http);
-        Set<String> exposed = new TreeSet<>();
-        e.types().keySet().stream().filter(n -> n.startsWith("tidelog_")).forEach(exposed::add);
-        String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
-        Set<String> documented = new TreeSet<>();
-        Matcher m = Pattern.compile("^\\| `(tidelog_[a-z0-9_]+)`", Pattern.MULTILINE).matcher(readme);
-        while (m.find()) {
-            documented.add(m.group(1));
+        assertThat(e.value("tidelog_coord_leader", Map.of())).hasValue(1);
+        assertThat(e.value("tidelog_coord_nodes_alive", Map.of())).hasValue(1);
+        assertThat(e.value("tidelog_coord_pchannels", Map.of("state", "assigned"))).hasValue(4);
+        assertThat(e.value("tidelog_coord_pchannels", Map.of("state", "assigning"))).hasValue(0);
+        assertThat(e.value("tidelog_coord_pchannels", Map.of("state", "unassigned"))).hasValue(0);
+        for (ClusterStatus.PchannelStatus p : client.statusBlocking().pchannels()) {
+            assertThat(p.term()).as("a new data directory's first term").isEqualTo(1);
+            assertThat(e.value("tidelog_coord_pchannel_info", Map.of("pchannel", p.pchannel(), "node", p.nodeId(),
+                    "term", "1", "state", "assigned"))).as(p.pchannel()).hasValue(1);
+            assertThat(e.value("tidelog_coord_term_changes_total", Map.of("pchannel", p.pchannel()))).hasValue(1);
+            assertThat(e.value("tidelog_coord_failovers_total", Map.of("pchannel", p.pchannel()))).hasValue(0);
         }
-        assertThat(documented).isEqualTo(exposed);
+        assertThat(e.samples().stream().filter(s -> s.name().equals("tidelog_coord_pchannel_info"))).hasSize(4);
+        assertThat(e.value("tidelog_coord_failover_duration_seconds_count", Map.of())).hasValue(0);
+    }
+
+    @Test
+    void aSegmentIsCountedGrowingWhileItTakesInsertsAndNoLongerOnceFlushed() throws Exception {
+        client.collections().createBlocking("segments", CollectionServiceTest.BOOKS, 1);
+        client.insert("segments", List.of(CollectionServiceTest.book(1), CollectionServiceTest.book(2)))
+                .get(30, TimeUnit.SECONDS);
+        Exposition e = Exposition.scrape(http);
+        assertThat(e.sum("tidelog_segments", Map.of("state", "growing"))).isEqualTo(1);
+        assertThat(e.sum("tidelog_segments", Map.of("state", "sealed"))).isZero();
+        client.collections().flushBlocking("segments");
+        Await.until("the flushed segment no longer counted", () -> {
+            Exposition after = Exposition.scrapeUnchecked(http);
+            return after.sum("tidelog_segments", Map.of()) == 0;
+        }, Duration.ofSeconds(30));
     }
 
     @Test

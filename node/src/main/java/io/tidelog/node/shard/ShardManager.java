@@ -594,6 +594,11 @@ public final class ShardManager implements WalExtension {
         toFlush.forEach(this::appendFlush);
     }
 
+    /** How many segments created and not yet flushed are sealed (take no more inserts); for gauges. */
+    public int sealedSegments() {
+        return state().sealedSegments();
+    }
+
     /** The collection shards as the log defines them (see {@link ShardSnapshot}). */
     public ShardSnapshot snapshot() {
         return state().snapshot();

@@ -307,6 +307,17 @@ public final class PchannelState {
         return out;
     }
 
+    /** How many of the growing segments ({@link #segments()}) are sealed: they take no more inserts, their Flush is due. */
+    public synchronized int sealedSegments() {
+        int n = 0;
+        for (Segment s : segments.values()) {
+            if (!s.rebuiltOnly && s.createTimeTick != 0 && s.sealedBy != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** The collection shards with their growing segments, as the log defines them. */
     public synchronized ShardSnapshot snapshot() {
         Map<String, List<ShardSnapshot.Segment>> byVchannel = new HashMap<>();

@@ -145,7 +145,7 @@
         window.location.reload(); // the server asks for the token again (it was removed, or the session ended)
         return;
       }
-      if (!r.ok) throw new Error("HTTP " + r.status);
+      if (!r.ok) throw new Error("HTTP " + r.status + ": " + (await r.text()).trim()); // e.g. a standby naming the leader
       const s = await r.json();
       for (const p of s.pchannels) showPchannel(p, s.now);
       showNodes(s.nodes);
@@ -156,7 +156,7 @@
       updated.textContent = "updated " + new Date(s.now).toISOString();
     } catch (e) {
       updated.className = "stale";
-      updated.textContent = "cannot reach the server (" + e.message + "); retrying";
+      updated.textContent = "no status (" + e.message + "); retrying";
     } finally {
       setTimeout(poll, POLL_MS);
     }

@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class ClusterProcess implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    /** Where the line that says it listens puts its HTTP port. */
+    private static final java.util.regex.Pattern HTTP = java.util.regex.Pattern.compile("HTTP on http://(\\S+) ");
 
     final String name;
     final int port;
@@ -28,8 +30,10 @@ final class ClusterProcess implements AutoCloseable {
     private final Path log;
     private Process process;
     private boolean stopped;
+    /** host:port of its HTTP endpoints, as its last start said. */
+    private volatile String httpAddress;
 
-    /** @param args the command line after {@code tidelog}, without {@code --port} */
+    /** @param args the command line after {@code tidelog}, without {@code --port} and {@code --http-port} (any free one) */
     ClusterProcess(String name, List<String> args, Path logDir) throws IOException {
         this.name = name;
         this.port = freePort();
@@ -48,6 +52,11 @@ final class ClusterProcess implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
+    /** host:port of {@code /metrics}, {@code /healthz} and {@code /readyz} (a free port picked at each start). */
+    String httpAddress() {
+        return httpAddress;
+    }
+
     /** Starts the process and waits until it says it listens. */
     synchronized void start() throws Exception {
         List<String> cmd = new ArrayList<>();
@@ -55,7 +64,7 @@ final class ClusterProcess implements AutoCloseable {
         cmd.addAll(List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(args);
-        cmd.addAll(List.of("--port", Integer.toString(port)));
+        cmd.addAll(List.of("--port", Integer.toString(port), "--http-port", "0"));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Process p = pb.start();
@@ -67,6 +76,8 @@ final class ClusterProcess implements AutoCloseable {
                 String line;
                 while ((line = out.readLine()) != null) {
                     if (line.contains("listening on")) {
+                        java.util.regex.Matcher http = HTTP.matcher(line);
+                        httpAddress = http.find() ? http.group(1) : null;
                         // keep draining so the child never blocks on a full pipe
                         CompletableFuture.runAsync(() -> {
                             try {

@@ -17,6 +17,7 @@ import io.tidelog.proto.ConsistencyLevel;
 import io.tidelog.proto.QueryServiceGrpc;
 import io.tidelog.proto.ShardQueryRequest;
 import io.tidelog.proto.ShardRead;
+import io.tidelog.server.Exposition;
 import io.tidelog.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -196,6 +197,9 @@ class ReplicaFailoverTest {
         assertThat(client.statusBlocking().replicas()).as("the replicas in the status")
                 .anyMatch(r -> r.vchannel().equals(vchannel) && !r.nodeId().equals(owner));
         ClusterProcess victim = nodes.stream().filter(n -> n.name.equals(owner)).findFirst().orElseThrow();
+        List<String> victimOwned = client.statusBlocking().pchannels().stream().filter(p -> p.nodeId().equals(owner))
+                .map(ClusterStatus.PchannelStatus::pchannel).toList();
+        assertThat(Exposition.get(victim.httpAddress(), "/readyz").status()).as("the owner serving").isEqualTo(200);
 
         List<Outcome> outcomes = new CopyOnWriteArrayList<>();
         long killedAt = queryWhile(client, outcomes, victim, new Model() {
@@ -216,6 +220,32 @@ class ReplicaFailoverTest {
             return now != null && !now.equals(owner) && placed.get().stream().anyMatch(r -> r.vchannel().equals(vchannel)
                     && !r.nodeId().equals(now) && !r.nodeId().equals(owner) && askDirectly(r.address(), c).equals(acked));
         }, WAIT);
+        checkFailoverMetrics(coord, client, victimOwned);
+    }
+
+    /**
+     * The coordinator's /metrics after a kill -9 of the node that owned {@code victimOwned}: each of them failed over
+     * (at least once: a node slow to beat on a loaded machine may be found down too) and was timed; every pchannel
+     * assigned with the owner and term of its record, as many term changes as its term (one coordinator throughout).
+     */
+    static void checkFailoverMetrics(ClusterProcess coord, StreamingClient client, List<String> victimOwned)
+            throws Exception {
+        Await.until("every failover of the killed node's pchannels timed", () -> allAssigned(client)
+                && Exposition.scrapeUnchecked(coord.httpAddress())
+                .valueOrZero("tidelog_coord_failover_duration_seconds_count", Map.of()) >= victimOwned.size(), WAIT);
+        ClusterStatus status = client.statusBlocking();
+        Exposition e = Exposition.scrape(coord.httpAddress());
+        assertThat(e.value("tidelog_coord_pchannels", Map.of("state", "assigned"))).hasValue(PCHANNELS);
+        for (ClusterStatus.PchannelStatus p : status.pchannels()) {
+            Map<String, String> pchannel = Map.of("pchannel", p.pchannel());
+            assertThat(e.value("tidelog_coord_pchannel_info", Map.of("pchannel", p.pchannel(), "node", p.nodeId(),
+                    "term", Long.toString(p.term()), "state", "assigned"))).as(p.pchannel()).hasValue(1);
+            assertThat(e.value("tidelog_coord_term_changes_total", pchannel)).as(p.pchannel()).hasValue(p.term());
+            if (victimOwned.contains(p.pchannel())) {
+                assertThat(e.valueOrZero("tidelog_coord_failovers_total", pchannel)).as(p.pchannel())
+                        .isGreaterThanOrEqualTo(1);
+            }
+        }
     }
 
     @Test
@@ -244,6 +274,9 @@ class ReplicaFailoverTest {
         }, WAIT);
         String owner = ownerOf(client, pchannel);
         ClusterProcess victim = nodes.stream().filter(n -> n.name.equals(owner)).findFirst().orElseThrow();
+        List<String> victimOwned = client.statusBlocking().pchannels().stream().filter(p -> p.nodeId().equals(owner))
+                .map(ClusterStatus.PchannelStatus::pchannel).toList();
+        assertThat(Exposition.get(victim.httpAddress(), "/readyz").status()).as("the owner serving").isEqualTo(200);
 
         List<Outcome> outcomes = new CopyOnWriteArrayList<>();
         long killedAt = queryWhile(client, outcomes, victim, new Model() {
