@@ -99,6 +99,17 @@ class CoordServerTest extends EtcdClusterTest {
             assertThat(Exposition.get(c, "/readyz")).as("a leader and a standby are ready")
                     .extracting(Exposition.Reply::status, Exposition.Reply::body).containsExactly(200, "ready\n");
         }
+        Exposition.Reply page = Exposition.get(leader.httpAddress(), "/api/status");
+        assertThat(page.status()).as("the leader's status page: " + page.body()).isEqualTo(200);
+        for (ClusterStatus.PchannelStatus p : status[0].pchannels()) {
+            assertThat(page.body()).as("the leader's status page lists " + p.pchannel() + " on its owner")
+                    .contains("\"pchannel\":\"" + p.pchannel() + "\",\"nodeId\":\"" + p.nodeId() + "\"");
+        }
+        assertThat(Exposition.get(standby.httpAddress(), "/api/status"))
+                .as("a standby's status page names the leader")
+                .satisfies(r -> assertThat(r.status()).isEqualTo(503))
+                .satisfies(r -> assertThat(r.body()).contains("standby").contains(leader.address()));
+        assertThat(Exposition.get(standby.httpAddress(), "/").status()).as("the page itself").isEqualTo(200);
 
         assertThatThrownBy(() -> CoordinatorGrpc.newBlockingStub(channel(standby.address()))
                 .getStatus(GetStatusRequest.getDefaultInstance()))
