@@ -187,65 +187,107 @@ final class ExclusiveWriter implements AutoCloseable {
         p.future.complete(PulsarIds.of(id));
     }
 
-    /** Completes the queued receipts in order, each one that may have been resent with its first copy's id. */
+    /**
+     * Completes the queued receipts in order, each one that may have been resent with its first copy's id, found by
+     * one forward read of the log for the whole run (a disconnection can leave a whole window of receipts to check).
+     */
     private void checkReceipts() {
-        while (true) {
-            Receipt r;
-            lock.lock();
-            try {
-                r = checking.peek();
-            } finally {
-                lock.unlock();
-            }
-            if (r == null) {
-                return;
-            }
-            if (!r.maybeResent) {
-                complete(r.pending, r.id);
-            } else {
+        CopyScan scan = null;
+        try {
+            while (true) {
+                Receipt r;
+                lock.lock();
                 try {
-                    complete(r.pending, firstCopy(r.pending.sequence, r.id));
-                } catch (StreamingException e) {
-                    StreamingException unknown = StreamingException.inner("pchannel " + pchannel + " at term " + term
-                            + ": an append landed, but whether the client stored it twice (it was sent again on a new"
-                            + " connection) cannot be read (outcome unknown)", e);
-                    becomeTerminal(unknown);
-                    done(r.pending);
-                    r.pending.future.completeExceptionally(unknown);
+                    r = checking.peek();
+                } finally {
+                    lock.unlock();
                 }
-            }
-            lock.lock();
-            try {
-                checking.poll();
-                if (checking.isEmpty()) {
+                if (r == null) {
                     return;
                 }
-            } finally {
-                lock.unlock();
+                if (!r.maybeResent) {
+                    complete(r.pending, r.id);
+                } else {
+                    try {
+                        if (scan == null) {
+                            scan = new CopyScan();
+                        }
+                        complete(r.pending, scan.firstCopy(r.pending.sequence, r.id));
+                    } catch (StreamingException e) {
+                        StreamingException unknown = StreamingException.inner("pchannel " + pchannel + " at term "
+                                + term + ": an append landed, but whether the client stored it twice (it was sent again"
+                                + " on a new connection) cannot be read (outcome unknown)", e);
+                        becomeTerminal(unknown);
+                        done(r.pending);
+                        r.pending.future.completeExceptionally(unknown);
+                    }
+                }
+                lock.lock();
+                try {
+                    checking.poll();
+                    if (checking.isEmpty()) {
+                        return;
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
+        } finally {
+            if (scan != null) {
+                scan.close();
             }
         }
     }
 
     /**
-     * The id of the first record of this producer with {@code sequence} after the last acknowledged one: the
-     * receipt's own id unless an earlier copy landed.
+     * One forward read of the log from the last acknowledged record, for the checking thread alone: the first copy of
+     * each of this writer's records, asked for in sequence order.
      */
-    private org.apache.pulsar.client.api.MessageId firstCopy(long sequence,
-                                                             org.apache.pulsar.client.api.MessageId receipt) {
-        String me = producer.getProducerName();
-        List<org.apache.pulsar.client.api.MessageId> earlier = new ArrayList<>(1);
-        readAfterAcknowledged(System.nanoTime() + clients.config().blockTimeout().toNanos(), "the acknowledged record",
-                m -> {
-                    if (m.getMessageId().compareTo(receipt) >= 0) {
-                        return false;
+    private final class CopyScan implements AutoCloseable {
+        private final String me = producer.getProducerName();
+        private final Reader<byte[]> reader = clients.reader(pchannel, lastAcknowledged, false);
+        /** First copies of this writer's records read ahead of their turn, by sequence number. */
+        private final Map<Long, org.apache.pulsar.client.api.MessageId> ahead = new HashMap<>();
+        private org.apache.pulsar.client.api.MessageId position;
+
+        /** The id of the first copy of record {@code sequence}: the receipt's own id unless an earlier one landed. */
+        org.apache.pulsar.client.api.MessageId firstCopy(long sequence, org.apache.pulsar.client.api.MessageId receipt) {
+            org.apache.pulsar.client.api.MessageId seen = ahead.remove(sequence);
+            if (seen != null) {
+                return seen;
+            }
+            long deadline = System.nanoTime() + clients.config().blockTimeout().toNanos();
+            while (position == null || position.compareTo(receipt) < 0) {
+                long left = deadline - System.nanoTime();
+                Message<byte[]> m;
+                try {
+                    m = left <= 0 ? null : reader.readNext((int) TimeUnit.NANOSECONDS.toMillis(left) + 1,
+                            TimeUnit.MILLISECONDS);
+                } catch (PulsarClientException e) {
+                    throw StreamingException.inner("reading pchannel " + pchannel + " failed: " + e, e);
+                }
+                if (m == null) {
+                    throw new StreamingException(ErrorCode.TIMEOUT, "the acknowledged record was not read back"
+                            + " within the deadline");
+                }
+                position = m.getMessageId();
+                if (me.equals(m.getProducerName())) {
+                    long s = RecordProperties.sequenceOf(m);
+                    if (s == sequence) {
+                        return position;
                     }
-                    if (me.equals(m.getProducerName()) && RecordProperties.sequenceOf(m) == sequence) {
-                        earlier.add(m.getMessageId());
-                        return false;
+                    if (s > sequence) {
+                        ahead.putIfAbsent(s, position);
                     }
-                    return true;
-                });
-        return earlier.isEmpty() ? receipt : earlier.get(0);
+                }
+            }
+            return receipt;
+        }
+
+        @Override
+        public void close() {
+            reader.closeAsync();
+        }
     }
 
     private void done(Pending p) {
