@@ -19,6 +19,8 @@ import java.util.function.Consumer;
 final class PairedRun {
     /** Largest tolerated max/min ratio of the baseline samples of one run. */
     static final double INCONCLUSIVE_SPREAD = 2.0;
+    /** Whether standard input and output are a terminal: only then is a progress line drawn (never into a file). */
+    private static final boolean TERMINAL = System.console() != null;
 
     private PairedRun() {
     }
@@ -44,13 +46,35 @@ final class PairedRun {
         }
         List<Pair<M>> out = new ArrayList<>(pairs);
         for (int i = 1; i <= pairs; i++) {
+            progress(i, pairs, "baseline");
             M b = baseline.measure(i);
+            progress(i, pairs, "system under test");
             M s = sut.measure(i);
+            progressDone();
             Pair<M> p = new Pair<>(i, b, s);
             out.add(p);
             onPair.accept(p);
         }
         return out;
+    }
+
+    /**
+     * At a terminal, rewrites the progress line on standard error: which pair of how many, and which side measures
+     * now. Erased by {@link #progressDone()} before a result line is printed.
+     */
+    static void progress(int pair, int pairs, String side) {
+        if (TERMINAL) {
+            System.err.print("\r\033[K  [pair " + pair + "/" + pairs + "] measuring " + side + " ...");
+            System.err.flush();
+        }
+    }
+
+    /** Erases the progress line, if one was drawn. */
+    static void progressDone() {
+        if (TERMINAL) {
+            System.err.print("\r\033[K");
+            System.err.flush();
+        }
     }
 
     /**

@@ -317,13 +317,16 @@ final class VsKafkaBench implements Callable<Integer> {
             WalLatencyBench.Latency[] latency = new WalLatencyBench.Latency[sides.size()];
             for (int s : order) {
                 Side side = sides.get(s);
+                PairedRun.progress(i, pairs, side.name() + " (saturated)");
                 writeBackDirtyPages();
                 load[s] = new ByteWindowSender(side.name(), side.load(), payload, (int) window)
                         .measure(RunOptions.nanos(settleSeconds), RunOptions.nanos(seconds), side.server(), self);
             }
             for (int s : order) {
+                PairedRun.progress(i, pairs, sides.get(s).name() + " (latency at a fixed rate)");
                 latency[s] = latencySample(sides.get(s), payload);
             }
+            PairedRun.progressDone();
             List<Sample> samples = new ArrayList<>();
             for (int s = 0; s < sides.size(); s++) {
                 samples.add(new Sample(load[s], latency[s]));

@@ -104,6 +104,16 @@ class ReplicaFailoverTest {
         return c;
     }
 
+    /** Every pchannel assigned, each node owning one: nothing left for the balancer to move. */
+    static boolean balanced(StreamingClient client) {
+        try {
+            return allAssigned(client) && client.statusBlocking().pchannels().stream()
+                    .map(ClusterStatus.PchannelStatus::nodeId).distinct().count() == PCHANNELS;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     static boolean allAssigned(StreamingClient client) {
         try {
             ClusterStatus s = client.statusBlocking();
@@ -168,7 +178,8 @@ class ReplicaFailoverTest {
         ClusterProcess coord = coordinator();
         StreamingClient client = StreamingClient.builder().target(coord.address()).build();
         toClose.add(client);
-        Await.until("every pchannel assigned", () -> allAssigned(client), WAIT);
+        // Balanced first: a pchannel the balancer moves later would leave the owner chosen below before the kill.
+        Await.until("every pchannel assigned, one on each node", () -> balanced(client), WAIT);
 
         CollectionDescription c = client.collections().createBlocking(COLLECTION,
                 SchemaJson.parseJson(Inserts.SCHEMA_JSON), CreateCollectionOptions.defaults().withShards(1)
@@ -253,7 +264,8 @@ class ReplicaFailoverTest {
         ClusterProcess coord = coordinator();
         StreamingClient client = StreamingClient.builder().target(coord.address()).idempotentAppends(true).build();
         toClose.add(client);
-        Await.until("every pchannel assigned", () -> allAssigned(client), WAIT);
+        // Balanced first: a pchannel the balancer moves later would leave the owner chosen below before the kill.
+        Await.until("every pchannel assigned, one on each node", () -> balanced(client), WAIT);
         CollectionDescription c = client.collections().createBlocking(COLLECTION,
                 SchemaJson.parseJson(Inserts.SCHEMA_JSON), CreateCollectionOptions.defaults().withShards(1)
                         .withReplicas(2));
