@@ -73,8 +73,8 @@ class ClusterChaosTest {
     final List<ClusterProcess> coordinators = new ArrayList<>();
     final List<ClusterProcess> nodes = new ArrayList<>();
     final List<AutoCloseable> toClose = new ArrayList<>();
-    /** Drains the coordinator refused because it held the node down at that moment. */
-    private int drainsRefused;
+    /** Faults put off because the cluster could not take them at their moment (bounded, so the run ends). */
+    private int faultsPostponed;
 
     /** The shared object store of flushed segments. */
     Path objects() {
@@ -327,6 +327,19 @@ class ClusterChaosTest {
         return from.get(random.nextInt(from.size()));
     }
 
+    /**
+     * Puts a fault the cluster cannot take now (too few nodes up after an earlier fault, a coordinator still down, a
+     * drain refused) off by 2 to 4 s, so that every fault kind is still measured (a CI run measured no node-stop: its
+     * one SIGSTOP came when fewer than two nodes were running and was dropped).
+     */
+    String postpone(Event e, long later, PriorityQueue<Event> events, String why) {
+        if (++faultsPostponed > 20) {
+            throw new AssertionError("faults postponed more than 20 times; the last: " + why);
+        }
+        events.add(new Event(later, e.kind(), null));
+        return why + "; put off by 2-4 s";
+    }
+
     /** Carries out one event and records the faults; returns what it did, for the run's log. */
     String inject(Event e, StreamingClient client, Random random, Failovers failovers, PriorityQueue<Event> events)
             throws Exception {
@@ -343,7 +356,7 @@ class ClusterChaosTest {
             case "node-kill" -> {
                 ClusterProcess n = victim(client, random);
                 if (n == null) {
-                    return "node kill skipped: fewer than two nodes run";
+                    return postpone(e, later, events, "node kill: fewer than two nodes run");
                 }
                 Map<String, Long> hit = owned(client, n.name);
                 n.kill9();
@@ -354,7 +367,7 @@ class ClusterChaosTest {
             case "node-stop" -> {
                 ClusterProcess n = victim(client, random);
                 if (n == null) {
-                    return "node stop skipped: fewer than two nodes run";
+                    return postpone(e, later, events, "node stop: fewer than two nodes run");
                 }
                 Map<String, Long> hit = owned(client, n.name);
                 n.freeze();
@@ -364,7 +377,7 @@ class ClusterChaosTest {
             }
             case "coord-kill" -> {
                 if (coordinators.stream().anyMatch(c -> !c.isAlive())) {
-                    return "coordinator kill skipped: one is down";
+                    return postpone(e, later, events, "coordinator kill: one is down");
                 }
                 ClusterProcess c = leader(client);
                 Map<String, Long> all = owned(client, null);
@@ -376,7 +389,7 @@ class ClusterChaosTest {
             case "drain" -> {
                 ClusterProcess n = victim(client, random);
                 if (n == null) {
-                    return "drain skipped: fewer than two nodes run";
+                    return postpone(e, later, events, "drain: fewer than two nodes run");
                 }
                 Map<String, Long> hit = owned(client, n.name);
                 long at = System.nanoTime();
@@ -384,14 +397,13 @@ class ClusterChaosTest {
                 try {
                     session = client.drainNodeBlocking(n.name, WAIT);
                 } catch (StreamingException ex) {
-                    if (ex.code() != ErrorCode.NOT_FOUND || ++drainsRefused > 5) {
+                    if (ex.code() != ErrorCode.NOT_FOUND) {
                         throw ex;
                     }
                     // The process runs, but the coordinator holds it down now (its heartbeats late, as a restarted
                     // JVM's can be on a loaded machine): a drain of it is refused with nothing done, as it should be.
-                    // A drain is tried again shortly, so that every fault kind is still measured.
-                    events.add(new Event(later, "drain", null));
-                    return "drain of " + n.name + " refused, nothing done (" + ex.getMessage() + "); again in 2-4 s";
+                    return postpone(e, later, events, "drain of " + n.name + " refused, nothing done ("
+                            + ex.getMessage() + ")");
                 }
                 failovers.fault(e.kind(), at, hit);
                 long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - at);
