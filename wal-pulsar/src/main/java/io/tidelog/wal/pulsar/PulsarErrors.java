@@ -48,6 +48,50 @@ final class PulsarErrors {
         return StreamingException.inner(what + ": " + t, t);
     }
 
+    /**
+     * Whether {@code t} is a passing fault of the connection to the broker, after which the same idempotent step
+     * may simply be tried again: the connection was lost or could not be made, a lookup failed, the broker was not
+     * ready for the topic (it is loading it, or the topic is moving between brokers) or asked the client to slow
+     * down. The client closes a whole connection on some errors of one producer, failing every request on it.
+     */
+    static boolean isTransient(Throwable t) {
+        t = unwrap(t);
+        if (t instanceof StreamingException && t.getCause() != null && t.getCause() != t) {
+            t = unwrap(t.getCause());
+        }
+        return t instanceof PulsarClientException.ConnectException
+                || t instanceof PulsarClientException.LookupException
+                || t instanceof PulsarClientException.BrokerMetadataException
+                || t instanceof PulsarClientException.ServiceNotReadyException
+                || t instanceof PulsarClientException.TooManyRequestsException;
+    }
+
+    /**
+     * Runs the idempotent {@code step} until it returns, a failure that is not {@linkplain #isTransient passing} or
+     * {@code budgetMillis} have gone by (then its last failure is thrown). Backs off from 50 ms to 1 s between tries.
+     */
+    static <T> T retryingTransient(long budgetMillis, java.util.function.Supplier<T> step) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMillis);
+        long backoffMillis = 50;
+        while (true) {
+            try {
+                return step.get();
+            } catch (RuntimeException e) {
+                long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (!isTransient(e) || leftMillis <= backoffMillis) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(backoffMillis); // a back-off before trying again, not a synchronisation
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw StreamingException.onShutdown("interrupted while waiting to try again");
+            }
+            backoffMillis = Math.min(1000, backoffMillis * 2);
+        }
+    }
+
     /** Waits for {@code f} up to {@code timeoutMillis}; every failure as {@link #toStreaming}. */
     static <T> T await(CompletableFuture<T> f, long timeoutMillis, String what) {
         try {

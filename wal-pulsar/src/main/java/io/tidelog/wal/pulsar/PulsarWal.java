@@ -124,7 +124,8 @@ final class PulsarWal implements Wal {
     @Override
     public WalScanner read(DeliverPolicy policy) {
         checkOpen();
-        PulsarScanner s = PulsarScanner.open(clients, pchannel, policy, scanners::remove);
+        PulsarScanner s = PulsarErrors.retryingTransient(clients.blockMillis(),
+                () -> PulsarScanner.open(clients, pchannel, policy, scanners::remove));
         scanners.add(s);
         if (closed.get()) {
             s.close();
@@ -148,7 +149,8 @@ final class PulsarWal implements Wal {
         if (terminal != null) {
             throw terminal;
         }
-        Optional<Message<byte[]>> last = TermFence.last(clients, pchannel);
+        Optional<Message<byte[]>> last = PulsarErrors.retryingTransient(clients.blockMillis(),
+                () -> TermFence.last(clients, pchannel));
         long newest = last.map(RecordProperties::termOf).orElse(-1L);
         if (newest > term) {
             throw new StreamingException(ErrorCode.CHANNEL_FENCED, "pchannel " + pchannel + " at term " + term

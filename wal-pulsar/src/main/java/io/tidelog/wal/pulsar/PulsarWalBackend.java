@@ -51,10 +51,14 @@ public final class PulsarWalBackend implements WalBackend {
         String pchannel = options.pchannel();
         ExclusiveWriter writer = null;
         if (options.mode() == AccessMode.READ_WRITE) {
-            // Created at the oldest record before anything is written: the broker keeps everything from now on.
-            clients.retention(pchannel).closeAsync();
-            writer = new ExclusiveWriter(pchannel, options.term(), clients, TermFence.claim(clients, pchannel,
-                    options.term()));
+            // Each step is idempotent, so a lost connection (the client drops a whole one on some errors of any
+            // producer on it) is tried again within the open's deadline rather than failing the open at once.
+            TermFence.Claim claim = PulsarErrors.retryingTransient(clients.blockMillis(), () -> {
+                // Created at the oldest record before anything is written: the broker keeps everything from now on.
+                clients.retention(pchannel).closeAsync();
+                return TermFence.claim(clients, pchannel, options.term());
+            });
+            writer = new ExclusiveWriter(pchannel, options.term(), clients, claim);
         }
         PulsarWal wal = new PulsarWal(pchannel, options.term(), options.mode(), clients, writer, open::remove);
         open.add(wal);
