@@ -12,7 +12,7 @@ import java.net.http.HttpResponse;
 import java.util.Optional;
 
 /**
- * The few calls of the brokers' admin REST API the backend makes (no admin client library: three requests do not
+ * The few calls of the brokers' admin REST API the backend makes (no admin client library: four requests do not
  * justify its dependencies). Every request has the configured deadline. Thread-safe.
  */
 final class AdminRest {
@@ -32,6 +32,27 @@ final class AdminRest {
     /** The topic's statistics ({@code storageSize} among them), or empty if the topic does not exist. */
     Optional<JsonElement> stats(String pchannel) {
         return get(config.adminPath(pchannel) + "/stats", "read the statistics of pchannel " + pchannel);
+    }
+
+    /**
+     * Moves the subscription {@code subscription} of the pchannel's topic so that the entry {@code (ledger, entry)} is
+     * the first one it has not consumed (its mark-delete position is the entry before). Done by the broker alone: no
+     * consumer is attached, so no connection of the data path is touched (seeking through a consumer makes the broker
+     * disconnect it, and closing it while it reconnects made the client drop the whole connection, every producer on
+     * it resending its window). {@code NOT_FOUND} if the topic or the subscription is missing.
+     */
+    void resetCursor(String pchannel, String subscription, long ledger, long entry) {
+        String what = "move the subscription " + subscription + " of pchannel " + pchannel + " to entry " + ledger
+                + ":" + entry;
+        HttpResponse<String> r = send(HttpRequest.newBuilder(uri(config.adminPath(pchannel) + "/subscription/"
+                        + java.net.URLEncoder.encode(subscription, java.nio.charset.StandardCharsets.UTF_8)
+                        + "/resetcursor"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"ledgerId\":" + ledger + ",\"entryId\":" + entry + "}")),
+                what);
+        if (r.statusCode() == 404) {
+            throw new StreamingException(ErrorCode.NOT_FOUND, "cannot " + what + ": " + r.body());
+        }
     }
 
     /**

@@ -127,6 +127,11 @@ final class ExclusiveWriter implements AutoCloseable {
         return p.future;
     }
 
+    /** When the producer's connection last dropped (epoch milliseconds), or 0 if it never did. */
+    long lastDisconnectedMillis() {
+        return producer.getLastDisconnectedTimestamp();
+    }
+
     /** Why appends are not taken now, or null. Called under the lock. */
     private StreamingException refusal() {
         if (terminal != null) {

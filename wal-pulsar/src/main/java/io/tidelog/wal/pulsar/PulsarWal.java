@@ -65,7 +65,7 @@ import org.apache.pulsar.client.api.Message;
  * <p><b>Retention and truncation.</b> A read-write open creates the topic's durable retention subscription at its
  * oldest record, before anything is written, so the broker keeps every record until the subscription moves past it
  * (the namespace must not expire records by TTL or evict them by a backlog quota). {@link #truncate} moves the
- * subscription's mark-delete position to just before the entry of {@code upTo} ({@code seek}) and asks the broker
+ * subscription's mark-delete position to just before the entry of {@code upTo} (the admin API's reset-cursor, with no consumer attached: see {@link AdminRest#resetCursor}) and asks the broker
  * to trim: it deletes the ledgers wholly before that position (granularity: a ledger, see
  * {@code managedLedgerMaxEntriesPerLedger}). Truncation carries no producer epoch: a log refuses to truncate once it
  * knows it is fenced, and checks the newest term in the log first.
@@ -140,6 +140,17 @@ final class PulsarWal implements Wal {
         }
     }
 
+    /**
+     * When the connection of this log's producer last dropped (epoch milliseconds), 0 if it never did; for tests and
+     * diagnostics: every drop makes the client resend its whole window of unacknowledged records.
+     */
+    long producerDisconnectedAtMillis() {
+        if (writer == null) {
+            throw readOnly();
+        }
+        return writer.lastDisconnectedMillis();
+    }
+
     @Override
     public void truncate(MessageId upTo) {
         if (writer == null) {
@@ -161,12 +172,8 @@ final class PulsarWal implements Wal {
             throw StreamingException.invalidArgument("pchannel " + pchannel + ": cannot truncate up to " + upTo
                     + ", it lies beyond the end of the log (" + end + ")");
         }
-        try (org.apache.pulsar.client.api.Consumer<byte[]> retention = clients.retention(pchannel)) {
-            PulsarErrors.await(retention.seekAsync(PulsarIds.entryOf(upTo)), clients.blockMillis(),
-                    "move the retention subscription of " + pchannel + " to " + upTo);
-        } catch (org.apache.pulsar.client.api.PulsarClientException e) {
-            // closing the consumer failed: the subscription has moved all the same
-        }
+        clients.admin().resetCursor(pchannel, PulsarClients.RETENTION_SUBSCRIPTION, PulsarIds.ledger(upTo),
+                PulsarIds.entry(upTo));
         clients.admin().trim(pchannel);
     }
 

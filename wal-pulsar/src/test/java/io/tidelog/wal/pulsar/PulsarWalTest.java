@@ -220,7 +220,8 @@ class PulsarWalTest {
     }
 
     @Test
-    void truncatingWhileAppendsStreamInKeepsTheTruncationPointReadable() throws Exception {
+    void truncatingWhileAppendsStreamInKeepsTheTruncationPointReadableAndNeverDropsTheProducersConnection()
+            throws Exception {
         try (WalBackend backend = backend("trunc-");
              Wal wal = backend.open(OpenOptions.readWrite("p-trunc-load", 1))) {
             List<CompletableFuture<MessageId>> fs = new ArrayList<>();
@@ -240,6 +241,11 @@ class PulsarWalTest {
             try (WalScanner s = wal.read(DeliverPolicy.startFrom(truncatedAt))) {
                 assertThat(s.poll(Duration.ofSeconds(30)).id()).isEqualTo(truncatedAt);
             }
+            // Truncation once went through a consumer's seek: the broker disconnected that consumer, and closing it
+            // while it reconnected made the client drop the connection it shared with the producer (which then
+            // resent its window), at most truncations.
+            assertThat(((PulsarWal) wal).producerDisconnectedAtMillis()).as("when the producer's connection dropped")
+                    .isZero();
         }
     }
 }
