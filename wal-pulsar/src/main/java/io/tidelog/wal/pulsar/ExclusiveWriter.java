@@ -8,9 +8,9 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -19,6 +19,7 @@ import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.Producer;
 import org.apache.pulsar.client.api.PulsarClientException;
 import org.apache.pulsar.client.api.Reader;
+import org.apache.pulsar.client.api.TypedMessageBuilder;
 
 /**
  * The append path of one pchannel at one term, over the pchannel's exclusive producer: each append is sent at once
@@ -67,7 +68,8 @@ final class ExclusiveWriter implements AutoCloseable {
     private final Producer<byte[]> producer;
     private final ReentrantLock lock = new ReentrantLock();
     private final ByteBudget budget;
-    private final TreeMap<Long, Pending> inFlight = new TreeMap<>();
+    /** Sent and not yet completed, in send (sequence) order; under the lock. Receipts come in that order too. */
+    private final Map<Long, Pending> inFlight = new LinkedHashMap<>();
     private long nextSequence = 1;
     private StreamingException terminal;
     private boolean closing;
@@ -106,8 +108,7 @@ final class ExclusiveWriter implements AutoCloseable {
             return CompletableFuture.failedFuture(StreamingException.invalidArgument("record of " + length
                     + " bytes exceeds the limit of " + max + " bytes (" + PulsarWalConfig.MAX_RECORD_BYTES + ")"));
         }
-        byte[] value = new byte[length];
-        record.duplicate().get(value);
+        TypedMessageBuilder<byte[]> message = RecordHeader.data(producer.newMessage(), term, record);
         Pending p;
         lock.lock();
         try {
@@ -117,8 +118,8 @@ final class ExclusiveWriter implements AutoCloseable {
             }
             long sequence = nextSequence++;
             long disconnectedBefore = producer.getLastDisconnectedTimestamp();
-            p = new Pending(sequence, length, disconnectedBefore, RecordProperties.data(producer.newMessage(), term,
-                    sequence, value).sendAsync(), new CompletableFuture<>());
+            p = new Pending(sequence, length, disconnectedBefore, message.sequenceId(sequence).sendAsync(),
+                    new CompletableFuture<>());
             inFlight.put(sequence, p);
         } finally {
             lock.unlock();
@@ -180,10 +181,12 @@ final class ExclusiveWriter implements AutoCloseable {
                 }
                 return;
             }
+            lastAcknowledged = r.id;
+            release(r.pending); // under the one lock the receipt takes
         } finally {
             lock.unlock();
         }
-        complete(r.pending, r.id);
+        r.pending.future.complete(PulsarIds.of(r.id));
     }
 
     private void complete(Pending p, org.apache.pulsar.client.api.MessageId id) {
@@ -277,7 +280,7 @@ final class ExclusiveWriter implements AutoCloseable {
                 }
                 position = m.getMessageId();
                 if (me.equals(m.getProducerName())) {
-                    long s = RecordProperties.sequenceOf(m);
+                    long s = m.getSequenceId();
                     if (s == sequence) {
                         return position;
                     }
@@ -298,11 +301,16 @@ final class ExclusiveWriter implements AutoCloseable {
     private void done(Pending p) {
         lock.lock();
         try {
-            inFlight.remove(p.sequence);
-            budget.release(p.bytes);
+            release(p);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Forgets a completed append and frees its bytes of the budget. Called under the lock. */
+    private void release(Pending p) {
+        inFlight.remove(p.sequence);
+        budget.release(p.bytes);
     }
 
     private void becomeTerminal(StreamingException e) {
@@ -399,7 +407,7 @@ final class ExclusiveWriter implements AutoCloseable {
             if (!me.equals(m.getProducerName())) {
                 return false;
             }
-            landed.putIfAbsent(RecordProperties.sequenceOf(m), m.getMessageId()); // a resent record: its first copy
+            landed.putIfAbsent(m.getSequenceId(), m.getMessageId()); // a resent record: its first copy
             return true;
         });
     }

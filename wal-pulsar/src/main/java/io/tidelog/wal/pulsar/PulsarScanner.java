@@ -18,11 +18,13 @@ import org.apache.pulsar.client.api.Reader;
 /**
  * A scanner over one pchannel: a non-durable Pulsar reader (no subscription is left behind, nothing retained for
  * it) positioned by the deliver policy. It skips TERM records and drops a data record whose term is below one it has
- * read (none is there when fencing worked: belt and braces), checks each record's CRC32C, and delivers records in
- * id order.
+ * read (none is there when fencing worked: belt and braces), checks each record's CRC32C (over its header too: a
+ * record before the start that fails it is skipped and changes nothing; any other fails the scanner with
+ * {@code DATA_CORRUPTED}), and delivers records in id order ({@link RecordHeader} has the format).
  *
  * <p>It also drops the second copy of a record the client sent again on a new connection (see
- * {@link ExclusiveWriter}): within a term, each writer numbers its records 1, 2, 3... after its TERM record, so a data
+ * {@link ExclusiveWriter}): within a term, each writer numbers its records 1, 2, 3... after its TERM record (their
+ * Pulsar sequence ids, which a resent copy keeps), so a data
  * record whose sequence number is not above the last one read of its term is a copy. A scanner that starts inside the
  * log learns the numbers from the records it drops before its start in the same entry; a copy's first copy lies
  * before it, and the writer acknowledges the first copy, so a start after any acknowledged id skips both.
@@ -147,38 +149,36 @@ final class PulsarScanner implements WalScanner {
      */
     private LogRecord deliverable(Message<byte[]> m) {
         checkNoEntryMissing((MessageIdAdv) m.getMessageId());
-        boolean fresh = advance(m);
         MessageId id = PulsarIds.of(m.getMessageId());
-        if (!fresh || (after != null && !id.isAfter(after))) {
+        boolean beforeStart = after != null && !id.isAfter(after);
+        RecordHeader.Parsed r = RecordHeader.parse(m);
+        if (r == null) {
+            if (beforeStart) {
+                return null; // not delivered, and its term cannot be trusted: it changes nothing
+            }
+            throw fail(RecordHeader.corrupted(pchannel, m));
+        }
+        if (!advance(r) || beforeStart) {
             return null;
         }
-        try {
-            return new LogRecord(id, ByteBuffer.wrap(RecordProperties.checkedValue(pchannel, m)).asReadOnlyBuffer());
-        } catch (StreamingException e) {
-            throw fail(e);
-        }
+        return new LogRecord(id, r.record());
     }
 
-    /** Notes the record's term and sequence number; whether it is a data record to deliver (not before the start). */
-    private boolean advance(Message<byte[]> m) {
-        long term = RecordProperties.termOf(m);
-        if (term < 0) {
-            return true; // not written by this backend: delivering it fails with DATA_CORRUPTED
-        }
-        if (term < highestTerm) {
+    /** Notes the record's term and sequence number; whether it is a data record to deliver (if not before the start). */
+    private boolean advance(RecordHeader.Parsed r) {
+        if (r.term() < highestTerm) {
             return false;
         }
-        if (RecordProperties.isTermRecord(m)) {
-            highestTerm = term;
+        if (r.isTermRecord()) {
+            highestTerm = r.term();
             highestSequence = 0;
             return false;
         }
-        long sequence = RecordProperties.sequenceOf(m);
-        if (term == highestTerm && sequence <= highestSequence) {
+        if (r.term() == highestTerm && r.sequence() <= highestSequence) {
             return false;
         }
-        highestTerm = term;
-        highestSequence = sequence;
+        highestTerm = r.term();
+        highestSequence = r.sequence();
         return true;
     }
 

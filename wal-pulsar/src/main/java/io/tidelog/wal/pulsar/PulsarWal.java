@@ -162,7 +162,7 @@ final class PulsarWal implements Wal {
         }
         Optional<Message<byte[]>> last = PulsarErrors.retryingTransient(clients.blockMillis(),
                 () -> TermFence.last(clients, pchannel));
-        long newest = last.map(RecordProperties::termOf).orElse(-1L);
+        long newest = last.map(RecordHeader::termOf).orElse(-1L);
         if (newest > term) {
             throw new StreamingException(ErrorCode.CHANNEL_FENCED, "pchannel " + pchannel + " at term " + term
                     + ": term " + newest + " was opened; truncation is refused");

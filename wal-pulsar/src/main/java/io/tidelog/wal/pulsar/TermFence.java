@@ -42,12 +42,12 @@ final class TermFence {
 
     private static Claim attempt(PulsarClients clients, String pchannel, long term) {
         Optional<Message<byte[]>> newest = last(clients, pchannel);
-        long newestTerm = newest.map(RecordProperties::termOf).orElse(-1L);
+        long newestTerm = newest.map(RecordHeader::termOf).orElse(-1L);
         failIfNewer(pchannel, term, newestTerm);
         String name = clients.config().topicPrefix() + pchannel + "-t" + term + "-" + UUID.randomUUID().toString().substring(0, 8);
         Producer<byte[]> producer = clients.exclusiveProducer(pchannel, name);
         try {
-            MessageId termRecord = PulsarErrors.await(RecordProperties.term(producer.newMessage(), term).sendAsync(),
+            MessageId termRecord = PulsarErrors.await(RecordHeader.term(producer.newMessage(), term).sendAsync(),
                     clients.blockMillis(), "write the TERM record of pchannel " + pchannel + " at term " + term);
             failIfNewer(pchannel, term, newestBetween(clients, pchannel, newest.map(Message::getMessageId), termRecord));
             return new Claim(producer, termRecord);
@@ -107,7 +107,7 @@ final class TermFence {
                 if (m.getMessageId().compareTo(until) >= 0) {
                     return newest;
                 }
-                newest = Math.max(newest, RecordProperties.termOf(m));
+                newest = Math.max(newest, RecordHeader.termOf(m));
             }
         } catch (java.io.IOException e) {
             return newest;

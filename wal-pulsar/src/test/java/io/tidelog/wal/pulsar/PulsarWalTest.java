@@ -84,8 +84,8 @@ class PulsarWalTest {
              Producer<byte[]> copier = client.newProducer(Schema.BYTES).topic(config.topic("p-resent"))
                      .enableBatching(false).create()) {
             for (int i = 1; i <= 3; i++) {
-                org.apache.pulsar.client.api.MessageId id = RecordProperties.data(copier.newMessage(), 1, i,
-                        ("r" + i).getBytes()).send();
+                org.apache.pulsar.client.api.MessageId id = RecordHeader.data(copier.newMessage(), 1,
+                        ByteBuffer.wrap(("r" + i).getBytes())).sequenceId(i).send();
                 if (i == 3) {
                     ids.add(PulsarIds.of(id));
                 }
