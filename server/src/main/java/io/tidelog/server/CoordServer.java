@@ -171,6 +171,9 @@ public final class CoordServer implements AutoCloseable {
      */
     public static CoordServer start(Map<String, String> properties) {
         ConfigKeys.checkPrefixes(properties, PREFIXES, "a coordinator");
+        SecurityConfig security = SecurityConfig.from(ConfigKeys.only(properties, SecurityConfig.PREFIX));
+        HttpConfig http = HttpConfig.from(ConfigKeys.only(properties, HttpConfig.PREFIX), HttpConfig.COORD_PORT)
+                .checkedWith(security);
         CoordServer s = new CoordServer(ServerConfig.from(ConfigKeys.only(properties, ServerConfig.PREFIX)),
                 CoordConfig.from(ConfigKeys.only(properties, CoordConfig.PREFIX)),
                 TsoConfig.from(ConfigKeys.only(properties, "tso.")),
@@ -178,8 +181,7 @@ public final class CoordServer implements AutoCloseable {
                 CatalogConfig.from(ConfigKeys.only(properties, CatalogConfig.PREFIX)),
                 GcConfig.from(ConfigKeys.only(properties, GcConfig.PREFIX)),
                 MessageLimits.from(ConfigKeys.only(properties, MessageLimits.PREFIX)),
-                SecurityConfig.from(ConfigKeys.only(properties, SecurityConfig.PREFIX)),
-                HttpConfig.from(ConfigKeys.only(properties, HttpConfig.PREFIX), HttpConfig.COORD_PORT));
+                security, http);
         try {
             s.startAll(properties);
             return s;

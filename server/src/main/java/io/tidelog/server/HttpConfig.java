@@ -45,6 +45,20 @@ public record HttpConfig(String host, int port, int threads, String metricsKey) 
         return c;
     }
 
+    /**
+     * This configuration, checked against the process's security settings (every role calls it, once, before it
+     * starts anything): a metrics key opens {@code /metrics} where tokens are checked, so without a token file it
+     * would suggest a protection that is not there.
+     */
+    HttpConfig checkedWith(SecurityConfig security) {
+        if (metricsKey != null && !security.authenticates()) {
+            throw StreamingException.invalidArgument(METRICS_KEY + " opens /metrics where tokens are checked; without "
+                    + SecurityConfig.TOKENS_FILE + " every HTTP route is open: set the token file, or leave the key"
+                    + " out");
+        }
+        return this;
+    }
+
     private static String metricsKey(String v) {
         if (v == null || v.isEmpty()) {
             return null;

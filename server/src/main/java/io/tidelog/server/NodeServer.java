@@ -135,9 +135,10 @@ public final class NodeServer implements AutoCloseable {
         }
         ServerConfig config = ServerConfig.from(ConfigKeys.only(properties, ServerConfig.PREFIX));
         SessionConfig sessionConfig = SessionConfig.from(ConfigKeys.only(properties, "session."));
-        HttpConfig httpConfig = HttpConfig.from(ConfigKeys.only(properties, HttpConfig.PREFIX), HttpConfig.NODE_PORT);
-        NodeServer s = new NodeServer(config, sessionConfig, ServerSecurity.forMember(
-                SecurityConfig.from(ConfigKeys.only(properties, SecurityConfig.PREFIX)), "node"), httpConfig);
+        SecurityConfig security = SecurityConfig.from(ConfigKeys.only(properties, SecurityConfig.PREFIX));
+        HttpConfig httpConfig = HttpConfig.from(ConfigKeys.only(properties, HttpConfig.PREFIX), HttpConfig.NODE_PORT)
+                .checkedWith(security);
+        NodeServer s = new NodeServer(config, sessionConfig, ServerSecurity.forMember(security, "node"), httpConfig);
         try {
             s.startAll(new HashMap<>(properties), dataDir);
             return s;

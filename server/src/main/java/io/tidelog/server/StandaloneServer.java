@@ -152,12 +152,7 @@ public final class StandaloneServer implements AutoCloseable {
                         + " cluster; a standalone's own calls carry a token of their own (give users tokens in "
                         + SecurityConfig.TOKENS_FILE + ")");
             }
-            HttpConfig http = HttpConfig.from(ConfigKeys.only(p, HttpConfig.PREFIX));
-            if (http.metricsKey() != null && !security.authenticates()) {
-                throw StreamingException.invalidArgument(HttpConfig.METRICS_KEY + " opens /metrics where tokens are"
-                        + " checked; without " + SecurityConfig.TOKENS_FILE + " every HTTP route is open: set the"
-                        + " token file, or leave the key out");
-            }
+            HttpConfig http = HttpConfig.from(ConfigKeys.only(p, HttpConfig.PREFIX)).checkedWith(security);
             return new Configs(p, ServerConfig.from(ConfigKeys.only(p, ServerConfig.PREFIX), ServerConfig.LOOPBACK),
                     StreamingNodeParts.Configs.from(p), CoordConfig.from(ConfigKeys.only(p, CoordConfig.PREFIX)),
                     TsoConfig.from(ConfigKeys.only(p, "tso.")),
