@@ -1,12 +1,13 @@
 package io.tidelog.server;
 
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import java.nio.file.Path;
 import java.util.Map;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,7 +21,7 @@ class MetricsKeyWithoutTokensTest {
     @TempDir
     Path dir;
 
-    private static void assertRefusedNamingTheKeyAndTheTokenFile(org.assertj.core.api.ThrowableAssert.ThrowingCallable start) {
+    private static void assertRefusedNamingTheKeyAndTheTokenFile(ThrowingCallable start) {
         assertThatThrownBy(start).isInstanceOfSatisfying(StreamingException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
             assertThat(e.getMessage()).contains(HttpConfig.METRICS_KEY, SecurityConfig.TOKENS_FILE).doesNotContain(KEY);

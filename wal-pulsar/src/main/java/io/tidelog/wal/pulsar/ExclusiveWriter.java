@@ -181,8 +181,7 @@ final class ExclusiveWriter implements AutoCloseable {
                 }
                 return;
             }
-            lastAcknowledged = r.id;
-            release(r.pending); // under the one lock the receipt takes
+            acknowledged(r.pending, r.id); // under the one lock the receipt takes
         } finally {
             lock.unlock();
         }
@@ -190,9 +189,19 @@ final class ExclusiveWriter implements AutoCloseable {
     }
 
     private void complete(Pending p, org.apache.pulsar.client.api.MessageId id) {
-        lastAcknowledged = id;
-        done(p);
+        lock.lock();
+        try {
+            acknowledged(p, id);
+        } finally {
+            lock.unlock();
+        }
         p.future.complete(PulsarIds.of(id));
+    }
+
+    /** Notes {@code p} acknowledged at {@code id}: the position reads after it start from. Called under the lock. */
+    private void acknowledged(Pending p, org.apache.pulsar.client.api.MessageId id) {
+        lastAcknowledged = id;
+        release(p);
     }
 
     /**
@@ -266,18 +275,7 @@ final class ExclusiveWriter implements AutoCloseable {
             }
             long deadline = System.nanoTime() + clients.config().blockTimeout().toNanos();
             while (position == null || position.compareTo(receipt) < 0) {
-                long left = deadline - System.nanoTime();
-                Message<byte[]> m;
-                try {
-                    m = left <= 0 ? null : reader.readNext((int) TimeUnit.NANOSECONDS.toMillis(left) + 1,
-                            TimeUnit.MILLISECONDS);
-                } catch (PulsarClientException e) {
-                    throw StreamingException.inner("reading pchannel " + pchannel + " failed: " + e, e);
-                }
-                if (m == null) {
-                    throw new StreamingException(ErrorCode.TIMEOUT, "the acknowledged record was not read back"
-                            + " within the deadline");
-                }
+                Message<byte[]> m = next(reader, deadline, "the acknowledged record");
                 position = m.getMessageId();
                 if (me.equals(m.getProducerName())) {
                     long s = m.getSequenceId();
@@ -418,20 +416,31 @@ final class ExclusiveWriter implements AutoCloseable {
      */
     private void readAfterAcknowledged(long deadline, String awaited, Predicate<Message<byte[]>> visit) {
         try (Reader<byte[]> r = clients.reader(pchannel, lastAcknowledged, false)) {
-            while (true) {
-                long left = deadline - System.nanoTime();
-                Message<byte[]> m = left <= 0 ? null : r.readNext((int) TimeUnit.NANOSECONDS.toMillis(left) + 1,
-                        TimeUnit.MILLISECONDS);
-                if (m == null) {
-                    throw new StreamingException(ErrorCode.TIMEOUT, awaited + " was not read within the deadline");
-                }
-                if (!visit.test(m)) {
-                    return;
-                }
+            while (visit.test(next(r, deadline, awaited))) {
+                // the visitor asks for the next record
             }
         } catch (java.io.IOException e) {
+            throw StreamingException.inner("closing a reader of pchannel " + pchannel + " failed: " + e, e);
+        }
+    }
+
+    /**
+     * The next record of {@code reader}; {@code TIMEOUT} naming {@code awaited} if none comes by {@code deadline}
+     * ({@link System#nanoTime}), {@code INNER} if reading fails.
+     */
+    private Message<byte[]> next(Reader<byte[]> reader, long deadline, String awaited) {
+        long left = deadline - System.nanoTime();
+        Message<byte[]> m;
+        try {
+            m = left <= 0 ? null : reader.readNext((int) TimeUnit.NANOSECONDS.toMillis(left) + 1,
+                    TimeUnit.MILLISECONDS);
+        } catch (PulsarClientException e) {
             throw StreamingException.inner("reading pchannel " + pchannel + " failed: " + e, e);
         }
+        if (m == null) {
+            throw new StreamingException(ErrorCode.TIMEOUT, awaited + " was not read within the deadline");
+        }
+        return m;
     }
 
     /** Stops accepting appends, waits for those accepted to complete (up to the deadline), closes the producer. */

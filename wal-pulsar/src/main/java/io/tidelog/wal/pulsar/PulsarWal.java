@@ -65,9 +65,9 @@ import org.apache.pulsar.client.api.Message;
  * <p><b>Retention and truncation.</b> A read-write open creates the topic's durable retention subscription at its
  * oldest record, before anything is written, so the broker keeps every record until the subscription moves past it
  * (the namespace must not expire records by TTL or evict them by a backlog quota). {@link #truncate} moves the
- * subscription's mark-delete position to just before the entry of {@code upTo} (the admin API's reset-cursor, with no consumer attached: see {@link AdminRest#resetCursor}) and asks the broker
- * to trim: it deletes the ledgers wholly before that position (granularity: a ledger, see
- * {@code managedLedgerMaxEntriesPerLedger}). Truncation carries no producer epoch: a log refuses to truncate once it
+ * subscription's mark-delete position to just before the entry of {@code upTo} (the admin API's reset-cursor, no
+ * consumer attached: see {@link AdminRest#resetCursor}) and asks the broker to trim: it deletes the ledgers wholly
+ * before that position (granularity: a ledger, see {@code managedLedgerMaxEntriesPerLedger}). Truncation carries no producer epoch: a log refuses to truncate once it
  * knows it is fenced, and checks the newest term in the log first.
  *
  * <p>Read-only: no producer and no subscription; nothing is written, nobody fenced (reading a topic that does not
