@@ -516,6 +516,22 @@ public final class StreamingWal implements AutoCloseable {
      *         in which case nothing was done and the caller appends the messages one by one
      */
     public CompletableFuture<AppendedRun> tryAppendRun(List<MutableMessage> run) {
+        return appendRun(run, true);
+    }
+
+    /**
+     * As {@link #tryAppendRun}, but never waits: not for the append lock, the TSO ({@link TimestampAllocator#tryAllocate})
+     * or room in the backend ({@link Wal#tryAppendBatch}). For a thread that must never wait (a transport thread).
+     *
+     * @return as {@code tryAppendRun}; {@code null} also when something would have to wait, with nothing done (a
+     *         time tick may have been taken and left unused): the caller then calls {@code tryAppendRun} from a
+     *         thread that may wait
+     */
+    public CompletableFuture<AppendedRun> appendRunWithoutWaiting(List<MutableMessage> run) {
+        return appendRun(run, false);
+    }
+
+    private CompletableFuture<AppendedRun> appendRun(List<MutableMessage> run, boolean mayWait) {
         if (run.isEmpty()) {
             throw new IllegalArgumentException("an empty run");
         }
@@ -535,14 +551,23 @@ public final class StreamingWal implements AutoCloseable {
         int n = run.size();
         MutableMessage[] stamped = new MutableMessage[n];
         int[] sizes = new int[n];
-        lockAppends();
+        if (mayWait) {
+            lockAppends();
+        } else if (!appendLock.tryLock()) {
+            releaseAll(held, held.length);
+            return null;
+        }
         try {
             down = availability();
             if (down != null) {
                 releaseAll(held, held.length);
                 return CompletableFuture.failedFuture(down);
             }
-            long first = tso.allocate(n);
+            long first = mayWait ? tso.allocate(n) : tso.tryAllocate(n);
+            if (first == 0) {
+                releaseAll(held, held.length);
+                return null;
+            }
             MessageId confirmed = confirmedForStamp();
             long term = term();
             int max = wal.maxRecordBytes();
@@ -556,11 +581,17 @@ public final class StreamingWal implements AutoCloseable {
                 }
             }
             RunInFlight entry = new RunInFlight(stamped, sizes, first, confirmed, result);
+            // Entered in flight only once the backend took it: nothing else enters while this thread holds the lock.
+            CompletableFuture<MessageId[]> stored = mayWait ? wal.appendBatch(entry) : wal.tryAppendBatch(entry);
+            if (stored == null) {
+                releaseAll(held, held.length);
+                return null;
+            }
             synchronized (inFlight) {
                 inFlight.add(entry);
             }
             dataSinceTick = true;
-            wal.appendBatch(entry).whenComplete((ids, err) -> {
+            stored.whenComplete((ids, err) -> {
                 entry.ids = ids;
                 acknowledged(entry, null, err);
             });

@@ -172,6 +172,138 @@ class StreamingWalTest {
         }
     }
 
+    /** A backend log whose batches can be held in {@code appendBatch} (as a full queue holds them) or not taken. */
+    static final class GatedWal implements Wal {
+        final Wal inner;
+        final java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        volatile java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(0);
+        volatile boolean refuseTries;
+
+        GatedWal(Wal inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public String pchannel() {
+            return inner.pchannel();
+        }
+
+        @Override
+        public long term() {
+            return inner.term();
+        }
+
+        @Override
+        public io.tidelog.wal.AccessMode accessMode() {
+            return inner.accessMode();
+        }
+
+        @Override
+        public int maxRecordBytes() {
+            return inner.maxRecordBytes();
+        }
+
+        @Override
+        public CompletableFuture<MessageId> append(java.nio.ByteBuffer record) {
+            return inner.append(record);
+        }
+
+        @Override
+        public CompletableFuture<MessageId[]> appendBatch(RecordBatch batch) {
+            entered.countDown();
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return inner.appendBatch(batch);
+        }
+
+        @Override
+        public CompletableFuture<MessageId[]> tryAppendBatch(RecordBatch batch) {
+            return refuseTries ? null : inner.tryAppendBatch(batch);
+        }
+
+        @Override
+        public WalScanner read(DeliverPolicy policy) {
+            return inner.read(policy);
+        }
+
+        @Override
+        public void truncate(MessageId upTo) {
+            inner.truncate(upTo);
+        }
+
+        @Override
+        public boolean isNew() {
+            return inner.isNew();
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    /** Issues from the test's clock; a try gets 0 while {@code refuse} is set (as a TSO that must save or fetch). */
+    static final class TryableTso implements TimestampAllocator {
+        final AtomicLong clock = new AtomicLong(1000);
+        volatile boolean refuse;
+
+        @Override
+        public long allocate(int count) {
+            return clock.getAndAdd(count);
+        }
+
+        @Override
+        public long tryAllocate(int count) {
+            return refuse ? 0 : clock.getAndAdd(count);
+        }
+    }
+
+    @Test
+    void aRunAppendedWithoutWaitingIsNotTakenWhileSomethingWouldWaitAndOtherwiseGoesInOrderLikeAnyRun()
+            throws Exception {
+        TryableTso tryable = new TryableTso();
+        GatedWal gated = new GatedWal(backend.open(OpenOptions.readWrite(P, 1)));
+        StreamingWal wal = StreamingWal.start(gated, tryable, NodeConfig.defaults(), List.of());
+        toClose.add(wal);
+        String v = P + "_v";
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try (MessageScanner s = wal.read(ReadOptions.from(DeliverPolicy.all()))) {
+            // Another thread's run waits in the backend, holding the append lock: a try is refused at once.
+            gated.gate = new java.util.concurrent.CountDownLatch(1);
+            Future<CompletableFuture<AppendedRun>> waiting = other.submit(
+                    () -> wal.tryAppendRun(List.of(raw(v, "w1"), raw(v, "w2"))));
+            assertThat(gated.entered.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(10),
+                    () -> wal.appendRunWithoutWaiting(List.of(raw(v, "lock"))))).as("append lock held").isNull();
+            gated.gate.countDown();
+            AppendedRun first = waiting.get(10, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS);
+
+            tryable.refuse = true;
+            assertThat(wal.appendRunWithoutWaiting(List.of(raw(v, "tso")))).as("the TSO would wait").isNull();
+            tryable.refuse = false;
+            gated.refuseTries = true;
+            assertThat(wal.appendRunWithoutWaiting(List.of(raw(v, "backend")))).as("the backend would wait").isNull();
+            gated.refuseTries = false;
+
+            AppendedRun taken = wal.appendRunWithoutWaiting(List.of(raw(v, "t1"), raw(v, "t2"), raw(v, "t3")))
+                    .get(10, TimeUnit.SECONDS);
+            AppendResult after = await(wal.append(raw(v, "after")));
+            assertThat(taken.firstTimeTick()).isGreaterThan(first.result(1).timeTick());
+            assertThat(taken.ids()[0]).isGreaterThan(first.ids()[1]);
+            assertThat(after.timeTick()).isGreaterThan(taken.result(2).timeTick());
+            List<ImmutableMessage> got = readData(s, 6);
+            assertThat(got).extracting(StreamingWalTest::text).containsExactly("w1", "w2", "t1", "t2", "t3", "after");
+            assertThat(got.get(2).id()).isEqualTo(taken.ids()[0]);
+            assertThat(got.get(4).timeTick()).isEqualTo(taken.result(2).timeTick());
+        } finally {
+            gated.gate.countDown();
+            other.shutdownNow();
+        }
+    }
+
     @Test
     void aTimeTickIsWrittenOnlyWhenDataWasAppendedSinceTheLastWrittenOne() throws Exception {
         StreamingWal wal = start();

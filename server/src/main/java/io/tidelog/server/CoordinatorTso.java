@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -37,6 +38,7 @@ import org.slf4j.LoggerFactory;
  * time tick, and the next batch, taken after the old owner was fenced, is above everything the old owner had.
  *
  * <p>Thread-safe; a call that must take a batch holds the others (they need the same batch) until it has one.
+ * {@link #tryAllocate} never waits: it issues from the batch held if that needs neither a refresh nor a new batch.
  */
 final class CoordinatorTso implements TimestampAllocator {
     private static final Duration MIN_BACKOFF = Duration.ofMillis(20);
@@ -51,7 +53,8 @@ final class CoordinatorTso implements TimestampAllocator {
     private final int batch;
     private final long maxAgeNanos;
     private final Duration timeout;
-    /** Under the monitor. */
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Under lock. */
     private String leader;
     private long next;
     private long remaining;
@@ -75,33 +78,70 @@ final class CoordinatorTso implements TimestampAllocator {
     }
 
     @Override
-    public synchronized long allocate(int count) {
+    public long allocate(int count) {
+        checkCount(count);
+        lock.lock();
+        try {
+            long now = System.nanoTime();
+            if (remaining < count) {
+                take(Math.max(batch, count), timeout);
+            } else if (refreshDue(now)) {
+                // Fresher timestamps if the leader answers at once; if not (no leader for a moment), the batch held
+                // is as good for order and uniqueness: appends go on and time ticks stand still until one answers.
+                try {
+                    take(Math.max(batch, count), REFRESH_TIMEOUT);
+                } catch (StreamingException e) {
+                    nextRefreshNanos = now + Math.max(maxAgeNanos, REFRESH_TIMEOUT.toNanos());
+                    LOG.debug("no fresher timestamps now ({}); using those held", e.getMessage());
+                }
+            }
+            return issue(count);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long tryAllocate(int count) {
+        checkCount(count);
+        if (!lock.tryLock()) {
+            return 0;
+        }
+        try {
+            return remaining < count || refreshDue(System.nanoTime()) ? 0 : issue(count);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void sync() {
+        lock.lock();
+        try {
+            remaining = 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static void checkCount(int count) {
         if (count < 1 || count > TimestampOracle.MAX_BATCH) {
             throw StreamingException.invalidArgument("can allocate 1 to " + TimestampOracle.MAX_BATCH
                     + " timestamps, not " + count);
         }
-        long now = System.nanoTime();
-        if (remaining < count) {
-            take(Math.max(batch, count), timeout);
-        } else if (now - takenAtNanos > maxAgeNanos && now >= nextRefreshNanos) {
-            // Fresher timestamps if the leader answers at once; if not (no leader for a moment), the batch held
-            // is as good for order and uniqueness: appends go on and time ticks stand still until one answers.
-            try {
-                take(Math.max(batch, count), REFRESH_TIMEOUT);
-            } catch (StreamingException e) {
-                nextRefreshNanos = now + Math.max(maxAgeNanos, REFRESH_TIMEOUT.toNanos());
-                LOG.debug("no fresher timestamps now ({}); using those held", e.getMessage());
-            }
-        }
+    }
+
+    /** Under lock. */
+    private boolean refreshDue(long now) {
+        return now - takenAtNanos > maxAgeNanos && now >= nextRefreshNanos;
+    }
+
+    /** Under lock, with at least {@code count} held. */
+    private long issue(int count) {
         long first = next;
         next += count;
         remaining -= count;
         return first;
-    }
-
-    @Override
-    public synchronized void sync() {
-        remaining = 0;
     }
 
     private void take(int count, Duration timeout) {

@@ -23,8 +23,11 @@ import io.tidelog.proto.ProduceResponse;
 import io.tidelog.proto.ProduceResult;
 import io.tidelog.proto.ProduceResults;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * One producer stream bound to one pchannel at one term.
@@ -36,12 +39,16 @@ import java.util.concurrent.CompletableFuture;
  * gets one result per message, as it asked. Every other message goes through {@link StreamingWal#append} alone, in
  * its place in the order.
  *
- * <p><b>Threads.</b> Requests arrive on the server's executor, never on a transport thread: a backend's append may
- * wait (the local disk's queue when full, a Kafka producer's metadata or buffer), and a transport thread that waits
- * stalls every call it carries, the node's heartbeats and its meta-store session included (a kafka chaos run lost
- * every node's session that way). Outcomes arrive on the WAL backend's thread, which sends them at once: the one
- * that finds results queued sends them all in one response, so a busy stream pays one gRPC message per
- * acknowledgement. A round trip crosses three threads: transport → executor → WAL writer → transport.
+ * <p><b>Threads.</b> Requests arrive on the transport thread that reads the stream's connection
+ * ({@link StreamingNodeService#PRODUCE_ON_TRANSPORT}). There the session does only what never waits: it checks the
+ * request's messages and appends their runs with {@link StreamingWal#appendRunWithoutWaiting}. A transport thread that
+ * waited would stall every call it carries, the node's heartbeats and meta-store session included (a kafka chaos run
+ * lost every node's session that way). The first thing that would wait (an open, a message that is not plain, a
+ * run the WAL cannot take at once: its backend's queue full, the append lock or the TSO busy) and the rest of its
+ * request go to {@code waiting}, a pool whose threads may wait; the stream reads its next request only when that one
+ * is done, so the order of appends is the order sent. Outcomes arrive on the WAL backend's thread, which sends them at
+ * once: the one that finds results queued sends them all in one response, so a busy stream pays one gRPC message per
+ * acknowledgement. A round trip crosses two threads: transport → WAL writer → transport.
  *
  * <p><b>Flow control.</b> The stream reads its next request only while it has less than {@value #WINDOW_BYTES} bytes
  * of appends in flight; acknowledgements open the window again. A client that sends more waits in its own buffers
@@ -56,11 +63,16 @@ final class ProduceSession implements StreamObserver<ProduceRequestFrame> {
     private final ServerCallStreamObserver<ProduceResponse> out;
     private final WalManager wals;
     private final MessageLimits limits;
+    private final Executor waiting;
     /** The caller's role, from the call's context when the session starts (admin when no token is checked). */
     private final Role callerRole = TokenInterceptor.role();
-    private StreamingWal wal;
+    /** Set by the open, on a thread of {@code waiting}; read by the next requests' threads. */
+    private volatile StreamingWal wal;
     private boolean acceptsRanges;
-    /** The vchannel name the last message passed its check with (read and written on the transport's thread). */
+    /**
+     * The vchannel name the last message passed its check with. Requests are handled one at a time (the next is read
+     * only when one is done), by whichever thread: gRPC's hand-over of the next request orders the accesses.
+     */
     private String checkedVchannel;
     /** Set once the WAL stopped serving this term: the stream ends when in-flight results are out. */
     private volatile StreamingException ending;
@@ -73,31 +85,68 @@ final class ProduceSession implements StreamObserver<ProduceRequestFrame> {
     private boolean paused;
     private boolean finished;
 
-    ProduceSession(ServerCallStreamObserver<ProduceResponse> out, WalManager wals, MessageLimits limits) {
+    /** @param waiting where the work that may wait goes: an open, appends that are not plain or wait for room */
+    ProduceSession(ServerCallStreamObserver<ProduceResponse> out, WalManager wals, MessageLimits limits,
+                   Executor waiting) {
         this.out = out;
         this.wals = wals;
         this.limits = limits;
+        this.waiting = waiting;
         out.disableAutoRequest();
         out.request(1);
     }
 
+    /** On the transport thread: appends what it can without waiting, hands the rest of the request to {@code waiting}. */
     @Override
     public void onNext(ProduceRequestFrame request) {
-        switch (request.getRequestCase()) {
-            case OPEN:
-                open(request);
-                break;
-            case MESSAGE:
-                appendAll(List.of(request.getMessage()));
-                break;
-            case BATCH:
-                appendAll(request.getBatch().getMessagesList());
-                break;
-            default:
-                finish(new StreamingException(ErrorCode.INVALID_REQUEST_SEQ, "empty produce request"));
-                return;
+        StreamingWal open = wal;
+        List<ProduceMessageFrame> messages = switch (request.getRequestCase()) {
+            case MESSAGE -> List.of(request.getMessage());
+            case BATCH -> request.getBatch().getMessagesList();
+            default -> null;
+        };
+        if (open == null || messages == null) {
+            handOff(() -> handle(request, messages));
+            return;
         }
-        requestMoreIfOpen();
+        Checked checked = new Checked(messages);
+        int done = appendFrom(open, checked, 0, false);
+        if (done == checked.size()) {
+            requestMoreIfOpen();
+        } else {
+            handOff(() -> appendFrom(open, checked, done, true));
+        }
+    }
+
+    /** Runs {@code work} on a thread that may wait, then reads the next request. */
+    private void handOff(Runnable work) {
+        try {
+            waiting.execute(() -> {
+                try {
+                    work.run();
+                } catch (RuntimeException e) {
+                    finish(StreamingException.from(e));
+                    return;
+                }
+                requestMoreIfOpen();
+            });
+        } catch (RejectedExecutionException e) {
+            finish(StreamingException.onShutdown("the node is stopping"));
+        }
+    }
+
+    /** A request that is not messages for an open producer, or comes before its open. May wait. */
+    private void handle(ProduceRequestFrame request, List<ProduceMessageFrame> messages) {
+        if (request.getRequestCase() == ProduceRequestFrame.RequestCase.OPEN) {
+            open(request);
+        } else if (messages == null) {
+            finish(new StreamingException(ErrorCode.INVALID_REQUEST_SEQ, "empty produce request"));
+        } else if (wal == null) {
+            finish(new StreamingException(ErrorCode.INVALID_REQUEST_SEQ, "open the producer before sending messages"));
+        } else {
+            StreamingWal open = wal;
+            appendFrom(open, new Checked(messages), 0, true);
+        }
     }
 
     private void open(ProduceRequestFrame request) {
@@ -105,63 +154,113 @@ final class ProduceSession implements StreamObserver<ProduceRequestFrame> {
             finish(new StreamingException(ErrorCode.INVALID_REQUEST_SEQ, "the producer is already open"));
             return;
         }
+        StreamingWal opened;
         try {
-            wal = wals.get(request.getOpen().getPchannel(), request.getOpen().getTerm());
+            opened = wals.get(request.getOpen().getPchannel(), request.getOpen().getTerm());
         } catch (StreamingException e) {
             finish(e);
             return;
         }
         acceptsRanges = request.getOpen().getAcceptsRanges();
+        wal = opened;
         send(ProduceResponse.newBuilder().setOpened(ProduceOpened.newBuilder()
-                .setPchannel(wal.pchannel()).setTerm(wal.term())).build());
+                .setPchannel(opened.pchannel()).setTerm(opened.term())).build());
     }
 
-    /** Appends the request's messages in order: runs of plain ones together, every other one alone. */
-    private void appendAll(List<ProduceMessageFrame> messages) {
-        if (wal == null) {
-            finish(new StreamingException(ErrorCode.INVALID_REQUEST_SEQ, "open the producer before sending messages"));
-            return;
+    /**
+     * A request's messages, each checked when the appends reach it (an earlier message of the same request, a DDL, may
+     * change what a later one is), once: parsed and whether it may travel in a run, or why it is refused.
+     */
+    private final class Checked {
+        final List<ProduceMessageFrame> frames;
+        final MutableMessage[] messages;
+        final boolean[] plain;
+        final RuntimeException[] refused;
+        int checked;
+
+        Checked(List<ProduceMessageFrame> frames) {
+            this.frames = frames;
+            int n = frames.size();
+            messages = new MutableMessage[n];
+            plain = new boolean[n];
+            refused = new RuntimeException[n];
         }
-        List<MutableMessage> run = new ArrayList<>(messages.size());
-        long runFirst = 0; // the request id of run's first message
-        for (ProduceMessageFrame m : messages) {
-            long requestId = m.getRequestId();
+
+        int size() {
+            return messages.length;
+        }
+
+        long requestId(int i) {
+            return frames.get(i).getRequestId();
+        }
+
+        /** Checks message {@code i} (and every one before it) against {@code open}, if not done yet. Never waits. */
+        void check(StreamingWal open, int i) {
+            for (; checked <= i; checked++) {
+                try {
+                    MutableMessage message = MutableMessage.fromSerialized(frames.get(checked).getMessage(), limits,
+                            checkedVchannel);
+                    MessageKind.checkProducible(message.type());
+                    TokenInterceptor.checkMayProduce(callerRole, message.type());
+                    plain[checked] = open.isPlain(message);
+                    messages[checked] = message;
+                    if (!MessageKind.isPchannelWide(message.type())) {
+                        checkedVchannel = message.vchannel();
+                    }
+                } catch (RuntimeException e) {
+                    refused[checked] = e;
+                }
+            }
+        }
+
+        /** The bytes of messages {@code from} to {@code to} (exclusive). */
+        long bytes(int from, int to) {
+            long bytes = 0;
+            for (int i = from; i < to; i++) {
+                bytes += messages[i].serializedSize();
+            }
+            return bytes;
+        }
+    }
+
+    /**
+     * Appends the checked messages from {@code from} on, in order: runs of plain ones together, every other one alone.
+     * Without {@code mayWait} it stops at the first message whose append would wait.
+     *
+     * @return how far it got: the index of the first message not appended (or refused), {@code c.size()} when done
+     */
+    private int appendFrom(StreamingWal open, Checked c, int from, boolean mayWait) {
+        int run = -1; // the index of the run's first message, while a run gathers
+        for (int i = from; i < c.size(); i++) {
             StreamingException end = ending;
-            if (end != null) {
-                submitRun(run, runFirst);
-                queueError(requestId, end);
-                continue;
+            if (end == null) {
+                c.check(open, i);
             }
-            MutableMessage message;
-            boolean plain;
-            try {
-                message = MutableMessage.fromSerialized(m.getMessage(), limits, checkedVchannel);
-                MessageKind.checkProducible(message.type());
-                TokenInterceptor.checkMayProduce(callerRole, message.type());
-                plain = wal.isPlain(message);
-            } catch (RuntimeException e) {
-                submitRun(run, runFirst);
-                queueError(requestId, e);
-                continue;
+            RuntimeException refused = end != null ? end : c.refused[i];
+            boolean cutsRun = refused != null || !c.plain[i] || (run >= 0
+                    && (i - run == MAX_RUN || c.requestId(i) != c.requestId(run) + (i - run)));
+            if (cutsRun && run >= 0) {
+                if (!submitRun(open, c, run, i, mayWait)) {
+                    return run;
+                }
+                run = -1;
             }
-            if (!MessageKind.isPchannelWide(message.type())) {
-                checkedVchannel = message.vchannel();
+            if (refused != null) {
+                queueError(c.requestId(i), refused);
+            } else if (!c.plain[i]) {
+                if (!mayWait) {
+                    return i;
+                }
+                appendOne(open, c.requestId(i), c.messages[i]);
+            } else if (run < 0) {
+                run = i;
             }
-            if (!plain) {
-                submitRun(run, runFirst);
-                appendOne(requestId, message);
-                continue;
-            }
-            if (run.size() == MAX_RUN || (!run.isEmpty() && requestId != runFirst + run.size())) {
-                submitRun(run, runFirst);
-            }
-            if (run.isEmpty()) {
-                runFirst = requestId;
-            }
-            run.add(message);
         }
-        submitRun(run, runFirst);
+        if (run >= 0 && !submitRun(open, c, run, c.size(), mayWait)) {
+            return run;
+        }
         endIfDone();
+        return c.size();
     }
 
     /** Ends the stream once its WAL stopped serving and no outcome is in flight any more. */
@@ -177,30 +276,29 @@ final class ProduceSession implements StreamObserver<ProduceRequestFrame> {
         }
     }
 
-    /** Sends the run on, if any, and empties it; {@code first} is the request id of its first message. */
-    private void submitRun(List<MutableMessage> run, long first) {
-        if (run.isEmpty()) {
-            return;
-        }
-        List<MutableMessage> messages = List.copyOf(run);
-        run.clear();
-        long bytes = 0;
-        for (MutableMessage m : messages) {
-            bytes += m.serializedSize();
-        }
-        CompletableFuture<AppendedRun> f = wal.tryAppendRun(messages);
+    /**
+     * Appends messages {@code from} to {@code to} (exclusive) as one run. Returns false, with nothing done, when
+     * {@code mayWait} is not set and the WAL cannot take the run at once; true when they are on their way.
+     */
+    private boolean submitRun(StreamingWal open, Checked c, int from, int to, boolean mayWait) {
+        List<MutableMessage> messages = Arrays.asList(Arrays.copyOfRange(c.messages, from, to));
+        CompletableFuture<AppendedRun> f = mayWait ? open.tryAppendRun(messages) : open.appendRunWithoutWaiting(messages);
+        long first = c.requestId(from);
         if (f == null) {
-            // An extension cannot hold the run now (a DDL of its vchannel waits or runs): one by one, in order.
-            for (int i = 0; i < messages.size(); i++) {
-                appendOne(first + i, messages.get(i));
+            if (!mayWait) {
+                return false;
             }
-            return;
+            // An extension cannot hold the run now (a DDL of its vchannel waits or runs): one by one, in order.
+            for (int i = from; i < to; i++) {
+                appendOne(open, c.requestId(i), c.messages[i]);
+            }
+            return true;
         }
-        long runBytes = bytes;
+        long runBytes = c.bytes(from, to);
         started(runBytes);
         f.whenComplete((r, err) -> {
             if (err != null) {
-                noteEnd(err);
+                noteEnd(open, err);
                 for (int i = 0; i < messages.size(); i++) {
                     queueError(first + i, err);
                 }
@@ -209,14 +307,15 @@ final class ProduceSession implements StreamObserver<ProduceRequestFrame> {
             }
             completed(runBytes);
         });
+        return true;
     }
 
-    private void appendOne(long requestId, MutableMessage message) {
+    private void appendOne(StreamingWal open, long requestId, MutableMessage message) {
         long bytes = message.serializedSize();
         started(bytes);
-        wal.append(message).whenComplete((r, err) -> {
+        open.append(message).whenComplete((r, err) -> {
             if (err != null) {
-                noteEnd(err);
+                noteEnd(open, err);
                 queueError(requestId, err);
             } else {
                 queueResult(requestId, r);
@@ -229,9 +328,9 @@ final class ProduceSession implements StreamObserver<ProduceRequestFrame> {
      * Whether this stream's WAL no longer serves its term: fenced or addressed wrongly, closed or stopped by a
      * failure (it then refuses every append at once). Any other failure is the one message's.
      */
-    private void noteEnd(Throwable err) {
+    private void noteEnd(StreamingWal open, Throwable err) {
         StreamingException e = StreamingException.from(err);
-        if (e.isWrongNode() || !wal.isAvailable()) {
+        if (e.isWrongNode() || !open.isAvailable()) {
             ending = e;
         }
     }

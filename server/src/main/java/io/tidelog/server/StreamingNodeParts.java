@@ -68,6 +68,7 @@ final class StreamingNodeParts implements AutoCloseable {
     private WalManager wals;
     private ExecutorService completions;
     private ExecutorService consumers;
+    private ExecutorService produceWaits;
     private Delegators delegators;
     private boolean closed;
 
@@ -161,6 +162,9 @@ final class StreamingNodeParts implements AutoCloseable {
         started.push(() -> ServerExecutors.shutdown(completions));
         consumers = Executors.newCachedThreadPool(ServerExecutors.daemon("consume"));
         started.push(() -> ServerExecutors.shutdown(consumers));
+        // At most one task per produce stream at a time (a stream reads its next request when the last is done).
+        produceWaits = Executors.newCachedThreadPool(ServerExecutors.daemon("produce-waits"));
+        started.push(() -> ServerExecutors.shutdown(produceWaits));
     }
 
     /** The WALs of the pchannels this node serves. */
@@ -192,10 +196,14 @@ final class StreamingNodeParts implements AutoCloseable {
         return completions;
     }
 
-    /** Adds the node's services ({@code StreamingNode} with its subscriptions) to a server not yet built. */
+    /**
+     * Adds the node's services ({@code StreamingNode} with its subscriptions) to a server not yet built, and has its
+     * produce calls run on their transport threads ({@link StreamingNodeService#PRODUCE_ON_TRANSPORT}).
+     */
     void addServices(NettyServerBuilder server) {
+        server.callExecutor(StreamingNodeService.PRODUCE_ON_TRANSPORT);
         server.addService(new StreamingNodeService(wals, limits, consumers, maxConsumers,
-                new SubscriptionRpcs(wals, retention.subscriptions(), consumers)).definition());
+                new SubscriptionRpcs(wals, retention.subscriptions(), consumers), produceWaits).definition());
         server.addService(new QueryRpcs(delegators));
     }
 

@@ -1,5 +1,8 @@
 package io.tidelog.server;
 
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tidelog.common.ErrorCode;
@@ -34,6 +37,7 @@ import io.tidelog.wal.DeliverPolicy;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
@@ -43,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * The streaming node's gRPC face: produce streams append to the {@link WalManager}'s WALs, consume
  * streams tail them.
  *
- * <p>Threads: a produce stream ({@link ProduceSession}) runs on the server's executor and answers from the WAL's
+ * <p>Threads: a produce stream ({@link ProduceSession}) runs on its connection's transport thread
+ * ({@link #PRODUCE_ON_TRANSPORT}), handing what may wait to {@code produceWaits}, and answers from the WAL's
  * writer thread. Each consume stream gets a thread of {@code consumers} that
  * polls its scanner and sends only when the client is ready to receive (flow control), so a slow
  * consumer holds no more than one message in the server.
@@ -59,9 +64,24 @@ final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase
     private final ExecutorService consumers;
     private final Semaphore consumerSlots;
     private final SubscriptionRpcs subscriptions;
+    private final Executor produceWaits;
 
+    /**
+     * Runs the calls of the produce method on the transport thread that reads them (every other call on the server's
+     * executor): a {@link ProduceSession} does there only what never waits. For {@code ServerBuilder.callExecutor}.
+     */
+    static final ServerCallExecutorSupplier PRODUCE_ON_TRANSPORT = new ServerCallExecutorSupplier() {
+        @Override
+        public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+            return call.getMethodDescriptor().getFullMethodName()
+                    .equals(StreamingNodeGrpc.getProduceMethod().getFullMethodName()) ? Runnable::run : null;
+        }
+    };
+
+    /** @param produceWaits where produce streams do what may wait (opens, appends that wait for room) */
     StreamingNodeService(WalManager wals, MessageLimits limits, ExecutorService consumers, int maxConsumers,
-                         SubscriptionRpcs subscriptions) {
+                         SubscriptionRpcs subscriptions, Executor produceWaits) {
+        this.produceWaits = produceWaits;
         this.wals = wals;
         this.limits = limits;
         this.consumers = consumers;
@@ -111,7 +131,8 @@ final class StreamingNodeService extends StreamingNodeGrpc.StreamingNodeImplBase
                 .toBuilder(FrameMarshaller.INSTANCE, io.grpc.protobuf.ProtoUtils.marshaller(ProduceResponse.getDefaultInstance()))
                 .build();
         b.addMethod(method, io.grpc.stub.ServerCalls.asyncBidiStreamingCall(
-                responses -> new ProduceSession((ServerCallStreamObserver<ProduceResponse>) responses, wals, limits)));
+                responses -> new ProduceSession((ServerCallStreamObserver<ProduceResponse>) responses, wals, limits,
+                        produceWaits)));
         return b.build();
     }
 

@@ -91,6 +91,24 @@ class CoordinatorTsoTest {
     }
 
     @Test
+    void tryAllocateIssuesOnlyFromTheBatchHeldAndNeverCallsTheCoordinator() throws Exception {
+        FakeCoordinator leader = coordinator();
+        CoordinatorTso tso = new CoordinatorTso(() -> List.of(leader.address()), this::channel, 10,
+                Duration.ofMinutes(1), Duration.ofSeconds(5));
+        assertThat(tso.tryAllocate(1)).as("no batch held yet").isZero();
+        assertThat(leader.calls.get()).isZero();
+        long first = tso.next();
+        assertThat(leader.calls.get()).isEqualTo(1);
+        assertThat(tso.tryAllocate(4)).isEqualTo(first + 1);
+        assertThat(tso.tryAllocate(5)).isEqualTo(first + 5);
+        assertThat(tso.tryAllocate(1)).as("the batch of 10 used up").isZero();
+        tso.sync();
+        assertThat(tso.tryAllocate(1)).as("given up by a sync").isZero();
+        assertThat(leader.calls.get()).as("tries never take a batch").isEqualTo(1);
+        assertThat(tso.next()).isGreaterThan(first + 9);
+    }
+
+    @Test
     void afterASyncTheNextTimestampIsAboveEverythingTheOracleIssuedBefore() throws Exception {
         FakeCoordinator leader = coordinator();
         CoordinatorTso node1 = new CoordinatorTso(() -> List.of(leader.address()), this::channel, 100,

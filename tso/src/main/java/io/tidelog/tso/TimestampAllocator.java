@@ -14,6 +14,16 @@ public interface TimestampAllocator {
     /** Issues {@code count} consecutive timestamps and returns the first. */
     long allocate(int count);
 
+    /**
+     * Issues {@code count} consecutive timestamps as {@link #allocate} does, if it can at once: without I/O, a remote
+     * call, or waiting for a thread that does one. Otherwise issues nothing and returns 0 (never a timestamp), and
+     * the caller allocates where it may wait. For callers on threads that must never wait (a transport thread). The
+     * default never can.
+     */
+    default long tryAllocate(int count) {
+        return 0;
+    }
+
     /** One new timestamp. */
     default long next() {
         return allocate(1);

@@ -4,6 +4,7 @@ import io.tidelog.common.ErrorCode;
 import io.tidelog.common.StreamingException;
 import java.time.InstantSource;
 import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The cluster's timestamp oracle: issues {@link HybridTimestamps hybrid timestamps} that are unique and
@@ -21,8 +22,9 @@ import java.util.Objects;
  * it never issues a timestamp at or below one issued before. The store is written once per window, not
  * per call; no other call does I/O.
  *
- * <p><b>Threads.</b> Thread-safe: calls are serialized on the oracle's monitor. A call that moves the mark
- * holds the monitor during the save, so concurrent callers wait for it (once per window).
+ * <p><b>Threads.</b> Thread-safe: calls are serialized on the oracle's lock. A call that moves the mark
+ * holds the lock during the save, so concurrent callers wait for it (once per window); {@link #tryAllocate} never
+ * waits, and never saves.
  */
 public final class TimestampOracle implements TimestampAllocator {
     /** The most timestamps one {@link #allocate} call returns: one millisecond's worth of logical parts. */
@@ -31,9 +33,10 @@ public final class TimestampOracle implements TimestampAllocator {
     private final TimestampStore store;
     private final InstantSource clock;
     private final long windowMillis;
-    /** The last timestamp issued, or the floor below which none may be issued. Guarded by this. */
+    private final ReentrantLock lock = new ReentrantLock();
+    /** The last timestamp issued, or the floor below which none may be issued. Guarded by lock. */
     private long last;
-    /** The durable mark: every issued timestamp's physical part is below it. Guarded by this. */
+    /** The durable mark: every issued timestamp's physical part is below it. Guarded by lock. */
     private long savedMark;
 
     /**
@@ -72,7 +75,30 @@ public final class TimestampOracle implements TimestampAllocator {
      *         physical part would leave its 45 bits
      */
     @Override
-    public synchronized long allocate(int count) {
+    public long allocate(int count) {
+        lock.lock();
+        try {
+            return issue(count, true);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** As {@link #allocate}, but 0 (nothing issued) when the mark would have to move, or another call holds the lock. */
+    @Override
+    public long tryAllocate(int count) {
+        if (!lock.tryLock()) {
+            return 0;
+        }
+        try {
+            return issue(count, false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Under the lock. Returns 0 if the mark must move and {@code maySave} is false. */
+    private long issue(int count, boolean maySave) {
         if (count < 1 || count > MAX_BATCH) {
             throw StreamingException.invalidArgument("can allocate 1 to " + MAX_BATCH + " timestamps, not " + count);
         }
@@ -85,6 +111,9 @@ public final class TimestampOracle implements TimestampAllocator {
                     + HybridTimestamps.toString(last));
         }
         if (endPhysical >= savedMark) {
+            if (!maySave) {
+                return 0;
+            }
             long mark = endPhysical + windowMillis;
             store.save(mark);
             savedMark = mark;
@@ -94,7 +123,12 @@ public final class TimestampOracle implements TimestampAllocator {
     }
 
     @Override
-    public synchronized String toString() {
-        return "TimestampOracle{last=" + HybridTimestamps.toString(last) + ", mark=" + savedMark + " ms}";
+    public String toString() {
+        lock.lock();
+        try {
+            return "TimestampOracle{last=" + HybridTimestamps.toString(last) + ", mark=" + savedMark + " ms}";
+        } finally {
+            lock.unlock();
+        }
     }
 }

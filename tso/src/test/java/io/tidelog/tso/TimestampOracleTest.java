@@ -117,6 +117,56 @@ class TimestampOracleTest {
     }
 
     @Test
+    void tryAllocateIssuesWithoutSavingAndReturnsZeroWhenTheMarkMustMoveOrASaveIsUnderWay() throws Exception {
+        TimestampOracle tso = new TimestampOracle(store, clock, THREE_SECONDS);
+        assertThat(tso.tryAllocate(5)).as("the first call must save a mark").isZero();
+        assertThat(store.saves()).isZero();
+        long first = tso.allocate(1);
+        long tried = tso.tryAllocate(5);
+        assertThat(tried).as("within the saved window").isEqualTo(first + 1);
+        assertThat(tso.next()).isEqualTo(first + 6);
+        clock.advance(3_000);
+        assertThat(tso.tryAllocate(1)).as("the window used up").isZero();
+        assertThat(store.saves()).isEqualTo(1);
+        long after = tso.next();
+        assertThat(after).isGreaterThan(first + 6);
+        assertThat(store.saves()).isEqualTo(2);
+
+        // A call that saves holds the oracle: a try in the meantime gets 0 at once rather than waiting for the save.
+        clock.advance(3_000);
+        java.util.concurrent.CountDownLatch saving = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        TimestampOracle slow = new TimestampOracle(new TimestampStore() {
+            @Override
+            public long load() {
+                return 0;
+            }
+
+            @Override
+            public void save(long highWaterMillis) {
+                saving.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }, clock, THREE_SECONDS);
+        ExecutorService saver = Executors.newSingleThreadExecutor();
+        try {
+            Future<Long> saved = saver.submit(() -> slow.allocate(1));
+            assertThat(saving.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(slow.tryAllocate(1)).isZero();
+            release.countDown();
+            long issued = saved.get(10, TimeUnit.SECONDS);
+            assertThat(slow.tryAllocate(1)).isEqualTo(issued + 1);
+        } finally {
+            release.countDown();
+            saver.shutdownNow();
+        }
+    }
+
+    @Test
     void aFailedSaveIssuesNothingAndTheOracleRecovers() {
         TimestampOracle tso = new TimestampOracle(store, clock, THREE_SECONDS);
         long before = tso.next();

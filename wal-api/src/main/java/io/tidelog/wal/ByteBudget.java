@@ -65,7 +65,7 @@ public final class ByteBudget {
             if (failure != null) {
                 return failure;
             }
-            if (used == 0 || used + bytes <= maxBytes) {
+            if (fitsNow(bytes)) {
                 used += bytes;
                 return null;
             }
@@ -81,6 +81,15 @@ public final class ByteBudget {
                 return StreamingException.onShutdown("pchannel " + pchannel + ": interrupted while waiting for room");
             }
         }
+    }
+
+    /**
+     * Whether {@code bytes} would be counted by {@link #reserve} at once, without waiting for room. The caller holds
+     * the writer's lock from this check to its {@code reserve}, so the answer stays true until then.
+     */
+    public boolean fitsNow(long bytes) {
+        assert lock.isHeldByCurrentThread() : "the budget is guarded by its writer's lock";
+        return used == 0 || used + bytes <= maxBytes;
     }
 
     /** Uncounts bytes that became durable (or failed) and wakes the appenders waiting for room. */

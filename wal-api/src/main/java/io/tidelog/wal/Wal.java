@@ -130,6 +130,17 @@ public interface Wal extends AutoCloseable {
         });
     }
 
+    /**
+     * As {@link #appendBatch}, if the backend can take the batch without waiting (for room in its queue of bytes
+     * not yet durable, for a broker, for a lock held by a thread that waits); otherwise does nothing and returns
+     * null, and the caller appends the batch from a thread that may wait. For callers on threads that must never
+     * wait (a transport thread carrying many calls). A returned future means exactly what {@code appendBatch}'s
+     * would. The default cannot promise not to wait and always returns null.
+     */
+    default CompletableFuture<MessageId[]> tryAppendBatch(RecordBatch batch) {
+        return null;
+    }
+
     /** Opens a scanner; see {@link DeliverPolicy}. Throws {@code OUT_OF_RANGE} for a truncated start id. */
     WalScanner read(DeliverPolicy policy);
 

@@ -672,6 +672,47 @@ public abstract class WalBackendConformanceTest {
     }
 
     @Test
+    void aBatchTriedWithoutWaitingIsEitherNotTakenWithNothingWrittenOrAppendedLikeAnyBatch() throws Exception {
+        Wal wal = closeLater(backend().open(OpenOptions.readWrite("p-try-batch", 1)));
+        Random rnd = seeds.random();
+        List<byte[]> written = new ArrayList<>();
+        List<CompletableFuture<MessageId[]>> pending = new ArrayList<>();
+        int notTaken = 0;
+        for (int round = 0; round < 30; round++) {
+            List<byte[]> batch = new ArrayList<>();
+            int n = 1 + rnd.nextInt(50);
+            for (int i = 0; i < n; i++) {
+                byte[] b = new byte[rnd.nextInt(2000)];
+                rnd.nextBytes(b);
+                batch.add(b);
+            }
+            CompletableFuture<MessageId[]> f = wal.tryAppendBatch(batchOf(batch));
+            if (f == null) {
+                // Not taken: the same records again, from a thread that may wait; a taken copy would show twice.
+                notTaken++;
+                f = wal.appendBatch(batchOf(batch));
+            }
+            written.addAll(batch);
+            pending.add(f);
+        }
+        List<MessageId> ids = new ArrayList<>();
+        for (CompletableFuture<MessageId[]> f : pending) {
+            ids.addAll(List.of(awaitBatch(f)));
+        }
+        assertThat(ids).hasSize(written.size());
+        assertStrictlyIncreasing(ids);
+        try (WalScanner s = wal.read(DeliverPolicy.all())) {
+            List<LogRecord> got = readN(s, written.size());
+            for (int i = 0; i < written.size(); i++) {
+                assertThat(got.get(i).id()).as("id of record %d", i).isEqualTo(ids.get(i));
+                assertThat(got.get(i).bytes()).as("record %d", i).isEqualTo(written.get(i));
+            }
+            assertThat(s.poll(Duration.ofMillis(100))).as("nothing more (%d batches not taken at once)", notTaken)
+                    .isNull();
+        }
+    }
+
+    @Test
     void aBatchWithARecordOverTheLimitWritesNothingOfIt() throws Exception {
         Wal wal = closeLater(backend().open(OpenOptions.readWrite("p-batch-limit", 1)));
         List<byte[]> batch = List.of("before".getBytes(StandardCharsets.UTF_8), new byte[wal.maxRecordBytes() + 1],

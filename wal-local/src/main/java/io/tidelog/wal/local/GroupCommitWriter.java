@@ -212,8 +212,10 @@ final class GroupCommitWriter implements AutoCloseable {
     /**
      * Appends a run of records as one unit: they go into one batch, written by one write and one fdatasync, so they
      * are durable together or not at all. Each is serialized straight into the batch's buffer.
+     *
+     * @param mayWait whether to wait for room in the queue; if not, and there is none now, returns null (nothing done)
      */
-    CompletableFuture<MessageId[]> appendAll(Wal.RecordBatch run) {
+    CompletableFuture<MessageId[]> appendAll(Wal.RecordBatch run, boolean mayWait) {
         int frames = 0;
         for (int i = 0; i < run.count(); i++) {
             int length = run.size(i);
@@ -228,6 +230,9 @@ final class GroupCommitWriter implements AutoCloseable {
         int start;
         lock.lock();
         try {
+            if (!mayWait && !queued.fitsNow(frames) && refusal() == null) {
+                return null;
+            }
             StreamingException refused = queued.reserve(frames, this::refusal);
             if (refused != null) {
                 return CompletableFuture.failedFuture(refused);

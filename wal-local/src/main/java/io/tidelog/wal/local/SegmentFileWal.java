@@ -74,7 +74,16 @@ final class SegmentFileWal implements Wal {
         if (writer == null) {
             return CompletableFuture.failedFuture(readOnly());
         }
-        return writer.appendAll(batch);
+        return writer.appendAll(batch, true);
+    }
+
+    /** As {@link #appendBatch}, or null when the writer's queue ({@code wal.local.queue.max.bytes}) has no room now. */
+    @Override
+    public CompletableFuture<MessageId[]> tryAppendBatch(RecordBatch batch) {
+        if (writer == null) {
+            return CompletableFuture.failedFuture(readOnly());
+        }
+        return writer.appendAll(batch, false);
     }
 
     @Override

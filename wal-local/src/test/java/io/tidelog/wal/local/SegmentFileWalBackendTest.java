@@ -2,6 +2,7 @@ package io.tidelog.wal.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.tidelog.common.ErrorCode;
 import io.tidelog.common.MessageId;
@@ -257,6 +258,66 @@ class SegmentFileWalBackendTest {
                 read.add(r.payload().getInt(0));
             }
             assertThat(read.subList(1, read.size())).containsExactlyElementsOf(written);
+        }
+    }
+
+    /** Two records of 16 KiB, each starting with {@code tag}. */
+    private static Wal.RecordBatch twoTagged(int tag) {
+        return new Wal.RecordBatch() {
+            @Override
+            public int count() {
+                return 2;
+            }
+
+            @Override
+            public int size(int i) {
+                return 16 << 10;
+            }
+
+            @Override
+            public void write(int i, ByteBuffer out) {
+                int at = out.position();
+                out.putInt(tag);
+                out.position(at + (16 << 10));
+            }
+        };
+    }
+
+    @Test
+    void aBatchTriedWithoutWaitingIsRefusedAtOnceWhileTheQueueIsFullAndNothingOfItIsWritten() throws Exception {
+        // Appends would wait a minute for room; the try must not wait at all (the preemptive timeout fails it if it does).
+        try (SegmentFileWalBackend b = backend(LocalWalConfig.QUEUE_MAX_BYTES, "64KiB",
+                LocalWalConfig.APPEND_TIMEOUT, "60s");
+             Wal wal = b.open(OpenOptions.readWrite("p", 1))) {
+            ReentrantLock writes = b.logForTesting("p").writeLockForTesting();
+            List<CompletableFuture<MessageId[]>> taken = new ArrayList<>();
+            int refusedAt = -1;
+            writes.lock(); // the writer cannot write: the queue fills up
+            try {
+                for (int i = 0; i < 10 && refusedAt < 0; i++) {
+                    int tag = i;
+                    CompletableFuture<MessageId[]> f = assertTimeoutPreemptively(Duration.ofSeconds(10),
+                            () -> wal.tryAppendBatch(twoTagged(tag)));
+                    if (f == null) {
+                        refusedAt = i;
+                    } else {
+                        taken.add(f);
+                    }
+                }
+            } finally {
+                writes.unlock();
+            }
+            assertThat(refusedAt).as("the batch that no longer fits in 64 KiB").isEqualTo(1);
+            for (CompletableFuture<MessageId[]> f : taken) {
+                assertThat(f.get(30, TimeUnit.SECONDS)).hasSize(2);
+            }
+            MessageId[] later = wal.tryAppendBatch(twoTagged(7)).get(30, TimeUnit.SECONDS);
+            assertThat(later).as("taken again once the queue has room").hasSize(2);
+            List<Integer> tags = new ArrayList<>();
+            for (LogRecord r : readAll(wal, DeliverPolicy.all())) {
+                tags.add(r.payload().getInt(0));
+            }
+            assertThat(tags).containsExactly(0, 0, 7, 7);
         }
     }
 

@@ -85,6 +85,12 @@ final class MemoryWal implements Wal {
         return f;
     }
 
+    /** Never waits (the simulated disk has no queue limit): the same as {@link #appendBatch}. */
+    @Override
+    public CompletableFuture<MessageId[]> tryAppendBatch(RecordBatch batch) {
+        return appendBatch(batch);
+    }
+
     synchronized boolean hasPending() {
         return !pending.isEmpty();
     }
