@@ -236,6 +236,78 @@ class StandaloneServerTest {
     }
 
     @Test
+    void producersWhoseRunsMustWaitForRoomInTheWalKeepTheirOrderAndEveryMessageIsAppendedOnce() throws Exception {
+        // A WAL queue smaller than one request: most runs cannot be taken on the transport thread and go, with the
+        // rest of their request, to the threads that may wait, while other requests of other streams come in.
+        stop();
+        server = TestStandalone.start(dir.resolve("small-queue"), Map.of(
+                "server.port", "0",
+                "coord.pchannel.count", "4",
+                "wal.local.segment.bytes", "4MiB",
+                "wal.local.spare.segments", "1",
+                "message.max.bytes", "1MiB",
+                "wal.local.batch.max.bytes", "64KiB",
+                "wal.local.queue.max.bytes", "64KiB"));
+        channel = NettyChannelBuilder.forTarget(server.address()).usePlaintext().build();
+        int producers = 4;
+        int requests = 12;
+        int perRequest = 64; // 64 KiB of payloads: over the queue's limit with its framing
+        String v = "pchannel-2_wait";
+        List<GrpcProducer> ps = new ArrayList<>();
+        try {
+            for (int p = 0; p < producers; p++) {
+                GrpcProducer producer = new GrpcProducer(channel, "pchannel-2", 0, true);
+                ps.add(producer);
+                assertThat(producer.next(WAIT).hasOpened()).isTrue();
+            }
+            for (int r = 0; r < requests; r++) {
+                for (int p = 0; p < producers; p++) {
+                    List<MessageEnvelope> batch = new ArrayList<>();
+                    for (int i = 0; i < perRequest; i++) {
+                        byte[] payload = new byte[1024];
+                        java.nio.ByteBuffer.wrap(payload).putInt(p).putInt(r * perRequest + i);
+                        batch.add(GrpcProducer.raw(v, ByteString.copyFrom(payload)));
+                    }
+                    ps.get(p).sendBatch((long) r * perRequest, batch);
+                }
+            }
+            for (int p = 0; p < producers; p++) {
+                io.tidelog.common.MessageId[] ids = new io.tidelog.common.MessageId[requests * perRequest];
+                int answered = 0;
+                while (answered < ids.length) {
+                    ProduceResponse r = ps.get(p).next(WAIT);
+                    assertThat(r).as("producer %d: %d of %d answered", p, answered, ids.length).isNotNull();
+                    assertThat(r.getResults().getResultsList()).as("producer %d: no message fails", p).isEmpty();
+                    for (io.tidelog.proto.AppendedRange range : r.getResults().getAppendedList()) {
+                        long major = 0;
+                        long minor = 0;
+                        for (int k = 0; k < range.getIdMajorDeltaCount(); k++) {
+                            major += range.getIdMajorDelta(k);
+                            minor += range.getIdMinorDelta(k);
+                            int i = (int) range.getFirstRequestId() + k;
+                            assertThat(ids[i]).as("producer %d: request %d answered twice", p, i).isNull();
+                            ids[i] = io.tidelog.common.MessageId.of(major, minor);
+                            answered++;
+                        }
+                    }
+                }
+                for (int i = 1; i < ids.length; i++) {
+                    assertThat(ids[i]).as("producer %d: ids follow the order sent", p).isGreaterThan(ids[i - 1]);
+                }
+            }
+        } finally {
+            ps.forEach(GrpcProducer::close);
+        }
+        int[] next = new int[producers];
+        for (ImmutableMessageProto m : firstRawMessages(v, producers * requests * perRequest)) {
+            java.nio.ByteBuffer b = m.getMessage().getPayload().asReadOnlyByteBuffer();
+            int p = b.getInt();
+            assertThat(b.getInt()).as("producer %d's messages in the log: in order, each once", p).isEqualTo(next[p]++);
+        }
+        assertThat(next).containsOnly(requests * perRequest);
+    }
+
+    @Test
     void aMessageOverTheSizeLimitIsRejectedAtOnceAndNothingIsWritten() throws Exception {
         try (GrpcProducer p = new GrpcProducer(channel, "pchannel-0", 0)) {
             p.next(WAIT);
