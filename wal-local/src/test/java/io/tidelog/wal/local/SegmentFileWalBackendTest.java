@@ -322,6 +322,33 @@ class SegmentFileWalBackendTest {
     }
 
     @Test
+    void theNextBatchIsWrittenAndAcknowledgedWhileTheLastOnesAcknowledgementsStillRun() throws Exception {
+        try (SegmentFileWalBackend b = backend(); Wal wal = b.open(OpenOptions.readWrite("p", 1))) {
+            java.util.concurrent.CountDownLatch inCallback = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            CompletableFuture<MessageId> first = wal.append(ByteBuffer.allocate(100)).whenComplete((id, e) -> {
+                inCallback.countDown();
+                try {
+                    release.await(); // an acknowledgement that takes long (waking many appenders, say)
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            try {
+                assertThat(inCallback.await(30, TimeUnit.SECONDS)).isTrue();
+                MessageId second = wal.append(ByteBuffer.allocate(200)).get(30, TimeUnit.SECONDS);
+                assertThat(first).as("the first is still being acknowledged").isNotDone();
+                release.countDown();
+                assertThat(first.get(30, TimeUnit.SECONDS)).isLessThan(second);
+            } finally {
+                release.countDown();
+            }
+            assertThat(readAll(wal, DeliverPolicy.all())).extracting(r -> r.payload().remaining())
+                    .containsExactly(100, 200);
+        }
+    }
+
+    @Test
     void badConfigurationIsRejectedNamingTheKey() {
         assertThatThrownBy(() -> LocalWalConfig.from(Map.of(LocalWalConfig.DIR, dir.toString(),
                 LocalWalConfig.SEGMENT_BYTES, "64KiB", LocalWalConfig.MAX_RECORD_BYTES, "1MiB")))
