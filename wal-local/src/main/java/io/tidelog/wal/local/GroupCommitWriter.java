@@ -320,8 +320,9 @@ final class GroupCommitWriter implements AutoCloseable {
             } finally {
                 writing.unlock();
             }
-            batch.completeAll(batch.at);
+            // The buffer first: the appenders the completions wake append again at once, and should find it.
             recycle(batch);
+            batch.completeAll(batch.at);
         }
     }
 
