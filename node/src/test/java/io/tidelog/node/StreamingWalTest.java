@@ -173,39 +173,13 @@ class StreamingWalTest {
     }
 
     /** A backend log whose batches can be held in {@code appendBatch} (as a full queue holds them) or not taken. */
-    static final class GatedWal implements Wal {
-        final Wal inner;
+    static final class GatedWal extends io.tidelog.node.testing.ForwardingWal {
         final java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
         volatile java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(0);
         volatile boolean refuseTries;
 
         GatedWal(Wal inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public String pchannel() {
-            return inner.pchannel();
-        }
-
-        @Override
-        public long term() {
-            return inner.term();
-        }
-
-        @Override
-        public io.tidelog.wal.AccessMode accessMode() {
-            return inner.accessMode();
-        }
-
-        @Override
-        public int maxRecordBytes() {
-            return inner.maxRecordBytes();
-        }
-
-        @Override
-        public CompletableFuture<MessageId> append(java.nio.ByteBuffer record) {
-            return inner.append(record);
+            super(inner);
         }
 
         @Override
@@ -216,32 +190,12 @@ class StreamingWalTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return inner.appendBatch(batch);
+            return delegate.appendBatch(batch);
         }
 
         @Override
         public CompletableFuture<MessageId[]> tryAppendBatch(RecordBatch batch) {
-            return refuseTries ? null : inner.tryAppendBatch(batch);
-        }
-
-        @Override
-        public WalScanner read(DeliverPolicy policy) {
-            return inner.read(policy);
-        }
-
-        @Override
-        public void truncate(MessageId upTo) {
-            inner.truncate(upTo);
-        }
-
-        @Override
-        public boolean isNew() {
-            return inner.isNew();
-        }
-
-        @Override
-        public void close() {
-            inner.close();
+            return refuseTries ? null : delegate.tryAppendBatch(batch);
         }
     }
 

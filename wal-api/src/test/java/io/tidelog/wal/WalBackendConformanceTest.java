@@ -660,6 +660,13 @@ public abstract class WalBackendConformanceTest {
             assertThat(got).as("ids of append %d", i).hasSize(sizes.get(i));
             ids.addAll(List.of(got));
         }
+        assertReadBackAsWritten(wal, written, ids, "");
+    }
+
+    /** The log holds exactly {@code written}, in order, with strictly increasing {@code ids}. */
+    private void assertReadBackAsWritten(Wal wal, List<byte[]> written, List<MessageId> ids, String note)
+            throws Exception {
+        assertThat(ids).hasSize(written.size());
         assertStrictlyIncreasing(ids);
         try (WalScanner s = wal.read(DeliverPolicy.all())) {
             List<LogRecord> got = readN(s, written.size());
@@ -667,7 +674,7 @@ public abstract class WalBackendConformanceTest {
                 assertThat(got.get(i).id()).as("id of record %d", i).isEqualTo(ids.get(i));
                 assertThat(got.get(i).bytes()).as("record %d", i).isEqualTo(written.get(i));
             }
-            assertThat(s.poll(Duration.ofMillis(100))).isNull();
+            assertThat(s.poll(Duration.ofMillis(100))).as("nothing more%s", note).isNull();
         }
     }
 
@@ -699,17 +706,7 @@ public abstract class WalBackendConformanceTest {
         for (CompletableFuture<MessageId[]> f : pending) {
             ids.addAll(List.of(awaitBatch(f)));
         }
-        assertThat(ids).hasSize(written.size());
-        assertStrictlyIncreasing(ids);
-        try (WalScanner s = wal.read(DeliverPolicy.all())) {
-            List<LogRecord> got = readN(s, written.size());
-            for (int i = 0; i < written.size(); i++) {
-                assertThat(got.get(i).id()).as("id of record %d", i).isEqualTo(ids.get(i));
-                assertThat(got.get(i).bytes()).as("record %d", i).isEqualTo(written.get(i));
-            }
-            assertThat(s.poll(Duration.ofMillis(100))).as("nothing more (%d batches not taken at once)", notTaken)
-                    .isNull();
-        }
+        assertReadBackAsWritten(wal, written, ids, " (" + notTaken + " batches not taken at once)");
     }
 
     @Test

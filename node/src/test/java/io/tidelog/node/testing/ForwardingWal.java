@@ -9,10 +9,10 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 
 /** A backend log that passes every call to another: the base of test logs that change a few of them. */
-abstract class ForwardingWal implements Wal {
-    final Wal delegate;
+public abstract class ForwardingWal implements Wal {
+    protected final Wal delegate;
 
-    ForwardingWal(Wal delegate) {
+    protected ForwardingWal(Wal delegate) {
         this.delegate = delegate;
     }
 
