@@ -31,8 +31,9 @@ import java.util.concurrent.CompletableFuture;
  * is written), forever, whether or not this process noticed the new term.
  *
  * <p><b>Threads.</b> {@link #append} may be called from any thread. Futures complete on a backend
- * thread: dependent stages must not block it. The log owns at most one writer thread, which is the
- * single writer of the pchannel's storage in this process.
+ * thread: dependent stages must not block it. At any moment at most one thread of the log writes the pchannel's
+ * storage in this process (a backend may pass that role between its threads, as {@code local} does). Futures of
+ * appends made one after another may complete in another order; their records are stored in order.
  */
 public interface Wal extends AutoCloseable {
 

@@ -28,8 +28,8 @@ import java.util.Map;
  * for its lifetime, and a second process (or backend) on the same directory fails with
  * {@code INVALID_ARGUMENT}. Within the process, every pchannel's state is shared by all its open logs.
  *
- * <p>Threads: one writer thread per read-write log, and one background thread preallocating spare
- * segments.
+ * <p>Threads: two writer threads per read-write log, taking turns (see {@code GroupCommitWriter}), and one
+ * background thread preallocating spare segments.
  */
 public final class SegmentFileWalBackend implements WalBackend {
     public static final String NAME = "local";
